@@ -1,0 +1,358 @@
+//! Validated problem types: a covariance matrix, and the rectangle probability problem
+//! P(a ≤ X ≤ b) for X ~ N(μ, Σ).
+//!
+//! Constructors check everything once (finiteness, shapes, symmetry, positive
+//! semidefiniteness, ordered limits), so that every integrator can evaluate a [`Problem`]
+//! without further checks. Semidefinite (singular) covariances are valid: zero variances,
+//! repeated variables and rank-deficient matrices are accepted.
+
+use crate::error::{Error, Result};
+use crate::linalg::{pivoted_cholesky, PivotedCholesky};
+
+/// Relative tolerance of the symmetry check: |Σ_ij − Σ_ji| ≤ 1e-12 · max(|Σ_ij|, |Σ_ji|, √(Σ_ii Σ_jj)).
+/// Accepted matrices are symmetrised by averaging the two triangles.
+pub const SYMMETRY_TOLERANCE: f64 = 1e-12;
+
+/// A symmetric positive semidefinite covariance matrix (row-major, validated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariance {
+    dim: usize,
+    entries: Vec<f64>,
+    rank: usize,
+}
+
+impl Covariance {
+    /// Builds a covariance from its rows.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DimensionZero`], [`Error::DimensionMismatch`] for a ragged or non-square matrix,
+    /// [`Error::NonFinite`], [`Error::Asymmetric`] beyond [`SYMMETRY_TOLERANCE`], and
+    /// [`Error::NotPositiveSemidefinite`] when a pivoted Cholesky factorisation meets a negative
+    /// pivot beyond rounding (see [`crate::linalg::zero_pivot_threshold`]).
+    ///
+    /// ```
+    /// use mvn_orthant::Covariance;
+    /// let c = Covariance::from_rows(&[vec![1.0, 0.5], vec![0.5, 1.0]]).unwrap();
+    /// assert_eq!(c.dim(), 2);
+    /// assert!(Covariance::from_rows(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_err());
+    /// ```
+    pub fn from_rows<R: AsRef<[f64]>>(rows: &[R]) -> Result<Self> {
+        let dim = rows.len();
+        let mut entries = Vec::with_capacity(dim * dim);
+        for (i, row) in rows.iter().enumerate() {
+            let row = row.as_ref();
+            if row.len() != dim {
+                return Err(Error::DimensionMismatch {
+                    what: format!("covariance row {i}"),
+                    expected: dim,
+                    found: row.len(),
+                });
+            }
+            entries.extend_from_slice(row);
+        }
+        Self::from_row_major(dim, entries)
+    }
+
+    /// Builds a covariance from a row-major vector of `dim * dim` entries.
+    ///
+    /// # Errors
+    ///
+    /// As [`Covariance::from_rows`].
+    pub fn from_row_major(dim: usize, mut entries: Vec<f64>) -> Result<Self> {
+        if dim == 0 {
+            return Err(Error::DimensionZero);
+        }
+        if entries.len() != dim * dim {
+            return Err(Error::DimensionMismatch {
+                what: "covariance (row-major entries)".into(),
+                expected: dim * dim,
+                found: entries.len(),
+            });
+        }
+        for i in 0..dim {
+            for j in 0..dim {
+                let v = entries[i * dim + j];
+                if !v.is_finite() {
+                    return Err(Error::NonFinite { what: "covariance".into(), index: vec![i, j], value: v });
+                }
+            }
+        }
+        for i in 0..dim {
+            for j in 0..i {
+                let (upper, lower) = (entries[j * dim + i], entries[i * dim + j]);
+                let scale = upper
+                    .abs()
+                    .max(lower.abs())
+                    .max((entries[i * dim + i] * entries[j * dim + j]).abs().sqrt());
+                if (upper - lower).abs() > SYMMETRY_TOLERANCE * scale {
+                    return Err(Error::Asymmetric { row: j, col: i, upper, lower });
+                }
+                let mean = 0.5 * (upper + lower);
+                entries[j * dim + i] = mean;
+                entries[i * dim + j] = mean;
+            }
+        }
+        let factorisation = pivoted_cholesky(&entries, dim)
+            .map_err(|e| Error::NotPositiveSemidefinite { index: e.index, pivot: e.pivot })?;
+        Ok(Covariance { dim, entries, rank: factorisation.rank })
+    }
+
+    /// The d × d identity matrix.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DimensionZero`] when `dim` is 0.
+    pub fn identity(dim: usize) -> Result<Self> {
+        Self::equicorrelated(dim, 0.0)
+    }
+
+    /// The equicorrelated correlation matrix with unit variances and every off-diagonal entry ρ.
+    /// It is positive semidefinite exactly when −1/(d−1) ≤ ρ ≤ 1.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DimensionZero`], [`Error::NonFinite`], or [`Error::NotPositiveSemidefinite`].
+    pub fn equicorrelated(dim: usize, rho: f64) -> Result<Self> {
+        let mut entries = vec![rho; dim * dim];
+        for i in 0..dim {
+            entries[i * dim + i] = 1.0;
+        }
+        Self::from_row_major(dim, entries)
+    }
+
+    /// The dimension d.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The numerical rank found by the validating factorisation.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Entry Σ_ij.
+    #[inline]
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.entries[i * self.dim + j]
+    }
+
+    /// The row-major entries (symmetrised).
+    pub fn as_slice(&self) -> &[f64] {
+        &self.entries
+    }
+
+    /// The rows as vectors (convenient for serialisation).
+    pub fn to_rows(&self) -> Vec<Vec<f64>> {
+        self.entries.chunks(self.dim).map(<[f64]>::to_vec).collect()
+    }
+
+    /// A pivoted Cholesky factor (largest conditional variance first), valid for semidefinite
+    /// matrices.
+    pub fn pivoted_cholesky(&self) -> PivotedCholesky {
+        pivoted_cholesky(&self.entries, self.dim).expect("validated at construction")
+    }
+
+    /// The sub-matrix on the given indices (in the given order).
+    pub fn submatrix(&self, indices: &[usize]) -> Covariance {
+        let k = indices.len();
+        let mut entries = Vec::with_capacity(k * k);
+        for &i in indices {
+            for &j in indices {
+                entries.push(self.get(i, j));
+            }
+        }
+        let rank = if k == 0 { 0 } else { pivoted_cholesky(&entries, k).map(|f| f.rank).unwrap_or(k) };
+        Covariance { dim: k, entries, rank }
+    }
+}
+
+/// The problem P(a ≤ X ≤ b) for X ~ N(μ, Σ): a validated mean, covariance, and box.
+///
+/// Limits may be −∞ (lower) or +∞ (upper) and may coincide (a degenerate interval has
+/// probability 0 unless the variable is a point mass there); NaN limits are rejected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    mean: Vec<f64>,
+    covariance: Covariance,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+impl Problem {
+    /// Builds and validates a problem.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DimensionMismatch`] when `mean`, `lower` or `upper` do not have the covariance's
+    /// dimension, [`Error::NonFinite`] for a non-finite mean or a NaN limit (and for a lower
+    /// limit of +∞ or an upper limit of −∞, which describe an empty box by mistake),
+    /// [`Error::LowerAboveUpper`] when a lower limit exceeds its upper limit.
+    ///
+    /// ```
+    /// use mvn_orthant::{Covariance, Problem};
+    /// let sigma = Covariance::equicorrelated(3, 0.5).unwrap();
+    /// let p = Problem::new(vec![0.0; 3], sigma, vec![f64::NEG_INFINITY; 3], vec![0.0; 3]).unwrap();
+    /// assert_eq!(p.dim(), 3);
+    /// ```
+    pub fn new(mean: Vec<f64>, covariance: Covariance, lower: Vec<f64>, upper: Vec<f64>) -> Result<Self> {
+        let dim = covariance.dim();
+        for (what, v) in [("mean", &mean), ("lower", &lower), ("upper", &upper)] {
+            if v.len() != dim {
+                return Err(Error::DimensionMismatch { what: what.into(), expected: dim, found: v.len() });
+            }
+        }
+        for (i, &m) in mean.iter().enumerate() {
+            if !m.is_finite() {
+                return Err(Error::NonFinite { what: "mean".into(), index: vec![i], value: m });
+            }
+        }
+        for i in 0..dim {
+            let (a, b) = (lower[i], upper[i]);
+            if a.is_nan() || a == f64::INFINITY {
+                return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
+            }
+            if b.is_nan() || b == f64::NEG_INFINITY {
+                return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
+            }
+            if a > b {
+                return Err(Error::LowerAboveUpper { index: i, lower: a, upper: b });
+            }
+        }
+        Ok(Problem { mean, covariance, lower, upper })
+    }
+
+    /// The lower orthant P(X ≤ b) with zero mean.
+    ///
+    /// # Errors
+    ///
+    /// As [`Problem::new`].
+    pub fn lower_orthant(covariance: Covariance, upper: Vec<f64>) -> Result<Self> {
+        let d = covariance.dim();
+        Self::new(vec![0.0; d], covariance, vec![f64::NEG_INFINITY; d], upper)
+    }
+
+    /// The dimension d.
+    pub fn dim(&self) -> usize {
+        self.covariance.dim()
+    }
+
+    /// The mean μ.
+    pub fn mean(&self) -> &[f64] {
+        &self.mean
+    }
+
+    /// The covariance Σ.
+    pub fn covariance(&self) -> &Covariance {
+        &self.covariance
+    }
+
+    /// The lower limits a.
+    pub fn lower(&self) -> &[f64] {
+        &self.lower
+    }
+
+    /// The upper limits b.
+    pub fn upper(&self) -> &[f64] {
+        &self.upper
+    }
+
+    /// Indices of the coordinates with at least one finite limit (the others integrate to 1 and
+    /// can be dropped without changing the probability).
+    pub fn constrained_indices(&self) -> Vec<usize> {
+        (0..self.dim())
+            .filter(|&i| self.lower[i] > f64::NEG_INFINITY || self.upper[i] < f64::INFINITY)
+            .collect()
+    }
+
+    /// The marginal problem on the given coordinates (in the given order).
+    ///
+    /// # Panics
+    ///
+    /// Never for indices below `dim()`; indices out of range panic as slice indexing does.
+    pub fn marginal(&self, indices: &[usize]) -> Problem {
+        Problem {
+            mean: indices.iter().map(|&i| self.mean[i]).collect(),
+            covariance: self.covariance.submatrix(indices),
+            lower: indices.iter().map(|&i| self.lower[i]).collect(),
+            upper: indices.iter().map(|&i| self.upper[i]).collect(),
+        }
+    }
+
+    /// The problem with unbounded coordinates dropped, or `None` when every coordinate is
+    /// unbounded (the probability is then exactly 1).
+    pub fn without_unbounded(&self) -> Option<Problem> {
+        let keep = self.constrained_indices();
+        if keep.is_empty() {
+            None
+        } else if keep.len() == self.dim() {
+            Some(self.clone())
+        } else {
+            Some(self.marginal(&keep))
+        }
+    }
+
+    /// Standardised limits of coordinate i: ((a_i − μ_i)/σ_i, (b_i − μ_i)/σ_i). For a zero
+    /// variance the interval collapses to (−∞, ∞) when μ_i ∈ [a_i, b_i] and to an empty
+    /// interval (∞, ∞) otherwise.
+    pub fn standardized_limits(&self, i: usize) -> (f64, f64) {
+        let s2 = self.covariance.get(i, i);
+        let (a, b, m) = (self.lower[i], self.upper[i], self.mean[i]);
+        if s2 > 0.0 {
+            let s = s2.sqrt();
+            ((a - m) / s, (b - m) / s)
+        } else if a <= m && m <= b {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        } else {
+            (f64::INFINITY, f64::INFINITY)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_each_bad_case_with_its_variant() {
+        assert!(matches!(Covariance::from_rows::<Vec<f64>>(&[]), Err(Error::DimensionZero)));
+        assert!(matches!(
+            Covariance::from_rows(&[vec![1.0], vec![0.0, 1.0]]),
+            Err(Error::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            Covariance::from_rows(&[vec![1.0, f64::NAN], vec![f64::NAN, 1.0]]),
+            Err(Error::NonFinite { .. })
+        ));
+        assert!(matches!(
+            Covariance::from_rows(&[vec![1.0, 0.5], vec![0.4, 1.0]]),
+            Err(Error::Asymmetric { .. })
+        ));
+        assert!(matches!(
+            Covariance::from_rows(&[vec![1.0, 1.5], vec![1.5, 1.0]]),
+            Err(Error::NotPositiveSemidefinite { .. })
+        ));
+        let c = Covariance::identity(2).unwrap();
+        assert!(matches!(
+            Problem::new(vec![0.0], c.clone(), vec![0.0; 2], vec![1.0; 2]),
+            Err(Error::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            Problem::new(vec![0.0; 2], c.clone(), vec![0.0, 2.0], vec![1.0; 2]),
+            Err(Error::LowerAboveUpper { index: 1, .. })
+        ));
+        assert!(matches!(
+            Problem::new(vec![f64::INFINITY, 0.0], c, vec![0.0; 2], vec![1.0; 2]),
+            Err(Error::NonFinite { .. })
+        ));
+    }
+
+    #[test]
+    fn accepts_semidefinite() {
+        // Zero variance, repeated variable, rank one.
+        assert_eq!(Covariance::from_rows(&[vec![0.0, 0.0], vec![0.0, 1.0]]).unwrap().rank(), 1);
+        assert_eq!(Covariance::from_rows(&[vec![1.0, 1.0], vec![1.0, 1.0]]).unwrap().rank(), 1);
+        assert_eq!(Covariance::equicorrelated(50, 1.0).unwrap().rank(), 1);
+        assert_eq!(Covariance::equicorrelated(4, -1.0 / 3.0).unwrap().rank(), 3);
+    }
+}

@@ -1,0 +1,4 @@
+//! The `orthant` command-line tool.
+fn main() {
+    println!("orthant: under construction");
+}
