@@ -19,6 +19,7 @@
 
 pub mod error;
 pub mod estimate;
+pub mod gradient;
 pub mod linalg;
 pub mod monte_carlo;
 pub mod normal;
@@ -26,5 +27,6 @@ pub mod problem;
 
 pub use error::{Error, Result};
 pub use estimate::{Estimate, Integrator, Method, CONFIDENCE_LEVEL};
+pub use gradient::Gradient;
 pub use monte_carlo::MonteCarlo;
 pub use problem::{Covariance, Problem};

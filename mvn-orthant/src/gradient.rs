@@ -1,0 +1,53 @@
+//! Gradients of rectangle probabilities: the shared result type.
+//!
+//! For P(a, b, μ, Σ) = P(a ≤ X ≤ b), X ~ N(μ, Σ):
+//!
+//! * ∂P/∂b_k = φ_k(b_k) · P(a_{−k} ≤ X_{−k} ≤ b_{−k} | X_k = b_k), with φ_k the marginal density of
+//!   X_k; ∂P/∂a_k is the same at a_k with a minus sign (the conditioning theorem, see
+//!   `docs/gradients.md`).
+//! * ∂P/∂μ = −(∂P/∂a + ∂P/∂b), because shifting the mean is shifting both limits the other way.
+//! * Components for infinite limits are 0.
+
+/// The gradient of a rectangle probability with respect to the limits, the mean and (optionally)
+/// the covariance, with error estimates for each component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradient {
+    /// ∂P/∂a_k for every coordinate (0 where a_k = −∞).
+    pub lower: Vec<f64>,
+    /// ∂P/∂b_k for every coordinate (0 where b_k = +∞).
+    pub upper: Vec<f64>,
+    /// ∂P/∂μ_k = −(∂P/∂a_k + ∂P/∂b_k).
+    pub mean: Vec<f64>,
+    /// Absolute error estimates of `lower` (0 for exact methods; otherwise the half-width of a
+    /// [`CONFIDENCE_LEVEL`](crate::CONFIDENCE_LEVEL) interval).
+    pub lower_error: Vec<f64>,
+    /// Absolute error estimates of `upper`.
+    pub upper_error: Vec<f64>,
+    /// Absolute error estimates of `mean`.
+    pub mean_error: Vec<f64>,
+    /// Row-major d × d derivative with respect to the covariance entries, when computed. Entry
+    /// (i, j) with i ≠ j is the derivative with respect to the symmetric pair Σ_ij = Σ_ji moved
+    /// together (one parameter), so the matrix is symmetric; entry (i, i) is ∂P/∂Σ_ii.
+    pub covariance: Option<Vec<f64>>,
+}
+
+impl Gradient {
+    /// Assembles a gradient from the limit derivatives and their error estimates; the mean
+    /// derivative and its error (errors added, a conservative bound) are derived.
+    pub fn from_limits(lower: Vec<f64>, upper: Vec<f64>, lower_error: Vec<f64>, upper_error: Vec<f64>) -> Self {
+        let mean = lower.iter().zip(&upper).map(|(a, b)| -(a + b)).collect();
+        let mean_error = lower_error.iter().zip(&upper_error).map(|(a, b)| a + b).collect();
+        Gradient { lower, upper, mean, lower_error, upper_error, mean_error, covariance: None }
+    }
+
+    /// An exact gradient (zero error estimates).
+    pub fn exact(lower: Vec<f64>, upper: Vec<f64>) -> Self {
+        let d = lower.len();
+        Self::from_limits(lower, upper, vec![0.0; d], vec![0.0; d])
+    }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.upper.len()
+    }
+}
