@@ -17,6 +17,7 @@
 //! assert!((estimate.value - 1.0 / 3.0).abs() <= estimate.error);
 //! ```
 
+pub mod auto;
 pub mod error;
 pub mod estimate;
 pub mod gradient;
@@ -25,6 +26,7 @@ pub mod monte_carlo;
 pub mod normal;
 pub mod problem;
 
+pub use auto::{integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};
 pub use estimate::{Estimate, Integrator, Method, CONFIDENCE_LEVEL};
 pub use gradient::Gradient;
