@@ -106,7 +106,10 @@ pub fn wilson_interval(hits: u64, draws: u64, z: f64) -> (f64, f64) {
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At k = 0 (k = n) the exact interval ends at 0 (at 1); pin them against rounding.
+    let low = if hits == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let high = if hits == draws { 1.0 } else { (centre + half).min(1.0) };
+    (low, high)
 }
 
 /// Draws X = μ + L z in the pivoted order of the factor and tests the box.
