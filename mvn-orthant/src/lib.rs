@@ -25,6 +25,7 @@ pub mod linalg;
 pub mod monte_carlo;
 pub mod normal;
 pub mod problem;
+pub mod truncated;
 
 pub use auto::{integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};
