@@ -116,6 +116,42 @@ fn swap_symmetric(s: &mut [f64], dim: usize, p: usize, q: usize) {
     }
 }
 
+/// Solves the dense system A x = b in place by Gaussian elimination with partial pivoting.
+///
+/// `a` is row-major n × n and is overwritten; `b` becomes the solution. Returns `false` (and
+/// leaves `b` unspecified) when a pivot is exactly zero or the solution is not finite.
+pub fn solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
+    debug_assert_eq!(a.len(), n * n);
+    debug_assert_eq!(b.len(), n);
+    for k in 0..n {
+        let pivot_row = (k..n).max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs())).unwrap_or(k);
+        if a[pivot_row * n + k] == 0.0 {
+            return false;
+        }
+        if pivot_row != k {
+            for c in 0..n {
+                a.swap(k * n + c, pivot_row * n + c);
+            }
+            b.swap(k, pivot_row);
+        }
+        let pivot = a[k * n + k];
+        for i in (k + 1)..n {
+            let factor = a[i * n + k] / pivot;
+            if factor != 0.0 {
+                for c in k..n {
+                    a[i * n + c] -= factor * a[k * n + c];
+                }
+                b[i] -= factor * b[k];
+            }
+        }
+    }
+    for k in (0..n).rev() {
+        let tail: f64 = ((k + 1)..n).map(|c| a[k * n + c] * b[c]).sum();
+        b[k] = (b[k] - tail) / a[k * n + k];
+    }
+    b.iter().all(|v| v.is_finite())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +183,22 @@ mod tests {
         for (x, y) in reconstruct(&f).iter().zip(b.iter()) {
             assert!((x - y).abs() < 1e-14);
         }
+    }
+
+    #[test]
+    fn solves_a_pivoting_system() {
+        let mut a = vec![0.0, 2.0, 1.0, 1.0, 1.0, 0.0, 2.0, 0.0, 3.0];
+        let mut b = vec![5.0, 3.0, 11.0];
+        assert!(solve_in_place(&mut a, &mut b, 3));
+        // Check the residual against the original system.
+        let a0 = [0.0, 2.0, 1.0, 1.0, 1.0, 0.0, 2.0, 0.0, 3.0];
+        let rhs = [5.0, 3.0, 11.0];
+        for i in 0..3 {
+            let r: f64 = (0..3).map(|j| a0[i * 3 + j] * b[j]).sum();
+            assert!((r - rhs[i]).abs() < 1e-14);
+        }
+        let mut singular = vec![1.0, 2.0, 2.0, 4.0];
+        assert!(!solve_in_place(&mut singular, &mut [1.0, 1.0], 2));
     }
 
     #[test]
