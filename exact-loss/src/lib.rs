@@ -3,3 +3,14 @@
 //! The EXACT loss (Karpukhin, Dereka, Kolesnikov, "EXACT: How to Train Your Accuracy",
 //! arXiv 2205.09615): the expected accuracy of a classifier whose scores are Gaussian,
 //! computed as an orthant probability through the delta matrix.
+
+pub mod accuracy;
+pub mod delta;
+pub mod error;
+pub mod loss;
+pub mod toy;
+pub mod train;
+
+pub use accuracy::{expected_accuracy, expected_accuracy_batch, Accuracy, Backend, Sigma};
+pub use error::LossError;
+pub use loss::{ExactLoss, GeometricSchedule, GradientNormalizer, Objective};

@@ -6,18 +6,36 @@
 //! 1. Coordinates whose two limits are infinite are dropped (they integrate to 1); if none is
 //!    left the probability is exactly 1.
 //! 2. d = 1 → univariate; d = 2 → bivariate; d = 3 → trivariate (exact methods).
-//! 3. A one-factor covariance (diagonal plus rank one) → the 1-D reduction (exact).
+//! 3. A one-factor covariance (diagonal plus rank one, detected from Σ) → the 1-D reduction
+//!    (exact, any dimension).
 //! 4. Otherwise → the Genz integrator with the requested tolerances.
+//! 5. Rare events: if the Genz estimate is 0, or its error exceeds 1% of the estimate (fewer than
+//!    two correct digits, which happens when P is far below the absolute tolerance), the
+//!    minimax-tilted estimator is run instead, with the requested `rel_tol` (1e-3 when none was
+//!    requested), and its result is returned.
 //!
-//! Stages that are not built yet answer [`Error::MethodNotApplicable`] with a clear reason.
+//! `exact` runs steps 1–3 and fails with [`Error::MethodNotApplicable`] when none applies.
 
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
+use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
+use crate::exact::{Bivariate, Trivariate, Univariate};
+use crate::genz::{Genz, GenzSettings};
 use crate::gradient::Gradient;
 use crate::monte_carlo::MonteCarlo;
+use crate::one_factor::OneFactorProblem;
 use crate::problem::Problem;
+use crate::qmc::PointSetKind;
+use crate::tilting::{Tilted, TiltingSettings};
 use std::fmt;
 use std::str::FromStr;
+
+/// When the Genz estimate's error exceeds `RARE_EVENT_RATIO` · P (fewer than two correct
+/// digits), `auto` switches to the tilted estimator.
+pub const RARE_EVENT_RATIO: f64 = 0.01;
+
+/// The relative tolerance the tilted estimator uses under `auto` when the user gave none.
+pub const DEFAULT_RARE_EVENT_REL_TOL: f64 = 1e-3;
 
 /// Which method the user asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -28,23 +46,36 @@ pub enum MethodChoice {
     Auto,
     /// An exact method (fails when none applies).
     Exact,
-    /// The Genz integrator, forced for any problem.
+    /// The Genz integrator with scrambled Sobol points, forced for any problem.
     Genz,
-    /// Crude Monte Carlo.
+    /// The Genz integrator with shifted rank-1 lattice points.
+    GenzLattice,
+    /// The minimax exponentially tilted estimator (rare events, relative error).
+    Tilted,
+    /// Crude Monte Carlo with `max_evaluations` samples.
     MonteCarlo,
 }
 
 impl MethodChoice {
     /// Every choice, in the order reports list them.
-    pub const ALL: [MethodChoice; 4] =
-        [MethodChoice::Auto, MethodChoice::Exact, MethodChoice::Genz, MethodChoice::MonteCarlo];
+    pub const ALL: [MethodChoice; 6] = [
+        MethodChoice::Auto,
+        MethodChoice::Exact,
+        MethodChoice::Genz,
+        MethodChoice::GenzLattice,
+        MethodChoice::Tilted,
+        MethodChoice::MonteCarlo,
+    ];
 
-    /// The stable name (`"auto"`, `"exact"`, `"genz"`, `"monte-carlo"`).
+    /// The stable name (`"auto"`, `"exact"`, `"genz"`, `"genz-lattice"`, `"tilted"`,
+    /// `"monte-carlo"`).
     pub fn name(self) -> &'static str {
         match self {
             MethodChoice::Auto => "auto",
             MethodChoice::Exact => "exact",
             MethodChoice::Genz => "genz",
+            MethodChoice::GenzLattice => "genz-lattice",
+            MethodChoice::Tilted => "tilted",
             MethodChoice::MonteCarlo => "monte-carlo",
         }
     }
@@ -117,49 +148,192 @@ impl Settings {
     }
 }
 
+impl Settings {
+    fn genz(&self, point_set: PointSetKind) -> Result<Genz> {
+        let defaults = GenzSettings::default();
+        // The first round must fit the budget: shrink it (to a power of two) for small budgets.
+        let per_randomisation = (self.max_evaluations / defaults.randomizations as u64).max(1);
+        let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
+        Genz::new(GenzSettings {
+            abs_tol: self.abs_tol,
+            rel_tol: self.rel_tol,
+            max_evaluations: self.max_evaluations.max(defaults.randomizations as u64),
+            seed: self.seed,
+            point_set,
+            initial_points: defaults.initial_points.min(largest_fitting),
+            ..defaults
+        })
+    }
+
+    fn tilted(&self) -> Result<Tilted> {
+        let rel_tol = if self.rel_tol > 0.0 { self.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
+        let defaults = TiltingSettings::default();
+        let per_randomisation = (self.max_evaluations / defaults.randomizations as u64).max(1);
+        let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
+        Tilted::new(TiltingSettings {
+            rel_tol,
+            abs_tol: 0.0,
+            max_evaluations: self.max_evaluations.max(defaults.randomizations as u64),
+            seed: self.seed,
+            initial_points: defaults.initial_points.min(largest_fitting),
+            ..defaults
+        })
+    }
+}
+
+/// The exact method for a problem without unbounded coordinates, if one applies.
+fn exact_method(reduced: &Problem) -> Option<Result<Estimate>> {
+    match reduced.dim() {
+        1 => Some(Univariate.integrate(reduced)),
+        2 => Some(Bivariate.integrate(reduced)),
+        3 => Some(Trivariate.integrate(reduced)),
+        _ => OneFactorProblem::from_problem(reduced).map(|f| Ok(f.integrate())),
+    }
+}
+
+fn not_applicable(choice: MethodChoice, reason: String) -> Error {
+    Error::MethodNotApplicable { method: choice.name().into(), reason }
+}
+
 /// Computes P(a ≤ X ≤ b) with the chosen method.
 ///
 /// # Errors
 ///
 /// Invalid settings, or [`Error::MethodNotApplicable`] when the forced method cannot handle the
 /// problem.
+///
+/// ```
+/// use mvn_orthant::{integrate, Covariance, MethodChoice, Problem, Settings};
+/// let sigma = Covariance::equicorrelated(10, 0.5).unwrap();
+/// let p = Problem::lower_orthant(sigma, vec![0.0; 10]).unwrap();
+/// let e = integrate(&p, MethodChoice::Auto, &Settings::default()).unwrap();
+/// assert!((e.value - 1.0 / 11.0).abs() < 1e-14); // one-factor: exact
+/// ```
 pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
     settings.validate()?;
     match choice {
-        MethodChoice::MonteCarlo => MonteCarlo::new(settings.max_evaluations.min(1 << 24), settings.seed)?
-            .integrate(problem),
-        MethodChoice::Auto | MethodChoice::Exact => {
+        MethodChoice::MonteCarlo => {
+            MonteCarlo::new(settings.max_evaluations, settings.seed)?.integrate(problem)
+        }
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate(problem),
+        MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice)?.integrate(problem),
+        MethodChoice::Tilted => settings.tilted()?.integrate(problem),
+        MethodChoice::Exact | MethodChoice::Auto => {
             let Some(reduced) = problem.without_unbounded() else {
                 return Ok(Estimate::exact(1.0, Method::Trivial, 0));
             };
-            Err(Error::MethodNotApplicable {
-                method: choice.name().into(),
-                reason: format!("no exact method for this {}-dimensional problem yet", reduced.dim()),
-            })
+            if let Some(result) = exact_method(&reduced) {
+                return result;
+            }
+            if choice == MethodChoice::Exact {
+                return Err(not_applicable(
+                    choice,
+                    format!(
+                        "no exact method for this {}-dimensional problem: exact formulas cover d ≤ 3 and \
+                         one-factor covariances (diagonal plus rank one)",
+                        reduced.dim()
+                    ),
+                ));
+            }
+            let genz = settings.genz(PointSetKind::Sobol)?.integrate(&reduced)?;
+            if genz.value > 0.0 && genz.error <= RARE_EVENT_RATIO * genz.value {
+                return Ok(genz);
+            }
+            match settings.tilted()?.integrate(&reduced) {
+                Ok(tilted) => Ok(tilted),
+                Err(Error::MethodNotApplicable { .. }) => Ok(genz),
+                Err(e) => Err(e),
+            }
         }
-        MethodChoice::Genz => Err(Error::MethodNotApplicable {
-            method: "genz".into(),
-            reason: "the Genz integrator is not built yet".into(),
-        }),
     }
 }
 
-/// Computes P and its gradient with the chosen method.
+/// Embeds a gradient of the problem restricted to `kept` coordinates into dimension `dim`
+/// (unbounded coordinates have zero derivatives).
+fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
+    if kept.len() == dim {
+        return gradient;
+    }
+    let spread = |v: &[f64]| {
+        let mut out = vec![0.0; dim];
+        for (&i, &x) in kept.iter().zip(v) {
+            out[i] = x;
+        }
+        out
+    };
+    let covariance = gradient.covariance.as_ref().map(|c| {
+        let k = kept.len();
+        let mut out = vec![0.0; dim * dim];
+        for (a, &i) in kept.iter().enumerate() {
+            for (b, &j) in kept.iter().enumerate() {
+                out[i * dim + j] = c[a * k + b];
+            }
+        }
+        out
+    });
+    Gradient {
+        lower: spread(&gradient.lower),
+        upper: spread(&gradient.upper),
+        mean: spread(&gradient.mean),
+        lower_error: spread(&gradient.lower_error),
+        upper_error: spread(&gradient.upper_error),
+        mean_error: spread(&gradient.mean_error),
+        covariance,
+    }
+}
+
+/// Computes P and its gradient with respect to the limits and the mean (and, for d ≤ 3, the
+/// covariance) with the chosen method.
+///
+/// Exact methods give exact gradients; `genz` and `genz-lattice` (and `auto` where no exact
+/// method applies) use the single-pass common-random-number estimator, with an error estimate
+/// per component.
 ///
 /// # Errors
 ///
-/// As [`integrate`]; Monte Carlo gives no gradient.
+/// As [`integrate`]; the tilted estimator and Monte Carlo give no gradient
+/// ([`Error::MethodNotApplicable`]).
 pub fn integrate_with_gradient(
     problem: &Problem,
     choice: MethodChoice,
     settings: &Settings,
 ) -> Result<(Estimate, Gradient)> {
     settings.validate()?;
-    let _ = problem;
-    Err(Error::MethodNotApplicable {
-        method: choice.name().into(),
-        reason: "gradients are not available for this method yet".into(),
-    })
+    let d = problem.dim();
+    match choice {
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate_with_gradient(problem),
+        MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice)?.integrate_with_gradient(problem),
+        MethodChoice::Tilted | MethodChoice::MonteCarlo => {
+            Err(not_applicable(choice, "this method estimates the probability only, not its gradient".into()))
+        }
+        MethodChoice::Exact | MethodChoice::Auto => {
+            let kept = problem.constrained_indices();
+            if kept.is_empty() {
+                return Ok((
+                    Estimate::exact(1.0, Method::Trivial, 0),
+                    Gradient::exact(vec![0.0; d], vec![0.0; d]),
+                ));
+            }
+            let reduced = problem.marginal(&kept);
+            let exact = match reduced.dim() {
+                1 => Some(univariate_gradient(&reduced)),
+                2 => Some(bivariate_gradient(&reduced)),
+                3 => Some(trivariate_gradient(&reduced)),
+                _ => OneFactorProblem::from_problem(&reduced).map(|f| Ok(f.integrate_with_gradient())),
+            };
+            let (estimate, gradient) = match exact {
+                Some(result) => result?,
+                None if choice == MethodChoice::Exact => {
+                    return Err(not_applicable(
+                        choice,
+                        format!("no exact gradient for this {}-dimensional problem", reduced.dim()),
+                    ))
+                }
+                None => settings.genz(PointSetKind::Sobol)?.integrate_with_gradient(&reduced)?,
+            };
+            Ok((estimate, embed(gradient, &kept, d)))
+        }
+    }
 }
 
 /// The `auto` method as an [`Integrator`], for harnesses that take integrators.

@@ -34,7 +34,12 @@ pub struct Gradient {
 impl Gradient {
     /// Assembles a gradient from the limit derivatives and their error estimates; the mean
     /// derivative and its error (errors added, a conservative bound) are derived.
-    pub fn from_limits(lower: Vec<f64>, upper: Vec<f64>, lower_error: Vec<f64>, upper_error: Vec<f64>) -> Self {
+    pub fn from_limits(
+        lower: Vec<f64>,
+        upper: Vec<f64>,
+        lower_error: Vec<f64>,
+        upper_error: Vec<f64>,
+    ) -> Self {
         let mean = lower.iter().zip(&upper).map(|(a, b)| -(a + b)).collect();
         let mean_error = lower_error.iter().zip(&upper_error).map(|(a, b)| a + b).collect();
         Gradient { lower, upper, mean, lower_error, upper_error, mean_error, covariance: None }

@@ -20,16 +20,23 @@
 pub mod auto;
 pub mod error;
 pub mod estimate;
+pub mod exact;
+pub mod genz;
 pub mod gradient;
 pub mod linalg;
 pub mod monte_carlo;
 pub mod normal;
+pub mod one_factor;
 pub mod problem;
+pub mod qmc;
+pub mod tilting;
 pub mod truncated;
 
 pub use auto::{integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};
 pub use estimate::{Estimate, Integrator, Method, CONFIDENCE_LEVEL};
+pub use genz::{Genz, GenzSettings};
 pub use gradient::Gradient;
 pub use monte_carlo::MonteCarlo;
+pub use one_factor::{OneFactor, OneFactorProblem};
 pub use problem::{Covariance, Problem};

@@ -124,7 +124,8 @@ pub fn solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
     debug_assert_eq!(a.len(), n * n);
     debug_assert_eq!(b.len(), n);
     for k in 0..n {
-        let pivot_row = (k..n).max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs())).unwrap_or(k);
+        let pivot_row =
+            (k..n).max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs())).unwrap_or(k);
         if a[pivot_row * n + k] == 0.0 {
             return false;
         }

@@ -402,6 +402,56 @@ pub fn inverse_upper_tail_unchecked(t: f64) -> f64 {
     }
 }
 
+/// Φ(x) = ½ erfc(−x/√2) without the correction for the rounding of the argument: relative error
+/// about 2z²ε with z = |x|/√2 in the lower tail (2e-15 at x = −3, 1.6e-13 at x = −38), at the cost
+/// of a single erfc.
+///
+/// For hot loops whose own error dwarfs 1e-13, such as the quasi-Monte Carlo integrands; use
+/// [`cdf`] everywhere else.
+#[inline]
+pub fn cdf_fast(x: f64) -> f64 {
+    if x <= 0.0 {
+        0.5 * libm::erfc(-x * FRAC_1_SQRT_2_HI)
+    } else {
+        1.0 - 0.5 * libm::erfc(x * FRAC_1_SQRT_2_HI)
+    }
+}
+
+/// Φ⁻¹(p) by Wichura's AS 241 alone, without the refining Newton step of
+/// [`inverse_cdf_unchecked`]: about half the cost, relative error below 1e-15 on
+/// [1e-300, 1 − 1e-16] as measured against the mpmath table (see `tests/normal_reference.rs`).
+/// Same conventions as [`inverse_cdf_unchecked`]; for hot loops.
+#[inline]
+pub fn inverse_cdf_fast(p: f64) -> f64 {
+    let q = p - 0.5;
+    if q.abs() <= 0.425 {
+        as241_central(q)
+    } else if q < 0.0 {
+        if p <= 0.0 {
+            return if p == 0.0 { f64::NEG_INFINITY } else { f64::NAN };
+        }
+        -as241_tail(p)
+    } else {
+        let t = 1.0 - p;
+        if t <= 0.0 {
+            return if t == 0.0 { f64::INFINITY } else { f64::NAN };
+        }
+        as241_tail(t)
+    }
+}
+
+/// Q⁻¹(t) = −Φ⁻¹(t) by AS 241 alone (see [`inverse_cdf_fast`]), accurate for tiny t.
+#[inline]
+pub fn inverse_upper_tail_fast(t: f64) -> f64 {
+    if t > 0.075 {
+        return -inverse_cdf_fast(t);
+    }
+    if t <= 0.0 {
+        return if t == 0.0 { f64::INFINITY } else { f64::NAN };
+    }
+    as241_tail(t)
+}
+
 /// Q⁻¹ of a probability given by its logarithm: the x with ln Q(x) = `log_t`, for log_t ≤ 0.
 ///
 /// Works far beyond the range of doubles (ln t = −1e6 gives x ≈ 1414.2); for log_t ≥ −690 it
@@ -412,6 +462,9 @@ pub fn inverse_upper_tail_unchecked(t: f64) -> f64 {
 pub fn inverse_log_upper_tail(log_t: f64) -> f64 {
     if log_t.is_nan() {
         return f64::NAN;
+    }
+    if log_t == f64::NEG_INFINITY {
+        return f64::INFINITY;
     }
     if log_t >= -690.0 {
         return inverse_upper_tail_unchecked(log_t.exp());

@@ -93,7 +93,8 @@ pub fn quantile(alpha: f64, beta: f64, u: f64) -> f64 {
     let y = if alpha >= 0.0 {
         // Upper tail: Q(y) = Q(α) − uZ = Q(α)·(1 − u·Z/Q(α)).
         let log_qa = log_upper_tail(alpha);
-        let fraction = (log_mass(alpha, beta) - log_qa).exp();
+        // Z/Q(α) ≤ 1 exactly; rounding can push the computed ratio just above 1.
+        let fraction = (log_mass(alpha, beta) - log_qa).exp().min(1.0);
         normal::inverse_log_upper_tail(log_qa + (-u * fraction).ln_1p())
     } else {
         // α < 0 < β with α + β ≥ 0: Φ(α) ≤ ½. Work from whichever end keeps the tail.

@@ -107,7 +107,11 @@ fn same_seed_same_bits_on_1_2_and_8_threads() {
     let p = orthant(&[vec![1.0, 0.3, 0.2], vec![0.3, 1.0, 0.1], vec![0.2, 0.1, 1.0]]);
     let mc = MonteCarlo::new(300_001, 99).unwrap();
     let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| mc.integrate(&p).unwrap())
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| mc.integrate(&p).unwrap())
     };
     let one = run(1);
     for threads in [2, 8] {

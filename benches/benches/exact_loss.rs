@@ -1,0 +1,54 @@
+//! Criterion benchmarks of the EXACT loss forward + backward ([`ExactLoss::evaluate`], batch
+//! normalisation on, no margin) for B = 256 and C = 10, 100, 1000, with the exact one-factor
+//! quadrature and the authors' 16-sample Genz estimator.
+//!
+//! The 16-sample Genz estimator with its gradient costs O(samples · C²) per example (one
+//! (C − 2)-dimensional pass per gradient component): about 0.25 s per example at C = 1000 on one
+//! core, so a B = 256 batch takes about a minute. At C = 1000 it is therefore timed on a batch of
+//! B = 16 (the cost is linear in B: examples are independent); multiply by 16 for B = 256.
+//!
+//! Run with `cargo bench -p benches --bench exact_loss`; CI runs it once with `-- --test`.
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use benches::exact_loss_batch;
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use exact_loss::{Backend, ExactLoss, Sigma};
+use std::time::Duration;
+
+/// Batch size of the comparison (issue 6).
+const BATCH: usize = 256;
+
+fn loss_forward_backward(c: &mut Criterion) {
+    let mut g = c.benchmark_group("exact_loss");
+    g.sample_size(10).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(300));
+    let quadrature =
+        ExactLoss { normalize: true, margin: None, backend: Backend::Quadrature, ..Default::default() };
+    let genz = ExactLoss {
+        normalize: true,
+        margin: None,
+        backend: Backend::Genz { samples: 16, seed: 1 },
+        ..Default::default()
+    };
+    for classes in [10usize, 100, 1000] {
+        let (logits, labels) = exact_loss_batch(BATCH, classes, 5);
+        g.throughput(Throughput::Elements(BATCH as u64));
+        g.bench_with_input(BenchmarkId::new("quadrature_b256", classes), &classes, |b, &c| {
+            b.iter(|| quadrature.evaluate(black_box(&logits), c, &labels, Sigma::Scalar(0.5)).unwrap())
+        });
+        // Genz at C = 1000 on B = 16 (see the module documentation).
+        let batch = if classes >= 1000 { 16 } else { BATCH };
+        let rows = batch * classes;
+        g.throughput(Throughput::Elements(batch as u64));
+        g.bench_with_input(BenchmarkId::new(format!("genz16_b{batch}"), classes), &classes, |b, &c| {
+            b.iter(|| {
+                genz.evaluate(black_box(&logits[..rows]), c, &labels[..batch], Sigma::Scalar(0.5)).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, loss_forward_backward);
+criterion_main!(benches);

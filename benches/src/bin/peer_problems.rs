@@ -1,0 +1,216 @@
+//! The problems of the peer comparison (`benches/peers/compare.sh`) and our timings on them.
+//!
+//! `peer_problems write DIR` writes, for every problem, `DIR/NAME.cov.csv` (the d × d covariance,
+//! one row per line), `DIR/NAME.lim.csv` (two lines: lower and upper limits, `-Inf`/`Inf` for
+//! unbounded) and one line of `DIR/index.csv` (`name,d,family,reference,reference_error,
+//! reference_kind`). References: 1/(d + 1) for the equicorrelated ρ = ½ orthants; the exact
+//! bivariate/trivariate formulas for d = 2, 3; a long Genz run (16 randomisations, 2²⁴
+//! evaluations or fewer in high dimension, a seed not used by the timings) for the random
+//! correlation boxes, whose reported 99% error goes into `reference_error`. Existing files are
+//! kept, so the slow references are computed once.
+//!
+//! `peer_problems time DIR` times our Genz engine (Sobol, default settings but the tolerance) on
+//! every problem at a ladder of absolute tolerances (budget 2²⁵ evaluations; the ladder of a
+//! problem stops after a run that misses its tolerance or takes over 3 s), three seeds each,
+//! and prints CSV rows
+//! `peer,algorithm,problem,d,tol,time_ms,reported_error,achieved_error,threads`: time is the mean
+//! over the seeds, achieved error the root mean square of |P̂ − reference|. For d ≤ 3 it times the
+//! exact formulas instead. An optional third argument keeps only the problems whose name contains
+//! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
+
+use benches::{equicorrelated_orthant, random_box, random_correlation};
+use mvn_orthant::genz::GenzSettings;
+use mvn_orthant::{integrate, Integrator, MethodChoice, Problem, Settings};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+/// The problem list: (name, family, problem).
+fn problems() -> Vec<(String, &'static str, Problem)> {
+    let mut out = Vec::new();
+    for d in [2usize, 3] {
+        let upper: Vec<f64> = [0.3, -0.2, 0.5][..d].to_vec();
+        let p = Problem::new(vec![0.0; d], random_correlation(d, 11), vec![f64::NEG_INFINITY; d], upper)
+            .expect("valid");
+        out.push((format!("random-upper-d{d}"), "random-upper", p));
+    }
+    for d in [2usize, 3, 5, 10, 20, 50, 100] {
+        out.push((
+            format!("equicorrelated-orthant-d{d}"),
+            "equicorrelated-orthant",
+            equicorrelated_orthant(d),
+        ));
+    }
+    for d in [5usize, 10, 20, 50, 100] {
+        out.push((format!("random-box-d{d}"), "random-box", random_box(d, 7)));
+    }
+    out
+}
+
+fn fmt_limit(x: f64) -> String {
+    if x == f64::INFINITY {
+        "Inf".into()
+    } else if x == f64::NEG_INFINITY {
+        "-Inf".into()
+    } else {
+        format!("{x:e}")
+    }
+}
+
+fn reference(family: &str, p: &Problem) -> (f64, f64, &'static str) {
+    let d = p.dim();
+    match family {
+        "equicorrelated-orthant" => (1.0 / (d as f64 + 1.0), 0.0, "exact 1/(d+1)"),
+        "random-upper" => {
+            let e =
+                integrate(p, MethodChoice::Exact, &Settings::default()).expect("exact applies for d <= 3");
+            (e.value, 0.0, "exact bivariate/trivariate formula")
+        }
+        _ => {
+            let budget: u64 = match d {
+                0..=20 => 1 << 24,
+                21..=50 => 1 << 23,
+                _ => 1 << 22,
+            };
+            let genz = GenzSettings::default()
+                .abs_tol(1e-15)
+                .randomizations(16)
+                .initial_points(1024)
+                .max_evaluations(budget)
+                .seed(987_654)
+                .build()
+                .expect("valid settings");
+            let e = genz.integrate(p).expect("Genz applies");
+            (e.value, e.error, "long Genz run")
+        }
+    }
+}
+
+fn write(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let index = dir.join("index.csv");
+    let old = fs::read_to_string(&index).unwrap_or_default();
+    let mut text = String::from("name,d,family,reference,reference_error,reference_kind\n");
+    for (name, family, p) in problems() {
+        let d = p.dim();
+        let mut cov = String::new();
+        for i in 0..d {
+            let row: Vec<String> = (0..d).map(|j| format!("{:e}", p.covariance().get(i, j))).collect();
+            let _ = writeln!(cov, "{}", row.join(","));
+        }
+        fs::write(dir.join(format!("{name}.cov.csv")), cov)?;
+        let lower: Vec<String> = p.lower().iter().map(|&x| fmt_limit(x)).collect();
+        let upper: Vec<String> = p.upper().iter().map(|&x| fmt_limit(x)).collect();
+        fs::write(
+            dir.join(format!("{name}.lim.csv")),
+            format!("{}\n{}\n", lower.join(","), upper.join(",")),
+        )?;
+        let line = match old.lines().find(|l| l.starts_with(&format!("{name},"))) {
+            Some(l) => l.to_string(),
+            None => {
+                let start = Instant::now();
+                let (v, e, kind) = reference(family, &p);
+                eprintln!(
+                    "reference {name}: {v:.15e} ± {e:.1e} ({kind}, {:.1} s)",
+                    start.elapsed().as_secs_f64()
+                );
+                format!("{name},{d},{family},{v:.17e},{e:.3e},{kind}")
+            }
+        };
+        let _ = writeln!(text, "{line}");
+    }
+    fs::write(index, text)
+}
+
+fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
+    let index = fs::read_to_string(dir.join("index.csv"))?;
+    let threads = rayon_threads();
+    let by_name: Vec<(String, &'static str, Problem)> = problems();
+    for line in index.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (name, reference) = (f[0], f[3].parse::<f64>().expect("number"));
+        let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
+        if only.is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let d = p.dim();
+        if d <= 3 {
+            let reps = 100_000;
+            let start = Instant::now();
+            let mut e = None;
+            for _ in 0..reps {
+                e = Some(
+                    integrate(std::hint::black_box(p), MethodChoice::Exact, &Settings::default()).unwrap(),
+                );
+            }
+            let ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
+            let e = e.unwrap();
+            println!(
+                "ours,exact-{},{name},{d},0,{ms:.6e},{:.3e},{:.3e},{threads}",
+                e.method,
+                e.error,
+                (e.value - reference).abs()
+            );
+        }
+        let tols: &[f64] = match d {
+            0..=20 => &[1e-3, 1e-4, 1e-5, 1e-6, 1e-7],
+            _ => &[1e-3, 1e-4, 1e-5, 1e-6],
+        };
+        for &tol in tols {
+            let (mut ms, mut sq, mut rep, mut converged) = (0.0, 0.0, 0.0, true);
+            let seeds = [1u64, 2, 3];
+            for &seed in &seeds {
+                let genz = GenzSettings::default()
+                    .abs_tol(tol)
+                    .max_evaluations(1 << 25)
+                    .seed(seed)
+                    .build()
+                    .expect("valid settings");
+                let _ = genz.integrate(p); // warm-up (allocations, page faults)
+                let start = Instant::now();
+                let e = genz.integrate(p).expect("Genz applies");
+                ms += start.elapsed().as_secs_f64() * 1e3;
+                sq += (e.value - reference).powi(2);
+                rep += e.error;
+                converged &= e.converged;
+            }
+            let n = seeds.len() as f64;
+            println!(
+                "ours,genz-sobol,{name},{d},{tol:e},{:.6e},{:.3e},{:.3e},{threads}",
+                ms / n,
+                rep / n,
+                (sq / n).sqrt()
+            );
+            // Tighter tolerances would only take longer: stop the ladder of this problem.
+            if !converged || ms / n > 3000.0 {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let result = match (args.get(1).map(String::as_str), args.get(2)) {
+        (Some("write"), Some(dir)) => write(Path::new(dir)),
+        (Some("time"), Some(dir)) => time(Path::new(dir), args.get(3).map(String::as_str)),
+        _ => {
+            eprintln!("usage: peer_problems write DIR | peer_problems time DIR [NAME-SUBSTRING]");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("peer_problems: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,374 @@
+//! Expected accuracy A = P(s_y > max_{i≠y} s_i) for s ~ N(μ, σ² I), with gradients, by three
+//! backends, for one example and for batches.
+//!
+//! Everything is computed from the shifts d_i = (μ_y − μ_i)/σ (i ≠ y): A(d) = P(Y > 0) with
+//! Y ~ N(d, I + 11ᵀ). With g_k = ∂A/∂d_k, the chain rule gives ∂A/∂μ_y = Σ_k g_k/σ,
+//! ∂A/∂μ_i = −g_i/σ (i ≠ y) and ∂A/∂σ = −Σ_k g_k d_k/σ.
+//!
+//! * [`Backend::Quadrature`] (default): A = ∫ φ(z) Π Φ(d_i + z) dz by the one-factor
+//!   quadrature of `mvn_orthant::one_factor` (deterministic, relative error ~1e-13).
+//! * [`Backend::Genz`]: the authors' estimator, Genz's separation of variables with the Cholesky
+//!   factor of I + 11ᵀ and n pseudo-random points, and the single-pass gradient: for each k,
+//!   g_k = φ(d_k/√2)/√2 · P(Y_{−k} > 0 | Y_k = 0), the conditional orthant (mean
+//!   d_{−k} − d_k/2, covariance I + ½11ᵀ) estimated with the same random numbers. Both
+//!   covariances are I + c11ᵀ, whose Cholesky factor has constant columns below the diagonal,
+//!   so one Genz point costs O(C) (value) and O(C²) (gradient).
+//! * [`Backend::MonteCarlo`]: crude Monte Carlo on Y = d + ε + z1 (the oracle), with the
+//!   likelihood-ratio gradient g = E[1{Y > 0} (I + 11ᵀ)⁻¹(Y − d)].
+//!
+//! Random backends use one Xoshiro256++ stream per example: the seed's stream advanced by
+//! `example` jumps of 2¹²⁸, so batches give the same bits for any thread count.
+
+use crate::delta::{check_label, shifts_into};
+use crate::error::LossError;
+use mvn_orthant::normal::{cdf, inverse_cdf_unchecked, pdf};
+use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Two-sided 99% normal quantile (the confidence level of `mvn_orthant`).
+const Z_99: f64 = 2.575_829_303_548_900_4;
+
+/// How the expected accuracy is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Backend {
+    /// The exact one-factor quadrature (deterministic).
+    #[default]
+    Quadrature,
+    /// Genz's estimator with `samples` pseudo-random points (the authors use 16).
+    Genz {
+        /// Points per example.
+        samples: u32,
+        /// Seed of the per-example streams.
+        seed: u64,
+    },
+    /// Crude Monte Carlo with `samples` draws (oracle).
+    MonteCarlo {
+        /// Draws per example.
+        samples: u32,
+        /// Seed of the per-example streams.
+        seed: u64,
+    },
+}
+
+impl Backend {
+    fn validate(&self) -> Result<(), LossError> {
+        match *self {
+            Backend::Genz { samples: 0, .. } | Backend::MonteCarlo { samples: 0, .. } => {
+                Err(LossError::InvalidSetting {
+                    name: "samples".into(),
+                    reason: "at least one sample is needed".into(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A and its gradient with respect to the shifts d (length C − 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftAccuracy {
+    /// A.
+    pub value: f64,
+    /// ln A (accurate where A underflows, for the quadrature backend).
+    pub log_value: f64,
+    /// Half-width of a 99% confidence interval of `value` (0 for the quadrature).
+    pub error: f64,
+    /// ∂A/∂d_k.
+    pub gradient: Vec<f64>,
+    /// ∂ ln A/∂d_k (for the quadrature finite even where A underflows; otherwise gradient/A).
+    pub log_gradient: Vec<f64>,
+    /// 99% half-widths of `gradient` (0 for the quadrature).
+    pub gradient_error: Vec<f64>,
+}
+
+/// A and its gradient with respect to the logits and σ for one example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accuracy {
+    /// The expected accuracy A.
+    pub value: f64,
+    /// ln A.
+    pub log_value: f64,
+    /// 99% half-width of `value` (0 for the quadrature).
+    pub error: f64,
+    /// ∂A/∂μ (length C).
+    pub d_logits: Vec<f64>,
+    /// ∂A/∂σ.
+    pub d_sigma: f64,
+}
+
+/// The uniform in (0, 1) from 53 random bits, never 0 or 1.
+#[inline]
+fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
+}
+
+/// The stream of example `example`: the seed's stream advanced by `example` jumps.
+pub fn example_stream(seed: u64, example: usize) -> Xoshiro256PlusPlus {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    for _ in 0..example {
+        rng.jump();
+    }
+    rng
+}
+
+/// Cholesky factor of I + c·11ᵀ (dimension n): (diagonal L_kk, below-diagonal column values ℓ_k).
+fn equicorrelated_cholesky(n: usize, c: f64) -> (Vec<f64>, Vec<f64>) {
+    let (mut diag, mut col) = (vec![0.0; n], vec![0.0; n]);
+    let mut q = 0.0; // Σ_{j<k} ℓ_j²
+    for k in 0..n {
+        diag[k] = (1.0 + c - q).sqrt();
+        col[k] = (c - q) / diag[k];
+        q += col[k] * col[k];
+    }
+    (diag, col)
+}
+
+/// One Genz point for P(Y > 0), Y ~ N(shift, I + c11ᵀ) with factor (diag, col); uniforms `u`.
+fn genz_point<F: Fn(usize) -> f64>(shift: F, n: usize, diag: &[f64], col: &[f64], u: &[f64]) -> f64 {
+    let (mut product, mut s) = (1.0, 0.0);
+    for i in 0..n {
+        let e = cdf((shift(i) + s) / diag[i]);
+        product *= e;
+        if product == 0.0 {
+            return 0.0;
+        }
+        if i + 1 < n {
+            let w = -inverse_cdf_unchecked(u[i] * e);
+            s += col[i] * w;
+        }
+    }
+    product
+}
+
+fn mean_and_error(sum: f64, sum_sq: f64, n: f64) -> (f64, f64) {
+    let mean = sum / n;
+    let var = if n > 1.0 { ((sum_sq - n * mean * mean) / (n - 1.0)).max(0.0) } else { 0.0 };
+    (mean, Z_99 * (var / n).sqrt())
+}
+
+/// A(d) = P(Y > 0), Y ~ N(d, I + 11ᵀ), and its gradient, for one example (`example` selects the
+/// random stream of the random backends).
+pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> ShiftAccuracy {
+    let n = shifts.len();
+    match *backend {
+        Backend::Quadrature => {
+            let mut log_gradient = vec![0.0; n];
+            let log_value = shifted_orthant_log_value_and_gradient(shifts, &mut log_gradient);
+            let value = log_value.exp();
+            let gradient = log_gradient.iter().map(|g| g * value).collect();
+            ShiftAccuracy {
+                value,
+                log_value,
+                error: 0.0,
+                gradient,
+                log_gradient,
+                gradient_error: vec![0.0; n],
+            }
+        }
+        Backend::Genz { samples, seed } => {
+            let mut rng = example_stream(seed, example);
+            let (diag, col) = equicorrelated_cholesky(n, 1.0);
+            let (cdiag, ccol) = equicorrelated_cholesky(n.saturating_sub(1), 0.5);
+            let density: Vec<f64> = shifts.iter().map(|&d| pdf(d / 2f64.sqrt()) / 2f64.sqrt()).collect();
+            let mut u = vec![0.0; n];
+            let (mut sum, mut sum_sq) = (0.0, 0.0);
+            let (mut gsum, mut gsq) = (vec![0.0; n], vec![0.0; n]);
+            for _ in 0..samples {
+                u.iter_mut().for_each(|x| *x = uniform(&mut rng));
+                let f = genz_point(|i| shifts[i], n, &diag, &col, &u);
+                sum += f;
+                sum_sq += f * f;
+                for k in 0..n {
+                    let dk = shifts[k];
+                    let cond = |i: usize| if i < k { shifts[i] - 0.5 * dk } else { shifts[i + 1] - 0.5 * dk };
+                    let g = density[k] * genz_point(cond, n - 1, &cdiag, &ccol, &u);
+                    gsum[k] += g;
+                    gsq[k] += g * g;
+                }
+            }
+            let ns = f64::from(samples);
+            let (value, error) = mean_and_error(sum, sum_sq, ns);
+            let (mut gradient, mut gradient_error) = (vec![0.0; n], vec![0.0; n]);
+            for k in 0..n {
+                (gradient[k], gradient_error[k]) = mean_and_error(gsum[k], gsq[k], ns);
+            }
+            let log_gradient = gradient.iter().map(|g| g / value).collect();
+            ShiftAccuracy { value, log_value: value.ln(), error, gradient, log_gradient, gradient_error }
+        }
+        Backend::MonteCarlo { samples, seed } => {
+            let mut rng = example_stream(seed, example);
+            let mut x = vec![0.0; n];
+            let (mut hits, mut gsum, mut gsq) = (0u64, vec![0.0; n], vec![0.0; n]);
+            for _ in 0..samples {
+                let z = inverse_cdf_unchecked(uniform(&mut rng));
+                let mut win = true;
+                for i in 0..n {
+                    x[i] = inverse_cdf_unchecked(uniform(&mut rng)) + z;
+                    win &= shifts[i] + x[i] > 0.0;
+                }
+                if win {
+                    hits += 1;
+                    // (I + 11ᵀ)⁻¹ x = x − (Σx)/(1 + n)·1.
+                    let correction = x.iter().sum::<f64>() / (1.0 + n as f64);
+                    for i in 0..n {
+                        let g = x[i] - correction;
+                        gsum[i] += g;
+                        gsq[i] += g * g;
+                    }
+                }
+            }
+            let ns = f64::from(samples);
+            let (value, error) = mean_and_error(hits as f64, hits as f64, ns);
+            let (mut gradient, mut gradient_error) = (vec![0.0; n], vec![0.0; n]);
+            for k in 0..n {
+                (gradient[k], gradient_error[k]) = mean_and_error(gsum[k], gsq[k], ns);
+            }
+            let log_gradient = gradient.iter().map(|g| g / value).collect();
+            ShiftAccuracy { value, log_value: value.ln(), error, gradient, log_gradient, gradient_error }
+        }
+    }
+}
+
+/// σ for a batch: one scalar or one value per example.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sigma<'a> {
+    /// The same σ for every example.
+    Scalar(f64),
+    /// One σ per example.
+    PerExample(&'a [f64]),
+}
+
+impl Sigma<'_> {
+    /// σ of example `i`.
+    pub fn get(&self, i: usize) -> f64 {
+        match *self {
+            Sigma::Scalar(s) => s,
+            Sigma::PerExample(v) => v[i],
+        }
+    }
+
+    pub(crate) fn validate(&self, batch: usize) -> Result<(), LossError> {
+        let bad = |example: usize, value: f64| LossError::InvalidSigma { example, value };
+        match *self {
+            Sigma::Scalar(s) => {
+                if !(s.is_finite() && s > 0.0) {
+                    return Err(bad(0, s));
+                }
+            }
+            Sigma::PerExample(v) => {
+                if v.len() != batch {
+                    return Err(LossError::ShapeMismatch {
+                        what: "sigma".into(),
+                        expected: batch,
+                        found: v.len(),
+                    });
+                }
+                if let Some(i) = v.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
+                    return Err(bad(i, v[i]));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Validates a batch: C ≥ 2, `logits.len() = B·C`, labels in range, finite logits.
+pub(crate) fn validate_batch(logits: &[f64], classes: usize, labels: &[usize]) -> Result<(), LossError> {
+    if classes < 2 {
+        return Err(LossError::TooFewClasses { classes });
+    }
+    if logits.len() != labels.len() * classes {
+        return Err(LossError::ShapeMismatch {
+            what: "logits".into(),
+            expected: labels.len() * classes,
+            found: logits.len(),
+        });
+    }
+    for (b, &y) in labels.iter().enumerate() {
+        check_label(classes, y, b)?;
+    }
+    if let Some(i) = logits.iter().position(|x| !x.is_finite()) {
+        return Err(LossError::NonFiniteLogit { index: i, value: logits[i] });
+    }
+    Ok(())
+}
+
+fn accuracy_from_logits(
+    logits: &[f64],
+    label: usize,
+    sigma: f64,
+    backend: &Backend,
+    example: usize,
+) -> Accuracy {
+    let c = logits.len();
+    let mut shifts = vec![0.0; c - 1];
+    shifts_into(logits, label, sigma, &mut shifts);
+    let r = accuracy_of_shifts(&shifts, backend, example);
+    let mut d_logits = vec![0.0; c];
+    let mut d_sigma = 0.0;
+    for (k, i) in (0..c).filter(|&i| i != label).enumerate() {
+        d_logits[i] = -r.gradient[k] / sigma;
+        d_logits[label] += r.gradient[k] / sigma;
+        d_sigma -= r.gradient[k] * shifts[k] / sigma;
+    }
+    Accuracy { value: r.value, log_value: r.log_value, error: r.error, d_logits, d_sigma }
+}
+
+/// Expected accuracy of one example with its gradient w.r.t. the logits and σ.
+///
+/// # Errors
+///
+/// [`LossError::TooFewClasses`], [`LossError::LabelOutOfRange`], [`LossError::NonFiniteLogit`],
+/// [`LossError::InvalidSigma`], [`LossError::InvalidSetting`] (zero samples).
+///
+/// ```
+/// use exact_loss::accuracy::{expected_accuracy, Backend};
+/// let a = expected_accuracy(&[1.0, 1.0, 1.0], 0, 0.7, Backend::Quadrature).unwrap();
+/// assert!((a.value - 1.0 / 3.0).abs() < 1e-14);
+/// ```
+pub fn expected_accuracy(
+    logits: &[f64],
+    label: usize,
+    sigma: f64,
+    backend: Backend,
+) -> Result<Accuracy, LossError> {
+    validate_batch(logits, logits.len(), &[label])?;
+    Sigma::Scalar(sigma).validate(1)?;
+    backend.validate()?;
+    Ok(accuracy_from_logits(logits, label, sigma, &backend, 0))
+}
+
+/// Maps `f` over the examples 0..batch, in parallel with the `parallel` feature; results come
+/// back in example order, so sums over them are bit-identical for any thread count.
+pub(crate) fn map_examples<T: Send, F: Fn(usize) -> T + Sync + Send>(batch: usize, f: F) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..batch).into_par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..batch).map(f).collect()
+    }
+}
+
+/// Expected accuracy of every example of a batch (`logits` row-major B × C).
+///
+/// # Errors
+///
+/// As [`expected_accuracy`], and [`LossError::ShapeMismatch`] for inconsistent lengths.
+pub fn expected_accuracy_batch(
+    logits: &[f64],
+    classes: usize,
+    labels: &[usize],
+    sigma: Sigma<'_>,
+    backend: Backend,
+) -> Result<Vec<Accuracy>, LossError> {
+    validate_batch(logits, classes, labels)?;
+    sigma.validate(labels.len())?;
+    backend.validate()?;
+    Ok(map_examples(labels.len(), |b| {
+        accuracy_from_logits(&logits[b * classes..(b + 1) * classes], labels[b], sigma.get(b), &backend, b)
+    }))
+}

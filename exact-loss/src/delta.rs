@@ -1,0 +1,93 @@
+//! The delta matrix and the reduction of "class y wins" to an orthant probability.
+//!
+//! For scores s ∈ R^C and true class y, D_y is the (C−1) × C matrix whose rows are e_y − e_i for
+//! i ≠ y (in increasing order of i). Class y wins exactly when D_y s > 0. If s ~ N(μ, Σ_s) then
+//! D_y s ~ N(D_y μ, D_y Σ_s D_yᵀ); for Σ_s = σ² I the covariance is σ²(I + 11ᵀ), and after
+//! dividing by σ the problem is the orthant P(Y > 0), Y ~ N(d, I + 11ᵀ), d_i = (μ_y − μ_i)/σ.
+
+use crate::error::LossError;
+use mvn_orthant::{Covariance, Problem};
+
+/// The (C−1) × C delta matrix D_y, row-major.
+///
+/// # Errors
+///
+/// [`LossError::TooFewClasses`] for C < 2, [`LossError::LabelOutOfRange`] for y ≥ C.
+///
+/// ```
+/// let d = exact_loss::delta::delta_matrix(3, 1).unwrap();
+/// assert_eq!(d, vec![-1.0, 1.0, 0.0, 0.0, 1.0, -1.0]);
+/// ```
+pub fn delta_matrix(classes: usize, label: usize) -> Result<Vec<f64>, LossError> {
+    check_label(classes, label, 0)?;
+    let mut m = vec![0.0; (classes - 1) * classes];
+    for (row, i) in (0..classes).filter(|&i| i != label).enumerate() {
+        m[row * classes + label] = 1.0;
+        m[row * classes + i] = -1.0;
+    }
+    Ok(m)
+}
+
+pub(crate) fn check_label(classes: usize, label: usize, example: usize) -> Result<(), LossError> {
+    if classes < 2 {
+        return Err(LossError::TooFewClasses { classes });
+    }
+    if label >= classes {
+        return Err(LossError::LabelOutOfRange { example, label, classes });
+    }
+    Ok(())
+}
+
+/// The standardised shifts d_i = (μ_y − μ_i)/σ for i ≠ y, written into `out` (length C − 1).
+/// No validation (the public entry points validate).
+pub fn shifts_into(logits: &[f64], label: usize, sigma: f64, out: &mut [f64]) {
+    let top = logits[label];
+    for (o, (_, &m)) in out.iter_mut().zip(logits.iter().enumerate().filter(|&(i, _)| i != label)) {
+        *o = (top - m) / sigma;
+    }
+}
+
+/// The orthant problem P(D_y s > 0) for s ~ N(μ, Σ_s) with a general score covariance: mean
+/// D_y μ, covariance D_y Σ_s D_yᵀ, lower limits 0, upper limits +∞. Evaluate it with any
+/// `mvn_orthant` integrator (`mvn_orthant::integrate` picks one).
+///
+/// # Errors
+///
+/// As [`delta_matrix`]; [`LossError::ShapeMismatch`] when `mean` does not have C entries;
+/// [`LossError::NonFiniteLogit`]; [`LossError::Orthant`] if the reduced covariance is rejected.
+///
+/// ```
+/// use mvn_orthant::{Covariance, Integrator, OneFactor};
+/// let sigma = Covariance::identity(4).unwrap();
+/// let p = exact_loss::delta::orthant_problem(&[0.0; 4], &sigma, 2).unwrap();
+/// // Four equal classes: each wins with probability 1/4.
+/// assert!((OneFactor.integrate(&p).unwrap().value - 0.25).abs() < 1e-14);
+/// ```
+pub fn orthant_problem(
+    mean: &[f64],
+    score_covariance: &Covariance,
+    label: usize,
+) -> Result<Problem, LossError> {
+    let c = score_covariance.dim();
+    check_label(c, label, 0)?;
+    if mean.len() != c {
+        return Err(LossError::ShapeMismatch { what: "mean".into(), expected: c, found: mean.len() });
+    }
+    if let Some(i) = mean.iter().position(|x| !x.is_finite()) {
+        return Err(LossError::NonFiniteLogit { index: i, value: mean[i] });
+    }
+    let others: Vec<usize> = (0..c).filter(|&i| i != label).collect();
+    let n = c - 1;
+    let s = |i: usize, j: usize| score_covariance.get(i, j);
+    let y = label;
+    let mut cov = vec![0.0; n * n];
+    for (a, &i) in others.iter().enumerate() {
+        for (b, &j) in others.iter().enumerate() {
+            // Cov(s_y − s_i, s_y − s_j).
+            cov[a * n + b] = s(y, y) - s(y, j) - s(i, y) + s(i, j);
+        }
+    }
+    let mu: Vec<f64> = others.iter().map(|&i| mean[y] - mean[i]).collect();
+    let covariance = Covariance::from_row_major(n, cov)?;
+    Ok(Problem::new(mu, covariance, vec![0.0; n], vec![f64::INFINITY; n])?)
+}

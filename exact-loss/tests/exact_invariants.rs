@@ -1,0 +1,210 @@
+//! Invariants of the expected accuracy and the EXACT loss (issue 6).
+
+use exact_loss::accuracy::{accuracy_of_shifts, expected_accuracy, expected_accuracy_batch, Backend, Sigma};
+use exact_loss::delta::{delta_matrix, orthant_problem};
+use exact_loss::{ExactLoss, GeometricSchedule, GradientNormalizer, LossError, Objective};
+use mvn_orthant::normal::cdf;
+use mvn_orthant::{Covariance, Integrator, OneFactor};
+use proptest::prelude::*;
+
+const Q: Backend = Backend::Quadrature;
+
+#[test]
+fn equal_logits_give_one_over_c() {
+    for c in [2usize, 3, 10, 100, 1000] {
+        let a = expected_accuracy(&vec![0.7; c], c / 2, 1.3, Q).unwrap();
+        assert!((a.value * c as f64 - 1.0).abs() < 1e-12, "C = {c}: {}", a.value);
+        // Gradient: symmetric; ∂A/∂μ sums to 0 (shift invariance) and ∂A/∂σ = 0.
+        assert!(a.d_logits.iter().sum::<f64>().abs() < 1e-14 && a.d_sigma.abs() < 1e-14);
+    }
+}
+
+#[test]
+fn two_classes_closed_form() {
+    for &(m0, m1, s) in &[(0.0, 1.0, 1.0), (2.0, -3.0, 0.5), (0.0, 30.0, 1.0), (1.0, 1.5, 10.0)] {
+        let a = expected_accuracy(&[m0, m1], 0, s, Q).unwrap();
+        let exact = cdf((m0 - m1) / (s * 2f64.sqrt()));
+        assert!((a.value / exact - 1.0).abs() < 1e-13, "{m0} {m1} {s}: {} vs {exact}", a.value);
+    }
+}
+
+#[test]
+fn delta_reduction_matches_general_path() {
+    let d = delta_matrix(4, 2).unwrap();
+    assert_eq!(d.len(), 12);
+    let mean = [0.3, -1.0, 0.8, 0.1];
+    let sigma = 0.9;
+    let cov = Covariance::from_row_major(
+        4,
+        (0..16).map(|k| if k % 5 == 0 { sigma * sigma } else { 0.0 }).collect(),
+    )
+    .unwrap();
+    let p = orthant_problem(&mean, &cov, 2).unwrap();
+    let via_general = OneFactor.integrate(&p).unwrap().value;
+    let direct = expected_accuracy(&mean, 2, sigma, Q).unwrap().value;
+    assert!((via_general / direct - 1.0).abs() < 1e-13);
+    assert!(matches!(delta_matrix(1, 0), Err(LossError::TooFewClasses { .. })));
+    assert!(matches!(delta_matrix(3, 3), Err(LossError::LabelOutOfRange { .. })));
+}
+
+#[test]
+fn bad_input_gives_typed_errors() {
+    assert!(matches!(expected_accuracy(&[1.0], 0, 1.0, Q), Err(LossError::TooFewClasses { .. })));
+    assert!(matches!(expected_accuracy(&[1.0, 2.0], 2, 1.0, Q), Err(LossError::LabelOutOfRange { .. })));
+    assert!(matches!(expected_accuracy(&[1.0, f64::NAN], 0, 1.0, Q), Err(LossError::NonFiniteLogit { .. })));
+    assert!(matches!(expected_accuracy(&[1.0, 2.0], 0, 0.0, Q), Err(LossError::InvalidSigma { .. })));
+    assert!(matches!(expected_accuracy(&[1.0, 2.0], 0, -1.0, Q), Err(LossError::InvalidSigma { .. })));
+    assert!(matches!(
+        expected_accuracy_batch(&[0.0; 5], 2, &[0, 1], Sigma::Scalar(1.0), Q),
+        Err(LossError::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        expected_accuracy_batch(&[0.0; 4], 2, &[0, 1], Sigma::PerExample(&[1.0]), Q),
+        Err(LossError::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        expected_accuracy(&[0.0, 1.0], 0, 1.0, Backend::Genz { samples: 0, seed: 1 }),
+        Err(LossError::InvalidSetting { .. })
+    ));
+}
+
+#[test]
+fn gradients_match_finite_differences() {
+    let logits = [0.4, -1.2, 2.0, 0.0, 0.9, -0.3];
+    let (y, s) = (2usize, 0.8);
+    let a = expected_accuracy(&logits, y, s, Q).unwrap();
+    let h = 1e-5;
+    for k in 0..logits.len() {
+        let (mut p, mut m) = (logits, logits);
+        p[k] += h;
+        m[k] -= h;
+        let fd = (expected_accuracy(&p, y, s, Q).unwrap().value
+            - expected_accuracy(&m, y, s, Q).unwrap().value)
+            / (2.0 * h);
+        assert!(
+            (a.d_logits[k] - fd).abs() < 1e-8 * fd.abs().max(a.value),
+            "k = {k}: {} vs {fd}",
+            a.d_logits[k]
+        );
+    }
+    let fd = (expected_accuracy(&logits, y, s + h, Q).unwrap().value
+        - expected_accuracy(&logits, y, s - h, Q).unwrap().value)
+        / (2.0 * h);
+    assert!((a.d_sigma - fd).abs() < 1e-8 * fd.abs().max(a.value));
+}
+
+#[test]
+fn loss_gradient_matches_finite_differences_with_normalisation_and_margin() {
+    let logits = [0.4, -1.2, 2.0, 0.0, 0.9, -0.3, 1.5, 1.4, -2.0, 0.2, 0.1, 0.0];
+    let labels = [2usize, 0, 1];
+    for objective in [Objective::OneMinusAccuracy, Objective::NegativeLogAccuracy] {
+        let loss = ExactLoss { normalize: true, margin: Some(1.0), objective, backend: Q };
+        let sigma = Sigma::Scalar(0.7);
+        let out = loss.evaluate(&logits, 4, &labels, sigma).unwrap();
+        let h = 1e-6;
+        for k in 0..logits.len() {
+            let (mut p, mut m) = (logits, logits);
+            p[k] += h;
+            m[k] -= h;
+            let fd = (loss.evaluate(&p, 4, &labels, sigma).unwrap().loss
+                - loss.evaluate(&m, 4, &labels, sigma).unwrap().loss)
+                / (2.0 * h);
+            assert!(
+                (out.gradient[k] - fd).abs() < 1e-7,
+                "{objective:?} k = {k}: {} vs {fd}",
+                out.gradient[k]
+            );
+        }
+    }
+}
+
+#[test]
+fn backends_agree_within_error_estimates_and_genz_is_unbiased() {
+    let shifts = [0.3, -0.5, 1.2, 0.0, 2.0];
+    let exact = accuracy_of_shifts(&shifts, &Q, 0);
+    let genz = accuracy_of_shifts(&shifts, &Backend::Genz { samples: 20_000, seed: 5 }, 0);
+    let mc = accuracy_of_shifts(&shifts, &Backend::MonteCarlo { samples: 200_000, seed: 9 }, 0);
+    assert!(
+        (genz.value - exact.value).abs() <= genz.error,
+        "genz {} ± {} vs {}",
+        genz.value,
+        genz.error,
+        exact.value
+    );
+    assert!((mc.value - exact.value).abs() <= mc.error, "mc {} ± {} vs {}", mc.value, mc.error, exact.value);
+    for k in 0..shifts.len() {
+        assert!(
+            (genz.gradient[k] - exact.gradient[k]).abs() <= genz.gradient_error[k] + 1e-12,
+            "genz grad {k}"
+        );
+        assert!((mc.gradient[k] - exact.gradient[k]).abs() <= mc.gradient_error[k], "mc grad {k}");
+    }
+    // Unbiasedness of the 16-sample estimator: mean over 400 seeds within 3 standard errors.
+    let values: Vec<f64> = (0..400u64)
+        .map(|seed| accuracy_of_shifts(&shifts, &Backend::Genz { samples: 16, seed }, 0).value)
+        .collect();
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    assert!((mean - exact.value).abs() <= 3.0 * sd / n.sqrt(), "{mean} vs {}", exact.value);
+}
+
+#[test]
+fn batches_are_deterministic_and_match_single_examples() {
+    let c = 7;
+    let logits: Vec<f64> = (0..20 * c).map(|i| ((i * 31) % 17) as f64 * 0.3 - 2.0).collect();
+    let labels: Vec<usize> = (0..20).map(|i| (i * 3) % c).collect();
+    let backend = Backend::Genz { samples: 16, seed: 42 };
+    let a = expected_accuracy_batch(&logits, c, &labels, Sigma::Scalar(1.1), backend).unwrap();
+    let b = expected_accuracy_batch(&logits, c, &labels, Sigma::Scalar(1.1), backend).unwrap();
+    assert_eq!(a, b);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let single =
+        pool.install(|| expected_accuracy_batch(&logits, c, &labels, Sigma::Scalar(1.1), backend).unwrap());
+    assert_eq!(a, single);
+    let q = expected_accuracy_batch(&logits, c, &labels, Sigma::Scalar(1.1), Q).unwrap();
+    for (i, r) in q.iter().enumerate() {
+        assert_eq!(r, &expected_accuracy(&logits[i * c..(i + 1) * c], labels[i], 1.1, Q).unwrap());
+    }
+}
+
+#[test]
+fn schedule_and_normaliser() {
+    let s = GeometricSchedule::new(10.0, 0.01, 4).unwrap();
+    let v: Vec<f64> = (0..4).map(|k| s.value(k)).collect();
+    assert!((v[0] - 10.0).abs() < 1e-12 && (v[3] - 0.01).abs() < 1e-15 && (v[1] - 1.0).abs() < 1e-12);
+    assert!(GeometricSchedule::new(0.0, 1.0, 3).is_err());
+    let mut n = GradientNormalizer::default();
+    let mut g = vec![3.0, 4.0];
+    assert_eq!(n.normalize(&mut g), 5.0);
+    let mut g = vec![0.0, 0.0];
+    assert!((n.normalize(&mut g) - 4.5).abs() < 1e-15);
+    let mut tiny = GradientNormalizer::default();
+    let mut g = vec![1e-5];
+    assert_eq!(tiny.normalize(&mut g), 0.01);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn accuracies_over_labels_sum_to_one(
+        c in 2usize..=50,
+        seed in 0u64..1000,
+        sigma in 0.05f64..20.0,
+        spread in 0.0f64..5.0,
+    ) {
+        let logits: Vec<f64> = (0..c).map(|i| ((i as u64 * 2654435761 + seed * 97) % 1000) as f64 / 1000.0 * spread).collect();
+        let total: f64 = (0..c).map(|y| expected_accuracy(&logits, y, sigma, Q).unwrap().value).sum();
+        prop_assert!((total - 1.0).abs() < 1e-12, "Σ A = {}", total);
+        // Shift invariance and joint scaling.
+        let y = (seed as usize) % c;
+        let base = expected_accuracy(&logits, y, sigma, Q).unwrap().value;
+        let shifted: Vec<f64> = logits.iter().map(|x| x + 3.7).collect();
+        let scaled: Vec<f64> = logits.iter().map(|x| x * 2.5).collect();
+        let a1 = expected_accuracy(&shifted, y, sigma, Q).unwrap().value;
+        let a2 = expected_accuracy(&scaled, y, sigma * 2.5, Q).unwrap().value;
+        prop_assert!((a1 / base - 1.0).abs() < 1e-12);
+        prop_assert!((a2 / base - 1.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,138 @@
+//! Loss values and gradients: cross-entropy, hinge and the EXACT batch objective against finite
+//! differences; the EXACT orthant quadrature against closed forms and mvn-orthant's independent
+//! adaptive one-factor integrator.
+
+use exact_loss::train::losses::{cross_entropy, exact_objective, expected_accuracy_fast, hinge};
+use mvn_orthant::normal::cdf;
+use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
+
+/// Pseudo-random scores in [−2, 2) from a fixed linear congruential stream.
+fn scores(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            4.0 * ((s >> 11) as f64 / (1u64 << 53) as f64) - 2.0
+        })
+        .collect()
+}
+
+/// Central finite differences of `f` at `x`, compared with `grad` in a mixed absolute/relative
+/// tolerance.
+fn check_gradient(f: &dyn Fn(&[f64]) -> f64, x: &[f64], grad: &[f64], h: f64, tol: f64, what: &str) {
+    for j in 0..x.len() {
+        let mut xp = x.to_vec();
+        let mut xm = x.to_vec();
+        xp[j] += h;
+        xm[j] -= h;
+        let fd = (f(&xp) - f(&xm)) / (2.0 * h);
+        assert!(
+            (fd - grad[j]).abs() <= tol * (1.0 + fd.abs()),
+            "{what}: entry {j}: analytic {} vs FD {fd}",
+            grad[j]
+        );
+    }
+}
+
+#[test]
+fn cross_entropy_gradient_matches_finite_differences() {
+    let (b, c) = (5, 4);
+    let labels = [0, 3, 1, 2, 3];
+    let x = scores(b * c, 1);
+    let (_, grad) = cross_entropy(&x, &labels, c);
+    check_gradient(&|s| cross_entropy(s, &labels, c).0, &x, &grad, 1e-5, 1e-8, "cross-entropy");
+    // Closed form: equal scores give ln C.
+    let (l, _) = cross_entropy(&[0.3; 8], &[1, 2], 4);
+    assert!((l - 4f64.ln()).abs() < 1e-15);
+    // Large scores do not overflow.
+    let (l, g) = cross_entropy(&[1000.0, 0.0], &[0], 2);
+    assert!(l.abs() < 1e-300 && g.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn hinge_gradient_matches_finite_differences() {
+    let (b, c) = (6, 3);
+    let labels = [0, 1, 2, 2, 1, 0];
+    let x = scores(b * c, 2);
+    for margin in [0.1, 1.0, 5.0] {
+        let (_, grad) = hinge(&x, &labels, c, margin);
+        // Away from the kinks (none of these random deltas is within 1e−4 of the margin).
+        check_gradient(&|s| hinge(s, &labels, c, margin).0, &x, &grad, 1e-6, 1e-7, "hinge");
+    }
+    // Hand value: scores (2, 0, 1.5), y = 0, m = 1: terms max(0, 1 − 2) = 0 and max(0, 1 − 0.5) = 0.5,
+    // mean over the two wrong classes = 0.25.
+    let (l, g) = hinge(&[2.0, 0.0, 1.5], &[0], 3, 1.0);
+    assert_eq!(l, 0.25);
+    assert_eq!(g, vec![-0.5, 0.0, 0.5]);
+}
+
+#[test]
+fn fast_orthant_matches_closed_forms_and_adaptive_integrator() {
+    let mut grad = [0.0; 9];
+    let mut work = vec![0.0; 18];
+    // C = 2: A = Φ(d/√2); all-zero deltas: A = 1/C.
+    for d in [-6.0, -2.0, -0.3, 0.0, 0.7, 3.0, 8.0] {
+        let a = expected_accuracy_fast(&[d], &mut grad[..1], &mut work);
+        assert!((a - cdf(d / 2f64.sqrt())).abs() < 1e-12, "C = 2, d = {d}: {a}");
+    }
+    for c in 2..=10 {
+        let a = expected_accuracy_fast(&vec![0.0; c - 1], &mut grad[..c - 1], &mut work);
+        assert!((a - 1.0 / c as f64).abs() < 1e-12, "C = {c}: {a}");
+    }
+    // Against mvn-orthant's adaptive Gauss–Kronrod one-factor integrator, with gradients.
+    for seed in 0..20 {
+        let m = 1 + (seed as usize % 9);
+        let d: Vec<f64> = scores(m, 100 + seed).iter().map(|v| 3.0 * v).collect();
+        let mut g_ref = vec![0.0; m];
+        let a_ref = shifted_orthant_log_value_and_gradient(&d, &mut g_ref).exp();
+        let a = expected_accuracy_fast(&d, &mut grad[..m], &mut work);
+        assert!((a - a_ref).abs() < 1e-11, "{d:?}: {a} vs {a_ref}");
+        for k in 0..m {
+            let gk = a_ref * g_ref[k]; // ∂A/∂d_k = A · ∂ln A/∂d_k
+            assert!((grad[k] - gk).abs() < 1e-11, "{d:?}, k = {k}: {} vs {gk}", grad[k]);
+        }
+    }
+}
+
+#[test]
+fn exact_objective_gradient_matches_finite_differences() {
+    // Through the batch normalisation, the margin clipping and the division by σ.
+    let (b, c) = (4, 3);
+    let labels = [0, 2, 1, 2];
+    let x = scores(b * c, 3);
+    for (sigma, margin) in [(1.0, None), (0.5, Some(0.8)), (3.0, Some(5.0))] {
+        let (_, grad) = exact_objective(&x, &labels, c, sigma, margin);
+        check_gradient(&|s| exact_objective(s, &labels, c, sigma, margin).0, &x, &grad, 1e-6, 1e-7, "exact");
+    }
+    // The loss is invariant to adding a constant and to a positive scaling of all scores (batch
+    // normalisation), and the gradient sums to zero.
+    let (l0, g0) = exact_objective(&x, &labels, c, 1.0, None);
+    let shifted: Vec<f64> = x.iter().map(|v| 3.0 * v + 7.0).collect();
+    let (l1, _) = exact_objective(&shifted, &labels, c, 1.0, None);
+    assert!((l0 - l1).abs() < 1e-12);
+    assert!(g0.iter().sum::<f64>().abs() < 1e-12);
+}
+
+#[test]
+fn trapezoid_objective_agrees_with_the_crates_exact_loss() {
+    // The training adaptor normalises by the unbiased batch standard deviation (as the authors'
+    // PyTorch code), the crate's ExactLoss by the population one. With N = B·C scores and
+    // c = √((N−1)/N), our z-scores are c times the crate's, so ours at (σ, r) equals the crate's
+    // at (σ/c, r/c); the crate evaluates A by its own adaptive quadrature.
+    use exact_loss::{Backend, ExactLoss, Sigma};
+    let (b, c) = (6, 4);
+    let labels = [0, 3, 1, 2, 3, 0];
+    let x = scores(b * c, 9);
+    let n = (b * c) as f64;
+    let k = ((n - 1.0) / n).sqrt();
+    for (sigma, margin) in [(1.0, None), (0.3, Some(0.5)), (2.0, Some(1.0))] {
+        let (ours, g_ours) = exact_objective(&x, &labels, c, sigma, margin);
+        let crate_loss =
+            ExactLoss { margin: margin.map(|r| r / k), backend: Backend::Quadrature, ..ExactLoss::default() };
+        let theirs = crate_loss.evaluate(&x, c, &labels, Sigma::Scalar(sigma / k)).unwrap();
+        assert!((ours - theirs.loss).abs() < 1e-11, "σ = {sigma}: {ours} vs {}", theirs.loss);
+        for (a, t) in g_ours.iter().zip(&theirs.gradient) {
+            assert!((a - t).abs() < 1e-11, "σ = {sigma}: gradient {a} vs {t}");
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! d = 2: the bivariate normal probability of any box, with relative accuracy in the tails.
+//!
+//! The core is the standardised upper orthant U(h, k; ρ) = P(X > h, Y > k) for standard
+//! normals with correlation ρ (the lower orthant is Φ₂(h, k; ρ) = U(−h, −k; ρ)):
+//!
+//! * |ρ| < 0.925: the Drezner–Wesolowsky form used by Genz (2004),
+//!   U = Q(h)Q(k) + (1/2π) ∫_0^{asin ρ} exp(−(h² + k² − 2hk sin θ)/(2cos²θ)) dθ,
+//!   with 6, 12 or 20 Gauss–Legendre points for |ρ| < 0.3, < 0.75, < 0.925;
+//! * |ρ| ≥ 0.925: U = Q(max(h, k)) − (1/2π) ∫_0^{√(1−ρ²)} … dx (for ρ > 0; ρ < 0 by reflection),
+//!   where the part of the integrand that is singular at x = 0 is integrated in closed form and
+//!   the smooth remainder by 20-point Gauss–Legendre (Genz 2004, after Drezner & Wesolowsky 1990);
+//! * tail: where that value is below [`TAIL_SWITCH`] (and it may then have lost relative
+//!   accuracy, through cancellation for ρ < 0 or an unresolved peak far out), the exact 1-D form
+//!   U = ∫_h^∞ φ(x) Q((k − ρx)/√(1−ρ²)) dx, whose integrand is positive and log-concave, is
+//!   integrated in log space around its peak (see `docs/exact-methods.md`).
+//!
+//! Boxes reduce to at most four orthants by inclusion–exclusion after each coordinate is
+//! reflected (x → −x, which flips the sign of ρ) so that its interval lies towards +∞
+//! (a + b ≥ 0): then every half-infinite interval becomes `[c, ∞)`, an orthant is one call, and
+//! the dominant term U(a₁, a₂) is computed directly rather than as 1 − (…).
+//!
+//! Details and measured accuracy: `docs/exact-methods.md`.
+
+use super::quadrature::{integral_log_concave, log_signed_sum, FRAC_1_2PI, GL12, GL20, GL6};
+use super::univariate::{standard_interval_pair, standardize};
+use crate::error::{Error, Result};
+use crate::estimate::{Estimate, Integrator, Method};
+use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
+use crate::problem::Problem;
+
+/// Below this value the Genz (absolute-accuracy) result is replaced by the log-space 1-D
+/// integral, which keeps relative accuracy.
+pub const TAIL_SWITCH: f64 = 1e-3;
+
+/// √(2π).
+const SQRT_2PI: f64 = 2.506_628_274_631_000_5;
+
+/// Genz's value of U(h, k; ρ) for finite h, k and |ρ| < 1: absolute accuracy about 1e-16.
+pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
+    let ar = r.abs();
+    if ar < 0.925 {
+        let hs = 0.5 * (h * h + k * k);
+        let hk = h * k;
+        let asr = r.asin();
+        let mut sum = 0.0;
+        let mut add = |x: f64, w: f64| {
+            for sign in [-1.0, 1.0] {
+                let sn = (0.5 * asr * (1.0 + sign * x)).sin();
+                sum += w * ((sn * hk - hs) / ((1.0 - sn) * (1.0 + sn))).exp();
+            }
+        };
+        if ar < 0.3 {
+            GL6.iter().for_each(|&(x, w)| add(x, w));
+        } else if ar < 0.75 {
+            GL12.iter().for_each(|&(x, w)| add(x, w));
+        } else {
+            GL20.iter().for_each(|&(x, w)| add(x, w));
+        }
+        return upper_tail(h) * upper_tail(k) + 0.5 * asr * sum * FRAC_1_2PI;
+    }
+    // |ρ| ≥ 0.925: work with U(h, k2; |ρ|), k2 = sign(ρ)·k.
+    let (k2, hk) = if r < 0.0 { (-k, -h * k) } else { (k, h * k) };
+    let a2 = (1.0 - ar) * (1.0 + ar);
+    let a = a2.sqrt();
+    let bs = (h - k2) * (h - k2);
+    let c = (4.0 - hk) / 8.0;
+    let d = (12.0 - hk) / 16.0;
+    // J = ∫_0^a exp(−(bs/x² + hk)/2) · exp(−hk(1−t)/(2(1+t)))/t dx, t = √(1 − x²).
+    let mut j = 0.0;
+    let e_a = -(bs / a2 + hk) / 2.0;
+    if e_a > -100.0 {
+        j += a * e_a.exp() * (1.0 - c * (bs - a2) * (1.0 - d * bs / 5.0) / 3.0 + c * d * a2 * a2 / 5.0);
+    }
+    if -hk < 100.0 {
+        let b = bs.sqrt();
+        j -= (-hk / 2.0).exp() * SQRT_2PI * cdf(-b / a) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
+    }
+    let half = 0.5 * a;
+    for &(node, w) in GL20.iter() {
+        for sign in [-1.0, 1.0] {
+            let x = half * (1.0 + sign * node);
+            let xs = x * x;
+            let e = -(bs / xs + hk) / 2.0;
+            if e > -100.0 {
+                let t = (1.0 - xs).sqrt();
+                let one_minus_t = xs / (1.0 + t);
+                let f = (-hk * one_minus_t / (2.0 * (1.0 + t))).exp() / t;
+                j += half * w * e.exp() * (f - (1.0 + c * xs * (1.0 + d * xs)));
+            }
+        }
+    }
+    let integral = j * FRAC_1_2PI;
+    if r > 0.0 {
+        upper_tail(h.max(k2)) - integral
+    } else {
+        let (p, _) = standard_interval_pair(h, k2);
+        p + integral
+    }
+}
+
+/// (U, ln U) by the 1-D integral ∫_h^∞ φ(x) Q((k − ρx)/√(1−ρ²)) dx around its peak
+/// (finite h, k; |ρ| < 1). The variable with the larger limit is integrated.
+fn tail_upper(h: f64, k: f64, r: f64) -> (f64, f64) {
+    let (h, k) = if h >= k { (h, k) } else { (k, h) };
+    let s = ((1.0 - r) * (1.0 + r)).sqrt();
+    integral_log_concave(
+        |x| log_pdf(x) + log_upper_tail((-r).mul_add(x, k) / s),
+        |x| pdf(x) * upper_tail((-r).mul_add(x, k) / s),
+        h,
+    )
+}
+
+/// (U, ln U) for the standardised upper orthant, every edge case included.
+pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
+    if h.is_nan() || k.is_nan() || r.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
+    if h == f64::INFINITY || k == f64::INFINITY {
+        return (0.0, f64::NEG_INFINITY);
+    }
+    if h == f64::NEG_INFINITY {
+        return standard_interval_pair(k, f64::INFINITY);
+    }
+    if k == f64::NEG_INFINITY {
+        return standard_interval_pair(h, f64::INFINITY);
+    }
+    let r = r.clamp(-1.0, 1.0);
+    if r == 1.0 {
+        return standard_interval_pair(h.max(k), f64::INFINITY);
+    }
+    if r == -1.0 {
+        return standard_interval_pair(h, -k);
+    }
+    if r == 0.0 {
+        let (p, lp) = standard_interval_pair(h, f64::INFINITY);
+        let (q, lq) = standard_interval_pair(k, f64::INFINITY);
+        return (p * q, lp + lq);
+    }
+    let v = genz_upper(h, k, r);
+    if v >= TAIL_SWITCH {
+        return (v.min(1.0), v.min(1.0).ln());
+    }
+    tail_upper(h, k, r)
+}
+
+/// U(h, k; ρ) to absolute accuracy only (Genz's method with the edge cases), for use inside
+/// other methods where relative accuracy of this term is not needed.
+pub(crate) fn upper_orthant_absolute(h: f64, k: f64, r: f64) -> f64 {
+    if h == f64::INFINITY || k == f64::INFINITY {
+        return 0.0;
+    }
+    if h == f64::NEG_INFINITY {
+        return upper_tail(k);
+    }
+    if k == f64::NEG_INFINITY {
+        return upper_tail(h);
+    }
+    let r = r.clamp(-1.0, 1.0);
+    if r == 1.0 {
+        return upper_tail(h.max(k));
+    }
+    if r == -1.0 {
+        return standard_interval_pair(h, -k).0;
+    }
+    genz_upper(h, k, r).clamp(0.0, 1.0)
+}
+
+/// The standardised upper orthant U(h, k; ρ) = P(X > h, Y > k) for standard normals with
+/// correlation ρ ∈ [−1, 1]; infinite limits allowed. Absolute error ≤ 1e-15 and relative
+/// error ≤ 1e-12 (see `docs/exact-methods.md` for the measured values).
+///
+/// ```
+/// use mvn_orthant::exact::bivariate::upper_orthant;
+/// // Zero-mean orthant: 1/4 + asin(ρ)/(2π).
+/// let p = upper_orthant(0.0, 0.0, 0.5);
+/// assert!((p - 1.0 / 3.0).abs() < 1e-15);
+/// ```
+pub fn upper_orthant(h: f64, k: f64, r: f64) -> f64 {
+    upper_orthant_pair(h, k, r).0
+}
+
+/// ln U(h, k; ρ), accurate where U underflows.
+///
+/// ```
+/// use mvn_orthant::exact::bivariate::log_upper_orthant;
+/// // Independent: ln Q(30) + ln Q(30).
+/// let v = log_upper_orthant(30.0, 30.0, 0.0);
+/// assert!((v / (2.0 * mvn_orthant::normal::log_upper_tail(30.0)) - 1.0).abs() < 1e-14);
+/// ```
+pub fn log_upper_orthant(h: f64, k: f64, r: f64) -> f64 {
+    upper_orthant_pair(h, k, r).1
+}
+
+/// The bivariate normal distribution function Φ₂(h, k; ρ) = P(X ≤ h, Y ≤ k).
+///
+/// ```
+/// use mvn_orthant::exact::bivariate::bivariate_cdf;
+/// assert!((bivariate_cdf(0.0, 0.0, -0.5) - 1.0 / 6.0).abs() < 1e-15);
+/// ```
+pub fn bivariate_cdf(h: f64, k: f64, r: f64) -> f64 {
+    upper_orthant_pair(-h, -k, r).0
+}
+
+/// ln Φ₂(h, k; ρ), accurate where Φ₂ underflows.
+pub fn log_bivariate_cdf(h: f64, k: f64, r: f64) -> f64 {
+    upper_orthant_pair(-h, -k, r).1
+}
+
+/// (P, ln P) of a standardised box `[lower, upper]` with correlation ρ.
+pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f64, f64) {
+    let (mut lo, mut hi) = (lower, upper);
+    if lo.iter().chain(hi.iter()).any(|x| x.is_nan()) || r.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
+    if lo[0] >= hi[0] || lo[1] >= hi[1] {
+        return (0.0, f64::NEG_INFINITY);
+    }
+    let unbounded = |i: usize| lo[i] == f64::NEG_INFINITY && hi[i] == f64::INFINITY;
+    if unbounded(0) {
+        return standard_interval_pair(lo[1], hi[1]);
+    }
+    if unbounded(1) {
+        return standard_interval_pair(lo[0], hi[0]);
+    }
+    let mut r = r.clamp(-1.0, 1.0);
+    if r == 1.0 {
+        return standard_interval_pair(lo[0].max(lo[1]), hi[0].min(hi[1]));
+    }
+    if r == -1.0 {
+        return standard_interval_pair(lo[0].max(-hi[1]), hi[0].min(-lo[1]));
+    }
+    for i in 0..2 {
+        if lo[i] + hi[i] < 0.0 {
+            (lo[i], hi[i]) = (-hi[i], -lo[i]);
+            r = -r;
+        }
+    }
+    let mut terms = [(0.0, f64::NEG_INFINITY); 4];
+    let mut n = 0;
+    let mut value = 0.0;
+    for (x, y, sign) in [(lo[0], lo[1], 1.0), (hi[0], lo[1], -1.0), (lo[0], hi[1], -1.0), (hi[0], hi[1], 1.0)]
+    {
+        if x == f64::INFINITY || y == f64::INFINITY {
+            continue;
+        }
+        let (v, lv) = upper_orthant_pair(x, y, r);
+        value += sign * v;
+        terms[n] = (sign, lv);
+        n += 1;
+    }
+    if n == 1 {
+        return (value, terms[0].1);
+    }
+    if value > 1e-290 {
+        (value, value.ln())
+    } else {
+        let lv = log_signed_sum(&terms[..n]);
+        (lv.exp(), lv)
+    }
+}
+
+/// P(lower ≤ Z ≤ upper) for a standard bivariate normal Z with correlation ρ ∈ [−1, 1].
+///
+/// ```
+/// use mvn_orthant::exact::bivariate::standard_box;
+/// // Independent coordinates: the product of the intervals.
+/// let p = standard_box([-1.0, 0.0], [1.0, 2.0], 0.0);
+/// assert!((p - 0.682_689_492_137_085_9 * 0.477_249_868_051_820_8).abs() < 1e-15);
+/// ```
+pub fn standard_box(lower: [f64; 2], upper: [f64; 2], r: f64) -> f64 {
+    standard_box_pair(lower, upper, r).0
+}
+
+/// ln P(lower ≤ Z ≤ upper) for a standard bivariate normal Z with correlation ρ.
+pub fn log_standard_box(lower: [f64; 2], upper: [f64; 2], r: f64) -> f64 {
+    standard_box_pair(lower, upper, r).1
+}
+
+/// Standardises a 2-D box: limits of each coordinate and the correlation (0 when a variance is
+/// zero; a zero variance turns its coordinate into an indicator, see
+/// [`univariate::interval_probability`](super::univariate::interval_probability)).
+#[inline]
+pub(crate) fn standardize_box(
+    mean: [f64; 2],
+    cov: [[f64; 2]; 2],
+    lower: [f64; 2],
+    upper: [f64; 2],
+) -> ([f64; 2], [f64; 2], f64) {
+    let (a0, b0) = standardize(lower[0], upper[0], mean[0], cov[0][0]);
+    let (a1, b1) = standardize(lower[1], upper[1], mean[1], cov[1][1]);
+    let r = if cov[0][0] > 0.0 && cov[1][1] > 0.0 {
+        (cov[0][1] / (cov[0][0].sqrt() * cov[1][1].sqrt())).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    ([a0, a1], [b0, b1], r)
+}
+
+/// (P, ln P) of a general 2-D box.
+pub(crate) fn box_pair(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> (f64, f64) {
+    let (lo, hi, r) = standardize_box(mean, cov, lower, upper);
+    standard_box_pair(lo, hi, r)
+}
+
+/// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) in two dimensions; `cov` must be positive
+/// semidefinite (zero variances and |ρ| = 1 are allowed).
+///
+/// ```
+/// use mvn_orthant::exact::bivariate::box_probability;
+/// let cov = [[4.0, 2.0], [2.0, 1.0]]; // ρ = 1: X₀ = 2 X₁
+/// let p = box_probability([0.0, 0.0], cov, [f64::NEG_INFINITY; 2], [0.0, 1.0]);
+/// assert!((p - 0.5).abs() < 1e-16);
+/// ```
+pub fn box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> f64 {
+    box_pair(mean, cov, lower, upper).0
+}
+
+/// ln P(lower ≤ X ≤ upper) for X ~ N(mean, cov), accurate where P underflows.
+pub fn log_box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> f64 {
+    box_pair(mean, cov, lower, upper).1
+}
+
+/// The d = 2 method as an [`Integrator`]: coordinates with both limits infinite are dropped
+/// first; applies when at most two constrained coordinates remain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bivariate;
+
+impl Integrator for Bivariate {
+    fn name(&self) -> String {
+        "bivariate".into()
+    }
+
+    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
+        let Some(p) = problem.without_unbounded() else {
+            return Ok(Estimate::exact(1.0, Method::Bivariate, 0));
+        };
+        let (value, log_value) = match p.dim() {
+            1 => {
+                let (a, b) = p.standardized_limits(0);
+                standard_interval_pair(a, b)
+            }
+            2 => {
+                let c = p.covariance();
+                box_pair(
+                    [p.mean()[0], p.mean()[1]],
+                    [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
+                    [p.lower()[0], p.lower()[1]],
+                    [p.upper()[0], p.upper()[1]],
+                )
+            }
+            d => {
+                return Err(Error::MethodNotApplicable {
+                    method: "bivariate".into(),
+                    reason: format!(
+                        "it needs at most two constrained coordinates, but the problem has {d} after \
+                         dropping unbounded ones"
+                    ),
+                })
+            }
+        };
+        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Bivariate, 1) })
+    }
+}

@@ -1,0 +1,326 @@
+//! d = 3: the trivariate normal probability of any box, by Plackett's reduction to a 1-D
+//! integral (Genz 2004), with a log-space tail formulation for relative accuracy.
+//!
+//! For standard normals with correlation matrix R, the lower orthant T(x; R) = P(X ≤ x) is
+//! reached from a matrix where variable 1 is independent of the others, along the path
+//! r₁₂(t) = sin(t·asin r₁₂), r₁₃(t) = sin(t·asin r₁₃), t ∈ [0, 1] (r₂₃ fixed). Plackett's
+//! identity ∂T/∂r_ij = φ₂(x_i, x_j; r_ij)·P(X_k ≤ x_k | X_i = x_i, X_j = x_j) turns
+//! dT/dt into elementary functions and Φ, so
+//!
+//! T(x; R) = Φ(x₁)Φ₂(x₂, x₃; r₂₃) + (1/2π) ∫_0^1 Σ_{j=2,3} θ_{1j} exp(−f_j(t)/2) Φ(β_j(t)) dt,
+//!
+//! with θ_{1j} = asin r_{1j}, f_j the bivariate quadratic form at (x₁, x_j) and β_j the
+//! standardised conditional limit of the third variable (see `docs/exact-methods.md`). The
+//! variable labelled 1 is the one outside the most correlated pair. The integral is evaluated by
+//! adaptive Gauss–Kronrod. Where the result is below [`TAIL_SWITCH`], the probability is
+//! recomputed as the log-concave 1-D integral of the bivariate conditional,
+//! P(X > h) = ∫_{h_i}^∞ φ(x) U₂(conditional limits; partial correlation) dx, in log space.
+//!
+//! Singular cases: |r_ij| = 1 merges two variables and reduces to the bivariate method; other
+//! rank-deficient matrices need nothing special (the conditional variance vanishes only at the
+//! end of the path and Φ(β) becomes a step there, which the adaptive rule resolves).
+
+use super::bivariate::{self, standard_box_pair, upper_orthant_absolute};
+use super::quadrature::{adaptive_integral, integral_log_concave, log_signed_sum, FRAC_1_2PI};
+use super::univariate::standardize;
+use crate::error::{Error, Result};
+use crate::estimate::{Estimate, Integrator, Method};
+use crate::normal::{cdf, log_pdf, pdf};
+use crate::problem::Problem;
+
+/// Below this value the Plackett (absolute-accuracy) result is replaced by the log-space 1-D
+/// integral of the bivariate conditional.
+pub const TAIL_SWITCH: f64 = 1e-5;
+
+/// Plackett's integrand term for the pair (1, j): θ·exp(−f/2)·Φ(β), where `x1`, `xj` are the
+/// limits of the pair, `xk` the third limit, `r` = r_1j(t) = sin(tθ), `rk` = r_1k(t), `rjk` fixed.
+#[inline]
+fn plackett_term(x1: f64, xj: f64, xk: f64, r: f64, rr: f64, rk: f64, rjk: f64) -> f64 {
+    let f = (x1 * x1 - 2.0 * r * x1 * xj + xj * xj) / rr;
+    if f > 1500.0 {
+        return 0.0;
+    }
+    // Conditional of X_k given X_1 = x1, X_j = xj: numerator and rr·(conditional variance·rr).
+    let det = rr * (rr - (rk - rjk) * (rk - rjk) - 2.0 * rk * rjk * (1.0 - r));
+    let num = xk * rr - (rk - r * rjk) * x1 - (rjk - r * rk) * xj;
+    let p = if det > 0.0 {
+        cdf(num / det.sqrt())
+    } else if num >= 0.0 {
+        1.0
+    } else {
+        0.0
+    };
+    (-0.5 * f).exp() * p
+}
+
+/// T(x; R) by Plackett's reduction (finite x, |r_ij| < 1), absolute accuracy.
+fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
+    // Label the variable outside the most correlated pair as 1.
+    let (r01, r02, r12) = (r[0][1].abs(), r[0][2].abs(), r[1][2].abs());
+    let (i, j, k) = if r12 >= r01 && r12 >= r02 {
+        (0, 1, 2)
+    } else if r02 >= r01 {
+        (1, 0, 2)
+    } else {
+        (2, 0, 1)
+    };
+    let (x1, x2, x3) = (x[i], x[j], x[k]);
+    let (t12, t13, r23) = (r[i][j].asin(), r[i][k].asin(), r[j][k]);
+    let base = cdf(x1) * upper_orthant_absolute(-x2, -x3, r23);
+    if t12 == 0.0 && t13 == 0.0 {
+        return base;
+    }
+    let mut integrand = |t: f64| {
+        let (s12, c12) = (t * t12).sin_cos();
+        let (s13, c13) = (t * t13).sin_cos();
+        let mut v = 0.0;
+        if t12 != 0.0 {
+            v += t12 * plackett_term(x1, x2, x3, s12, c12 * c12, s13, r23);
+        }
+        if t13 != 0.0 {
+            v += t13 * plackett_term(x1, x3, x2, s13, c13 * c13, s12, r23);
+        }
+        v
+    };
+    let integral = adaptive_integral(&mut integrand, 0.0, 1.0, 4e-16);
+    (base + integral * FRAC_1_2PI).clamp(0.0, 1.0)
+}
+
+/// (P, ln P) for P(X > h) by the 1-D integral over the variable with the largest limit of φ(x) times the
+/// bivariate conditional upper orthant (finite h, |r_ij| < 1).
+fn tail_upper(h: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
+    let i = if h[0] >= h[1] && h[0] >= h[2] {
+        0
+    } else if h[1] >= h[2] {
+        1
+    } else {
+        2
+    };
+    let (j, k) = match i {
+        0 => (1, 2),
+        1 => (0, 2),
+        _ => (0, 1),
+    };
+    let (rj, rk) = (r[i][j], r[i][k]);
+    let sj = ((1.0 - rj) * (1.0 + rj)).sqrt();
+    let sk = ((1.0 - rk) * (1.0 + rk)).sqrt();
+    let rho = ((r[j][k] - rj * rk) / (sj * sk)).clamp(-1.0, 1.0);
+    let conditional = |x: f64| bivariate::upper_orthant_pair((h[j] - rj * x) / sj, (h[k] - rk * x) / sk, rho);
+    integral_log_concave(|x| log_pdf(x) + conditional(x).1, |x| pdf(x) * conditional(x).0, h[i])
+}
+
+/// (V, ln V) for the standardised upper orthant V = P(X > h), every edge case included.
+pub(crate) fn upper_orthant_pair(h: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
+    if h.iter().any(|x| x.is_nan()) || r.iter().flatten().any(|x| x.is_nan()) {
+        return (f64::NAN, f64::NAN);
+    }
+    if h.contains(&f64::INFINITY) {
+        return (0.0, f64::NEG_INFINITY);
+    }
+    // Drop an unconstrained variable.
+    for i in 0..3 {
+        if h[i] == f64::NEG_INFINITY {
+            let (j, k) = other_two(i);
+            return super::bivariate::upper_orthant_pair(h[j], h[k], r[j][k]);
+        }
+    }
+    // Merge perfectly correlated variables.
+    for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+        let k = 3 - i - j;
+        let rij = r[i][j].clamp(-1.0, 1.0);
+        if rij == 1.0 {
+            return super::bivariate::upper_orthant_pair(h[i].max(h[j]), h[k], r[i][k]);
+        }
+        if rij == -1.0 {
+            // X_j = −X_i: h_i < X_i < −h_j.
+            return standard_box_pair([h[i], h[k]], [-h[j], f64::INFINITY], r[i][k]);
+        }
+    }
+    let v = plackett_lower([-h[0], -h[1], -h[2]], r);
+    if v >= TAIL_SWITCH {
+        return (v, v.ln());
+    }
+    tail_upper(h, r)
+}
+
+#[inline]
+fn other_two(i: usize) -> (usize, usize) {
+    match i {
+        0 => (1, 2),
+        1 => (0, 2),
+        _ => (0, 1),
+    }
+}
+
+/// Builds the symmetric correlation matrix from (r₁₂, r₁₃, r₂₃).
+#[inline]
+pub fn correlation_matrix(r12: f64, r13: f64, r23: f64) -> [[f64; 3]; 3] {
+    [[1.0, r12, r13], [r12, 1.0, r23], [r13, r23, 1.0]]
+}
+
+/// The trivariate normal distribution function T(x; R) = P(X ≤ x) for standard normals with
+/// correlation matrix `r` (use [`correlation_matrix`]); infinite limits and singular R allowed.
+///
+/// ```
+/// use mvn_orthant::exact::trivariate::{correlation_matrix, trivariate_cdf};
+/// // Genz (1992): 0.82798489745683348.
+/// let r = correlation_matrix(3.0 / 5.0, 1.0 / 3.0, 11.0 / 15.0);
+/// assert!((trivariate_cdf([1.0, 4.0, 2.0], r) - 0.827_984_897_456_833_48).abs() < 1e-15);
+/// ```
+pub fn trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
+    upper_orthant_pair([-x[0], -x[1], -x[2]], r).0
+}
+
+/// ln T(x; R), accurate where T underflows.
+pub fn log_trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
+    upper_orthant_pair([-x[0], -x[1], -x[2]], r).1
+}
+
+/// The upper orthant P(X > h) for standard normals with correlation matrix `r`.
+pub fn upper_orthant(h: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
+    upper_orthant_pair(h, r).0
+}
+
+/// (P, ln P) of a standardised 3-D box.
+pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
+    let (mut lo, mut hi, mut r) = (lower, upper, r);
+    if lo.iter().chain(hi.iter()).any(|x| x.is_nan()) {
+        return (f64::NAN, f64::NAN);
+    }
+    if (0..3).any(|i| lo[i] >= hi[i]) {
+        return (0.0, f64::NEG_INFINITY);
+    }
+    for i in 0..3 {
+        if lo[i] == f64::NEG_INFINITY && hi[i] == f64::INFINITY {
+            let (j, k) = other_two(i);
+            return standard_box_pair([lo[j], lo[k]], [hi[j], hi[k]], r[j][k]);
+        }
+    }
+    for i in 0..3 {
+        if lo[i] + hi[i] < 0.0 {
+            (lo[i], hi[i]) = (-hi[i], -lo[i]);
+            for j in 0..3 {
+                if j != i {
+                    r[i][j] = -r[i][j];
+                    r[j][i] = -r[j][i];
+                }
+            }
+        }
+    }
+    let mut terms = [(0.0, f64::NEG_INFINITY); 8];
+    let mut n = 0;
+    let mut value = 0.0;
+    for mask in 0..8u32 {
+        let mut corner = lo;
+        let mut sign = 1.0;
+        let mut skip = false;
+        for i in 0..3 {
+            if mask & (1 << i) != 0 {
+                if hi[i] == f64::INFINITY {
+                    skip = true;
+                }
+                corner[i] = hi[i];
+                sign = -sign;
+            }
+        }
+        if skip {
+            continue;
+        }
+        let (v, lv) = upper_orthant_pair(corner, r);
+        value += sign * v;
+        terms[n] = (sign, lv);
+        n += 1;
+    }
+    if n == 1 {
+        return (value, terms[0].1);
+    }
+    if value > 1e-290 {
+        (value, value.ln())
+    } else {
+        let lv = log_signed_sum(&terms[..n]);
+        (lv.exp(), lv)
+    }
+}
+
+/// (P, ln P) of a general 3-D box.
+pub(crate) fn box_pair3(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], upper: [f64; 3]) -> (f64, f64) {
+    let mut lo = [0.0; 3];
+    let mut hi = [0.0; 3];
+    let mut r = [[1.0; 3]; 3];
+    for i in 0..3 {
+        (lo[i], hi[i]) = standardize(lower[i], upper[i], mean[i], cov[i][i]);
+        for j in 0..3 {
+            if i != j {
+                r[i][j] = if cov[i][i] > 0.0 && cov[j][j] > 0.0 {
+                    (cov[i][j] / (cov[i][i].sqrt() * cov[j][j].sqrt())).clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+    standard_box_pair3(lo, hi, r)
+}
+
+/// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) in three dimensions (`cov` positive
+/// semidefinite; zero variances and singular matrices allowed).
+///
+/// ```
+/// use mvn_orthant::exact::trivariate::box_probability;
+/// let cov = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+/// let p = box_probability([0.0; 3], cov, [0.0; 3], [f64::INFINITY; 3]);
+/// assert!((p - 0.125).abs() < 1e-16);
+/// ```
+pub fn box_probability(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], upper: [f64; 3]) -> f64 {
+    box_pair3(mean, cov, lower, upper).0
+}
+
+/// ln P(lower ≤ X ≤ upper) for X ~ N(mean, cov), accurate where P underflows.
+pub fn log_box_probability(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], upper: [f64; 3]) -> f64 {
+    box_pair3(mean, cov, lower, upper).1
+}
+
+/// The d = 3 method as an [`Integrator`]: coordinates with both limits infinite are dropped
+/// first; applies when at most three constrained coordinates remain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Trivariate;
+
+impl Integrator for Trivariate {
+    fn name(&self) -> String {
+        "trivariate".into()
+    }
+
+    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
+        let Some(p) = problem.without_unbounded() else {
+            return Ok(Estimate::exact(1.0, Method::Trivariate, 0));
+        };
+        let d = p.dim();
+        if d > 3 {
+            return Err(Error::MethodNotApplicable {
+                method: "trivariate".into(),
+                reason: format!(
+                    "it needs at most three constrained coordinates, but the problem has {d} after \
+                     dropping unbounded ones"
+                ),
+            });
+        }
+        // Pad to three coordinates with independent unbounded ones.
+        let mut mean = [0.0; 3];
+        let mut cov = [[0.0; 3]; 3];
+        let mut lower = [f64::NEG_INFINITY; 3];
+        let mut upper = [f64::INFINITY; 3];
+        for i in 0..3 {
+            cov[i][i] = 1.0;
+        }
+        for i in 0..d {
+            mean[i] = p.mean()[i];
+            lower[i] = p.lower()[i];
+            upper[i] = p.upper()[i];
+            for j in 0..d {
+                cov[i][j] = p.covariance().get(i, j);
+            }
+        }
+        let (value, log_value) = box_pair3(mean, cov, lower, upper);
+        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Trivariate, 1) })
+    }
+}

@@ -1,0 +1,232 @@
+//! The separation-of-variables integrand over `[0, 1]^(r−1)` and its single-pass gradient.
+//!
+//! For a point w, step k forms the interval `[lo_k, hi_k]` of z_k given y_0 … y_{k−1} (the
+//! intersection of the intervals of the step's constraints), its probability
+//! p_k = Φ(hi_k) − Φ(lo_k), and, except at the last step, y_k = Φ⁻¹(Φ(lo_k) + w_k p_k). The
+//! integrand is f(w) = Π_k p_k; its mean over the cube is P.
+//!
+//! When lo_k > 0 the step works with upper tails instead, p_k = Q(lo_k) − Q(hi_k) and
+//! y_k = Q⁻¹(Q(lo_k) − w_k p_k), so that no relative accuracy is lost to 1 − Φ.
+//!
+//! The hot loop uses [`crate::normal::cdf_fast`] and [`crate::normal::inverse_cdf_fast`]
+//! (relative errors below 2e-13 and 1e-15, far below any quasi-Monte Carlo error) at about half
+//! the cost of the fully corrected functions.
+//!
+//! # Gradient by pinning
+//!
+//! If the bound hi_k comes from the upper limit b_j of variable j (scaled by its conditional
+//! standard deviation s_j), then, by the conditioning theorem applied given z_0 … z_{k−1},
+//!
+//! ∂P/∂b_j = E[ Π_{m<k} p_m · φ(hi_k)/s_j · Π_{m>k} p′_m ],
+//!
+//! where the p′_m continue the recursion with z_k pinned at hi_k and the same w_{k+1}, w_{k+2},
+//! …: the same random numbers as the value. A lower limit enters with a minus sign; a bound that
+//! is not the active (tightest) one of its step contributes nothing.
+
+// `!(p > 0.0)` is meant: it also rejects NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use super::factor::{density, OrderedFactor};
+use crate::normal::{cdf_fast as cdf, inverse_cdf_fast, inverse_upper_tail_fast};
+
+/// The largest double below 1.
+const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
+
+/// Dot product with four independent accumulators (a fixed association order, so results are
+/// reproducible, and a loop the compiler can pipeline).
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 4];
+    let chunks = n / 4;
+    for c in 0..chunks {
+        let i = 4 * c;
+        acc[0] = a[i].mul_add(b[i], acc[0]);
+        acc[1] = a[i + 1].mul_add(b[i + 1], acc[1]);
+        acc[2] = a[i + 2].mul_add(b[i + 2], acc[2]);
+        acc[3] = a[i + 3].mul_add(b[i + 3], acc[3]);
+    }
+    let mut tail = 0.0;
+    for i in 4 * chunks..n {
+        tail = a[i].mul_add(b[i], tail);
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// The interval of step k and the constraints that set its ends.
+#[derive(Debug, Clone, Copy)]
+struct Interval {
+    lo: f64,
+    hi: f64,
+    lo_source: usize,
+    hi_source: usize,
+}
+
+/// Per-chunk scratch space, so that the per-point loop allocates nothing.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    y: Vec<f64>,
+    pinned: Vec<f64>,
+    intervals: Vec<(f64, f64, usize, usize)>,
+    prefix: Vec<f64>,
+}
+
+impl Scratch {
+    /// Scratch space for a factor of rank r.
+    pub fn new(rank: usize) -> Self {
+        Scratch {
+            y: vec![0.0; rank],
+            pinned: vec![0.0; rank],
+            intervals: vec![(0.0, 0.0, 0, 0); rank],
+            prefix: vec![0.0; rank],
+        }
+    }
+}
+
+/// p = Φ(hi) − Φ(lo) and the inverse map y(w), from the tail that keeps accuracy.
+#[inline]
+fn probability_and_sample(lo: f64, hi: f64, w: Option<f64>) -> (f64, f64) {
+    if lo > 0.0 {
+        let (q_lo, q_hi) = (cdf(-lo), cdf(-hi));
+        let p = q_lo - q_hi;
+        let y = match w {
+            Some(w) if p > 0.0 => inverse_upper_tail_fast((q_lo - w * p).clamp(f64::MIN_POSITIVE, BELOW_ONE)),
+            _ => 0.0,
+        };
+        (p, y)
+    } else {
+        let (c_lo, c_hi) = (cdf(lo), cdf(hi));
+        let p = c_hi - c_lo;
+        let y = match w {
+            Some(w) if p > 0.0 => inverse_cdf_fast((c_lo + w * p).clamp(f64::MIN_POSITIVE, BELOW_ONE)),
+            _ => 0.0,
+        };
+        (p, y)
+    }
+}
+
+impl OrderedFactor {
+    #[inline]
+    fn interval(&self, k: usize, y: &[f64]) -> Interval {
+        let step = &self.steps[k];
+        let mut out = Interval {
+            lo: f64::NEG_INFINITY,
+            hi: f64::INFINITY,
+            lo_source: step.first,
+            hi_source: step.first,
+        };
+        for c in step.first..step.first + step.count {
+            let constraint = &self.constraints[c];
+            let shift = dot(&self.coefficients[constraint.offset..constraint.offset + k], &y[..k]);
+            let (lo, hi) = (constraint.lower - shift, constraint.upper - shift);
+            if lo > out.lo {
+                out.lo = lo;
+                out.lo_source = c;
+            }
+            if hi < out.hi {
+                out.hi = hi;
+                out.hi_source = c;
+            }
+        }
+        out
+    }
+
+    /// f(w) = Π_k p_k at the point w (length ≥ r − 1).
+    #[inline]
+    pub fn value(&self, w: &[f64], scratch: &mut Scratch) -> f64 {
+        let r = self.steps.len();
+        let mut f = 1.0;
+        for k in 0..r {
+            let iv = self.interval(k, &scratch.y);
+            if iv.lo >= iv.hi {
+                return 0.0;
+            }
+            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
+            if !(p > 0.0) {
+                return 0.0;
+            }
+            f *= p;
+            scratch.y[k] = y;
+        }
+        f
+    }
+
+    /// f(w) and adds the pinned estimates of ∂f/∂a_j and ∂f/∂b_j (original indexing) to
+    /// `lower` and `upper`.
+    pub fn value_and_gradient(
+        &self,
+        w: &[f64],
+        scratch: &mut Scratch,
+        lower: &mut [f64],
+        upper: &mut [f64],
+    ) -> f64 {
+        let r = self.steps.len();
+        let mut f = 1.0;
+        let mut reached = 0;
+        for k in 0..r {
+            let iv = self.interval(k, &scratch.y);
+            scratch.intervals[k] = (iv.lo, iv.hi, iv.lo_source, iv.hi_source);
+            scratch.prefix[k] = f;
+            reached = k + 1;
+            if iv.lo >= iv.hi {
+                f = 0.0;
+                break;
+            }
+            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
+            if !(p > 0.0) {
+                f = 0.0;
+                break;
+            }
+            f *= p;
+            scratch.y[k] = y;
+        }
+        for k in 0..reached {
+            let (lo, hi, lo_source, hi_source) = scratch.intervals[k];
+            let prefix = scratch.prefix[k];
+            if !(lo < hi) || prefix == 0.0 {
+                continue;
+            }
+            for (bound, source, is_upper_bound) in [(lo, lo_source, false), (hi, hi_source, true)] {
+                if !bound.is_finite() {
+                    continue;
+                }
+                let constraint = &self.constraints[source];
+                let weight = prefix * density(bound) / constraint.scale;
+                if weight == 0.0 {
+                    continue;
+                }
+                let g = weight * self.pinned_rest(k, bound, w, scratch);
+                // Which limit of the original variable this bound is.
+                let from_upper_limit = is_upper_bound != constraint.flipped;
+                if from_upper_limit {
+                    upper[constraint.variable] += g;
+                } else {
+                    lower[constraint.variable] -= g;
+                }
+            }
+        }
+        f
+    }
+
+    /// Π_{m>k} p′_m with z_k pinned at `z`, continuing with the same w.
+    fn pinned_rest(&self, k: usize, z: f64, w: &[f64], scratch: &mut Scratch) -> f64 {
+        let r = self.steps.len();
+        scratch.pinned[..k].copy_from_slice(&scratch.y[..k]);
+        scratch.pinned[k] = z;
+        let mut f = 1.0;
+        for m in k + 1..r {
+            let iv = self.interval(m, &scratch.pinned);
+            if iv.lo >= iv.hi {
+                return 0.0;
+            }
+            let (p, y) = probability_and_sample(iv.lo, iv.hi, (m + 1 < r).then(|| w[m]));
+            if !(p > 0.0) {
+                return 0.0;
+            }
+            f *= p;
+            scratch.pinned[m] = y;
+        }
+        f
+    }
+}

@@ -1,0 +1,186 @@
+//! `orthant eval [FILE|-]`: rectangle probabilities from JSON Lines.
+//!
+//! # Input (one object per line)
+//!
+//! | field | type | default |
+//! |---|---|---|
+//! | `id` | string (echoed back as given) | `null` |
+//! | `covariance` | array of d rows of d numbers (required) | |
+//! | `mean` | array of d numbers | zeros |
+//! | `lower`, `upper` | array of d entries: number, `null`, `"-inf"`, `"inf"`; `null` array = unbounded | unbounded |
+//! | `method` | `"auto"`, `"exact"`, `"genz"`, `"monte-carlo"`, … (any name `MethodChoice` parses) | `"auto"` |
+//! | `abs_tol`, `rel_tol` | numbers ≥ 0 | 1e-6, 0 |
+//! | `max_evaluations` | integer > 0 | 10⁷ |
+//! | `seed` | integer ≥ 0 | 0 |
+//! | `gradient` | bool | false |
+//!
+//! Unknown fields are rejected (kind `"invalid-input"`), so a typo such as `"uper"` is reported
+//! instead of silently ignored.
+//!
+//! # Output (one object per line, same order)
+//!
+//! `id`, `value`, `log_value`, `error` (absolute error estimate: 0 for exact methods, the 99%
+//! half-width otherwise), `method` (the algorithm that produced the value, e.g. `"bivariate"`,
+//! `"genz"`, `"monte-carlo"`), `evaluations`, `seconds`, `converged`, and with `gradient`:
+//! `grad_lower`, `grad_upper`, `grad_mean`. Non-finite numbers are written as the strings
+//! `"inf"`, `"-inf"`, `"nan"` (e.g. `log_value` of a zero probability is `"-inf"`).
+//!
+//! A failing line gives `{"id": …, "status": "error", "kind": …, "message": …}`.
+
+use super::{from_value, LineError};
+use crate::json_number::{json_vec, parse_limits, JsonF64, Side};
+use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::str::FromStr;
+use std::time::Instant;
+
+/// One `eval` request, as read from a line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalRequest {
+    /// Identifier echoed to the output.
+    #[serde(default)]
+    pub id: Value,
+    /// The covariance rows.
+    pub covariance: Vec<Vec<f64>>,
+    /// The mean (zeros when absent).
+    #[serde(default)]
+    pub mean: Option<Vec<f64>>,
+    /// Lower limits (see the module docs).
+    #[serde(default)]
+    pub lower: Option<Value>,
+    /// Upper limits.
+    #[serde(default)]
+    pub upper: Option<Value>,
+    /// Method name.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Absolute tolerance.
+    #[serde(default)]
+    pub abs_tol: Option<f64>,
+    /// Relative tolerance.
+    #[serde(default)]
+    pub rel_tol: Option<f64>,
+    /// Evaluation budget.
+    #[serde(default)]
+    pub max_evaluations: Option<u64>,
+    /// Seed.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Whether to compute the gradient.
+    #[serde(default)]
+    pub gradient: bool,
+}
+
+/// One successful `eval` output line.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalOutput {
+    /// The request's id.
+    pub id: Value,
+    /// P.
+    pub value: JsonF64,
+    /// ln P.
+    pub log_value: JsonF64,
+    /// Absolute error estimate.
+    pub error: JsonF64,
+    /// The algorithm that produced the value.
+    pub method: String,
+    /// Integrand evaluations.
+    pub evaluations: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Whether the tolerance was met.
+    pub converged: bool,
+    /// ∂P/∂a (with `gradient`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_lower: Option<Vec<JsonF64>>,
+    /// ∂P/∂b (with `gradient`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_upper: Option<Vec<JsonF64>>,
+    /// ∂P/∂μ (with `gradient`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_mean: Option<Vec<JsonF64>>,
+}
+
+/// Builds the validated problem, method and settings of a request.
+///
+/// # Errors
+///
+/// A [`LineError`] naming the offending field.
+pub fn prepare(request: &EvalRequest) -> Result<(Problem, MethodChoice, Settings), LineError> {
+    let covariance = Covariance::from_rows(&request.covariance)?;
+    let d = covariance.dim();
+    let bad_limits = |e: String| LineError::new("invalid-input", e);
+    let lower = parse_limits(request.lower.as_ref(), d, Side::Lower).map_err(bad_limits)?;
+    let upper = parse_limits(request.upper.as_ref(), d, Side::Upper).map_err(bad_limits)?;
+    let mean = request.mean.clone().unwrap_or_else(|| vec![0.0; d]);
+    let problem = Problem::new(mean, covariance, lower, upper)?;
+    let choice = match &request.method {
+        None => MethodChoice::Auto,
+        Some(name) => MethodChoice::from_str(name)?,
+    };
+    let defaults = Settings::default();
+    let settings = Settings {
+        abs_tol: request.abs_tol.unwrap_or(defaults.abs_tol),
+        rel_tol: request.rel_tol.unwrap_or(defaults.rel_tol),
+        max_evaluations: request.max_evaluations.unwrap_or(defaults.max_evaluations),
+        seed: request.seed.unwrap_or(defaults.seed),
+    };
+    settings.validate()?;
+    Ok((problem, choice, settings))
+}
+
+/// Evaluates one request.
+///
+/// # Errors
+///
+/// A [`LineError`] for invalid input or a method that does not apply.
+pub fn evaluate(request: &EvalRequest) -> Result<EvalOutput, LineError> {
+    let (problem, choice, settings) = prepare(request)?;
+    let start = Instant::now();
+    let (estimate, gradient) = if request.gradient {
+        let (e, g) = mvn_orthant::integrate_with_gradient(&problem, choice, &settings)?;
+        (e, Some(g))
+    } else {
+        (mvn_orthant::integrate(&problem, choice, &settings)?, None)
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(EvalOutput {
+        id: request.id.clone(),
+        value: JsonF64(estimate.value),
+        log_value: JsonF64(estimate.log_value),
+        error: JsonF64(estimate.error),
+        method: estimate.method.name().to_string(),
+        evaluations: estimate.evaluations,
+        seconds,
+        converged: estimate.converged,
+        grad_lower: gradient.as_ref().map(|g| json_vec(&g.lower)),
+        grad_upper: gradient.as_ref().map(|g| json_vec(&g.upper)),
+        grad_mean: gradient.as_ref().map(|g| json_vec(&g.mean)),
+    })
+}
+
+/// Handles one parsed line: deserialise, evaluate, serialise.
+///
+/// # Errors
+///
+/// A [`LineError`] for anything that goes wrong.
+pub fn handle_line(_id: &Value, line: Value) -> Result<String, LineError> {
+    let request: EvalRequest = from_value(line)?;
+    let output = evaluate(&request)?;
+    serde_json::to_string(&output).map_err(|e| LineError::new("internal", e.to_string()))
+}
+
+/// Runs `eval` over a stream. Returns the number of failed lines.
+///
+/// # Errors
+///
+/// Only I/O errors.
+pub fn run<R: std::io::BufRead, W: std::io::Write, E: std::io::Write>(
+    input: R,
+    output: W,
+    errors: E,
+) -> std::io::Result<usize> {
+    super::run_lines(input, output, errors, &mut handle_line)
+}

@@ -1,0 +1,129 @@
+//! The logic of the `orthant` command-line tool, kept in the library so it can be tested.
+//!
+//! * [`eval`]: `orthant eval [FILE|-]`, rectangle probabilities from JSON Lines.
+//! * [`exact`]: `orthant exact [FILE|-]`, the EXACT expected accuracy from JSON Lines.
+//! * [`report`]: `orthant report [--out DIR]`, the validation report on the built-in suite.
+//! * [`tradeoff`]: `orthant tradeoff [--out DIR]`, work-precision curves of the methods.
+//! * [`train`]: `orthant train --dataset NAME --loss LOSS [--all]`, the tabular experiments.
+//!
+//! The two JSON Lines commands share one protocol: one output line per non-blank input line, in
+//! the same order; a line that fails gives `{"id": …, "status": "error", "kind": …, "message": …}`
+//! on its output line and a message on stderr, and processing goes on; the caller then exits
+//! with status 1.
+
+pub mod eval;
+pub mod exact;
+pub mod report;
+pub mod tradeoff;
+pub mod train;
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+
+/// A per-line failure: a machine-readable kind and a message.
+///
+/// Kinds are those of [`mvn_orthant::Error::kind`] plus `"parse-error"` (the line is not valid
+/// JSON), `"invalid-input"` (a missing or mistyped field, or an unknown field) and
+/// `"not-available"` (a method that is not built yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// The machine-readable kind.
+    pub kind: String,
+    /// The human-readable message.
+    pub message: String,
+}
+
+impl LineError {
+    /// A failure of the given kind.
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        LineError { kind: kind.into(), message: message.into() }
+    }
+}
+
+impl From<mvn_orthant::Error> for LineError {
+    fn from(e: mvn_orthant::Error) -> Self {
+        LineError { kind: e.kind().into(), message: e.to_string() }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorLine<'a> {
+    id: &'a Value,
+    status: &'static str,
+    kind: &'a str,
+    message: &'a str,
+}
+
+/// Opens `path` for reading, or stdin for `None` or `"-"`.
+///
+/// # Errors
+///
+/// When the file cannot be opened.
+pub fn open_input(path: Option<&str>) -> io::Result<Box<dyn BufRead>> {
+    match path {
+        None | Some("-") => Ok(Box::new(BufReader::new(io::stdin()))),
+        Some(p) => {
+            let f = File::open(p).map_err(|e| io::Error::new(e.kind(), format!("cannot open {p}: {e}")))?;
+            Ok(Box::new(BufReader::new(f)))
+        }
+    }
+}
+
+/// Parses a line as JSON and extracts its `id` (null when absent).
+pub(crate) fn parse_line(line: &str) -> Result<(Value, Value), (Value, LineError)> {
+    match serde_json::from_str::<Value>(line) {
+        Ok(v) => {
+            let id = v.get("id").cloned().unwrap_or(Value::Null);
+            if !v.is_object() {
+                return Err((Value::Null, LineError::new("parse-error", "each line must be a JSON object")));
+            }
+            Ok((id, v))
+        }
+        Err(e) => Err((Value::Null, LineError::new("parse-error", format!("invalid JSON: {e}")))),
+    }
+}
+
+/// Runs the JSON Lines protocol: for each non-blank input line, `handle` returns the output
+/// object (serialised, one line) or a [`LineError`]. Returns the number of failed lines.
+///
+/// # Errors
+///
+/// Only I/O errors on the streams.
+pub fn run_lines<R: BufRead, W: Write, E: Write>(
+    input: R,
+    mut output: W,
+    mut errors: E,
+    handle: &mut dyn FnMut(&Value, Value) -> Result<String, LineError>,
+) -> io::Result<usize> {
+    let mut failures = 0;
+    for (n, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let result = match parse_line(&line) {
+            Ok((id, v)) => handle(&id, v).map_err(|e| (id, e)),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(text) => output.write_all(text.as_bytes())?,
+            Err((id, e)) => {
+                failures += 1;
+                writeln!(errors, "orthant: line {} (id {}): {}: {}", n + 1, id, e.kind, e.message)?;
+                let line = ErrorLine { id: &id, status: "error", kind: &e.kind, message: &e.message };
+                serde_json::to_writer(&mut output, &line)?;
+            }
+        }
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+    Ok(failures)
+}
+
+/// Deserialises a request, mapping serde's messages (unknown field, wrong type) to
+/// `"invalid-input"` errors.
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, LineError> {
+    serde_json::from_value(v).map_err(|e| LineError::new("invalid-input", e.to_string()))
+}

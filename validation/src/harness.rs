@@ -1,0 +1,216 @@
+//! The integrator harness: runs any [`Integrator`] over a list of reference cases and reports,
+//! per case, the value, the reference, the achieved error, the reported error, whether the
+//! reference is covered and the time; and a summary (max errors, coverage rate, total time).
+//!
+//! **Covered** means |value − reference| ≤ reported error + [`ROUNDING`] · reference for a
+//! stochastic estimate (the reported error is the half-width of a 99% interval, so about 99% of
+//! cases should be covered),
+//! and |value − reference| ≤ tolerance · reference (the case's tolerance) for an estimate whose
+//! method is exact ([`mvn_orthant::Method::is_exact`]). An exact estimate outside its tolerance is
+//! also counted in [`Summary::exact_failures`]: that is a bug, not bad luck.
+//!
+//! A case the integrator answers with [`mvn_orthant::Error::MethodNotApplicable`] is recorded as
+//! [`Status::NotApplicable`]; any other error as [`Status::Error`]. Neither stops the run.
+
+use crate::suite::Case;
+use mvn_orthant::{Error, Estimate, Integrator};
+use std::time::Instant;
+
+/// Relative rounding allowance in the coverage test of stochastic estimates: an estimate within
+/// `ROUNDING · reference` of the reference counts as covered whatever its reported error (the
+/// reference itself is rounded to a double, and a stochastic method may report an error of 0
+/// on a problem it integrates exactly, such as independent coordinates).
+pub const ROUNDING: f64 = 1e-13;
+
+/// What happened on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The integrator returned an estimate.
+    Ok,
+    /// The integrator does not apply to this case (`MethodNotApplicable`).
+    NotApplicable,
+    /// The integrator failed with another error.
+    Error,
+}
+
+impl Status {
+    /// `"ok"`, `"n/a"` or `"error"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NotApplicable => "n/a",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// The outcome of one integrator on one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// The case id.
+    pub id: String,
+    /// The case category.
+    pub category: String,
+    /// The dimension.
+    pub dim: usize,
+    /// The reference value.
+    pub reference: f64,
+    /// The case's tolerance for exact methods.
+    pub tolerance: f64,
+    /// What happened.
+    pub status: Status,
+    /// The estimate, when [`Status::Ok`].
+    pub estimate: Option<Estimate>,
+    /// The error message otherwise.
+    pub message: Option<String>,
+    /// |value − reference|.
+    pub abs_error: Option<f64>,
+    /// |value − reference| / reference (0 when both are 0, ∞ when only the reference is 0).
+    pub rel_error: Option<f64>,
+    /// Whether the reference is covered (see the module docs).
+    pub covered: Option<bool>,
+    /// Whether the estimate is exact-method output outside the case's tolerance.
+    pub exact_failure: bool,
+    /// Wall-clock seconds of the call.
+    pub seconds: f64,
+}
+
+/// Aggregates over the cases of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The integrator's name.
+    pub integrator: String,
+    /// Number of cases.
+    pub cases: usize,
+    /// Cases with an estimate.
+    pub ok: usize,
+    /// Cases answered `MethodNotApplicable`.
+    pub not_applicable: usize,
+    /// Cases failed with another error.
+    pub errors: usize,
+    /// Largest absolute error over the estimates (`None` without estimates).
+    pub max_abs_error: Option<f64>,
+    /// Largest relative error over the estimates with a positive reference.
+    pub max_rel_error: Option<f64>,
+    /// Fraction of estimates that cover their reference.
+    pub coverage: Option<f64>,
+    /// Number of estimates from stochastic methods.
+    pub stochastic: usize,
+    /// Fraction of stochastic estimates that cover their reference.
+    pub stochastic_coverage: Option<f64>,
+    /// Exact-method estimates outside their tolerance.
+    pub exact_failures: usize,
+    /// Total seconds over all cases.
+    pub total_seconds: f64,
+}
+
+/// The result of a harness run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HarnessReport {
+    /// Per case, in the order of the input.
+    pub results: Vec<CaseResult>,
+    /// The aggregates.
+    pub summary: Summary,
+}
+
+/// Runs `integrator` on one case.
+pub fn run_case(integrator: &dyn Integrator, case: &Case) -> CaseResult {
+    let start = Instant::now();
+    let outcome = integrator.integrate(&case.problem);
+    let seconds = start.elapsed().as_secs_f64();
+    let mut result = CaseResult {
+        id: case.id.clone(),
+        category: case.category.clone(),
+        dim: case.dim,
+        reference: case.reference,
+        tolerance: case.tolerance,
+        status: Status::Ok,
+        estimate: None,
+        message: None,
+        abs_error: None,
+        rel_error: None,
+        covered: None,
+        exact_failure: false,
+        seconds,
+    };
+    match outcome {
+        Ok(estimate) => {
+            let abs = (estimate.value - case.reference).abs();
+            let rel = if case.reference > 0.0 {
+                abs / case.reference
+            } else if abs == 0.0 {
+                0.0
+            } else {
+                f64::INFINITY
+            };
+            let exact = estimate.method.is_exact() && estimate.error == 0.0;
+            let within = case.within_tolerance(estimate.value);
+            // A NaN value is never covered.
+            let covered = if exact { within } else { abs <= estimate.error + ROUNDING * case.reference };
+            result.abs_error = Some(if abs.is_nan() { f64::INFINITY } else { abs });
+            result.rel_error = Some(if rel.is_nan() { f64::INFINITY } else { rel });
+            result.covered = Some(covered);
+            result.exact_failure = estimate.method.is_exact() && !within;
+            result.estimate = Some(estimate);
+        }
+        Err(e @ Error::MethodNotApplicable { .. }) => {
+            result.status = Status::NotApplicable;
+            result.message = Some(e.to_string());
+        }
+        Err(e) => {
+            result.status = Status::Error;
+            result.message = Some(format!("{}: {e}", e.kind()));
+        }
+    }
+    result
+}
+
+/// Runs `integrator` over `cases`.
+pub fn run(integrator: &dyn Integrator, cases: &[Case]) -> HarnessReport {
+    run_with_progress(integrator, cases, &mut |_| {})
+}
+
+/// Runs `integrator` over `cases`, calling `progress` after each case.
+pub fn run_with_progress(
+    integrator: &dyn Integrator,
+    cases: &[Case],
+    progress: &mut dyn FnMut(&CaseResult),
+) -> HarnessReport {
+    let results: Vec<CaseResult> = cases
+        .iter()
+        .map(|case| {
+            let r = run_case(integrator, case);
+            progress(&r);
+            r
+        })
+        .collect();
+    let summary = summarize(&integrator.name(), &results);
+    HarnessReport { results, summary }
+}
+
+/// Computes the summary of a list of results.
+pub fn summarize(integrator: &str, results: &[CaseResult]) -> Summary {
+    let ok: Vec<&CaseResult> = results.iter().filter(|r| r.status == Status::Ok).collect();
+    let max = |f: &dyn Fn(&CaseResult) -> Option<f64>| ok.iter().filter_map(|r| f(r)).reduce(f64::max);
+    let fraction = |rs: &[&&CaseResult]| {
+        (!rs.is_empty())
+            .then(|| rs.iter().filter(|r| r.covered == Some(true)).count() as f64 / rs.len() as f64)
+    };
+    let all: Vec<&&CaseResult> = ok.iter().collect();
+    let stochastic: Vec<&&CaseResult> =
+        ok.iter().filter(|r| r.estimate.as_ref().is_some_and(|e| !e.method.is_exact())).collect();
+    Summary {
+        integrator: integrator.to_string(),
+        cases: results.len(),
+        ok: ok.len(),
+        not_applicable: results.iter().filter(|r| r.status == Status::NotApplicable).count(),
+        errors: results.iter().filter(|r| r.status == Status::Error).count(),
+        max_abs_error: max(&|r| r.abs_error),
+        max_rel_error: max(&|r| if r.reference > 0.0 { r.rel_error } else { None }),
+        coverage: fraction(&all),
+        stochastic: stochastic.len(),
+        stochastic_coverage: fraction(&stochastic),
+        exact_failures: results.iter().filter(|r| r.exact_failure).count(),
+        total_seconds: results.iter().map(|r| r.seconds).sum(),
+    }
+}
