@@ -35,7 +35,7 @@
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::gradient::Gradient;
-use crate::normal::{cdf, log_cdf, log_pdf, pdf, upper_tail};
+use crate::normal::{cdf, log_cdf, log_interval_probability, log_pdf, pdf};
 use crate::problem::{Covariance, Problem};
 
 /// How far (in natural-log units) below its maximum the log-integrand is followed before the
@@ -63,36 +63,9 @@ const MIN_DEPTH: usize = 2;
 /// tolerances; smooth integrands use a few dozen).
 const MAX_PANELS: usize = 600;
 
-// Gauss–Kronrod 7/15 abscissae and weights on [−1, 1] (Piessens et al., QUADPACK, 1983).
-#[allow(clippy::excessive_precision)] // published digits, kept as printed
-const XGK: [f64; 8] = [
-    0.991_455_371_120_812_639_206_854_697_526_329,
-    0.949_107_912_342_758_524_526_189_684_047_851,
-    0.864_864_423_359_769_072_789_712_788_640_926,
-    0.741_531_185_599_394_439_863_864_773_280_788,
-    0.586_087_235_467_691_130_294_144_845_693_013,
-    0.405_845_151_377_397_166_906_606_412_076_961,
-    0.207_784_955_007_898_467_600_689_403_773_245,
-    0.0,
-];
-#[allow(clippy::excessive_precision)] // published digits, kept as printed
-const WGK: [f64; 8] = [
-    0.022_935_322_010_529_224_963_732_008_058_970,
-    0.063_092_092_629_978_553_290_700_663_189_204,
-    0.104_790_010_322_250_183_839_876_322_541_518,
-    0.140_653_259_715_525_918_745_189_590_510_238,
-    0.169_004_726_639_267_902_826_583_426_598_550,
-    0.190_350_578_064_785_409_913_256_402_421_014,
-    0.204_432_940_075_298_892_414_161_999_234_649,
-    0.209_482_141_084_727_828_012_999_174_891_714,
-];
-#[allow(clippy::excessive_precision)] // published digits, kept as printed
-const WG: [f64; 4] = [
-    0.129_484_966_168_869_693_270_611_432_679_082,
-    0.279_705_391_489_276_667_901_467_771_423_780,
-    0.381_830_050_505_118_944_950_369_775_488_975,
-    0.417_959_183_673_469_387_755_102_040_816_327,
-];
+// Gauss–Kronrod 7/15 abscissae and weights on [−1, 1] (Piessens et al., QUADPACK, 1983), shared
+// with the exact methods.
+use crate::exact::quadrature::{G7_W as WG, GK15_W as WGK, GK15_X as XGK};
 
 /// A concave log-integrand g(t) with its derivatives and the derivatives of g with respect to
 /// the parameters of the problem.
@@ -105,29 +78,6 @@ trait LogIntegrand {
     fn derivatives(&self, t: f64) -> (f64, f64, f64);
     /// Adds `weight · ∂g/∂θ_j` to `out[j]` for every parameter θ_j.
     fn add_parameter_gradient(&self, t: f64, weight: f64, out: &mut [f64]);
-}
-
-/// ln(Φ(u) − Φ(l)) for l ≤ u, accurate in both tails and for any width.
-#[inline]
-pub fn log_interval_probability(l: f64, u: f64) -> f64 {
-    if l >= u {
-        return f64::NEG_INFINITY;
-    }
-    if l == f64::NEG_INFINITY {
-        return log_cdf(u);
-    }
-    if u == f64::INFINITY {
-        return log_cdf(-l);
-    }
-    if u <= 0.0 {
-        let lu = log_cdf(u);
-        lu + (-(log_cdf(l) - lu).exp_m1()).ln()
-    } else if l >= 0.0 {
-        let ll = log_cdf(-l);
-        ll + (-(log_cdf(-u) - ll).exp_m1()).ln()
-    } else {
-        (-(cdf(l) + upper_tail(u))).ln_1p()
-    }
 }
 
 /// Neumaier's compensated sum: the rounding of each addition is kept in `compensation`, so the

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
-use crate::normal::{cdf, log_cdf, log_upper_tail, upper_tail};
+
 use crate::problem::Problem;
 
 /// P(α ≤ Z ≤ β) for a standard normal Z, with relative accuracy in either tail.
@@ -20,20 +20,10 @@ use crate::problem::Problem;
 /// assert!((p / 7.619_853_024_160_526e-24 - 1.0).abs() < 1e-14);
 /// ```
 pub fn standard_interval(alpha: f64, beta: f64) -> f64 {
-    if alpha >= beta || alpha.is_nan() || beta.is_nan() {
-        return if alpha.is_nan() || beta.is_nan() { f64::NAN } else { 0.0 };
+    if alpha.is_nan() || beta.is_nan() {
+        return f64::NAN;
     }
-    if alpha >= -1.0 && beta <= 1.0 {
-        // Central intervals: erf is relatively accurate near 0, so narrow intervals around the
-        // origin keep their digits (Φ(2e-10) − Φ(1e-10) would lose six as a difference of Φ).
-        let s = std::f64::consts::FRAC_1_SQRT_2;
-        return (0.5 * (libm::erf(beta * s) - libm::erf(alpha * s))).max(0.0);
-    }
-    if alpha + beta > 0.0 {
-        (upper_tail(alpha) - upper_tail(beta)).max(0.0)
-    } else {
-        (cdf(beta) - cdf(alpha)).max(0.0)
-    }
+    crate::normal::interval_probability(alpha, beta)
 }
 
 /// ln P(α ≤ Z ≤ β) for a standard normal Z, accurate when the probability underflows
@@ -42,27 +32,7 @@ pub fn log_standard_interval(alpha: f64, beta: f64) -> f64 {
     if alpha.is_nan() || beta.is_nan() {
         return f64::NAN;
     }
-    if alpha >= beta {
-        return f64::NEG_INFINITY;
-    }
-    let (u, v) = if alpha + beta > 0.0 {
-        (log_upper_tail(alpha), if beta == f64::INFINITY { f64::NEG_INFINITY } else { log_upper_tail(beta) })
-    } else {
-        (log_cdf(beta), if alpha == f64::NEG_INFINITY { f64::NEG_INFINITY } else { log_cdf(alpha) })
-    };
-    log_difference(u, v)
-}
-
-/// ln(e^u − e^v) for u ≥ v: u + ln(−expm1(v − u)); −∞ when u = v.
-#[inline]
-pub(crate) fn log_difference(u: f64, v: f64) -> f64 {
-    if v == f64::NEG_INFINITY {
-        return u;
-    }
-    if v >= u {
-        return f64::NEG_INFINITY;
-    }
-    u + (-(v - u).exp_m1()).ln()
+    crate::normal::log_interval_probability(alpha, beta)
 }
 
 /// Standardised limits of an interval for a normal with mean `mean` and variance `variance`
