@@ -54,6 +54,11 @@ use crate::problem::Problem;
 use crate::qmc::{PointSetKind, RandomizedPointSet};
 use crate::truncated;
 
+/// The largest number of steps (the rank of the reordered factor) for which the tilt is
+/// computed: each Newton step of the saddle point factorises a dense matrix of order 2(r − 1),
+/// O(r³) work, which at r = 1000 takes seconds per iteration.
+pub const MAX_TILTED_RANK: usize = 400;
+
 /// Points per work chunk: the unit of deterministic parallel work.
 const CHUNK: u64 = 256;
 
@@ -195,6 +200,16 @@ impl Tilted {
                 relative_error: 0.0,
                 log_upper_bound: Some(f64::NEG_INFINITY),
                 saddle_point_found: true,
+            });
+        }
+        if factor.rank() > MAX_TILTED_RANK {
+            return Err(Error::MethodNotApplicable {
+                method: "tilted".into(),
+                reason: format!(
+                    "the saddle point is a dense Newton system of order 2(r − 1) for r = {} steps; \
+                     minimax tilting is offered up to r = {MAX_TILTED_RANK} (use genz above)",
+                    factor.rank()
+                ),
             });
         }
         let path = TiltedPath::new(&factor);
