@@ -354,3 +354,114 @@ impl Integrator for Auto {
         integrate(problem, self.choice, &self.settings)
     }
 }
+
+/// ∂P/∂Σ for every entry of the covariance, with error estimates, for any problem the chosen
+/// method can integrate.
+///
+/// Where the method's own gradient includes the covariance part (the exact methods for d ≤ 3),
+/// that is returned. Otherwise Plackett's identity (`docs/gradients.md`) is evaluated by
+/// conditioning: for i ≠ j,
+///
+/// ∂P/∂Σ_ij = Σ_corners ± f_ij(c_i, c_j) · P(a_{−ij} ≤ X_{−ij} ≤ b_{−ij} | X_i = c_i, X_j = c_j)
+///
+/// over the finite corners (c_i, c_j) of the (i, j) face (+ where both are upper or both lower
+/// limits), each conditional probability computed with `choice`; and for the diagonal, by the
+/// chain rule through the standardised limits and the correlations,
+///
+/// ∂P/∂Σ_ii = −[(b_i − μ_i) ∂P/∂b_i + (a_i − μ_i) ∂P/∂a_i]/(2Σ_ii) − Σ_{j≠i} Σ_ij ∂P/∂Σ_ij/(2Σ_ii).
+///
+/// Entry (i, j), i ≠ j, is the derivative with respect to the pair Σ_ij = Σ_ji moved together.
+/// The cost is one integral per finite corner of every pair: O(d²) integrals of dimension d − 2.
+/// Returns (row-major d × d gradient, its error estimates: sums of the absolute errors of the
+/// terms, each a 99% half-width).
+///
+/// # Errors
+///
+/// As [`integrate_with_gradient`]; [`Error::MethodNotApplicable`] when a variance is zero or a
+/// pair of variables is perfectly correlated (the bivariate density does not exist).
+pub fn covariance_gradient(
+    problem: &Problem,
+    choice: MethodChoice,
+    settings: &Settings,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let (_, limits) = integrate_with_gradient(problem, choice, settings)?;
+    let d = problem.dim();
+    if let Some(exact) = limits.covariance.clone() {
+        return Ok((exact, vec![0.0; d * d]));
+    }
+    let sigma = problem.covariance();
+    let (mean, lower, upper) = (problem.mean(), problem.lower(), problem.upper());
+    let mut gradient = vec![0.0; d * d];
+    let mut error = vec![0.0; d * d];
+    for i in 0..d {
+        if sigma.get(i, i) <= 0.0 {
+            return Err(not_applicable(choice, format!("variable {i} has zero variance")));
+        }
+    }
+    for i in 0..d {
+        for j in (i + 1)..d {
+            let (sii, sjj, sij) = (sigma.get(i, i), sigma.get(j, j), sigma.get(i, j));
+            let determinant = sii * sjj - sij * sij;
+            if determinant <= 1e-14 * sii * sjj {
+                return Err(not_applicable(
+                    choice,
+                    format!("variables {i} and {j} are perfectly correlated: no bivariate density"),
+                ));
+            }
+            let (mut value, mut err) = (0.0, 0.0);
+            for (ci, upper_i) in [(lower[i], false), (upper[i], true)] {
+                for (cj, upper_j) in [(lower[j], false), (upper[j], true)] {
+                    if !ci.is_finite() || !cj.is_finite() {
+                        continue;
+                    }
+                    let (xi, xj) = (ci - mean[i], cj - mean[j]);
+                    let quadratic = (sjj * xi * xi - 2.0 * sij * xi * xj + sii * xj * xj) / determinant;
+                    let density =
+                        (-0.5 * quadratic).exp() / (2.0 * std::f64::consts::PI * determinant.sqrt());
+                    if density == 0.0 {
+                        continue;
+                    }
+                    let rest = if d == 2 {
+                        Estimate::exact(1.0, Method::Trivial, 0)
+                    } else {
+                        let given_i = crate::genz::conditional_problem(problem, i, ci)?;
+                        let given_both = crate::genz::conditional_problem(&given_i, j - 1, cj)?;
+                        integrate(&given_both, choice, settings)?
+                    };
+                    let sign = if upper_i == upper_j { 1.0 } else { -1.0 };
+                    value += sign * density * rest.value;
+                    err += density * rest.error;
+                }
+            }
+            gradient[i * d + j] = value;
+            gradient[j * d + i] = value;
+            error[i * d + j] = err;
+            error[j * d + i] = err;
+        }
+    }
+    for i in 0..d {
+        let sii = sigma.get(i, i);
+        let weighted = |limit: f64, derivative: f64| {
+            if limit.is_finite() {
+                (limit - mean[i]) * derivative
+            } else {
+                0.0
+            }
+        };
+        let weighted_error =
+            |limit: f64, e: f64| if limit.is_finite() { (limit - mean[i]).abs() * e } else { 0.0 };
+        let mut value =
+            -(weighted(upper[i], limits.upper[i]) + weighted(lower[i], limits.lower[i])) / (2.0 * sii);
+        let mut err = (weighted_error(upper[i], limits.upper_error[i])
+            + weighted_error(lower[i], limits.lower_error[i]))
+            / (2.0 * sii);
+        for j in (0..d).filter(|&j| j != i) {
+            let factor = sigma.get(i, j) / (2.0 * sii);
+            value -= factor * gradient[i * d + j];
+            err += factor.abs() * error[i * d + j];
+        }
+        gradient[i * d + i] = value;
+        error[i * d + i] = err;
+    }
+    Ok((gradient, error))
+}

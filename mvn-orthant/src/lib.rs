@@ -32,7 +32,7 @@ pub mod qmc;
 pub mod tilting;
 pub mod truncated;
 
-pub use auto::{integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
+pub use auto::{covariance_gradient, integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};
 pub use estimate::{Estimate, Integrator, Method, CONFIDENCE_LEVEL};
 pub use genz::{Genz, GenzSettings};
