@@ -108,7 +108,10 @@ pub struct Settings {
     pub abs_tol: f64,
     /// Relative error target (≥ 0); the target is max(abs_tol, rel_tol · P).
     pub rel_tol: f64,
-    /// Largest number of integrand evaluations (samples) a stochastic method may spend.
+    /// Largest number of integrand evaluations (samples) a stochastic method may spend. The
+    /// quasi-Monte Carlo methods shrink their first round to fit it (to a power of two per
+    /// randomisation) and need at least one point per randomisation, so budgets below 8 (Genz)
+    /// or 16 (tilted) are raised to that minimum.
     pub max_evaluations: u64,
     /// Seed of the randomisation.
     pub seed: u64,
