@@ -289,8 +289,11 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
 /// covariance) with the chosen method.
 ///
 /// Exact methods give exact gradients; `genz` and `genz-lattice` (and `auto` where no exact
-/// method applies) use the single-pass common-random-number estimator, with an error estimate
-/// per component.
+/// method applies) use the single-pass pathwise estimator
+/// ([`Genz::integrate_with_pathwise_gradient`]: the derivative of the integrand at each point,
+/// from the same points and randomisations as the value, about the value's cost), with an error
+/// estimate per component. The pinned estimator ([`Genz::integrate_with_gradient`]) and the
+/// conditioning estimator ([`Genz::gradient_by_conditioning`]) remain available on `Genz`.
 ///
 /// # Errors
 ///
@@ -304,8 +307,10 @@ pub fn integrate_with_gradient(
     settings.validate()?;
     let d = problem.dim();
     match choice {
-        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate_with_gradient(problem),
-        MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice)?.integrate_with_gradient(problem),
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate_with_pathwise_gradient(problem),
+        MethodChoice::GenzLattice => {
+            settings.genz(PointSetKind::Lattice)?.integrate_with_pathwise_gradient(problem)
+        }
         MethodChoice::Tilted | MethodChoice::MonteCarlo => {
             Err(not_applicable(choice, "this method estimates the probability only, not its gradient".into()))
         }
@@ -332,7 +337,7 @@ pub fn integrate_with_gradient(
                         format!("no exact gradient for this {}-dimensional problem", reduced.dim()),
                     ))
                 }
-                None => settings.genz(PointSetKind::Sobol)?.integrate_with_gradient(&reduced)?,
+                None => settings.genz(PointSetKind::Sobol)?.integrate_with_pathwise_gradient(&reduced)?,
             };
             Ok((estimate, embed(gradient, &kept, d)))
         }

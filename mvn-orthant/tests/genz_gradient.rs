@@ -91,6 +91,8 @@ fn bivariate_box_gradient() {
         check(&g, &lower, &upper, "single pass d=2");
         let (_, g2) = genz(1e-7, i as u64).gradient_by_conditioning(&p).unwrap();
         check(&g2, &lower, &upper, "conditioning d=2");
+        let (_, g3) = genz(1e-7, i as u64).integrate_with_pathwise_gradient(&p).unwrap();
+        check(&g3, &lower, &upper, "pathwise d=2");
         // The orthant special case of the formula.
         if a0 == f64::NEG_INFINITY && a1 == f64::NEG_INFINITY {
             assert!((upper[0] - bivariate_partial(b0, b1, rho)).abs() < 1e-15);
@@ -122,6 +124,8 @@ fn trivariate_orthant_gradient() {
     assert!(g.lower.iter().all(|&x| x == 0.0), "infinite limits have zero gradient");
     let (_, g2) = genz(1e-7, 2).gradient_by_conditioning(&p).unwrap();
     check(&g2, &[0.0; 3], &upper, "conditioning d=3");
+    let (_, g3) = genz(1e-7, 3).integrate_with_pathwise_gradient(&p).unwrap();
+    check(&g3, &[0.0; 3], &upper, "pathwise d=3");
 }
 
 #[test]
@@ -142,9 +146,36 @@ fn equicorrelated_orthant_gradient_up_to_d_100() {
             .unwrap();
         assert!((e.value - 1.0 / (d as f64 + 1.0)).abs() <= e.error);
         check_exchangeable(&g, exact, &format!("single pass d={d}"));
+        let (_, g3) = genz([1e-5, 1e-4, 1e-3][(d > 5) as usize + (d > 50) as usize], d as u64 + 1)
+            .integrate_with_pathwise_gradient(&p)
+            .unwrap();
+        check_exchangeable(&g3, exact, &format!("pathwise d={d}"));
         if d <= 20 {
             let (_, g2) = genz(if d > 5 { 1e-4 } else { 1e-5 }, 7).gradient_by_conditioning(&p).unwrap();
             check_exchangeable(&g2, exact, &format!("conditioning d={d}"));
+        }
+    }
+}
+
+#[test]
+fn pathwise_gradient_on_a_semidefinite_box_matches_the_exact_gradient() {
+    // X₂ = −X₁ exactly (a flipped, tightening constraint on step 1) and a third variable.
+    let rows = vec![vec![1.0, -1.0, 0.3], vec![-1.0, 1.0, -0.3], vec![0.3, -0.3, 1.0]];
+    let p = Problem::new(
+        vec![0.1, -0.1, 0.0],
+        Covariance::from_rows(&rows).unwrap(),
+        vec![-1.0, -0.8, -0.5],
+        vec![1.2, 0.6, 1.5],
+    )
+    .unwrap();
+    let (_, exact) = mvn_orthant::exact::gradient::trivariate_gradient(&p).unwrap();
+    let (_, g) = genz(1e-7, 11).integrate_with_pathwise_gradient(&p).unwrap();
+    for k in 0..3 {
+        for (name, x, e, r) in [
+            ("∂a", g.lower[k], g.lower_error[k], exact.lower[k]),
+            ("∂b", g.upper[k], g.upper_error[k], exact.upper[k]),
+        ] {
+            assert!((x - r).abs() <= 3.0 * e + 1e-9, "{name}[{k}]: {x} vs exact {r}, error {e}");
         }
     }
 }

@@ -209,6 +209,80 @@ impl OrderedFactor {
         f
     }
 
+    /// f(w) and adds the pathwise (reverse-mode) derivatives ∂f/∂a_j and ∂f/∂b_j of the integrand
+    /// at the fixed point w to `lower` and `upper` (original indexing).
+    ///
+    /// The cube does not depend on the limits, so E_w[∂f/∂b] = ∂P/∂b: differentiating the
+    /// integrand at fixed w is a second unbiased single-pass estimator. With ln f = Σ_k ln p_k,
+    /// p_k = Φ(hi_k) − Φ(lo_k) and y_k = Φ⁻¹((1 − w_k)Φ(lo_k) + w_k Φ(hi_k)), one backward sweep
+    /// over the steps accumulates ȳ_k = ∂ln f/∂y_k and
+    ///
+    /// ∂ln f/∂hi_k = φ(hi_k)/p_k + ȳ_k w_k φ(hi_k)/φ(y_k),
+    /// ∂ln f/∂lo_k = −φ(lo_k)/p_k + ȳ_k (1 − w_k) φ(lo_k)/φ(y_k),
+    ///
+    /// then passes −(∂ln f/∂lo_k)·c_lo − (∂ln f/∂hi_k)·c_hi back to the earlier ȳ through the
+    /// coefficients of the active constraints. Cost: about twice the value's, O(r²) per point,
+    /// against O(r³) for the pinned estimator of [`OrderedFactor::value_and_gradient`].
+    pub fn value_and_pathwise_gradient(
+        &self,
+        w: &[f64],
+        scratch: &mut Scratch,
+        lower: &mut [f64],
+        upper: &mut [f64],
+    ) -> f64 {
+        let r = self.steps.len();
+        let mut f = 1.0;
+        for k in 0..r {
+            let iv = self.interval(k, &scratch.y);
+            scratch.intervals[k] = (iv.lo, iv.hi, iv.lo_source, iv.hi_source);
+            if iv.lo >= iv.hi {
+                return 0.0;
+            }
+            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
+            if !(p > 0.0) {
+                return 0.0;
+            }
+            f *= p;
+            scratch.prefix[k] = p;
+            scratch.y[k] = y;
+        }
+        let y_bar = &mut scratch.pinned;
+        y_bar[..r].iter_mut().for_each(|v| *v = 0.0);
+        for k in (0..r).rev() {
+            let (lo, hi, lo_source, hi_source) = scratch.intervals[k];
+            let p = scratch.prefix[k];
+            let (density_lo, density_hi) = (density(lo), density(hi));
+            let mut lo_bar = -density_lo / p;
+            let mut hi_bar = density_hi / p;
+            if k + 1 < r && y_bar[k] != 0.0 {
+                let density_y = density(scratch.y[k]);
+                if density_y > 0.0 {
+                    lo_bar += y_bar[k] * (1.0 - w[k]) * density_lo / density_y;
+                    hi_bar += y_bar[k] * w[k] * density_hi / density_y;
+                }
+            }
+            for (bar, source, is_upper_bound) in [(lo_bar, lo_source, false), (hi_bar, hi_source, true)] {
+                if bar == 0.0 {
+                    continue;
+                }
+                let constraint = &self.constraints[source];
+                // The bound is (limit − shift)/t with |t| = scale; a flipped constraint (t < 0)
+                // takes its lower bound from the upper limit and vice versa.
+                let g = f * bar / constraint.scale;
+                if is_upper_bound != constraint.flipped {
+                    upper[constraint.variable] += if constraint.flipped { -g } else { g };
+                } else {
+                    lower[constraint.variable] += if constraint.flipped { -g } else { g };
+                }
+                let coefficients = &self.coefficients[constraint.offset..constraint.offset + k];
+                for (m, &c) in coefficients.iter().enumerate() {
+                    y_bar[m] -= bar * c;
+                }
+            }
+        }
+        f
+    }
+
     /// Π_{m>k} p′_m with z_k pinned at `z`, continuing with the same w.
     fn pinned_rest(&self, k: usize, z: f64, w: &[f64], scratch: &mut Scratch) -> f64 {
         let r = self.steps.len();
