@@ -256,6 +256,10 @@ pub struct Genz {
 }
 
 /// Per-randomisation means of the integrand outputs after an RQMC run.
+/// An integrand evaluation at one point that also adds ∂f/∂a and ∂f/∂b to the two slices
+/// (`OrderedFactor::value_and_gradient` or `OrderedFactor::value_and_pathwise_gradient`).
+type PointGradient = fn(&OrderedFactor, &[f64], &mut Scratch, &mut [f64], &mut [f64]) -> f64;
+
 struct RqmcRun {
     /// `means[r * outputs + o]`.
     means: Vec<f64>,
@@ -473,17 +477,7 @@ impl Genz {
                 return Ok((estimate, Gradient::exact(lower, upper)));
             }
         };
-        let run = self.run(factor, 1 + 2 * d, |w, scratch, acc| {
-            let (value, rest) = acc.split_at_mut(1);
-            let (lower, upper) = rest.split_at_mut(d);
-            value[0] += factor.value_and_gradient(w, scratch, lower, upper);
-        })?;
-        let estimate = self.estimate_from(&run);
-        let m = self.settings.error_multiplier();
-        let component = |o: usize| run.summary(o, m);
-        let (lower, lower_error): (Vec<f64>, Vec<f64>) = (0..d).map(|k| component(1 + k)).unzip();
-        let (upper, upper_error): (Vec<f64>, Vec<f64>) = (0..d).map(|k| component(1 + d + k)).unzip();
-        Ok((estimate, Gradient::from_limits(lower, upper, lower_error, upper_error)))
+        self.gradient_run(factor, d, OrderedFactor::value_and_gradient)
     }
 
     /// The probability and its gradient from one RQMC run, by the pathwise (reverse-mode)
@@ -503,10 +497,21 @@ impl Genz {
             Reduction::Factor(f) if f.rank() > 1 => f,
             _ => return self.integrate_with_gradient(problem),
         };
+        self.gradient_run(factor, d, OrderedFactor::value_and_pathwise_gradient)
+    }
+
+    /// One RQMC run of the value (output 0) and the 2d limit derivatives (outputs 1 … 2d) given by
+    /// `per_point`, summarised with an error estimate per component.
+    fn gradient_run(
+        &self,
+        factor: &OrderedFactor,
+        d: usize,
+        per_point: PointGradient,
+    ) -> Result<(Estimate, Gradient)> {
         let run = self.run(factor, 1 + 2 * d, |w, scratch, acc| {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
-            value[0] += factor.value_and_pathwise_gradient(w, scratch, lower, upper);
+            value[0] += per_point(factor, w, scratch, lower, upper);
         })?;
         let estimate = self.estimate_from(&run);
         let m = self.settings.error_multiplier();
