@@ -282,12 +282,13 @@ impl RqmcRun {
         (mean, if o == 0 { error.max(self.value_error_floor) } else { error })
     }
 
-    /// Whether the randomisations of output 0 agree to rounding (no information on the error).
+    /// Whether the randomisations of output 0 agree to 1e-12 relative: their spread is then
+    /// rounding noise and carries no information on the error.
     fn spread_is_zero(&self) -> bool {
         let r = self.means.len() / self.outputs;
         let values = (0..r).map(|i| self.means[i * self.outputs]);
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-        hi - lo <= 1e-14 * hi.abs().max(f64::MIN_POSITIVE)
+        hi - lo <= 1e-12 * hi.abs().max(f64::MIN_POSITIVE)
     }
 }
 

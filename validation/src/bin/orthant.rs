@@ -13,7 +13,7 @@ const EVAL_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skip
   mean             array of d numbers (default zeros)
   lower, upper     arrays of d entries: a number, null, "-inf" or "inf"; null entries and a
                    missing or null array mean unbounded on that side
-  method           "auto" (default), "exact", "genz", "monte-carlo", or any later method name
+  method           "auto" (default), "exact", "genz", "genz-lattice", "tilted", "monte-carlo"
   abs_tol          absolute error target (default 1e-6)
   rel_tol          relative error target (default 0)
   max_evaluations  evaluation budget of stochastic methods (default 10000000)
