@@ -164,6 +164,7 @@ impl Settings {
             seed: self.seed,
             point_set,
             initial_points: defaults.initial_points.min(largest_fitting),
+            well_conditioned_initial_points: defaults.well_conditioned_initial_points.min(largest_fitting),
             ..defaults
         })
     }

@@ -24,6 +24,7 @@ pub mod exact;
 pub mod genz;
 pub mod gradient;
 pub mod linalg;
+pub mod mills_ratio;
 pub mod monte_carlo;
 pub mod normal;
 pub mod one_factor;

@@ -355,9 +355,11 @@ fn as241_tail(t: f64) -> f64 {
     }
 }
 
+/// Σ c_k x^k by Horner's rule. Plain multiply–add rather than `mul_add`: on targets without a
+/// hardware FMA (the default x86-64 baseline) `mul_add` is a call to a software routine.
 #[inline]
 fn horner(coefficients: &[f64; 8], x: f64) -> f64 {
-    coefficients.iter().rev().fold(0.0, |acc, &c| acc.mul_add(x, c))
+    coefficients.iter().rev().fold(0.0, |acc, &c| acc * x + c)
 }
 
 /// Φ⁻¹(p) without argument checks, for hot loops whose arguments are known to lie in [0, 1].
@@ -402,18 +404,27 @@ pub fn inverse_upper_tail_unchecked(t: f64) -> f64 {
     }
 }
 
-/// Φ(x) = ½ erfc(−x/√2) without the correction for the rounding of the argument: relative error
-/// about 2z²ε with z = |x|/√2 in the lower tail (2e-15 at x = −3, 1.6e-13 at x = −38), at the cost
-/// of a single erfc.
+/// Φ(x) for hot loops: Q(−x) = φ(x)·R(−x) through the Mills-ratio table of
+/// [`crate::mills_ratio`] for x ≤ 0, and 1 − Q(x) above. Relative error below 1e-15 on
+/// [−38, 38] (normal results), like [`cdf`], at about a third of its cost: no complementary
+/// error function, one exponential.
 ///
-/// For hot loops whose own error dwarfs 1e-13, such as the quasi-Monte Carlo integrands; use
-/// [`cdf`] everywhere else.
+/// NaN gives NaN, −∞ gives 0 and +∞ gives 1.
+///
+/// ```
+/// use mvn_orthant::normal::cdf_fast;
+/// assert!((cdf_fast(0.0) - 0.5).abs() <= 2.3e-16); // Φ(0) = ½ to an ulp
+/// assert!((cdf_fast(-10.0) / 7.619_853_024_160_526_07e-24 - 1.0).abs() < 1e-15);
+/// ```
 #[inline]
 pub fn cdf_fast(x: f64) -> f64 {
+    // Both sides through one tail evaluation and a select, not a branch: in the integrands the
+    // sign of x is random, and a mispredicted branch would cost as much as the arithmetic.
+    let tail = crate::mills_ratio::upper_tail_nonnegative(x.abs());
     if x <= 0.0 {
-        0.5 * libm::erfc(-x * FRAC_1_SQRT_2_HI)
+        tail
     } else {
-        1.0 - 0.5 * libm::erfc(x * FRAC_1_SQRT_2_HI)
+        1.0 - tail
     }
 }
 

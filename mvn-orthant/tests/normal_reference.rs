@@ -121,5 +121,8 @@ fn fast_variants_keep_near_full_precision() {
     let normal = |r: &Row| r.value >= f64::MIN_POSITIVE && (-38.0..=38.0).contains(&r.argument);
     let (err, at, _) = worst("cdf", cdf_fast, normal);
     println!("cdf_fast: max relative error {err:.3e} at x = {at}");
-    assert!(err <= 2e-13, "uncorrected Φ: relative error {err:e} at x = {at}");
+    assert!(err <= 1e-15, "Φ by the Mills-ratio table: relative error {err:e} at x = {at}");
+    let (err, at, _) = worst("upper_tail", |x| cdf_fast(-x), normal);
+    println!("cdf_fast(−x) as Q(x): max relative error {err:.3e} at x = {at}");
+    assert!(err <= 1e-15, "Q by the Mills-ratio table: relative error {err:e} at x = {at}");
 }

@@ -43,7 +43,7 @@ use crate::normal::pdf;
 use crate::problem::{Covariance, Problem};
 use crate::qmc::{derive_seed, PointSetKind, RandomizedPointSet};
 use factor::{reduce, OrderedFactor, Reduction};
-use integrand::Scratch;
+use integrand::{Scratch, BATCH};
 
 /// Points of one randomisation summed sequentially as one unit of (parallel) work.
 pub const CHUNK_POINTS: u64 = 256;
@@ -139,8 +139,16 @@ pub struct GenzSettings {
     pub randomizations: usize,
     /// Points per randomisation in the first round, a power of two (default 1024: with the 8
     /// randomisations, 8192 points before any error estimate is trusted, so that a feature of
-    /// measure above ~1e-3 is almost surely sampled and shows in the spread).
+    /// measure above ~1e-3 is almost surely sampled and shows in the spread). Used for factors
+    /// that are not well conditioned ([`OrderedFactor::is_well_conditioned`]: a nearly
+    /// singular or semidefinite covariance).
     pub initial_points: u64,
+    /// Points per randomisation in the first round when the factor is well conditioned, a power
+    /// of two no larger than `initial_points` (default 64, so 512 points with the 8
+    /// randomisations): such an integrand has no transition narrower than about 1/8 in the
+    /// normal coordinates, and a small first round lets loose tolerances stop early. Set it
+    /// equal to `initial_points` for a first round that ignores the conditioning.
+    pub well_conditioned_initial_points: u64,
     /// Seed of the randomisations (default 0).
     pub seed: u64,
     /// Point set family (default scrambled Sobol).
@@ -157,6 +165,7 @@ impl Default for GenzSettings {
             max_evaluations: 10_000_000,
             randomizations: 8,
             initial_points: 1024,
+            well_conditioned_initial_points: 64,
             seed: 0,
             point_set: PointSetKind::Sobol,
             antithetic: false,
@@ -180,6 +189,11 @@ impl GenzSettings {
     setter!(max_evaluations, u64, "Sets the evaluation budget.");
     setter!(randomizations, usize, "Sets the number of randomisations.");
     setter!(initial_points, u64, "Sets the points per randomisation of the first round.");
+    setter!(
+        well_conditioned_initial_points,
+        u64,
+        "Sets the points per randomisation of the first round for a well-conditioned factor."
+    );
     setter!(seed, u64, "Sets the seed.");
     setter!(point_set, PointSetKind, "Sets the point set family.");
     setter!(antithetic, bool, "Enables or disables antithetic pairing.");
@@ -195,7 +209,8 @@ impl GenzSettings {
     ///
     /// [`Error::InvalidTolerance`] for a negative or NaN tolerance or both zero;
     /// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two
-    /// or above 2³¹, or a budget smaller than the first round.
+    /// or above 2³¹ (or, for well-conditioned factors, above `initial_points`), or a budget
+    /// smaller than the first round.
     pub fn validate(&self) -> Result<()> {
         for (name, value) in [("abs_tol", self.abs_tol), ("rel_tol", self.rel_tol)] {
             if value.is_nan() || value < 0.0 || value.is_infinite() {
@@ -217,6 +232,17 @@ impl GenzSettings {
                 name: "initial_points".into(),
                 value: self.initial_points,
                 reason: "the first round must be a power of two between 1 and 2^31 points".into(),
+            });
+        }
+        if !self.well_conditioned_initial_points.is_power_of_two()
+            || self.well_conditioned_initial_points > self.initial_points
+        {
+            return Err(Error::InvalidBudget {
+                name: "well_conditioned_initial_points".into(),
+                value: self.well_conditioned_initial_points,
+                reason: "the first round of a well-conditioned factor must be a power of two no larger than \
+                         initial_points"
+                    .into(),
             });
         }
         if self.max_evaluations < self.round_cost(self.initial_points) {
@@ -325,11 +351,13 @@ impl Genz {
         &self.settings
     }
 
-    /// Runs the RQMC loop: `eval(w, scratch, acc)` adds the `outputs` integrand values at w to
-    /// `acc`; the run stops on the tolerance for output 0.
+    /// Runs the RQMC loop: `eval(points, count, scratch, acc)` adds the `outputs` integrand
+    /// values at each of the `count` ≤ [`BATCH`] points of the block (point p at
+    /// `points[p * (r − 1)..]`) to `acc`, in point order; the run stops on the tolerance for
+    /// output 0.
     fn run<F>(&self, factor: &OrderedFactor, outputs: usize, eval: F) -> Result<RqmcRun>
     where
-        F: Fn(&[f64], &mut Scratch, &mut [f64]) + Sync,
+        F: Fn(&[f64], usize, &mut Scratch, &mut [f64]) + Sync,
     {
         let s = &self.settings;
         let dims = factor.rank() - 1;
@@ -349,7 +377,8 @@ impl Genz {
             .collect();
         let mut sums = vec![0.0; r_count * outputs];
         let mut done: u64 = 0;
-        let mut target = s.initial_points;
+        let mut target =
+            if factor.is_well_conditioned() { s.well_conditioned_initial_points } else { s.initial_points };
         let mut evaluations: u64 = 0;
         let multiplier = s.error_multiplier();
         let pair = if s.antithetic { 2 } else { 1 };
@@ -366,19 +395,24 @@ impl Genz {
             }
             let work = |&(r, start, count): &(usize, u64, u64)| -> Vec<f64> {
                 let mut scratch = Scratch::new(factor.rank());
-                let mut w = vec![0.0; dims.max(1)];
-                let mut flipped = vec![0.0; dims.max(1)];
+                let mut block = vec![0.0; BATCH * dims];
+                let mut flipped = vec![0.0; BATCH * dims];
                 let mut acc = vec![0.0; outputs];
                 let mut cursor = sets[r].cursor(start);
-                for _ in 0..count {
-                    cursor.next_into(&mut w[..dims]);
-                    eval(&w, &mut scratch, &mut acc);
+                let mut left = count as usize;
+                while left > 0 {
+                    let n = left.min(BATCH);
+                    for w in block.chunks_exact_mut(dims).take(n) {
+                        cursor.next_into(w);
+                    }
+                    eval(&block, n, &mut scratch, &mut acc);
                     if pair == 2 {
-                        for (f, &x) in flipped.iter_mut().zip(&w) {
+                        for (f, &x) in flipped.iter_mut().zip(&block).take(n * dims) {
                             *f = 1.0 - x;
                         }
-                        eval(&flipped, &mut scratch, &mut acc);
+                        eval(&flipped, n, &mut scratch, &mut acc);
                     }
+                    left -= n;
                 }
                 acc
             };
@@ -444,7 +478,14 @@ impl Genz {
                 Ok(Estimate::exact(factor.value(&[], &mut scratch), Method::Genz, 1))
             }
             Reduction::Factor(factor) => {
-                let run = self.run(factor, 1, |w, scratch, acc| acc[0] += factor.value(w, scratch))?;
+                let dims = factor.rank() - 1;
+                let run = self.run(factor, 1, |points, count, scratch, acc| {
+                    let mut values = [0.0; BATCH];
+                    factor.values(points, dims, count, scratch, &mut values);
+                    for v in &values[..count] {
+                        acc[0] += v;
+                    }
+                })?;
                 Ok(self.estimate_from(&run))
             }
         }
@@ -509,10 +550,13 @@ impl Genz {
         d: usize,
         per_point: PointGradient,
     ) -> Result<(Estimate, Gradient)> {
-        let run = self.run(factor, 1 + 2 * d, |w, scratch, acc| {
+        let dims = factor.rank() - 1;
+        let run = self.run(factor, 1 + 2 * d, |points, count, scratch, acc| {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
-            value[0] += per_point(factor, w, scratch, lower, upper);
+            for w in points.chunks_exact(dims).take(count) {
+                value[0] += per_point(factor, w, scratch, lower, upper);
+            }
         })?;
         let estimate = self.estimate_from(&run);
         let m = self.settings.error_multiplier();
