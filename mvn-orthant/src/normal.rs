@@ -299,7 +299,7 @@ fn as241_central(q: f64) -> f64 {
         5.226_495_278_852_854_561e3,
     ];
     let r = 0.180_625 - q * q;
-    q * horner(&A, r) / horner(&B, r)
+    q * polynomial(&A, r) / polynomial(&B, r)
 }
 
 /// Wichura's AS 241 tail approximation: returns x > 0 with Q(x) = t, for t ∈ (0, 0.075].
@@ -348,18 +348,24 @@ fn as241_tail(t: f64) -> f64 {
     let r = (-t.ln()).sqrt();
     if r <= 5.0 {
         let s = r - 1.6;
-        horner(&C, s) / horner(&D, s)
+        polynomial(&C, s) / polynomial(&D, s)
     } else {
         let s = r - 5.0;
-        horner(&E, s) / horner(&F, s)
+        polynomial(&E, s) / polynomial(&F, s)
     }
 }
 
-/// Σ c_k x^k by Horner's rule. Plain multiply–add rather than `mul_add`: on targets without a
-/// hardware FMA (the default x86-64 baseline) `mul_add` is a call to a software routine.
+/// Σ_{k<8} c_k x^k by Estrin's scheme (three levels of independent multiply–adds rather than
+/// Horner's chain of seven dependent ones). Plain multiply–add rather than `mul_add`: on
+/// targets without a hardware FMA (the default x86-64 baseline) `mul_add` is a call to a
+/// software routine.
 #[inline]
-fn horner(coefficients: &[f64; 8], x: f64) -> f64 {
-    coefficients.iter().rev().fold(0.0, |acc, &c| acc * x + c)
+fn polynomial(c: &[f64; 8], x: f64) -> f64 {
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    let low = (c[0] + c[1] * x) + x2 * (c[2] + c[3] * x);
+    let high = (c[4] + c[5] * x) + x2 * (c[6] + c[7] * x);
+    low + x4 * high
 }
 
 /// Φ⁻¹(p) without argument checks, for hot loops whose arguments are known to lie in [0, 1].

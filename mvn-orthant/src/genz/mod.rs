@@ -48,6 +48,11 @@ use integrand::{Scratch, BATCH};
 /// Points of one randomisation summed sequentially as one unit of (parallel) work.
 pub const CHUNK_POINTS: u64 = 256;
 
+/// Rounds with fewer point-steps (points × rank) than this run on the calling thread, about
+/// 0.2 ms of work.
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_WORK: u64 = 1 << 15;
+
 /// Student's t quantiles t_{ν}(0.995) for ν = 1 … 63 degrees of freedom (SciPy
 /// `scipy.stats.t.ppf(0.995, ν)`): the multiple of the standard error for R = ν + 1
 /// randomisations at the 99% level.
@@ -419,7 +424,13 @@ impl Genz {
             #[cfg(feature = "parallel")]
             let results: Vec<Vec<f64>> = {
                 use rayon::prelude::*;
-                chunks.par_iter().map(work).collect()
+                // Small rounds run on the calling thread: handing them to the pool costs more
+                // in thread wake-ups than the work itself.
+                if (target - done) * r_count as u64 * factor.rank() as u64 >= PARALLEL_MIN_WORK {
+                    chunks.par_iter().map(work).collect()
+                } else {
+                    chunks.iter().map(work).collect()
+                }
             };
             #[cfg(not(feature = "parallel"))]
             let results: Vec<Vec<f64>> = chunks.iter().map(work).collect();

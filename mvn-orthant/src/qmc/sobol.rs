@@ -151,12 +151,13 @@ impl Sobol {
                 *mc = diagonal | (rng.next_u64() & (diagonal - 1));
             }
             for k in 0..SOBOL_BITS as usize {
-                let original = sobol.columns[k * dim + j];
+                // M·v over the set bits of v only (bit 63 − c selects column c).
+                let mut bits = sobol.columns[k * dim + j];
                 let mut scrambled = 0u64;
-                for (c, mc) in m.iter().enumerate() {
-                    if (original >> (63 - c)) & 1 == 1 {
-                        scrambled ^= mc;
-                    }
+                while bits != 0 {
+                    let c = bits.leading_zeros() as usize;
+                    scrambled ^= m[c];
+                    bits &= !(1u64 << (63 - c));
                 }
                 sobol.columns[k * dim + j] = scrambled;
             }
