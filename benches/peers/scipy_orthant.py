@@ -1,5 +1,6 @@
 """Times SciPy's multivariate_normal.cdf (randomised lattice QMC, Genz's method) on the problems
-written by `peer_problems write DIR`.  Usage: python scipy_orthant.py DIR
+written by `peer_problems write DIR`.  Usage: python scipy_orthant.py DIR [REGEX]
+(REGEX: only the problems whose name matches)
 
 Prints CSV rows peer,algorithm,problem,d,tol,time_ms,reported_error,achieved_error,threads
 (SciPy reports no error estimate: nan). abseps 1e-3 ... 1e-6 with releps 0 and maxpts 1e8 (fewer
@@ -8,6 +9,7 @@ setting (three when a call takes over 0.5 s): time is the mean, achieved error t
 square of |P - reference|."""
 import csv
 import math
+import re
 import sys
 import time
 
@@ -17,6 +19,8 @@ from scipy.stats import multivariate_normal
 directory = sys.argv[1] if len(sys.argv) > 1 else "target/peers"
 with open(f"{directory}/index.csv") as f:
     index = list(csv.DictReader(f))
+if len(sys.argv) > 2:
+    index = [row for row in index if re.search(sys.argv[2], row["name"])]
 for row in index:
     name, d, ref = row["name"], int(row["d"]), float(row["reference"])
     cov = np.loadtxt(f"{directory}/{name}.cov.csv", delimiter=",", ndmin=2)

@@ -2,6 +2,7 @@
 //! orthants (1/(d + 1)) up to d = 200, independent boxes (products of Φ differences), a
 //! one-factor box by an independent quadrature, and d = 1000.
 
+use mvn_orthant::exact::Bivariate;
 use mvn_orthant::normal::{cdf, pdf};
 use mvn_orthant::qmc::PointSetKind;
 use mvn_orthant::{Covariance, Error, Genz, GenzSettings, Integrator, Method, Problem};
@@ -153,6 +154,7 @@ fn settings_are_validated() {
         GenzSettings::default().randomizations(100),
         GenzSettings::default().initial_points(100),
         GenzSettings::default().initial_points(0),
+        GenzSettings::default().well_conditioned_initial_points(48),
     ] {
         assert!(matches!(s.build(), Err(Error::InvalidBudget { .. })), "{s:?}");
     }
@@ -192,4 +194,47 @@ fn relative_tolerance_and_trivial_cases() {
     .unwrap();
     let e = Genz::default().integrate(&q).unwrap();
     assert_eq!((e.value, e.error), (1.0, 0.0));
+}
+
+/// The first round is 64 points per randomisation for a well-conditioned factor and 1024 for a
+/// nearly singular one, so a loose tolerance costs 512 evaluations in the first case and 8192 in
+/// the second; both estimates must still cover the exact value.
+#[test]
+fn first_round_follows_the_conditioning() {
+    use mvn_orthant::genz::factor::{reduce, Reduction};
+    let factor = |p: &Problem| match reduce(p) {
+        Reduction::Factor(f) => f,
+        Reduction::Trivial(_) => panic!("not trivial"),
+    };
+    let smooth = Problem::lower_orthant(Covariance::equicorrelated(6, 0.5).unwrap(), vec![0.0; 6]).unwrap();
+    let sharp = Problem::new(
+        vec![0.0; 2],
+        Covariance::from_row_major(2, vec![1.0, 0.999, 0.999, 1.0]).unwrap(),
+        vec![-1.0, 2.5],
+        vec![3.0, 4.0],
+    )
+    .unwrap();
+    let repeated = Problem::new(
+        vec![0.0; 3],
+        Covariance::from_row_major(3, vec![1.0, 0.5, 0.5, 0.5, 1.0, 1.0, 0.5, 1.0, 1.0]).unwrap(),
+        vec![-1.0; 3],
+        vec![1.0; 3],
+    )
+    .unwrap();
+    assert!(factor(&smooth).is_well_conditioned());
+    assert!(!factor(&sharp).is_well_conditioned());
+    assert!(!factor(&repeated).is_well_conditioned(), "a zero pivot tightens an interval");
+
+    let loose = GenzSettings::default().abs_tol(1e-2).build().unwrap();
+    let e = loose.integrate(&smooth).unwrap();
+    assert_eq!(e.evaluations, 512);
+    assert!((e.value - 1.0 / 7.0).abs() <= e.error, "{e:?}");
+    let e = loose.integrate(&sharp).unwrap();
+    assert_eq!(e.evaluations, 8192);
+    let exact = Bivariate.integrate(&sharp).unwrap().value;
+    assert!((e.value - exact).abs() <= e.error, "{e:?} against {exact}");
+    // A smaller `initial_points` also bounds the well-conditioned first round.
+    let e =
+        GenzSettings::default().abs_tol(1e-2).initial_points(16).build().unwrap().integrate(&smooth).unwrap();
+    assert_eq!(e.evaluations, 128);
 }

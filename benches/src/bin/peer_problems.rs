@@ -4,13 +4,14 @@
 //! one row per line), `DIR/NAME.lim.csv` (two lines: lower and upper limits, `-Inf`/`Inf` for
 //! unbounded) and one line of `DIR/index.csv` (`name,d,family,reference,reference_error,
 //! reference_kind`). References: 1/(d + 1) for the equicorrelated ρ = ½ orthants; the exact
-//! bivariate/trivariate formulas for d = 2, 3; a long Genz run (16 randomisations, 2²⁴
-//! evaluations or fewer in high dimension, a seed not used by the timings) for the random
+//! bivariate/trivariate formulas for d = 2, 3; a long Genz run (16 randomisations, 2²⁶
+//! evaluations at d ≤ 10, 2²⁷ at d = 20, 2²⁴ and 2²³ at d = 50 and 100, a seed not used by the
+//! timings) for the random
 //! correlation boxes, whose reported 99% error goes into `reference_error`. Existing files are
 //! kept, so the slow references are computed once.
 //!
 //! `peer_problems time DIR` times our Genz engine (Sobol, default settings but the tolerance) on
-//! every problem at a ladder of absolute tolerances 1e-3, 3e-4, 1e-4, … (budget 2²⁵ evaluations;
+//! every problem at a ladder of absolute tolerances 1e-3, 3e-4, 1e-4, … 1e-10 (budget 2²⁵ evaluations;
 //! the ladder of a problem stops after a run that misses its tolerance or takes over 3 s), ten
 //! seeds each (three when a call takes over 0.5 s), and prints CSV rows
 //! `peer,algorithm,problem,d,tol,time_ms,reported_error,achieved_error,threads`: time is the mean
@@ -69,9 +70,10 @@ fn reference(family: &str, p: &Problem) -> (f64, f64, &'static str) {
         }
         _ => {
             let budget: u64 = match d {
-                0..=20 => 1 << 24,
-                21..=50 => 1 << 23,
-                _ => 1 << 22,
+                0..=10 => 1 << 26,
+                11..=20 => 1 << 27,
+                21..=50 => 1 << 24,
+                _ => 1 << 23,
             };
             let genz = GenzSettings::default()
                 .abs_tol(1e-15)
@@ -153,10 +155,10 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
                 (e.value - reference).abs()
             );
         }
-        let tols: &[f64] = match d {
-            0..=20 => &[1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7],
-            _ => &[1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6],
-        };
+        // Down to 1e-10 for the small probabilities of the random boxes at d = 50 and 100; the
+        // ladder stops earlier on time.
+        let tols: &[f64] =
+            &[1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9, 1e-9, 3e-10, 1e-10];
         for &tol in tols {
             let (mut ms, mut sq, mut rep, mut converged) = (0.0, 0.0, 0.0, true);
             let settings = |seed| {

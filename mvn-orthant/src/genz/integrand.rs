@@ -27,6 +27,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::factor::{density, OrderedFactor};
+use crate::mills_ratio::upper_tail_of_magnitude;
 use crate::normal::{cdf_fast as cdf, inverse_cdf_fast, inverse_upper_tail_fast};
 
 /// The largest double below 1.
@@ -208,23 +209,48 @@ impl OrderedFactor {
                 }
             }
             let last = k + 1 == r;
-            for p in 0..BATCH {
-                let mut next = 0.0;
-                if f[p] != 0.0 {
-                    if lo[p] < hi[p] {
-                        let w = (!last).then(|| points[p * stride + k]);
-                        let (probability, sample) = probability_and_sample(lo[p], hi[p], w);
-                        if probability > 0.0 {
-                            f[p] *= probability;
-                            next = sample;
-                        } else {
-                            f[p] = 0.0;
-                        }
-                    } else {
-                        f[p] = 0.0;
-                    }
+            // Which ends can be finite at this step (the same for every point).
+            let constraints = &self.constraints[step.first..step.first + step.count];
+            let bounded_below = constraints.iter().any(|c| c.lower > f64::NEG_INFINITY);
+            let bounded_above = constraints.iter().any(|c| c.upper < f64::INFINITY);
+            // Phase 1: the tails Q(|lo|) and Q(|hi|), branch-free and independent across points.
+            let mut tail_lo = [0.0f64; BATCH];
+            let mut tail_hi = [0.0f64; BATCH];
+            if bounded_below {
+                for p in 0..BATCH {
+                    tail_lo[p] = upper_tail_of_magnitude(lo[p]);
                 }
-                y[k * BATCH + p] = next;
+            }
+            if bounded_above {
+                for p in 0..BATCH {
+                    tail_hi[p] = upper_tail_of_magnitude(hi[p]);
+                }
+            }
+            // Phase 2: the interval probability and the argument of the inverse. Below zero
+            // Φ(lo) = Q(|lo|); an interval above zero works with upper tails (see
+            // `probability_and_sample`), where Q(lo) = Q(|lo|) as well.
+            let mut argument = [0.5f64; BATCH];
+            let mut upper_mode = [false; BATCH];
+            for p in 0..BATCH {
+                let (l, h) = (lo[p], hi[p]);
+                let upper = l > 0.0;
+                let top = if upper || h <= 0.0 { tail_hi[p] } else { 1.0 - tail_hi[p] };
+                let probability = if upper { tail_lo[p] - top } else { top - tail_lo[p] };
+                let alive = f[p] != 0.0 && l < h && probability > 0.0;
+                f[p] = if alive { f[p] * probability } else { 0.0 };
+                if !last {
+                    let w = points[p * stride + k];
+                    let u = if upper { tail_lo[p] - w * probability } else { tail_lo[p] + w * probability };
+                    argument[p] = if alive { u.clamp(f64::MIN_POSITIVE, BELOW_ONE) } else { 0.5 };
+                    upper_mode[p] = upper;
+                }
+            }
+            // Phase 3: the samples, eight independent inverses.
+            if !last {
+                for p in 0..BATCH {
+                    let z = inverse_cdf_fast(argument[p]);
+                    y[k * BATCH + p] = if upper_mode[p] { -z } else { z };
+                }
             }
         }
         out.copy_from_slice(&f);

@@ -149,10 +149,10 @@ pub struct GenzSettings {
     /// singular or semidefinite covariance).
     pub initial_points: u64,
     /// Points per randomisation in the first round when the factor is well conditioned, a power
-    /// of two no larger than `initial_points` (default 64, so 512 points with the 8
-    /// randomisations): such an integrand has no transition narrower than about 1/8 in the
-    /// normal coordinates, and a small first round lets loose tolerances stop early. Set it
-    /// equal to `initial_points` for a first round that ignores the conditioning.
+    /// of two (default 64, so 512 points with the 8 randomisations; `initial_points` if that is
+    /// smaller): such an integrand has no transition narrower than about 1/8 in the normal
+    /// coordinates, and a small first round lets loose tolerances stop early. Set it equal to
+    /// `initial_points` for a first round that ignores the conditioning.
     pub well_conditioned_initial_points: u64,
     /// Seed of the randomisations (default 0).
     pub seed: u64,
@@ -214,8 +214,7 @@ impl GenzSettings {
     ///
     /// [`Error::InvalidTolerance`] for a negative or NaN tolerance or both zero;
     /// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two
-    /// or above 2³¹ (or, for well-conditioned factors, above `initial_points`), or a budget
-    /// smaller than the first round.
+    /// (or above 2³¹), or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
         for (name, value) in [("abs_tol", self.abs_tol), ("rel_tol", self.rel_tol)] {
             if value.is_nan() || value < 0.0 || value.is_infinite() {
@@ -239,15 +238,11 @@ impl GenzSettings {
                 reason: "the first round must be a power of two between 1 and 2^31 points".into(),
             });
         }
-        if !self.well_conditioned_initial_points.is_power_of_two()
-            || self.well_conditioned_initial_points > self.initial_points
-        {
+        if !self.well_conditioned_initial_points.is_power_of_two() {
             return Err(Error::InvalidBudget {
                 name: "well_conditioned_initial_points".into(),
                 value: self.well_conditioned_initial_points,
-                reason: "the first round of a well-conditioned factor must be a power of two no larger than \
-                         initial_points"
-                    .into(),
+                reason: "the first round of a well-conditioned factor must be a power of two".into(),
             });
         }
         if self.max_evaluations < self.round_cost(self.initial_points) {
@@ -382,8 +377,11 @@ impl Genz {
             .collect();
         let mut sums = vec![0.0; r_count * outputs];
         let mut done: u64 = 0;
-        let mut target =
-            if factor.is_well_conditioned() { s.well_conditioned_initial_points } else { s.initial_points };
+        let mut target = if factor.is_well_conditioned() {
+            s.well_conditioned_initial_points.min(s.initial_points)
+        } else {
+            s.initial_points
+        };
         let mut evaluations: u64 = 0;
         let multiplier = s.error_multiplier();
         let pair = if s.antithetic { 2 } else { 1 };
