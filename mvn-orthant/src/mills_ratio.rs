@@ -152,13 +152,7 @@ pub fn exp_nonpositive(x: f64) -> f64 {
 pub fn upper_tail_of_magnitude(x: f64) -> f64 {
     let a = x.abs();
     let clamped = if a > 38.6 { 38.6 } else { a };
-    // Veltkamp's splitting: clamped² = s + e exactly.
-    const SPLITTER: f64 = 134_217_729.0;
-    let s = clamped * clamped;
-    let c = SPLITTER * clamped;
-    let high = c - (c - clamped);
-    let low = clamped - high;
-    let e = ((high * high - s) + 2.0 * high * low) + low * low;
+    let (s, e) = crate::normal::square_with_error(clamped);
     let t = 4.0 / (4.0 + clamped);
     let q = crate::normal::FRAC_1_SQRT_2PI
         * exp_nonpositive(-0.5 * s)
@@ -169,5 +163,21 @@ pub fn upper_tail_of_magnitude(x: f64) -> f64 {
         0.0
     } else {
         q
+    }
+}
+
+/// The standard normal density φ(x) without branches, for the batched integrand loops: x² split
+/// exactly and [`exp_nonpositive`]; 0 for |x| > 38.6 (and for ±∞), NaN for NaN. Relative error
+/// about 3 ulp.
+#[inline(always)]
+pub(crate) fn density_branch_free(x: f64) -> f64 {
+    let a = x.abs();
+    let clamped = if a > 38.6 { 38.6 } else { a };
+    let (s, e) = crate::normal::square_with_error(clamped);
+    let value = crate::normal::FRAC_1_SQRT_2PI * exp_nonpositive(-0.5 * s) * (1.0 - 0.5 * e);
+    if a > 38.6 {
+        0.0
+    } else {
+        value
     }
 }

@@ -16,7 +16,7 @@
 //! the lower tail is not erfc but the rounding of its argument z = −x/√2: a relative perturbation
 //! ε of z changes erfc(z) ≈ e^{−z²}/(z√π) by a factor of about e^{−2z²ε}, that is by ~2z²ε
 //! relative, which is 1.6e-13 at x = −38. We therefore compute the rounding residual
-//! δ = z_exact − fl(z) exactly (one fused multiply–add plus the low part of 1/√2 in double-double)
+//! δ = z_exact − fl(z) exactly (Dekker's exact product plus the low part of 1/√2 in double-double)
 //! and apply the first-order correction erfc(z + δ) = erfc(z)·(1 + δ·erfc′(z)/erfc(z)), where
 //! the logarithmic derivative is only needed to a few digits.
 //!
@@ -46,7 +46,7 @@ const FRAC_2_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 
 /// The standard normal density φ(x) = exp(−x²/2)/√(2π).
 ///
-/// The square x² is formed exactly (its rounding error is recovered by a fused multiply–add and
+/// The square x² is formed exactly (its rounding error is recovered by Veltkamp's splitting and
 /// fed back as a first-order correction), so the relative error stays near 1 ulp even where
 /// x²/2 is large. Returns 0 for |x| > 38.6 (underflow) and NaN for NaN.
 ///
@@ -56,23 +56,48 @@ const FRAC_2_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 /// ```
 #[inline]
 pub fn pdf(x: f64) -> f64 {
-    let s = x * x;
+    let (s, e) = square_with_error(x);
     if s == f64::INFINITY {
         return 0.0;
     }
-    let e = x.mul_add(x, -s); // exact: x² = s + e
     FRAC_1_SQRT_2PI * (-0.5 * s).exp() * (1.0 - 0.5 * e)
+}
+
+/// The rounding error a·b − p of the product p = fl(a·b), exactly (Dekker's product with
+/// Veltkamp's splitting; |a|, |b| well inside the range of doubles).
+#[inline(always)]
+fn product_error(a: f64, b: f64, p: f64) -> f64 {
+    const SPLITTER: f64 = 134_217_729.0; // 2^27 + 1
+    let split = |v: f64| {
+        let c = SPLITTER * v;
+        let high = c - (c - v);
+        (high, v - high)
+    };
+    let ((a_high, a_low), (b_high, b_low)) = (split(a), split(b));
+    ((a_high * b_high - p) + a_high * b_low + a_low * b_high) + a_low * b_low
+}
+
+/// x² as s + e with s = fl(x²) and e its rounding error, exactly, whenever s is finite:
+/// Veltkamp's splitting of x into two 26-bit halves and Dekker's product, plain arithmetic (no
+/// fused multiply–add, which is a software call on the default x86-64 target).
+#[inline(always)]
+pub(crate) fn square_with_error(x: f64) -> (f64, f64) {
+    const SPLITTER: f64 = 134_217_729.0; // 2^27 + 1
+    let s = x * x;
+    let c = SPLITTER * x;
+    let high = c - (c - x);
+    let low = x - high;
+    (s, ((high * high - s) + 2.0 * high * low) + low * low)
 }
 
 /// ln φ(x) = −x²/2 − ½ ln(2π), for every finite x (−∞ when x² overflows); x² is formed
 /// exactly as in [`pdf`].
 #[inline]
 pub fn log_pdf(x: f64) -> f64 {
-    let s = x * x;
+    let (s, e) = square_with_error(x);
     if s == f64::INFINITY {
         return f64::NEG_INFINITY;
     }
-    let e = x.mul_add(x, -s);
     -0.5 * s - (0.5 * e + LN_SQRT_2PI)
 }
 
@@ -81,7 +106,7 @@ pub fn log_pdf(x: f64) -> f64 {
 fn erfc_of_scaled_negative(x: f64) -> f64 {
     let z = -x * FRAC_1_SQRT_2_HI;
     // z_exact = −x·(hi + lo) = z + δ with δ from the exact product residual and the low part.
-    let delta = (-x).mul_add(FRAC_1_SQRT_2_HI, -z) + (-x) * FRAC_1_SQRT_2_LO;
+    let delta = product_error(-x, FRAC_1_SQRT_2_HI, z) + (-x) * FRAC_1_SQRT_2_LO;
     let value = libm::erfc(z);
     if z < 0.5 {
         // Here erfc is flat on the scale of δ: the correction is below 1e-16 relative.

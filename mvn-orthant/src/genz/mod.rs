@@ -286,6 +286,14 @@ pub struct Genz {
 /// (`OrderedFactor::value_and_gradient` or `OrderedFactor::value_and_pathwise_gradient`).
 type PointGradient = fn(&OrderedFactor, &[f64], &mut Scratch, &mut [f64], &mut [f64]) -> f64;
 
+/// How a gradient run evaluates its points: one at a time (the pinned estimator), or eight at a
+/// time by the batched pathwise sweep ([`OrderedFactor::values_and_pathwise_gradients`]).
+#[derive(Clone, Copy)]
+enum GradientEstimator {
+    PerPoint(PointGradient),
+    Pathwise,
+}
+
 struct RqmcRun {
     /// `means[r * outputs + o]`.
     means: Vec<f64>,
@@ -528,7 +536,7 @@ impl Genz {
                 return Ok((estimate, Gradient::exact(lower, upper)));
             }
         };
-        self.gradient_run(factor, d, OrderedFactor::value_and_gradient)
+        self.gradient_run(factor, d, GradientEstimator::PerPoint(OrderedFactor::value_and_gradient))
     }
 
     /// The probability and its gradient from one RQMC run, by the pathwise (reverse-mode)
@@ -548,7 +556,7 @@ impl Genz {
             Reduction::Factor(f) if f.rank() > 1 => f,
             _ => return self.integrate_with_gradient(problem),
         };
-        self.gradient_run(factor, d, OrderedFactor::value_and_pathwise_gradient)
+        self.gradient_run(factor, d, GradientEstimator::Pathwise)
     }
 
     /// One RQMC run of the value (output 0) and the 2d limit derivatives (outputs 1 … 2d) given by
@@ -557,14 +565,25 @@ impl Genz {
         &self,
         factor: &OrderedFactor,
         d: usize,
-        per_point: PointGradient,
+        per_point: GradientEstimator,
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
         let run = self.run(factor, 1 + 2 * d, |points, count, scratch, acc| {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
-            for w in points.chunks_exact(dims).take(count) {
-                value[0] += per_point(factor, w, scratch, lower, upper);
+            match per_point {
+                GradientEstimator::PerPoint(per_point) => {
+                    for w in points.chunks_exact(dims).take(count) {
+                        value[0] += per_point(factor, w, scratch, lower, upper);
+                    }
+                }
+                GradientEstimator::Pathwise => {
+                    let values =
+                        factor.values_and_pathwise_gradients(points, dims, count, scratch, lower, upper);
+                    for v in &values[..count] {
+                        value[0] += v;
+                    }
+                }
             }
         })?;
         let estimate = self.estimate_from(&run);
