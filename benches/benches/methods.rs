@@ -80,7 +80,8 @@ fn genz(c: &mut Criterion) {
     }
     // Gradient cost (issue 5): value alone against value + gradient at the same fixed budget
     // (2^13 evaluations: 8 randomisations × 1024 points; abs_tol tiny so the budget binds), so
-    // the ratio is the cost per point. Single pass (common random numbers) and by conditioning
+    // the ratio is the cost per point. Pathwise and pinned single passes (common random
+    // numbers) and by conditioning
     // (d conditional integrals) at d = 20; single pass only at d = 100 (conditioning: d × value).
     for d in [20usize, 100] {
         let p = equicorrelated_orthant(d);
@@ -97,6 +98,9 @@ fn genz(c: &mut Criterion) {
         });
         g.bench_with_input(BenchmarkId::new("value_and_gradient_2^13", d), &p, |b, p| {
             b.iter(|| genz.integrate_with_gradient(p).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("value_and_pathwise_gradient_2^13", d), &p, |b, p| {
+            b.iter(|| genz.integrate_with_pathwise_gradient(p).unwrap())
         });
         if d <= 20 {
             g.bench_with_input(BenchmarkId::new("gradient_by_conditioning_2^13", d), &p, |b, p| {
