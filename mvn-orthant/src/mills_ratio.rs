@@ -7,7 +7,7 @@
 //! smooth on [0, 1] and bounded away from zero: T(1) = √(π/2) at x = 0 and T(0) = ¼, the limit of
 //! the asymptotic R(x) ~ 1/x. (This change of variable is the one S. G. Johnson's Faddeeva
 //! package uses for the scaled complementary error function.) The interval [0, 1] is cut into
-//! [`PIECES`](table::PIECES) = 32 equal pieces; on piece i, u = 2(32t − i) − 1 ∈ [−1, 1] and T is
+//! 32 equal pieces; on piece i, u = 2(32t − i) − 1 ∈ [−1, 1] and T is
 //! a polynomial of degree 7 in u, the Chebyshev interpolant computed in 50-digit arithmetic by
 //! `mills_ratio/fit_table.py`. The interpolants reproduce T to 5e-18; rounding their
 //! coefficients to doubles leaves 9e-17 (the generator prints both figures into
