@@ -35,7 +35,8 @@
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::gradient::Gradient;
-use crate::normal::{cdf, log_cdf, log_interval_probability, log_pdf, pdf};
+use crate::mills_ratio::mills_ratio;
+use crate::normal::{log_interval_probability, log_pdf, pdf};
 use crate::problem::{Covariance, Problem};
 
 /// How far (in natural-log units) below its maximum the log-integrand is followed before the
@@ -108,13 +109,30 @@ impl CompensatedSum {
     }
 }
 
-/// φ(x)/Φ(x) (the inverse Mills ratio of the lower tail), accurate for every x.
+/// ln Φ(x) and φ(x)/Φ(x) (the inverse Mills ratio of the lower tail) from one evaluation of
+/// the Mills ratio R of [`crate::mills_ratio`]: for x ≤ 0, Φ(x) = φ(x)·R(−x), so
+/// ln Φ(x) = ln φ(x) + ln R(−x) and φ(x)/Φ(x) = 1/R(−x), with no complementary error function and
+/// no exponential; for x > 0, Φ(x) = 1 − φ(x)R(x). Relative errors of a few 1e-16 for every
+/// finite x (the EXACT integrand calls this for every node and every class).
+#[inline]
+fn log_cdf_and_inverse_mills(x: f64) -> (f64, f64) {
+    if x <= 0.0 {
+        let r = mills_ratio(-x);
+        (log_pdf(x) + r.ln(), 1.0 / r)
+    } else {
+        let density = pdf(x);
+        let tail = density * mills_ratio(x);
+        ((-tail).ln_1p(), density / (1.0 - tail))
+    }
+}
+
+/// φ(x)/Φ(x), see [`log_cdf_and_inverse_mills`].
 #[inline]
 fn inverse_mills(x: f64) -> f64 {
-    if x > -30.0 {
-        pdf(x) / cdf(x)
+    if x <= 0.0 {
+        1.0 / mills_ratio(-x)
     } else {
-        (log_pdf(x) - log_cdf(x)).exp()
+        pdf(x) / (1.0 - pdf(x) * mills_ratio(x))
     }
 }
 
@@ -195,13 +213,13 @@ impl LogIntegrand for ShiftedOrthant<'_> {
         let mut g = CompensatedSum::default();
         g.add(log_pdf(z));
         for &d in self.shift {
-            g.add(log_cdf(d + z));
+            g.add(log_cdf_and_inverse_mills(d + z).0);
         }
         g.value()
     }
 
     fn log_magnitude(&self, z: f64) -> f64 {
-        self.shift.iter().fold(log_pdf(z).abs(), |s, &d| s + log_cdf(d + z).abs())
+        self.shift.iter().fold(log_pdf(z).abs(), |s, &d| s + log_cdf_and_inverse_mills(d + z).0.abs())
     }
 
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
@@ -209,8 +227,8 @@ impl LogIntegrand for ShiftedOrthant<'_> {
         g.add(log_pdf(z));
         for &d in self.shift {
             let x = d + z;
-            g.add(log_cdf(x));
-            let r = inverse_mills(x);
+            let (log_cdf_x, r) = log_cdf_and_inverse_mills(x);
+            g.add(log_cdf_x);
             g1 += r;
             g2 -= r * (x + r);
         }
