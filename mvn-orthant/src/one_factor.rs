@@ -889,6 +889,7 @@ impl Integrator for OneFactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normal::cdf;
 
     #[test]
     fn kronrod_rule_is_exact_for_polynomials() {
