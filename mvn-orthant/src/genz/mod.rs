@@ -281,19 +281,17 @@ pub struct Genz {
     settings: GenzSettings,
 }
 
-/// Per-randomisation means of the integrand outputs after an RQMC run.
-/// An integrand evaluation at one point that also adds ∂f/∂a and ∂f/∂b to the two slices
-/// (`OrderedFactor::value_and_gradient` or `OrderedFactor::value_and_pathwise_gradient`).
-type PointGradient = fn(&OrderedFactor, &[f64], &mut Scratch, &mut [f64], &mut [f64]) -> f64;
-
-/// How a gradient run evaluates its points: one at a time (the pinned estimator), or eight at a
-/// time by the batched pathwise sweep ([`OrderedFactor::values_and_pathwise_gradients`]).
+/// The single-pass gradient estimators of a gradient run.
 #[derive(Clone, Copy)]
 enum GradientEstimator {
-    PerPoint(PointGradient),
+    /// Each bound pinned in turn, one point at a time ([`OrderedFactor::value_and_gradient`]).
+    Pinned,
+    /// The reverse-mode derivative of the integrand, eight points at a time
+    /// ([`OrderedFactor::values_and_pathwise_gradients`]).
     Pathwise,
 }
 
+/// Per-randomisation means of the integrand outputs after an RQMC run.
 struct RqmcRun {
     /// `means[r * outputs + o]`.
     means: Vec<f64>,
@@ -536,7 +534,7 @@ impl Genz {
                 return Ok((estimate, Gradient::exact(lower, upper)));
             }
         };
-        self.gradient_run(factor, d, GradientEstimator::PerPoint(OrderedFactor::value_and_gradient))
+        self.gradient_run(factor, d, GradientEstimator::Pinned)
     }
 
     /// The probability and its gradient from one RQMC run, by the pathwise (reverse-mode)
@@ -560,21 +558,21 @@ impl Genz {
     }
 
     /// One RQMC run of the value (output 0) and the 2d limit derivatives (outputs 1 … 2d) given by
-    /// `per_point`, summarised with an error estimate per component.
+    /// `estimator`, summarised with an error estimate per component.
     fn gradient_run(
         &self,
         factor: &OrderedFactor,
         d: usize,
-        per_point: GradientEstimator,
+        estimator: GradientEstimator,
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
         let run = self.run(factor, 1 + 2 * d, |points, count, scratch, acc| {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
-            match per_point {
-                GradientEstimator::PerPoint(per_point) => {
+            match estimator {
+                GradientEstimator::Pinned => {
                     for w in points.chunks_exact(dims).take(count) {
-                        value[0] += per_point(factor, w, scratch, lower, upper);
+                        value[0] += factor.value_and_gradient(w, scratch, lower, upper);
                     }
                 }
                 GradientEstimator::Pathwise => {
