@@ -29,6 +29,10 @@ mod table;
 
 use table::{COEFFICIENTS, DEGREE, PIECES};
 
+// The pieces are evaluated by the degree-7 Estrin scheme of `normal::polynomial`; a table
+// regenerated with another degree must not compile silently.
+const _: () = assert!(DEGREE == 7, "mills_ratio/table.rs must hold degree-7 polynomials");
+
 /// T(t) = R(x)(4 + x)/4 at t = 4/(4 + x) ∈ [0, 1].
 #[inline]
 fn scaled_mills_ratio(t: f64) -> f64 {
@@ -36,19 +40,7 @@ fn scaled_mills_ratio(t: f64) -> f64 {
     // Saturating casts: t = 1 falls into the last piece; NaN gives piece 0 and a NaN result.
     let piece = (position as usize).min(PIECES - 1);
     let u = 2.0 * (position - piece as f64) - 1.0;
-    estrin7(&COEFFICIENTS[piece], u)
-}
-
-/// Σ_{k ≤ 7} c_k u^k by Estrin's scheme: three levels of independent multiply–adds instead of
-/// Horner's chain of seven dependent ones (the chain's latency, not its arithmetic, is what
-/// costs in a hot loop).
-#[inline]
-fn estrin7(c: &[f64; DEGREE + 1], u: f64) -> f64 {
-    let u2 = u * u;
-    let u4 = u2 * u2;
-    let low = (c[0] + c[1] * u) + u2 * (c[2] + c[3] * u);
-    let high = (c[4] + c[5] * u) + u2 * (c[6] + c[7] * u);
-    low + u4 * high
+    crate::normal::polynomial(&COEFFICIENTS[piece], u)
 }
 
 /// The Mills ratio R(x) = Q(x)/φ(x) = e^{x²/2} ∫_x^∞ e^{−s²/2} ds for x ≥ 0 (R(0) = √(π/2),

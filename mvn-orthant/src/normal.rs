@@ -385,7 +385,7 @@ fn as241_tail(t: f64) -> f64 {
 /// targets without a hardware FMA (the default x86-64 baseline) `mul_add` is a call to a
 /// software routine.
 #[inline]
-fn polynomial(c: &[f64; 8], x: f64) -> f64 {
+pub(crate) fn polynomial(c: &[f64; 8], x: f64) -> f64 {
     let x2 = x * x;
     let x4 = x2 * x2;
     let low = (c[0] + c[1] * x) + x2 * (c[2] + c[3] * x);
