@@ -215,6 +215,9 @@ fn not_applicable(choice: MethodChoice, reason: String) -> Error {
 /// ```
 pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
     settings.validate()?;
+    if problem.is_empty_box() {
+        return Ok(Estimate::empty_box());
+    }
     match choice {
         MethodChoice::MonteCarlo => {
             MonteCarlo::new(settings.max_evaluations, settings.seed)?.integrate(problem)
@@ -307,6 +310,9 @@ pub fn integrate_with_gradient(
 ) -> Result<(Estimate, Gradient)> {
     settings.validate()?;
     let d = problem.dim();
+    if problem.is_empty_box() {
+        return Ok((Estimate::empty_box(), Gradient::empty_box(d)));
+    }
     match choice {
         MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate_with_pathwise_gradient(problem),
         MethodChoice::GenzLattice => {

@@ -94,6 +94,12 @@ impl Estimate {
         Estimate { value, log_value: value.ln(), error: 0.0, evaluations, method, converged: true }
     }
 
+    /// The result for an empty box ([`Problem::is_empty_box`]): P = 0 exactly, ln P = −∞,
+    /// error 0, by [`Method::Trivial`], whatever method was asked for.
+    pub fn empty_box() -> Self {
+        Self::exact(0.0, Method::Trivial, 0)
+    }
+
     /// An exact result known in log space (value = exp(log_value), possibly underflowing).
     pub fn exact_log(log_value: f64, method: Method, evaluations: u64) -> Self {
         Estimate { value: log_value.exp(), log_value, error: 0.0, evaluations, method, converged: true }

@@ -51,6 +51,13 @@ impl Gradient {
         Self::from_limits(lower, upper, vec![0.0; d], vec![0.0; d])
     }
 
+    /// The gradient of an empty box ([`Problem::is_empty_box`](crate::Problem::is_empty_box)):
+    /// every derivative is exactly 0, the covariance part included, since moving any finite
+    /// parameter a little leaves the box empty.
+    pub fn empty_box(dim: usize) -> Self {
+        Gradient { covariance: Some(vec![0.0; dim * dim]), ..Self::exact(vec![0.0; dim], vec![0.0; dim]) }
+    }
+
     /// The dimension.
     pub fn dim(&self) -> usize {
         self.upper.len()

@@ -168,6 +168,9 @@ impl Integrator for MonteCarlo {
     /// Estimates P by the hit fraction; `error` is the larger distance from p̂ to the ends of
     /// the 99% Wilson interval. `converged` is always true (there is no tolerance to meet).
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
+        if problem.is_empty_box() {
+            return Ok(Estimate::empty_box());
+        }
         let (hits, draws) = self.count_hits(problem);
         let value = hits as f64 / draws as f64;
         let (low, high) = wilson_interval(hits, draws, Z_99);

@@ -594,10 +594,10 @@ impl OneFactorProblem {
         }
         for i in 0..dim {
             let (a, b) = (lower[i], upper[i]);
-            if a.is_nan() || a == f64::INFINITY {
+            if a.is_nan() {
                 return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
             }
-            if b.is_nan() || b == f64::NEG_INFINITY {
+            if b.is_nan() {
                 return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
             }
             if a > b {
@@ -618,6 +618,12 @@ impl OneFactorProblem {
             lower: problem.lower().to_vec(),
             upper: problem.upper().to_vec(),
         })
+    }
+
+    /// Whether some coordinate has a lower limit of +∞ or an upper limit of −∞ (P = 0, every
+    /// derivative 0; see [`Problem::is_empty_box`]).
+    pub fn is_empty_box(&self) -> bool {
+        crate::problem::is_empty_box(&self.lower, &self.upper)
     }
 
     /// The dimension d.
@@ -715,8 +721,11 @@ impl OneFactorProblem {
     /// excluded point mass) the log-gradient is reported as 0.
     pub fn log_gradient(&self) -> LogGradient {
         let d = self.dim();
-        let r = self.reduce();
         let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
+        if self.is_empty_box() {
+            return LogGradient { log_value: f64::NEG_INFINITY, lower, upper, evaluations: 0 };
+        }
+        let r = self.reduce();
         if !r.feasible {
             return LogGradient { log_value: f64::NEG_INFINITY, lower, upper, evaluations: 0 };
         }
@@ -748,6 +757,9 @@ impl OneFactorProblem {
 
     /// P(a ≤ X ≤ b) with `log_value` accurate where P underflows (`Method::OneFactor`, error 0).
     pub fn integrate(&self) -> Estimate {
+        if self.is_empty_box() {
+            return Estimate::empty_box();
+        }
         let r = self.reduce();
         if !r.feasible {
             return Estimate::exact_log(f64::NEG_INFINITY, Method::OneFactor, 0);
@@ -759,6 +771,9 @@ impl OneFactorProblem {
     /// P with its exact gradient with respect to the limits and the mean (∂P = P · ∂ ln P, so
     /// components underflow to 0 with P; use [`OneFactorProblem::log_gradient`] there).
     pub fn integrate_with_gradient(&self) -> (Estimate, Gradient) {
+        if self.is_empty_box() {
+            return (Estimate::empty_box(), Gradient::empty_box(self.dim()));
+        }
         let lg = self.log_gradient();
         let p = lg.log_value.exp();
         let lower = lg.lower.iter().map(|g| g * p).collect();
@@ -872,6 +887,9 @@ impl OneFactor {
     ///
     /// [`Error::MethodNotApplicable`] when the covariance is not one-factor.
     pub fn integrate_with_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
+        if problem.is_empty_box() {
+            return Ok((Estimate::empty_box(), Gradient::empty_box(problem.dim())));
+        }
         Ok(Self::structure(problem)?.integrate_with_gradient())
     }
 }
@@ -882,6 +900,9 @@ impl Integrator for OneFactor {
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
+        if problem.is_empty_box() {
+            return Ok(Estimate::empty_box());
+        }
         Ok(Self::structure(problem)?.integrate())
     }
 }

@@ -167,10 +167,16 @@ impl Covariance {
     }
 }
 
+/// Whether the box [a, b] is empty whatever the distribution: some a_i = +∞ or some b_i = −∞.
+pub(crate) fn is_empty_box(lower: &[f64], upper: &[f64]) -> bool {
+    lower.contains(&f64::INFINITY) || upper.contains(&f64::NEG_INFINITY)
+}
+
 /// The problem P(a ≤ X ≤ b) for X ~ N(μ, Σ): a validated mean, covariance, and box.
 ///
-/// Limits may be −∞ (lower) or +∞ (upper) and may coincide (a degenerate interval has
-/// probability 0 unless the variable is a point mass there); NaN limits are rejected.
+/// Limits may be infinite and may coincide (a degenerate interval has probability 0 unless the
+/// variable is a point mass there); a lower limit of +∞ or an upper limit of −∞ describes an
+/// empty box (P = 0). NaN limits are rejected.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     mean: Vec<f64>,
@@ -185,9 +191,12 @@ impl Problem {
     /// # Errors
     ///
     /// [`Error::DimensionMismatch`] when `mean`, `lower` or `upper` do not have the covariance's
-    /// dimension, [`Error::NonFinite`] for a non-finite mean or a NaN limit (and for a lower
-    /// limit of +∞ or an upper limit of −∞, which describe an empty box by mistake),
+    /// dimension, [`Error::NonFinite`] for a non-finite mean or a NaN limit,
     /// [`Error::LowerAboveUpper`] when a lower limit exceeds its upper limit.
+    ///
+    /// Every infinite limit is valid: a lower limit of +∞ (with an upper limit of +∞) or an upper
+    /// limit of −∞ (with a lower limit of −∞) makes the box empty, and every method then returns
+    /// P = 0 exactly, ln P = −∞ and zero gradients (see [`Problem::is_empty_box`]).
     ///
     /// ```
     /// use mvn_orthant::{Covariance, Problem};
@@ -209,10 +218,10 @@ impl Problem {
         }
         for i in 0..dim {
             let (a, b) = (lower[i], upper[i]);
-            if a.is_nan() || a == f64::INFINITY {
+            if a.is_nan() {
                 return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
             }
-            if b.is_nan() || b == f64::NEG_INFINITY {
+            if b.is_nan() {
                 return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
             }
             if a > b {
@@ -255,6 +264,20 @@ impl Problem {
     /// The upper limits b.
     pub fn upper(&self) -> &[f64] {
         &self.upper
+    }
+
+    /// Whether the box is empty whatever the covariance: some coordinate has a lower limit of
+    /// +∞ or an upper limit of −∞. Then P = 0 exactly, ln P = −∞, and every derivative is 0
+    /// (moving a finite limit leaves the box empty).
+    ///
+    /// ```
+    /// use mvn_orthant::{Covariance, Problem};
+    /// let sigma = Covariance::identity(2).unwrap();
+    /// let p = Problem::lower_orthant(sigma, vec![0.0, f64::NEG_INFINITY]).unwrap();
+    /// assert!(p.is_empty_box());
+    /// ```
+    pub fn is_empty_box(&self) -> bool {
+        is_empty_box(&self.lower, &self.upper)
     }
 
     /// Indices of the coordinates with at least one finite limit (the others integrate to 1 and

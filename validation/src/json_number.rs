@@ -87,41 +87,85 @@ pub fn parse_extended_number(value: &Value, what: &str) -> Result<f64, String> {
     }
 }
 
+/// Why a limits array could not be read; [`LimitsError::kind`] is the machine-readable kind
+/// used in JSON error lines (the same vocabulary as [`mvn_orthant::Error::kind`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitsError {
+    /// The array's length is not the covariance's dimension (kind `"dimension-mismatch"`, as for
+    /// a mean of the wrong length).
+    Length {
+        /// `"lower"` or `"upper"`.
+        side: &'static str,
+        /// The covariance's dimension.
+        expected: usize,
+        /// The array's length.
+        found: usize,
+    },
+    /// The value is not an array, or an entry is not a number, `null` or an infinity string
+    /// (kind `"invalid-input"`, as for any mistyped field).
+    Malformed(String),
+}
+
+impl LimitsError {
+    /// The machine-readable kind: `"dimension-mismatch"` or `"invalid-input"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LimitsError::Length { .. } => "dimension-mismatch",
+            LimitsError::Malformed(_) => "invalid-input",
+        }
+    }
+}
+
+impl std::fmt::Display for LimitsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LimitsError::Length { side, expected, found } => {
+                write!(f, "{side} has length {found}, but the problem has dimension {expected}")
+            }
+            LimitsError::Malformed(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for LimitsError {}
+
 /// Parses an optional array of limits of length `dim`; `None`/`null` gives all-unbounded.
 ///
 /// ```
 /// use serde_json::json;
-/// use validation::json_number::{parse_limits, Side};
+/// use validation::json_number::{parse_limits, LimitsError, Side};
 /// let v = json!([1.0, null, "-inf"]);
 /// let lower = parse_limits(Some(&v), 3, Side::Lower).unwrap();
 /// assert_eq!(lower, vec![1.0, f64::NEG_INFINITY, f64::NEG_INFINITY]);
 /// assert_eq!(parse_limits(None, 2, Side::Upper).unwrap(), vec![f64::INFINITY; 2]);
+/// let short = parse_limits(Some(&json!([0.0])), 2, Side::Upper).unwrap_err();
+/// assert_eq!(short.kind(), "dimension-mismatch");
 /// ```
 ///
 /// # Errors
 ///
-/// A message when the value is not an array, has the wrong length, or holds an entry that is
-/// not a number, `null`, or an infinity string.
-pub fn parse_limits(value: Option<&Value>, dim: usize, side: Side) -> Result<Vec<f64>, String> {
+/// [`LimitsError::Length`] when the array has the wrong length, [`LimitsError::Malformed`] when
+/// the value is not an array or holds an entry that is not a number, `null`, or an infinity
+/// string.
+pub fn parse_limits(value: Option<&Value>, dim: usize, side: Side) -> Result<Vec<f64>, LimitsError> {
     let name = side.name();
     match value {
         None | Some(Value::Null) => Ok(vec![side.unbounded(); dim]),
         Some(Value::Array(entries)) => {
             if entries.len() != dim {
-                return Err(format!(
-                    "{name} has length {}, but the covariance has dimension {dim}",
-                    entries.len()
-                ));
+                return Err(LimitsError::Length { side: name, expected: dim, found: entries.len() });
             }
             entries
                 .iter()
                 .enumerate()
                 .map(|(i, e)| match e {
                     Value::Null => Ok(side.unbounded()),
-                    other => parse_extended_number(other, &format!("{name}[{i}]")),
+                    other => {
+                        parse_extended_number(other, &format!("{name}[{i}]")).map_err(LimitsError::Malformed)
+                    }
                 })
                 .collect()
         }
-        Some(other) => Err(format!("{name} is {other}; expected an array (or null)")),
+        Some(other) => Err(LimitsError::Malformed(format!("{name} is {other}; expected an array (or null)"))),
     }
 }

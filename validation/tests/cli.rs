@@ -94,7 +94,7 @@ fn eval_error_lines_keep_order_and_exit_status_is_one() {
             "not-positive-semidefinite",
             "invalid-argument",
             "invalid-input",
-            "invalid-input",
+            "dimension-mismatch",
             "invalid-tolerance"
         ]
     );
@@ -257,4 +257,40 @@ fn report_writes_its_files_on_a_small_subset() {
     assert!(json["rows"].as_array().unwrap().len() >= 5 * 20);
     let csv = std::fs::read_to_string(dir.join("report.csv")).unwrap();
     assert!(csv.starts_with("case,category,dim,integrator,status,method,value,reference,abs_error"));
+}
+
+#[test]
+fn eval_one_kind_per_mistake_and_empty_boxes_are_valid() {
+    // The same mistake (a vector of the wrong length) has the same kind in every field.
+    let input = [
+        r#"{"id":"short-mean","covariance":[[1,0],[0,1]],"mean":[0]}"#,
+        r#"{"id":"short-lower","covariance":[[1,0],[0,1]],"lower":[0]}"#,
+        r#"{"id":"short-upper","covariance":[[1,0],[0,1]],"upper":[0]}"#,
+        r#"{"id":"ragged","covariance":[[1,0],[0]]}"#,
+    ]
+    .join("\n");
+    let out = orthant(&["eval"], &input);
+    let kinds: Vec<String> = lines(&out).iter().map(|l| l["kind"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds, ["dimension-mismatch"; 4]);
+    // Empty boxes (an upper limit of -inf, a lower limit of +inf) are valid: P = 0, ln P = -inf,
+    // gradients 0, for the exact path and a forced stochastic method alike.
+    let input = [
+        r#"{"id":"e1","covariance":[[1,0.5],[0.5,1]],"upper":["-inf",1],"gradient":true}"#,
+        r#"{"id":"e2","covariance":[[1,0.5,0.2,0.1],[0.5,1,0.5,0.2],[0.2,0.5,1,0.5],[0.1,0.2,0.5,1]],"lower":[0,"inf",0,0],"upper":[1,"inf",1,1],"method":"genz","gradient":true}"#,
+        r#"{"id":"e3","covariance":[[1]],"lower":["inf"],"upper":["inf"],"method":"monte-carlo"}"#,
+    ]
+    .join("\n");
+    let out = orthant(&["eval"], &input);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for line in lines(&out) {
+        assert_eq!(line["value"], 0.0, "{line}");
+        assert_eq!(line["log_value"], "-inf", "{line}");
+        assert_eq!(line["error"], 0.0, "{line}");
+        assert_eq!(line["converged"], true, "{line}");
+        for field in ["grad_upper", "grad_lower", "grad_mean"] {
+            if let Some(g) = line[field].as_array() {
+                assert!(g.iter().all(|x| x == 0.0), "{line}");
+            }
+        }
+    }
 }

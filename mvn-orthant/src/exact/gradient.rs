@@ -232,6 +232,9 @@ impl Small {
 /// assert!(e.value > 0.8);
 /// ```
 pub fn univariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
+    if problem.is_empty_box() {
+        return Ok((Estimate::empty_box(), Gradient::empty_box(problem.dim())));
+    }
     Ok(Small::new(problem, 1, "univariate")?.gradient(Method::Univariate))
 }
 
@@ -241,6 +244,9 @@ pub fn univariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
 ///
 /// [`Error::MethodNotApplicable`] when the problem is not two-dimensional.
 pub fn bivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
+    if problem.is_empty_box() {
+        return Ok((Estimate::empty_box(), Gradient::empty_box(problem.dim())));
+    }
     Ok(Small::new(problem, 2, "bivariate")?.gradient(Method::Bivariate))
 }
 
@@ -251,5 +257,8 @@ pub fn bivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
 ///
 /// [`Error::MethodNotApplicable`] when the problem is not three-dimensional.
 pub fn trivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
+    if problem.is_empty_box() {
+        return Ok((Estimate::empty_box(), Gradient::empty_box(problem.dim())));
+    }
     Ok(Small::new(problem, 3, "trivariate")?.gradient(Method::Trivariate))
 }

@@ -135,6 +135,9 @@ impl Integrator for OrthantClosedForm {
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
+        if problem.is_empty_box() {
+            return Ok(Estimate::empty_box());
+        }
         let not_applicable =
             |reason: String| Error::MethodNotApplicable { method: "orthant-closed-form".into(), reason };
         let Some(p) = problem.without_unbounded() else {

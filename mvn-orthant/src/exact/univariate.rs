@@ -79,6 +79,9 @@ impl Integrator for Univariate {
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
+        if problem.is_empty_box() {
+            return Ok(Estimate::empty_box());
+        }
         let Some(p) = problem.without_unbounded() else {
             return Ok(Estimate::exact(1.0, Method::Univariate, 0));
         };

@@ -126,6 +126,9 @@ impl OrderedFactor {
 
 /// Reorders and factorises the problem.
 pub fn reduce(problem: &Problem) -> Reduction {
+    if problem.is_empty_box() {
+        return Reduction::Trivial(0.0);
+    }
     let d = problem.dim();
     let kept = problem.constrained_indices();
     if kept.is_empty() {

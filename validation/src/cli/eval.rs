@@ -111,7 +111,7 @@ pub struct EvalOutput {
 pub fn prepare(request: &EvalRequest) -> Result<(Problem, MethodChoice, Settings), LineError> {
     let covariance = Covariance::from_rows(&request.covariance)?;
     let d = covariance.dim();
-    let bad_limits = |e: String| LineError::new("invalid-input", e);
+    let bad_limits = |e: crate::json_number::LimitsError| LineError::new(e.kind(), e.to_string());
     let lower = parse_limits(request.lower.as_ref(), d, Side::Lower).map_err(bad_limits)?;
     let upper = parse_limits(request.upper.as_ref(), d, Side::Upper).map_err(bad_limits)?;
     let mean = request.mean.clone().unwrap_or_else(|| vec![0.0; d]);
