@@ -17,7 +17,8 @@
 //! * d = 1: Φ(β) − Φ(α) with α = (a − μ)/σ, β = (b − μ)/σ;
 //! * a zero-mean orthant, where every coordinate is either X_i ≤ μ_i (sign s_i = +1) or
 //!   X_i ≥ μ_i (s_i = −1). With the correlations r_ij = s_i s_j Σ_ij / √(Σ_ii Σ_jj):
-//!   - d = 2: P = 1/4 + asin(r_12)/(2π) (Sheppard's formula);
+//!   - d = 2: P = 1/4 + asin(r_12)/(2π) (Sheppard's formula), as atan(√((1 + r)/(1 − r)))/π for
+//!     r < 0 (no cancellation as r → −1);
 //!   - d = 3: P = 1/8 + (asin r_12 + asin r_13 + asin r_23)/(4π);
 //!   - any d with every r_ij = ½: P = 1/(d+1) (write X_i = Z_i − Z_0 with Z_0, …, Z_d
 //!     independent; the orthant is the event that Z_0 is the largest of d + 1 exchangeable
@@ -142,6 +143,12 @@ fn component_probability(problem: &Problem, idx: &[usize]) -> Option<(f64, Strin
         (signs[p] * signs[q] * sigma.get(i, j) / (sigma.get(i, i) * sigma.get(j, j)).sqrt()).clamp(-1.0, 1.0)
     };
     match idx.len() {
+        // For ρ < 0, 1/4 + asin ρ/(2π) cancels; the same angle as atan(√((1 + ρ)/(1 − ρ)))/π keeps
+        // relative accuracy down to ρ = −1.
+        2 if r(0, 1) < 0.0 => {
+            let rho = r(0, 1);
+            Some((((1.0 + rho) / (1.0 - rho)).sqrt().atan() / PI, "atan(√((1 + ρ)/(1 − ρ)))/π".into()))
+        }
         2 => Some((0.25 + r(0, 1).asin() / (2.0 * PI), "1/4 + asin ρ/(2π)".into())),
         3 => Some((
             0.125 + (r(0, 1).asin() + r(0, 2).asin() + r(1, 2).asin()) / (4.0 * PI),

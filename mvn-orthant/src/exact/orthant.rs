@@ -6,7 +6,7 @@
 //! closed orthant (factor 1), as in [`Problem::standardized_limits`].
 //!
 //! * d = 1: 1/2.
-//! * d = 2: 1/4 + asin(ρ)/(2π) (Sheppard).
+//! * d = 2: 1/4 + asin(ρ)/(2π) (Sheppard), as asin(√((1 + ρ)/2))/π for ρ < 0.
 //! * d = 3: 1/8 + (asin ρ₁₂ + asin ρ₁₃ + asin ρ₂₃)/(4π).
 //! * d = 4: along the path R(t) = I + t(R − I), Plackett's identity gives
 //!   ∂P/∂ρ_ij = φ₂(0, 0; ρ_ij)·P(X_k > 0, X_l > 0 | X_i = X_j = 0)
@@ -22,9 +22,25 @@ use crate::problem::{Covariance, Problem};
 use std::f64::consts::PI;
 
 /// Zero-mean bivariate orthant P(X > 0, Y > 0) = 1/4 + asin(ρ)/(2π).
+///
+/// For ρ < 0 the sum cancels (P → 0 as ρ → −1); there the equivalent form
+/// acos(−ρ)/(2π) = asin(√((1 + ρ)/2))/π is used, in which 1 + ρ is exact for ρ ≤ −1/2
+/// (Sterbenz), so P keeps full relative accuracy down to ρ = −1.
+///
+/// ```
+/// use mvn_orthant::exact::orthant::orthant2;
+/// // ρ = −(1 − 1e-10): P = asin(√(5e-11))/π = 2.250790883527152e-6 (mpmath).
+/// let p = orthant2(-(1.0 - 1e-10));
+/// assert!((p / 2.250_790_883_527_152_4e-6 - 1.0).abs() < 1e-12);
+/// ```
 #[inline]
 pub fn orthant2(r: f64) -> f64 {
-    0.25 + r.clamp(-1.0, 1.0).asin() * FRAC_1_2PI
+    let r = r.clamp(-1.0, 1.0);
+    if r < 0.0 {
+        (0.5 * (1.0 + r)).sqrt().asin() / PI
+    } else {
+        0.25 + r.asin() * FRAC_1_2PI
+    }
 }
 
 /// Zero-mean trivariate orthant 1/8 + (asin ρ₁₂ + asin ρ₁₃ + asin ρ₂₃)/(4π).
