@@ -125,10 +125,9 @@ fn constructor_rejects_bad_input() {
         ok(vec![0.0; 2], vec![1.0; 2], vec![0.0; 2], vec![0.0, 2.0], vec![1.0; 2]),
         Err(Error::LowerAboveUpper { index: 1, .. })
     ));
-    assert!(matches!(
-        ok(vec![0.0; 2], vec![1.0; 2], vec![0.0; 2], vec![INF, 0.0], vec![INF; 2]),
-        Err(Error::NonFinite { .. })
-    ));
+    // A lower limit of +∞ is an empty interval, accepted: P = 0.
+    let empty = ok(vec![0.0; 2], vec![1.0; 2], vec![0.0; 2], vec![INF, 0.0], vec![INF; 2]).unwrap();
+    assert_eq!(empty.integrate().value, 0.0);
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn rows() -> Vec<Row> {
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let f: Vec<&str> = line.split(',').collect();
-            let groups = f[7]
+            let groups = f[8]
                 .split(';')
                 .map(|g| {
                     let v: Vec<&str> = g.split(':').collect();
@@ -48,12 +48,12 @@ fn rows() -> Vec<Row> {
                 })
                 .collect();
             Row {
-                name: f[0].into(),
-                class: f[1].into(),
-                ln_p: parse(f[3]),
-                p: parse(f[4]),
-                dlnp_db0: parse(f[5]),
-                dlnp_da0: parse(f[6]),
+                name: f[1].into(),
+                class: f[2].into(),
+                ln_p: parse(f[4]),
+                p: parse(f[5]),
+                dlnp_db0: parse(f[6]),
+                dlnp_da0: parse(f[7]),
                 groups,
             }
         })
