@@ -203,8 +203,22 @@ impl IntervalFactors {
         if lp == f64::NEG_INFINITY {
             return (0.0, 0.0, lp);
         }
-        let ru = if u == f64::INFINITY { 0.0 } else { (log_pdf(u) - lp).exp() };
-        let rl = if l == f64::NEG_INFINITY { 0.0 } else { -(log_pdf(l) - lp).exp() };
+        // One-sided factors from the Mills ratio directly: exp(ln φ − ln Φ) would subtract two
+        // numbers of size u²/2, hopeless where u ~ 1e8 (a near-singular factor far from its step).
+        let ru = if u == f64::INFINITY {
+            0.0
+        } else if l == f64::NEG_INFINITY {
+            inverse_mills(u)
+        } else {
+            (log_pdf(u) - lp).exp()
+        };
+        let rl = if l == f64::NEG_INFINITY {
+            0.0
+        } else if u == f64::INFINITY {
+            -inverse_mills(-l)
+        } else {
+            -(log_pdf(l) - lp).exp()
+        };
         (ru, rl, lp)
     }
 
@@ -423,21 +437,34 @@ fn window_end<F: LogIntegrand>(f: &F, peak: f64, g_peak: f64, end: f64, sign: f6
             return end;
         }
     }
-    // Newton from outside: monotone for a concave function; stop once near the target.
-    for _ in 0..50 {
-        let (g, d1, _) = f.derivatives(t);
+    // Newton from outside: monotone for a concave function in exact arithmetic. Near a sharp
+    // step (D_ii → 0) the computed g′ is noisy, so the iterate is kept in a bracket
+    // [inner, outer] (g(inner) ≥ target > g(outer)) and replaced by the midpoint when Newton
+    // leaves it; a point found inside the window moves the inner end, never the answer.
+    let (mut g_outer, mut d1_outer, _) = f.derivatives(t);
+    *ev += 1;
+    let (mut outer, mut inner) = (t, peak);
+    for _ in 0..200 {
+        let h = g_outer - target;
+        if h > -2.0 {
+            break;
+        }
+        let mut next = outer - h / d1_outer;
+        if !(next.is_finite() && (next - inner) * sign > 0.0 && (outer - next) * sign > 0.0) {
+            next = 0.5 * (inner + outer);
+        }
+        if (outer - next).abs() <= 1e-3 * (outer - peak).abs() {
+            break;
+        }
+        let (g, d1, _) = f.derivatives(next);
         *ev += 1;
-        let h = g - target;
-        if h > -2.0 || d1 == 0.0 || !h.is_finite() {
-            break;
+        if g >= target {
+            inner = next;
+        } else {
+            (outer, g_outer, d1_outer) = (next, g, d1);
         }
-        let next = t - h / d1;
-        if !next.is_finite() || (next - t).abs() <= 1e-3 * (t - peak).abs() {
-            break;
-        }
-        t = next;
     }
-    t
+    outer
 }
 
 /// Kronrod node offsets s_j of the panel and the weighted integrand values

@@ -81,6 +81,11 @@ fn equicorrelated(row: &Row) -> Option<Problem> {
         return None;
     }
     let (d, [mu, dd, lam, a, b]) = row.groups[0];
+    // Validating a 1000 × 1000 covariance costs seconds: at d = 1000, only a few orthants.
+    let few = ["equi_orthant_k4_", "equi_orthant_k12_", "equi_orthant_k16_", "equi_orthant_rho1_"];
+    if d > 100 && !few.iter().any(|f| row.name.starts_with(f)) {
+        return None;
+    }
     let rho = 1.0 - dd;
     if mu != 0.0 || (lam - rho.sqrt()).abs() > 0.0 {
         return None;
@@ -128,7 +133,6 @@ fn record(w: &mut BTreeMap<String, Worst>, key: &str, name: &str, (ev, el): (f64
 #[test]
 fn edges_match_mpmath_table() {
     let rows = rows();
-    assert!(rows.len() > 300, "table has {} rows", rows.len());
     let mut worst: BTreeMap<String, Worst> = BTreeMap::new();
     let mut failures = Vec::new();
     for row in &rows {
@@ -164,6 +168,7 @@ fn edges_match_mpmath_table() {
         );
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(rows.len() > 300, "table has {} rows", rows.len());
 }
 
 #[test]
