@@ -23,6 +23,16 @@
 //! ln P = g* + ln ∫ exp(g − g*), so probabilities far below the smallest double are still
 //! accurate in log space. The cost is O(d · nodes); typical node counts are 60–300.
 //!
+//! Near-singular covariances (D_ii → 0) make factor i a near-step of width 1/|c_i| at its kinks
+//! t = α_i/c_i and β_i/c_i. For every factor with |c_i| ≥ 8 these kinks are breakpoints: each
+//! stretch of the window between two breakpoints is measured from its nearer breakpoint κ
+//! (t = κ + s), the limits α_i − c_i κ are formed once per anchor with a single rounding (fused
+//! multiply–add), and the first panels next to κ grow geometrically from the step width. A
+//! factor is then evaluated at the accuracy of the offset s rather than of ulp(κ) (which, times
+//! c_i ~ 10⁸, would be a relative error of 1e-8). Narrow boxes keep the width
+//! (b_i − a_i)/√D_ii of each factor apart from its shifted limits, so the interval probability
+//! never comes from a difference of two rounded limits.
+//!
 //! Gradients are differentiated under the integral sign. On the nodes of the accepted panels
 //! we accumulate exp(g − g*) · ∂g/∂θ, where ∂g/∂b_k = φ(β_k − c_k t)/(√D_kk · interval_k(t)) is
 //! computed as a ratio in log space, so no product of d − 1 factors is formed and no factor
@@ -282,7 +292,9 @@ impl LogIntegrand for IntervalFactors {
             g1 -= c * (a + b);
             let ua = if a == 0.0 { 0.0 } else { u * a };
             let lb = if b == 0.0 { 0.0 } else { l * b };
-            g2 += c * c * (-ua - lb - (a + b) * (a + b));
+            // −(u a + l b) − (a + b)² = −(1 − variance of the normal truncated to [l, u]) lies in
+            // [−1, 0]; in the far tails its two terms of size u² cancel, so clamp the rounding.
+            g2 += c * c * (-ua - lb - (a + b) * (a + b)).clamp(-1.0, 0.0);
         }
         (g.value(), g1, g2)
     }
@@ -412,12 +424,22 @@ fn locate_peak<F: LogIntegrand>(f: &F, lo: f64, hi: f64, evaluations: &mut u64) 
         } else {
             return t;
         }
+        let tol = 1e-12 * (1.0 + t.abs());
+        if right - left <= tol {
+            return t;
+        }
         let mut next = t - d1 / d2;
-        if !(next > left && next < right) {
+        if (next - t).abs() <= tol {
+            // A tiny Newton step ends the search only where the gain it predicts, g′²/|g″|, is
+            // small: on the flank of a near-step (D_ii → 0) g″ can be huge and noisy while g′ is
+            // far from 0, and the search must go on by bisection.
+            if d1 * d1 <= -d2 {
+                return next;
+            }
             next = 0.5 * (left + right);
         }
-        if (next - t).abs() <= 1e-12 * (1.0 + t.abs()) || right - left <= 1e-12 * (1.0 + t.abs()) {
-            return next;
+        if !(next > left && next < right) {
+            next = 0.5 * (left + right);
         }
         t = next;
     }

@@ -87,7 +87,8 @@ fn equicorrelated(row: &Row) -> Option<Problem> {
         return None;
     }
     let rho = 1.0 - dd;
-    if mu != 0.0 || (lam - rho.sqrt()).abs() > 0.0 {
+    // Only when D = 1 − ρ holds exactly in doubles (the table's D = 1e-8 is not 1 − fl(1 − 1e-8)).
+    if mu != 0.0 || 1.0 - rho != dd || (lam - rho.sqrt()).abs() > 0.0 {
         return None;
     }
     let c = Covariance::equicorrelated(d, rho).ok()?;
