@@ -276,7 +276,8 @@ impl LogIntegrand for IntervalFactors {
         let mut s = log_pdf(t).abs();
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * t;
-            s += log_interval_probability_with_width(self.alpha[i] - c, self.beta[i] - c, self.width[i]).abs();
+            s +=
+                log_interval_probability_with_width(self.alpha[i] - c, self.beta[i] - c, self.width[i]).abs();
         }
         s
     }
@@ -380,7 +381,6 @@ impl LogIntegrand for ShiftedOrthant<'_> {
         }
         (g.value(), g1, g2)
     }
-
 }
 
 /// Result of the core quadrature: ln ∫ exp(g) over the range, and the node count.
@@ -500,7 +500,13 @@ struct Panel {
 
 /// One Gauss–Kronrod 7/15 panel of exp(g − shift) over the offsets [lo, hi] of the anchor of
 /// `frame`: (Kronrod value, error estimate, nodes).
-fn kronrod_panel<F: LogIntegrand>(f: &F, frame: &F::Frame, lo: f64, hi: f64, shift: f64) -> (f64, f64, Panel) {
+fn kronrod_panel<F: LogIntegrand>(
+    f: &F,
+    frame: &F::Frame,
+    lo: f64,
+    hi: f64,
+    shift: f64,
+) -> (f64, f64, Panel) {
     let (center, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
     let mut panel = Panel { nodes: [0.0; 15], weighted: [0.0; 15], excess: f64::NEG_INFINITY };
     let (mut kronrod, mut gauss, mut n) = (0.0, 0.0, 0);
@@ -564,9 +570,16 @@ fn integrate_log<F: LogIntegrand>(f: &F, lo: f64, hi: f64, mut gradient: Option<
 /// an anchor and an end of the window is measured from the anchor. When some factor is sharp
 /// (step width h), each stretch starts with panels of widths h, 3h, 12h, … (offsets h·4^j from
 /// its anchor), so that a step at the anchor is resolved from the first pass on.
-fn initial_panels(left: f64, right: f64, peak: f64, kinks: &[f64], step: f64) -> (Vec<f64>, Vec<(usize, f64, f64)>) {
+fn initial_panels(
+    left: f64,
+    right: f64,
+    peak: f64,
+    kinks: &[f64],
+    step: f64,
+) -> (Vec<f64>, Vec<(usize, f64, f64)>) {
     // Anchors: the peak and the kinks inside the window (at most MAX_KINKS, nearest the peak).
-    let mut inside: Vec<f64> = kinks.iter().copied().filter(|&k| k >= left && k <= right && k != peak).collect();
+    let mut inside: Vec<f64> =
+        kinks.iter().copied().filter(|&k| k >= left && k <= right && k != peak).collect();
     if inside.len() > MAX_KINKS {
         inside.sort_by(|a, b| (a - peak).abs().total_cmp(&(b - peak).abs()));
         inside.truncate(MAX_KINKS);

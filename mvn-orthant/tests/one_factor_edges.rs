@@ -105,11 +105,7 @@ fn errors(row: &Row, value: f64, log_value: f64) -> (f64, f64) {
     } else {
         0.0
     };
-    let el = if row.ln_p == log_value {
-        0.0
-    } else {
-        (log_value - row.ln_p).abs() / row.ln_p.abs().max(1.0)
-    };
+    let el = if row.ln_p == log_value { 0.0 } else { (log_value - row.ln_p).abs() / row.ln_p.abs().max(1.0) };
     (if ev.is_nan() { f64::INFINITY } else { ev }, if el.is_nan() { f64::INFINITY } else { el })
 }
 
