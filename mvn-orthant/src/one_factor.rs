@@ -452,7 +452,7 @@ fn window_end<F: LogIntegrand>(f: &F, peak: f64, g_peak: f64, end: f64, sign: f6
     let target = g_peak - LOG_WINDOW;
     // g(t) ≤ g* + g′(t*)(t − t*) − (t − t*)²/2 with g′(t*)(t − t*) ≤ 0 on this side.
     let far = peak + sign * (2.0 * LOG_WINDOW + 4.0).sqrt();
-    let mut t = if sign > 0.0 { far.min(end) } else { far.max(end) };
+    let t = if sign > 0.0 { far.min(end) } else { far.max(end) };
     if t == end {
         *ev += 1;
         if f.log_value(end) >= target {
