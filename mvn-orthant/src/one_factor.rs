@@ -439,7 +439,17 @@ fn locate_peak<F: LogIntegrand>(f: &F, lo: f64, hi: f64, evaluations: &mut u64) 
             next = 0.5 * (left + right);
         }
         if !(next > left && next < right) {
-            next = 0.5 * (left + right);
+            // Bisection; on a huge bracket (g′ ~ c_i ~ 1e50 at the start, D_ii ~ 1e-100) on the
+            // logarithmic scale of the distance from the end Newton pointed at, so that the
+            // bracket's exponent halves at each step instead of its size.
+            let width = right - left;
+            next = if width > 16.0 && next <= left {
+                left + width.sqrt()
+            } else if width > 16.0 && next >= right {
+                right - width.sqrt()
+            } else {
+                0.5 * (left + right)
+            };
         }
         t = next;
     }
@@ -925,7 +935,11 @@ impl OneFactorProblem {
             if a == f64::NEG_INFINITY && b == f64::INFINITY {
                 continue;
             }
-            if dii > 0.0 {
+            // A step narrower than 1e-100 (in t, and 1e-20 of the box width) changes P by far
+            // less than a rounding: such a factor is its D = 0 limit, an indicator. (Kept as a
+            // factor, |c_i| > 1e100 would square to infinity in the far nodes.)
+            let negligible = dii.sqrt() <= 1e-100 * lam.abs() && b - a >= 1e20 * dii.sqrt();
+            if dii > 0.0 && !negligible {
                 if a >= b {
                     feasible = false;
                 }

@@ -244,3 +244,29 @@ fn fully_singular_equicorrelated_is_a_normal_interval() {
         }
     }
 }
+
+#[test]
+fn extreme_diagonals_approach_the_singular_limit_without_nan() {
+    // D_ii from 1e-30 down to subnormal: P equals the ρ = 1 value Φ(b) − Φ(a) to rounding, with
+    // zero, tiny and subnormal entries mixed.
+    use mvn_orthant::normal::interval_probability;
+    let inf = f64::INFINITY;
+    for d in [3usize, 50] {
+        for dd in [1e-30, 1e-100, 1e-300, 4e-320] {
+            for (a, b) in [(-inf, 0.5), (-1.0, 0.5), (2.0, inf)] {
+                let diag: Vec<f64> = (0..d).map(|i| if i % 3 == 0 { 0.0 } else { dd }).collect();
+                let p =
+                    OneFactorProblem::new(vec![0.0; d], diag, vec![1.0; d], vec![a; d], vec![b; d]).unwrap();
+                let e = p.integrate();
+                let want = interval_probability(a, b);
+                assert!(
+                    (e.value - want).abs() <= 1e-14 * want,
+                    "D = {dd:e}, d = {d}, ({a}, {b}): {}",
+                    e.value
+                );
+                let g = p.log_gradient();
+                assert!(g.lower.iter().chain(&g.upper).all(|x| x.is_finite()), "{g:?}");
+            }
+        }
+    }
+}
