@@ -177,7 +177,13 @@ fn is_narrow(a: f64, b: f64) -> bool {
 /// carrying only relative rounding, and the exact endpoint a enters only through φ(a). (Placing
 /// nodes at rounded absolute positions t would cost a relative error of about |t|·ulp(t).)
 fn narrow_interval_ratio(a: f64, b: f64) -> f64 {
-    let half = 0.5 * (b - a);
+    narrow_interval_ratio_of_width(a, b - a)
+}
+
+/// [`narrow_interval_ratio`] for the interval [a, a + width], from the width itself (which a
+/// caller may know more accurately than the difference of two rounded limits).
+fn narrow_interval_ratio_of_width(a: f64, width: f64) -> f64 {
+    let half = 0.5 * width;
     let mut sum = 0.0;
     for &(node, weight) in &GAUSS_LEGENDRE_8 {
         for s in [half * (1.0 - node), half * (1.0 + node)] {
@@ -246,6 +252,39 @@ pub fn log_interval_probability(a: f64, b: f64) -> f64 {
             interval_probability(a, b).ln()
         }
     }
+}
+
+/// ln(Φ(u) − Φ(l)) for an interval [l, u] whose width w = u − l the caller knows more
+/// accurately than the difference of the rounded limits (for example when l and u are both
+/// shifted by the same large number: the shift rounds each limit, not the width).
+///
+/// Where the interval is narrow, (w · max(1, |l|, |u|) ≤ ¼), the result is
+/// ln φ(l) + ln ∫₀^w exp(−s(l + s/2)) ds from the given w, so it keeps the relative accuracy of
+/// w whatever the size of l; elsewhere it is [`log_interval_probability`]`(l, u)`, where the
+/// rounding of u − l costs at most a relative 4·max(1, |l|)²·ε. An infinite or NaN `width`
+/// always takes the second route. Returns −∞ for an empty interval (l ≥ u, or w ≤ 0).
+///
+/// ```
+/// use mvn_orthant::normal::log_interval_probability_with_width;
+/// let (shift, w) = (1e8, 1e-12);
+/// // [shift + 0.5, shift + 0.5 + w] shifted back: the limits are rounded to ulp(1e8) ≈ 1.5e-8,
+/// // but the width is exact.
+/// let l = (shift + 0.5) - shift;
+/// let v = log_interval_probability_with_width(l, l + w, w);
+/// let want = -1.043_938_533_204_672_7 + (1e-12f64).ln(); // ln φ(½) + ln w to first order
+/// assert!((v - want).abs() < 1e-12);
+/// ```
+pub fn log_interval_probability_with_width(l: f64, u: f64, width: f64) -> f64 {
+    if width.is_finite() && l.is_finite() {
+        if width <= 0.0 {
+            return f64::NEG_INFINITY;
+        }
+        let u_exact = l + width;
+        if is_narrow(l, u_exact) {
+            return log_pdf(l) + narrow_interval_ratio_of_width(l, width).ln();
+        }
+    }
+    log_interval_probability(l, u)
 }
 
 /// Terms (2k−1)!! of the asymptotic series of the Mills ratio, k = 1..12.
