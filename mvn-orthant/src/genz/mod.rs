@@ -304,6 +304,11 @@ struct RqmcRun {
     /// The bound M·ln(100)/n on what the sample can have missed, with M ≥ sup f (see
     /// [`missed_feature_bound`]): the value's error when the spread is unreliable.
     missed_mass: f64,
+    /// The bound M ≥ sup f ([`OrderedFactor::max_value`]).
+    max_value: f64,
+    /// Integrand evaluations behind the means (all randomisations, antithetic pairs counted
+    /// twice).
+    points: u64,
     /// Relative rounding of one integrand value, in units of the unit roundoff.
     ulps_per_term: f64,
     /// Longest chain of sequential additions behind each mean (see [`rounding_floor`]).
@@ -322,7 +327,9 @@ impl RqmcRun {
         let mut error = multiplier * (variance / r as f64).sqrt();
         if o == 0 {
             error = error.max(self.value_error_floor);
-            if error > UNRELIABLE_RELATIVE_ERROR * mean.abs() {
+            if error > UNRELIABLE_RELATIVE_ERROR * mean.abs()
+                || (self.points as f64) * mean.abs() < MIN_EXPECTED_HITS * self.max_value
+            {
                 error = error.max(self.missed_mass);
             }
         }
@@ -359,10 +366,15 @@ const NEVER: &Abandon<'static> = &|_, _, _| false;
 /// skewed (most of the mass comes from a few points; a randomisation that misses them is far
 /// below the truth, and R of them are far below more often than a t-interval allows). The value's
 /// error is then at least the missed-mass bound M·ln(100)/n ([`missed_feature_bound`]).
-///
-/// Measured on equicorrelated and AR(1) tails (`tests/honest_errors.rs`, docs/genz.md): with
-/// the threshold at 0.25 the reported intervals covered the truth in at least 99% of runs.
 pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
+
+/// The spread is also not trusted while n·P̂ < `MIN_EXPECTED_HITS` · M, with n the points of all
+/// randomisations and M ≥ sup f ([`OrderedFactor::max_value`]). Since f ≤ M, the mass P can sit
+/// on a set of measure as small as P/M; n·P/M is the number of points expected in it. With few
+/// of them, the replicate means of a rare event are skewed even when their spread looks
+/// small (20-D tails with P ≈ 1e-8 came back 20% low with a reported 5%). The error is then at
+/// least M·ln(100)/n, which is at most 14% of P̂ once the count is reached.
+pub const MIN_EXPECTED_HITS: f64 = 32.0;
 
 /// Relative rounding of one integrand value per step, in units of the unit roundoff: Φ at each
 /// limit to about one ulp, the difference, the product, and the limit shift.
@@ -504,6 +516,8 @@ impl Genz {
                 converged: false,
                 value_error_floor: 0.0,
                 missed_mass: missed_feature_bound(max_value, done * pair * r_count as u64),
+                max_value,
+                points: done * pair * r_count as u64,
                 ulps_per_term: ULPS_PER_STEP * factor.rank() as f64,
                 // Within a chunk ≤ CHUNK_POINTS (× 2 antithetic) terms, then the chunk sums of a
                 // randomisation in order, the scaling, and the mean over randomisations.
