@@ -9,12 +9,29 @@
 //! 3. A one-factor covariance (diagonal plus rank one, detected from Σ) → the 1-D reduction
 //!    (exact, any dimension).
 //! 4. Otherwise → the Genz integrator with the requested tolerances.
-//! 5. Rare events: if the Genz estimate is 0, or its error exceeds 1% of the estimate (fewer than
-//!    two correct digits, which happens when P is far below the absolute tolerance), the
-//!    minimax-tilted estimator is run instead, with the requested `rel_tol` (1e-3 when none was
-//!    requested), and its result is returned.
+//! 5. Rare events. After each Genz round that has not met the tolerance, the run is abandoned
+//!    when its estimate is 0, or when it has fewer than two correct digits (spread > 1% of P̂,
+//!    [`RARE_EVENT_RATIO`]) and either the tolerance allows fewer than two digits
+//!    (max(abs_tol, rel_tol·P̂) ≥ 1% of P̂: P is small against the tolerance) or reaching the
+//!    tolerance at the Monte Carlo rate, n·(spread/target)², would exceed the budget. A finished
+//!    Genz run with an estimate of 0 or fewer than two correct digits is handed over too. The
+//!    minimax-tilted estimator then runs with the same tolerances, refining to a relative error
+//!    of `rel_tol` (1e-3 when `rel_tol` is 0, [`DEFAULT_RARE_EVENT_REL_TOL`]); the better of the
+//!    two estimates is returned (converged over not converged, then the smaller error).
+//!
+//! [`integrate_with_gradient`] follows the same rule with the pathwise Genz gradient; on a rare
+//! event the gradient comes from the conditioning theorem, every conditional probability by
+//! tilting (relative error per component).
 //!
 //! `exact` runs steps 1–3 and fails with [`Error::MethodNotApplicable`] when none applies.
+//!
+//! # What `converged` means
+//!
+//! For every method, [`Estimate::converged`] is [`tolerance_met`]: the reported error (99%
+//! half-width, rounding floor included) is at most max(abs_tol, rel_tol · |P|), the convention of
+//! [`Settings::rel_tol`]. A method that runs out of budget, or that is given no way to refine
+//! (Monte Carlo draws exactly `max_evaluations` samples), reports `false` when its error does not
+//! meet that target. Exact methods always report `true`.
 
 use crate::error::{Error, Result};
 use crate::estimate::{tolerance_met, Estimate, Integrator, Method};
@@ -391,7 +408,8 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
 /// covariance) with the chosen method.
 ///
 /// Exact methods give exact gradients; `genz` and `genz-lattice` (and `auto` where no exact
-/// method applies) use the single-pass pathwise estimator
+/// method applies and the event is not rare, see the module docs) use the single-pass pathwise
+/// estimator
 /// ([`Genz::integrate_with_pathwise_gradient`]: the derivative of the integrand at each point,
 /// from the same points and randomisations as the value, about the value's cost), with an error
 /// estimate per component. The pinned estimator ([`Genz::integrate_with_gradient`]) and the
@@ -399,8 +417,9 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
 ///
 /// # Errors
 ///
-/// As [`integrate`]; the tilted estimator and Monte Carlo give no gradient
-/// ([`Error::MethodNotApplicable`]).
+/// As [`integrate`]; the tilted estimator and Monte Carlo give no gradient when forced
+/// ([`Error::MethodNotApplicable`]); `auto` computes the gradient of a rare event by
+/// conditioning with tilting.
 pub fn integrate_with_gradient(
     problem: &Problem,
     choice: MethodChoice,
@@ -443,8 +462,9 @@ pub fn integrate_with_gradient(
                     let hopeless = |value: f64, spread: f64, evaluations: u64| {
                         settings.genz_is_hopeless(value, spread, evaluations)
                     };
-                    let genz =
-                        settings.genz(PointSetKind::Sobol)?.pathwise_gradient_abandoning(&reduced, &hopeless)?;
+                    let genz = settings
+                        .genz(PointSetKind::Sobol)?
+                        .pathwise_gradient_abandoning(&reduced, &hopeless)?;
                     if is_rare_for_genz(&genz.0) {
                         match settings.tilted()?.integrate(&reduced) {
                             Ok(tilted) if better(tilted.clone(), genz.0.clone()) == tilted => {

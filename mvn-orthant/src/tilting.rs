@@ -36,8 +36,12 @@
 //! Weights are summed in log space (log-sum-exp per chunk of points, chunks merged in a fixed
 //! order), so nothing underflows or overflows even for P = 1e-400, and ln P is reported directly.
 //! R independent randomisations of the QMC point set give the standard error; the reported error
-//! is the Student-t multiple for the crate's 99% level. If no path has positive weight the error
-//! is reported as +∞ (unknown) and `converged` is false.
+//! is the Student-t multiple for the crate's 99% level plus the rounding floor
+//! ([`crate::estimate::rounding_floor`]). If no path has positive weight the error is reported as
+//! +∞ (unknown) and `converged` is false. `converged` is
+//! [`tolerance_met`]: error ≤ max(abs_tol, rel_tol · P); the run stops when it holds (and the
+//! relative error is at most [`TiltingSettings::required_rel_tol`], when set) or the budget is
+//! spent.
 //!
 //! # Scope
 //!
@@ -112,9 +116,11 @@ impl TiltingSettings {
     /// [`Error::InvalidBudget`] for a randomisation count outside 2..=64, a first round that
     /// is not a power of two, or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in
-            [("rel_tol", self.rel_tol), ("abs_tol", self.abs_tol), ("required_rel_tol", self.required_rel_tol)]
-        {
+        for (name, value) in [
+            ("rel_tol", self.rel_tol),
+            ("abs_tol", self.abs_tol),
+            ("required_rel_tol", self.required_rel_tol),
+        ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(Error::InvalidTolerance { name: name.into(), value });
             }

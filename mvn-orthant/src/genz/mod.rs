@@ -14,9 +14,14 @@
 //! mean P̂ and the reported error is t_{R−1} · s/√R, where s is their sample standard deviation and
 //! t_{R−1} the 0.995 quantile of Student's t with R − 1 degrees of freedom: the half-width of a
 //! two-sided [`CONFIDENCE_LEVEL`](crate::CONFIDENCE_LEVEL) = 99% interval when the P̂_r are
-//! normal (for the default R = 8 the multiple is 3.4995, Genz's customary 3.5). N doubles (all
-//! points are kept) until the error is at most max(abs_tol, rel_tol · P̂) or the next doubling
-//! would exceed the evaluation budget; [`Estimate::converged`] says which.
+//! normal (for the default R = 8 the multiple is 3.4995, Genz's customary 3.5). Added to it:
+//! the rounding floor ([`crate::estimate::rounding_floor`]); and where the spread is not
+//! trusted (a rare event: fewer than [`MIN_EXPECTED_HITS`] points expected where the mass is, or a
+//! relative half-width above [`UNRELIABLE_RELATIVE_ERROR`]; or all randomisations equal), the
+//! value's error is at least the missed-mass bound M·ln(100)/n with M ≥ sup f. N doubles (all
+//! points are kept) until the error is at most max(abs_tol, rel_tol · P̂)
+//! ([`crate::estimate::tolerance_met`]) or the next doubling would exceed the evaluation budget;
+//! [`Estimate::converged`] says which.
 //!
 //! # Determinism
 //!
@@ -423,7 +428,13 @@ impl Genz {
     /// After each round that has not met the tolerance, `abandon(value, spread error,
     /// evaluations)` may stop the run early (not converged): `auto` uses it to hand rare events
     /// to the tilted estimator.
-    fn run<F>(&self, factor: &OrderedFactor, outputs: usize, abandon: &Abandon<'_>, eval: F) -> Result<RqmcRun>
+    fn run<F>(
+        &self,
+        factor: &OrderedFactor,
+        outputs: usize,
+        abandon: &Abandon<'_>,
+        eval: F,
+    ) -> Result<RqmcRun>
     where
         F: Fn(&[f64], usize, &mut Scratch, &mut [f64]) + Sync,
     {
