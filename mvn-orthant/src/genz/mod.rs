@@ -332,13 +332,30 @@ impl RqmcRun {
         let mut error = multiplier * (variance / r as f64).sqrt();
         if o == 0 {
             error = error.max(self.value_error_floor);
-            if error > UNRELIABLE_RELATIVE_ERROR * mean.abs()
-                || (self.points as f64) * mean.abs() < MIN_EXPECTED_HITS * self.max_value
-            {
+            if self.spread_distrusted(mean, error) {
                 error = error.max(self.missed_mass);
+            }
+        } else {
+            // A derivative is sampled by the same points as the value: where the value's spread
+            // is not trusted, neither is the derivative's, and its relative error is taken to be
+            // at least the value's (unknown, +∞, when the value's estimate is 0).
+            let (value, value_error) = self.summary(0, multiplier);
+            let value_spread = self.spread_error(multiplier).max(self.value_error_floor);
+            if self.spread_distrusted(value, value_spread) {
+                let relative = if value != 0.0 { value_error / value.abs() } else { f64::INFINITY };
+                let scaled =
+                    if mean == 0.0 && relative.is_infinite() { f64::INFINITY } else { mean.abs() * relative };
+                error = error.max(scaled);
             }
         }
         (mean, error + rounding_floor(mean, self.ulps_per_term, self.additions))
+    }
+
+    /// Whether the spread (half-width `spread` around the value estimate `value`) is not trusted
+    /// as an error estimate: see [`UNRELIABLE_RELATIVE_ERROR`] and [`MIN_EXPECTED_HITS`].
+    fn spread_distrusted(&self, value: f64, spread: f64) -> bool {
+        spread > UNRELIABLE_RELATIVE_ERROR * value.abs()
+            || (self.points as f64) * value.abs() < MIN_EXPECTED_HITS * self.max_value
     }
 
     /// The statistical part of output 0's error alone (no floors): what the spread says.
