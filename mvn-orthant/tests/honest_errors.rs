@@ -362,6 +362,33 @@ fn genz_gradient_coverage_sweep() {
     }
 }
 
+/// `auto` on 40- and 100-dimensional two-block tails (P from 1e-6 to 1e-100), a few seeds; by
+/// hand: `cargo test --release -p mvn-orthant --test honest_errors -- --ignored --nocapture large`.
+#[test]
+#[ignore]
+fn auto_large_dimension_tails() {
+    for (n, level) in [(20, -1.0), (20, -2.0), (20, -3.5), (50, -0.7), (50, -1.5), (50, -2.5)] {
+        let (full, first, second) = two_blocks(n, 0.5, n, 0.2, level);
+        let truth = two_block_reference(&first, &second);
+        for seed in 0..3 {
+            let t = Instant::now();
+            let e = integrate(&full, MethodChoice::Auto, &Settings { seed, ..Settings::default() }).unwrap();
+            println!(
+                "d = {}, level {level}: P = {truth:.3e}, auto {} {:.4e} ± {:.1e} (relative {:.1e}, off {:.1e}) covered {} converged {} {:.1}s",
+                2 * n,
+                e.method,
+                e.value,
+                e.error,
+                e.error / e.value,
+                (e.value / truth - 1.0).abs(),
+                e.covers(truth),
+                e.converged,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
 #[test]
 #[ignore]
 fn measure_examples() {
