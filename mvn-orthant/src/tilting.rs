@@ -41,7 +41,9 @@
 //! +∞ (unknown) and `converged` is false. `converged` is
 //! [`tolerance_met`]: error ≤ max(abs_tol, rel_tol · P); the run stops when it holds (and the
 //! relative error is at most [`TiltingSettings::required_rel_tol`], when set) or the budget is
-//! spent.
+//! spent, or cannot suffice: when even the n^(−3/2) convergence of scrambled nets on smooth
+//! integrands would need more than the budget (evaluations · (error/goal)^(2/3) > budget), the
+//! run stops early, not converged.
 //!
 //! # Scope
 //!
@@ -329,7 +331,15 @@ impl Tilted {
                 && (tolerance_met(error, value, s.abs_tol, s.rel_tol) || relative_error <= s.rel_tol);
             let refined = s.required_rel_tol == 0.0 || relative_error <= s.required_rel_tol;
             let next = 2 * done;
-            let out_of_budget = next > s.point_set.max_points()
+            // The relative error still to reach: the tolerance if unmet, else the refinement.
+            let goal = if converged { s.required_rel_tol } else { s.rel_tol.max(s.abs_tol / value) };
+            // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands (the
+            // best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the budget.
+            let unreachable = goal > 0.0
+                && relative_error.is_finite()
+                && evaluations as f64 * (relative_error / goal).powf(2.0 / 3.0) > s.max_evaluations as f64;
+            let out_of_budget = unreachable
+                || next > s.point_set.max_points()
                 || evaluations + (next - done) * s.randomizations as u64 > s.max_evaluations;
             if (converged && refined) || out_of_budget {
                 let estimate =
