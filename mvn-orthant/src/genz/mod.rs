@@ -387,7 +387,7 @@ const NEVER: &Abandon<'static> = &|_, _, _| false;
 /// randomisations is not trusted as an error estimate: the replicate means of a rare event are
 /// skewed (most of the mass comes from a few points; a randomisation that misses them is far
 /// below the truth, and R of them are far below more often than a t-interval allows). The value's
-/// error is then at least the missed-mass bound M·ln(100)/n ([`missed_feature_bound`]).
+/// error is then at least the missed-mass bound M·ln(100)/n (see the module docs).
 pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 
 /// The spread is also not trusted while n·P̂ < `MIN_EXPECTED_HITS` · M, with n the points of all
