@@ -9,15 +9,32 @@
 //! 3. A one-factor covariance (diagonal plus rank one, detected from Σ) → the 1-D reduction
 //!    (exact, any dimension).
 //! 4. Otherwise → the Genz integrator with the requested tolerances.
-//! 5. Rare events: if the Genz estimate is 0, or its error exceeds 1% of the estimate (fewer than
-//!    two correct digits, which happens when P is far below the absolute tolerance), the
-//!    minimax-tilted estimator is run instead, with the requested `rel_tol` (1e-3 when none was
-//!    requested), and its result is returned.
+//! 5. Rare events. After each Genz round that has not met the tolerance, the run is abandoned
+//!    when its estimate is 0, or when it has fewer than two correct digits (spread > 1% of P̂,
+//!    [`RARE_EVENT_RATIO`]) and either the tolerance allows fewer than two digits
+//!    (max(abs_tol, rel_tol·P̂) ≥ 1% of P̂: P is small against the tolerance) or reaching the
+//!    tolerance at the Monte Carlo rate, n·(spread/target)², would exceed the budget. A finished
+//!    Genz run with an estimate of 0 or fewer than two correct digits is handed over too. The
+//!    minimax-tilted estimator then runs with the same tolerances, refining to a relative error
+//!    of `rel_tol` (1e-3 when `rel_tol` is 0, [`DEFAULT_RARE_EVENT_REL_TOL`]); the better of the
+//!    two estimates is returned (converged over not converged, then the smaller error).
+//!
+//! [`integrate_with_gradient`] follows the same rule with the pathwise Genz gradient; on a rare
+//! event the gradient comes from the conditioning theorem, every conditional probability by
+//! tilting (relative error per component).
 //!
 //! `exact` runs steps 1–3 and fails with [`Error::MethodNotApplicable`] when none applies.
+//!
+//! # What `converged` means
+//!
+//! For every method, [`Estimate::converged`] is [`tolerance_met`]: the reported error (99%
+//! half-width, rounding floor included) is at most max(abs_tol, rel_tol · |P|), the convention of
+//! [`Settings::rel_tol`]. A method that runs out of budget, or that is given no way to refine
+//! (Monte Carlo draws exactly `max_evaluations` samples), reports `false` when its error does not
+//! meet that target. Exact methods always report `true`.
 
 use crate::error::{Error, Result};
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::{tolerance_met, Estimate, Integrator, Method};
 use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 use crate::exact::{Bivariate, Trivariate, Univariate};
 use crate::genz::{Genz, GenzSettings};
@@ -169,20 +186,115 @@ impl Settings {
         })
     }
 
+    /// The tilted estimator for these settings. It has converged when error ≤ max(abs_tol,
+    /// rel_tol · P), as every method; it also keeps refining until its relative error is at most
+    /// `rel_tol` (or [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0), so that a rare event
+    /// far below `abs_tol` still comes back with a few correct digits.
     fn tilted(&self) -> Result<Tilted> {
-        let rel_tol = if self.rel_tol > 0.0 { self.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
+        let required_rel_tol = if self.rel_tol > 0.0 { self.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
         let defaults = TiltingSettings::default();
         let per_randomisation = (self.max_evaluations / defaults.randomizations as u64).max(1);
         let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
         Tilted::new(TiltingSettings {
-            rel_tol,
-            abs_tol: 0.0,
+            rel_tol: self.rel_tol,
+            abs_tol: self.abs_tol,
+            required_rel_tol,
             max_evaluations: self.max_evaluations.max(defaults.randomizations as u64),
             seed: self.seed,
             initial_points: defaults.initial_points.min(largest_fitting),
             ..defaults
         })
     }
+
+    /// Whether a Genz run that has not met its tolerance should hand over to the tilted
+    /// estimator now: its estimate is 0, or it has fewer than two correct digits
+    /// (`spread > RARE_EVENT_RATIO · P̂`) and either the tolerance itself allows fewer than two
+    /// digits (so that `auto` would switch at the end anyway) or reaching it at the Monte Carlo
+    /// rate, evaluations · (spread/target)², would exceed the budget.
+    fn genz_is_hopeless(&self, value: f64, spread: f64, evaluations: u64) -> bool {
+        if value <= 0.0 {
+            return true;
+        }
+        if spread <= RARE_EVENT_RATIO * value {
+            return false;
+        }
+        let target = self.abs_tol.max(self.rel_tol * value);
+        let predicted = evaluations as f64 * (spread / target).powi(2);
+        target >= RARE_EVENT_RATIO * value || predicted > self.max_evaluations as f64
+    }
+}
+
+/// Whether a Genz result leaves `auto` to try the tilted estimator: an estimate of 0, or fewer
+/// than two correct digits.
+fn is_rare_for_genz(estimate: &Estimate) -> bool {
+    !(estimate.value > 0.0 && estimate.error <= RARE_EVENT_RATIO * estimate.value)
+}
+
+/// Of two estimates of the same probability, the better: a converged one over one that is not,
+/// then the smaller error (the first on ties).
+fn better(first: Estimate, second: Estimate) -> Estimate {
+    match (first.converged, second.converged) {
+        (true, false) => first,
+        (false, true) => second,
+        _ if second.error < first.error => second,
+        _ => first,
+    }
+}
+
+/// P for `auto` on a rare event: the exact method when one applies, else the tilted estimator.
+fn rare_event_value(problem: &Problem, settings: &Settings) -> Result<Estimate> {
+    let Some(reduced) = problem.without_unbounded() else {
+        return Ok(Estimate::exact(1.0, Method::Trivial, 0));
+    };
+    match exact_method(&reduced) {
+        Some(result) => result,
+        None => settings.tilted()?.integrate(&reduced),
+    }
+}
+
+/// The gradient of a rare event by the conditioning theorem, every conditional probability by
+/// [`rare_event_value`] (tilting, relative error): ∂P/∂b_k = φ_k(b_k) · P(rest | X_k = b_k)
+/// (minus sign at a_k), with absolute tolerance abs_tol/φ_k(b_k) and the relative tolerance of
+/// the settings, seeds derived from the settings' seed. Costs up to 2d tilted integrations of
+/// dimension d − 1.
+fn rare_event_gradient(problem: &Problem, settings: &Settings) -> Result<Gradient> {
+    let d = problem.dim();
+    let mut limits = [vec![0.0; d], vec![0.0; d]];
+    let mut errors = [vec![0.0; d], vec![0.0; d]];
+    let sigma = problem.covariance();
+    for k in 0..d {
+        let variance = sigma.get(k, k);
+        if variance <= 0.0 {
+            continue;
+        }
+        let sd = variance.sqrt();
+        for (side, limit) in [(0usize, problem.lower()[k]), (1usize, problem.upper()[k])] {
+            if !limit.is_finite() {
+                continue;
+            }
+            let density = crate::normal::pdf((limit - problem.mean()[k]) / sd) / sd;
+            if density == 0.0 {
+                continue;
+            }
+            let sign = if side == 0 { -1.0 } else { 1.0 };
+            let rest = if d == 1 {
+                Estimate::exact(1.0, Method::Trivial, 0)
+            } else {
+                let conditional = crate::genz::conditional_problem(problem, k, limit)?;
+                let conditional_settings = Settings {
+                    abs_tol: settings.abs_tol / density,
+                    seed: crate::qmc::derive_seed(settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
+                    ..*settings
+                };
+                rare_event_value(&conditional, &conditional_settings)?
+            };
+            limits[side][k] = sign * density * rest.value;
+            errors[side][k] = density * rest.error;
+        }
+    }
+    let [lower, upper] = limits;
+    let [lower_error, upper_error] = errors;
+    Ok(Gradient::from_limits(lower, upper, lower_error, upper_error))
 }
 
 /// The exact method for a problem without unbounded coordinates, if one applies.
@@ -220,7 +332,10 @@ pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -
     }
     match choice {
         MethodChoice::MonteCarlo => {
-            MonteCarlo::new(settings.max_evaluations, settings.seed)?.integrate(problem)
+            let e = MonteCarlo::new(settings.max_evaluations, settings.seed)?.integrate(problem)?;
+            // A fixed sample: converged only if its interval happens to meet the tolerance.
+            let converged = tolerance_met(e.error, e.value, settings.abs_tol, settings.rel_tol);
+            Ok(Estimate { converged, ..e })
         }
         MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate(problem),
         MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice)?.integrate(problem),
@@ -242,12 +357,15 @@ pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -
                     ),
                 ));
             }
-            let genz = settings.genz(PointSetKind::Sobol)?.integrate(&reduced)?;
-            if genz.value > 0.0 && genz.error <= RARE_EVENT_RATIO * genz.value {
+            let hopeless = |value: f64, spread: f64, evaluations: u64| {
+                settings.genz_is_hopeless(value, spread, evaluations)
+            };
+            let genz = settings.genz(PointSetKind::Sobol)?.integrate_abandoning(&reduced, &hopeless)?;
+            if !is_rare_for_genz(&genz) {
                 return Ok(genz);
             }
             match settings.tilted()?.integrate(&reduced) {
-                Ok(tilted) => Ok(tilted),
+                Ok(tilted) => Ok(better(tilted, genz)),
                 Err(Error::MethodNotApplicable { .. }) => Ok(genz),
                 Err(e) => Err(e),
             }
@@ -293,7 +411,8 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
 /// covariance) with the chosen method.
 ///
 /// Exact methods give exact gradients; `genz` and `genz-lattice` (and `auto` where no exact
-/// method applies) use the single-pass pathwise estimator
+/// method applies and the event is not rare, see the module docs) use the single-pass pathwise
+/// estimator
 /// ([`Genz::integrate_with_pathwise_gradient`]: the derivative of the integrand at each point,
 /// from the same points and randomisations as the value, about the value's cost), with an error
 /// estimate per component. The pinned estimator ([`Genz::integrate_with_gradient`]) and the
@@ -301,8 +420,9 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
 ///
 /// # Errors
 ///
-/// As [`integrate`]; the tilted estimator and Monte Carlo give no gradient
-/// ([`Error::MethodNotApplicable`]).
+/// As [`integrate`]; the tilted estimator and Monte Carlo give no gradient when forced
+/// ([`Error::MethodNotApplicable`]); `auto` computes the gradient of a rare event by
+/// conditioning with tilting.
 pub fn integrate_with_gradient(
     problem: &Problem,
     choice: MethodChoice,
@@ -344,7 +464,25 @@ pub fn integrate_with_gradient(
                         format!("no exact gradient for this {}-dimensional problem", reduced.dim()),
                     ))
                 }
-                None => settings.genz(PointSetKind::Sobol)?.integrate_with_pathwise_gradient(&reduced)?,
+                None => {
+                    let hopeless = |value: f64, spread: f64, evaluations: u64| {
+                        settings.genz_is_hopeless(value, spread, evaluations)
+                    };
+                    let genz = settings
+                        .genz(PointSetKind::Sobol)?
+                        .pathwise_gradient_abandoning(&reduced, &hopeless)?;
+                    if is_rare_for_genz(&genz.0) {
+                        match settings.tilted()?.integrate(&reduced) {
+                            Ok(tilted) if better(tilted.clone(), genz.0.clone()) == tilted => {
+                                (tilted, rare_event_gradient(&reduced, settings)?)
+                            }
+                            Ok(_) | Err(Error::MethodNotApplicable { .. }) => genz,
+                            Err(e) => return Err(e),
+                        }
+                    } else {
+                        genz
+                    }
+                }
             };
             Ok((estimate, embed(gradient, &kept, d)))
         }

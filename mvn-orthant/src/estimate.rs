@@ -8,6 +8,44 @@ use std::fmt;
 /// is the half-width of a 99% confidence interval for the probability.
 pub const CONFIDENCE_LEVEL: f64 = 0.99;
 
+/// The unit roundoff u = 2⁻⁵³ of `f64` (half of [`f64::EPSILON`]).
+pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
+
+/// Whether an error estimate meets the tolerances: `error ≤ max(abs_tol, rel_tol · |value|)`.
+///
+/// This is the one convergence test of the crate (the Genz convention: *either* tolerance
+/// suffices, as [`crate::Settings::rel_tol`] documents). Every stochastic method sets
+/// [`Estimate::converged`] with it, from the reported error (rounding floor included) and the
+/// tolerances it was given. A NaN or infinite error never meets a tolerance.
+pub fn tolerance_met(error: f64, value: f64, abs_tol: f64, rel_tol: f64) -> bool {
+    error.is_finite() && error <= abs_tol.max(rel_tol * value.abs())
+}
+
+/// The floating-point floor of a stochastic estimate: a bound on the rounding error of a value
+/// |P| computed as a mean of products, which every stochastic method adds to its statistical
+/// error (so that a constant integrand, whose randomisations agree to the last bit, is not
+/// reported with an error below its rounding).
+///
+/// The bound is γ_n · |P| with γ_n = n·u/(1 − n·u), u = [`UNIT_ROUNDOFF`], and
+/// n = `ulps_per_term + additions`:
+///
+/// * `ulps_per_term`: the relative rounding of one integrand value, in units of u (for a
+///   product of r factors, each a difference of normal distribution functions evaluated to a
+///   few ulps, about 4 per factor);
+/// * `additions`: the length of the longest chain of sequential floating-point additions and
+///   scalings that produced the mean (for sums of nonnegative terms, recursive summation of m
+///   terms has relative error at most γ_{m−1}; Higham, *Accuracy and Stability of Numerical
+///   Algorithms*, 2nd ed., §4.2). Chunked sums (chunks of c terms, k chunk sums added in order)
+///   count c + k.
+///
+/// It does not cover cancellation inside one factor (a difference Φ(b) − Φ(a) of two nearly
+/// equal values), which no a-posteriori floor can see.
+pub fn rounding_floor(value: f64, ulps_per_term: f64, additions: u64) -> f64 {
+    let n = ulps_per_term + additions as f64;
+    let gamma = n * UNIT_ROUNDOFF / (1.0 - (n * UNIT_ROUNDOFF).min(0.5));
+    gamma * value.abs()
+}
+
 /// Which algorithm produced an [`Estimate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -78,13 +116,17 @@ pub struct Estimate {
     /// otherwise (−∞ when the estimate is 0).
     pub log_value: f64,
     /// Absolute error estimate: 0 for exact methods (their error is rounding only), otherwise
-    /// the half-width of a [`CONFIDENCE_LEVEL`] confidence interval.
+    /// the half-width of a [`CONFIDENCE_LEVEL`] confidence interval, the floating-point floor
+    /// of the result ([`rounding_floor`]) included.
     pub error: f64,
     /// Number of integrand evaluations (quadrature nodes, lattice points or samples).
     pub evaluations: u64,
     /// The algorithm that produced the estimate.
     pub method: Method,
-    /// Whether the requested tolerance was met (always true for exact methods).
+    /// Whether every tolerance given to the method was met, in the sense of [`tolerance_met`]:
+    /// `error ≤ max(abs_tol, rel_tol · |value|)` (always true for exact methods). A method that
+    /// stops for another reason (budget spent, point set exhausted, an unreliable spread) says
+    /// `false`.
     pub converged: bool,
 }
 

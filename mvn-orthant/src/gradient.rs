@@ -19,7 +19,8 @@ pub struct Gradient {
     /// ∂P/∂μ_k = −(∂P/∂a_k + ∂P/∂b_k).
     pub mean: Vec<f64>,
     /// Absolute error estimates of `lower` (0 for exact methods; otherwise the half-width of a
-    /// [`CONFIDENCE_LEVEL`](crate::CONFIDENCE_LEVEL) interval).
+    /// [`CONFIDENCE_LEVEL`](crate::CONFIDENCE_LEVEL) interval, the rounding floor included; +∞
+    /// where the error is unknown, e.g. a Genz run whose value estimate is 0 on a rare event).
     pub lower_error: Vec<f64>,
     /// Absolute error estimates of `upper`.
     pub upper_error: Vec<f64>,

@@ -17,7 +17,7 @@
 //! feature.
 
 use crate::error::{Error, Result};
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::{rounding_floor, Estimate, Integrator, Method};
 use crate::problem::Problem;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -166,7 +166,10 @@ impl Integrator for MonteCarlo {
     }
 
     /// Estimates P by the hit fraction; `error` is the larger distance from p̂ to the ends of
-    /// the 99% Wilson interval. `converged` is always true (there is no tolerance to meet).
+    /// the 99% Wilson interval plus the rounding floor. `converged` is true: this integrator is
+    /// given no tolerance (a fixed number of samples). Through [`crate::integrate`] with
+    /// [`crate::Settings`], `converged` is instead whether the error met the settings'
+    /// tolerances ([`crate::estimate::tolerance_met`]).
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
         if problem.is_empty_box() {
             return Ok(Estimate::empty_box());
@@ -174,7 +177,9 @@ impl Integrator for MonteCarlo {
         let (hits, draws) = self.count_hits(problem);
         let value = hits as f64 / draws as f64;
         let (low, high) = wilson_interval(hits, draws, Z_99);
-        let error = (value - low).max(high - value);
+        // The Wilson end points are computed with a few roundings of values of order p̂: add
+        // the crate's rounding floor.
+        let error = (value - low).max(high - value) + rounding_floor(value, 8.0, 0);
         Ok(Estimate {
             value,
             log_value: value.ln(),

@@ -36,8 +36,14 @@
 //! Weights are summed in log space (log-sum-exp per chunk of points, chunks merged in a fixed
 //! order), so nothing underflows or overflows even for P = 1e-400, and ln P is reported directly.
 //! R independent randomisations of the QMC point set give the standard error; the reported error
-//! is the Student-t multiple for the crate's 99% level. If no path has positive weight the error
-//! is reported as +∞ (unknown) and `converged` is false.
+//! is the Student-t multiple for the crate's 99% level plus the rounding floor
+//! ([`crate::estimate::rounding_floor`]). If no path has positive weight the error is reported as
+//! +∞ (unknown) and `converged` is false. `converged` is
+//! [`tolerance_met`]: error ≤ max(abs_tol, rel_tol · P); the run stops when it holds (and the
+//! relative error is at most [`TiltingSettings::required_rel_tol`], when set) or the budget is
+//! spent, or cannot suffice: when even the n^(−3/2) convergence of scrambled nets on smooth
+//! integrands would need more than the budget (evaluations · (error/goal)^(2/3) > budget), the
+//! run stops early, not converged.
 //!
 //! # Scope
 //!
@@ -46,7 +52,7 @@
 //! but the saddle point uses only each step's primary constraint, so no bound is reported.
 
 use crate::error::{Error, Result};
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
 use crate::genz::T_QUANTILES_995;
 use crate::linalg::solve_in_place;
@@ -67,8 +73,14 @@ const CHUNK: u64 = 256;
 pub struct TiltingSettings {
     /// Relative error target (the default 1e-3 is the target at the 99% level).
     pub rel_tol: f64,
-    /// Absolute error target; the run stops when error ≤ max(abs_tol, rel_tol · P). Default 0.
+    /// Absolute error target: the run has converged when error ≤ max(abs_tol, rel_tol · P)
+    /// ([`tolerance_met`]). Default 0.
     pub abs_tol: f64,
+    /// A relative precision the run keeps refining to after the tolerances are met (0, the
+    /// default: none). It never changes what `converged` means (the tolerances above); `auto`
+    /// sets it so that a rare event whose P is far below `abs_tol` is still returned with a few
+    /// correct digits.
+    pub required_rel_tol: f64,
     /// Largest number of sample paths over all randomisations.
     pub max_evaluations: u64,
     /// Number of independent randomisations (2 to 64).
@@ -87,6 +99,7 @@ impl Default for TiltingSettings {
         TiltingSettings {
             rel_tol: 1e-3,
             abs_tol: 0.0,
+            required_rel_tol: 0.0,
             max_evaluations: 1_000_000,
             randomizations: 16,
             initial_points: 256,
@@ -105,7 +118,11 @@ impl TiltingSettings {
     /// [`Error::InvalidBudget`] for a randomisation count outside 2..=64, a first round that
     /// is not a power of two, or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [("rel_tol", self.rel_tol), ("abs_tol", self.abs_tol)] {
+        for (name, value) in [
+            ("rel_tol", self.rel_tol),
+            ("abs_tol", self.abs_tol),
+            ("required_rel_tol", self.required_rel_tol),
+        ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(Error::InvalidTolerance { name: name.into(), value });
             }
@@ -224,9 +241,12 @@ impl Tilted {
         if dims == 0 {
             // One step: the probability is its interval probability, exactly.
             let log_p = path.log_weight(&[], &tilt.mu, &mut [0.0; 1]);
+            // No sampling: the error is the rounding of one interval log-probability.
+            let relative_error = rounding_floor(1.0, 4.0 * (1.0 + log_p.abs().min(1e300)), 0);
+            let exact = Estimate::exact_log(log_p, Method::Tilted, 1);
             return Ok(TiltedEstimate {
-                estimate: Estimate::exact_log(log_p, Method::Tilted, 1),
-                relative_error: 0.0,
+                estimate: Estimate { error: relative_error * exact.value, ..exact },
+                relative_error,
                 log_upper_bound: Some(log_p),
                 saddle_point_found: true,
             });
@@ -294,13 +314,34 @@ impl Tilted {
                 (log_max - (done as f64).ln() + mean.ln(), multiplier * (variance / n).sqrt() / mean)
             };
             let value = log_value.exp();
+            // The rounding floor, relative: each log-weight sums r terms whose magnitudes add up
+            // to about |ln P| or more, so its absolute rounding is a few ulps of r·(1 + |ln P|);
+            // then the log-sum-exp of a chunk, the chunk merges, and the mean over randomisations.
+            let floor = rounding_floor(
+                1.0,
+                4.0 * path.rank as f64 * (1.0 + log_value.abs().min(1e300)),
+                done.min(CHUNK) + done.div_ceil(CHUNK) + s.randomizations as u64 + 2,
+            );
+            let relative_error = relative_error + floor;
             // With no path of positive weight the spread says nothing: the error is unknown.
             let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
-            let converged = relative_error <= s.rel_tol.max(s.abs_tol / value);
+            // `tolerance_met`, with the relative test done on the relative error so that it stays
+            // meaningful where P underflows.
+            let converged = relative_error.is_finite()
+                && (tolerance_met(error, value, s.abs_tol, s.rel_tol) || relative_error <= s.rel_tol);
+            let refined = s.required_rel_tol == 0.0 || relative_error <= s.required_rel_tol;
             let next = 2 * done;
-            let out_of_budget = next > s.point_set.max_points()
+            // The relative error still to reach: the tolerance if unmet, else the refinement.
+            let goal = if converged { s.required_rel_tol } else { s.rel_tol.max(s.abs_tol / value) };
+            // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands (the
+            // best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the budget.
+            let unreachable = goal > 0.0
+                && relative_error.is_finite()
+                && evaluations as f64 * (relative_error / goal).powf(2.0 / 3.0) > s.max_evaluations as f64;
+            let out_of_budget = unreachable
+                || next > s.point_set.max_points()
                 || evaluations + (next - done) * s.randomizations as u64 > s.max_evaluations;
-            if converged || out_of_budget {
+            if (converged && refined) || out_of_budget {
                 let estimate =
                     Estimate { value, log_value, error, evaluations, method: Method::Tilted, converged };
                 let bound_valid = tilt.converged && full_rank;

@@ -112,6 +112,40 @@ impl OrderedFactor {
         })
     }
 
+    /// A deterministic upper bound M ≥ sup f on the integrand f = Π_k p_k: the first step's
+    /// interval probability (its limits depend on no earlier variable) times, for every later
+    /// step, the largest probability an interval of its width can have, 2Φ(w/2) − 1 (1 when a
+    /// limit is infinite). Used to bound the mass a sample can miss.
+    pub fn max_value(&self) -> f64 {
+        let mut bound = 1.0;
+        for (k, step) in self.steps.iter().enumerate() {
+            let constraints = &self.constraints[step.first..step.first + step.count];
+            let factor = if k == 0 {
+                let lo = constraints.iter().map(|c| c.lower).fold(f64::NEG_INFINITY, f64::max);
+                let hi = constraints.iter().map(|c| c.upper).fold(f64::INFINITY, f64::min);
+                if lo < hi {
+                    interval_probability(lo, hi)
+                } else {
+                    0.0
+                }
+            } else {
+                constraints
+                    .iter()
+                    .map(|c| {
+                        let half = 0.5 * (c.upper - c.lower);
+                        if half.is_finite() {
+                            interval_probability(-half, half)
+                        } else {
+                            1.0
+                        }
+                    })
+                    .fold(1.0, f64::min)
+            };
+            bound *= factor;
+        }
+        bound
+    }
+
     /// Whether the integrand is constant by structure: no finite limit of any step depends on
     /// an earlier variable (all such coefficients are zero), as for independent coordinates.
     pub fn is_constant(&self) -> bool {

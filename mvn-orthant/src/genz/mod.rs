@@ -14,9 +14,14 @@
 //! mean P̂ and the reported error is t_{R−1} · s/√R, where s is their sample standard deviation and
 //! t_{R−1} the 0.995 quantile of Student's t with R − 1 degrees of freedom: the half-width of a
 //! two-sided [`CONFIDENCE_LEVEL`](crate::CONFIDENCE_LEVEL) = 99% interval when the P̂_r are
-//! normal (for the default R = 8 the multiple is 3.4995, Genz's customary 3.5). N doubles (all
-//! points are kept) until the error is at most max(abs_tol, rel_tol · P̂) or the next doubling
-//! would exceed the evaluation budget; [`Estimate::converged`] says which.
+//! normal (for the default R = 8 the multiple is 3.4995, Genz's customary 3.5). Added to it:
+//! the rounding floor ([`crate::estimate::rounding_floor`]); and where the spread is not
+//! trusted (a rare event: fewer than [`MIN_EXPECTED_HITS`] points expected where the mass is, or a
+//! relative half-width above [`UNRELIABLE_RELATIVE_ERROR`]; or all randomisations equal), the
+//! value's error is at least the missed-mass bound M·ln(100)/n with M ≥ sup f. N doubles (all
+//! points are kept) until the error is at most max(abs_tol, rel_tol · P̂)
+//! ([`crate::estimate::tolerance_met`]) or the next doubling would exceed the evaluation budget;
+//! [`Estimate::converged`] says which.
 //!
 //! # Determinism
 //!
@@ -37,7 +42,7 @@ pub mod factor;
 pub mod integrand;
 
 use crate::error::{Error, Result};
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::gradient::Gradient;
 use crate::normal::pdf;
 use crate::problem::{Covariance, Problem};
@@ -301,17 +306,65 @@ struct RqmcRun {
     /// Lower bound on the value's error (see [`missed_feature_bound`]); 0 when the spread between
     /// randomisations is informative.
     value_error_floor: f64,
+    /// The bound M·ln(100)/n on what the sample can have missed, with M ≥ sup f (see
+    /// [`missed_feature_bound`]): the value's error when the spread is unreliable.
+    missed_mass: f64,
+    /// The bound M ≥ sup f ([`OrderedFactor::max_value`]).
+    max_value: f64,
+    /// Integrand evaluations behind the means (all randomisations, antithetic pairs counted
+    /// twice).
+    points: u64,
+    /// Relative rounding of one integrand value, in units of the unit roundoff.
+    ulps_per_term: f64,
+    /// Longest chain of sequential additions behind each mean (see [`rounding_floor`]).
+    additions: u64,
 }
 
 impl RqmcRun {
-    /// Mean over randomisations and the error half-width of output o.
+    /// Mean over randomisations and the error half-width of output o: the Student-t interval
+    /// of the spread, raised to the missed-mass bound when the spread is unreliable (output 0,
+    /// see [`UNRELIABLE_RELATIVE_ERROR`]), plus the rounding floor.
     fn summary(&self, o: usize, multiplier: f64) -> (f64, f64) {
         let r = self.means.len() / self.outputs;
         let values = (0..r).map(|i| self.means[i * self.outputs + o]);
         let mean = values.clone().sum::<f64>() / r as f64;
         let variance = values.map(|v| (v - mean) * (v - mean)).sum::<f64>() / (r - 1) as f64;
-        let error = multiplier * (variance / r as f64).sqrt();
-        (mean, if o == 0 { error.max(self.value_error_floor) } else { error })
+        let mut error = multiplier * (variance / r as f64).sqrt();
+        if o == 0 {
+            error = error.max(self.value_error_floor);
+            if self.spread_distrusted(mean, error) {
+                error = error.max(self.missed_mass);
+            }
+        } else {
+            // A derivative is sampled by the same points as the value: where the value's spread
+            // is not trusted, neither is the derivative's, and its relative error is taken to be
+            // at least the value's (unknown, +∞, when the value's estimate is 0).
+            let (value, value_error) = self.summary(0, multiplier);
+            let value_spread = self.spread_error(multiplier).max(self.value_error_floor);
+            if self.spread_distrusted(value, value_spread) {
+                let relative = if value != 0.0 { value_error / value.abs() } else { f64::INFINITY };
+                let scaled =
+                    if mean == 0.0 && relative.is_infinite() { f64::INFINITY } else { mean.abs() * relative };
+                error = error.max(scaled);
+            }
+        }
+        (mean, error + rounding_floor(mean, self.ulps_per_term, self.additions))
+    }
+
+    /// Whether the spread (half-width `spread` around the value estimate `value`) is not trusted
+    /// as an error estimate: see [`UNRELIABLE_RELATIVE_ERROR`] and [`MIN_EXPECTED_HITS`].
+    fn spread_distrusted(&self, value: f64, spread: f64) -> bool {
+        spread > UNRELIABLE_RELATIVE_ERROR * value.abs()
+            || (self.points as f64) * value.abs() < MIN_EXPECTED_HITS * self.max_value
+    }
+
+    /// The statistical part of output 0's error alone (no floors): what the spread says.
+    fn spread_error(&self, multiplier: f64) -> f64 {
+        let r = self.means.len() / self.outputs;
+        let values = (0..r).map(|i| self.means[i * self.outputs]);
+        let mean = values.clone().sum::<f64>() / r as f64;
+        let variance = values.map(|v| (v - mean) * (v - mean)).sum::<f64>() / (r - 1) as f64;
+        multiplier * (variance / r as f64).sqrt()
     }
 
     /// Whether the randomisations of output 0 agree to 1e-12 relative: their spread is then
@@ -324,16 +377,43 @@ impl RqmcRun {
     }
 }
 
-/// The 99% bound on what N sample points that all saw the same integrand value can have missed.
+/// The early-stop hook of a run: `(value, spread error, evaluations so far) → stop?`.
+pub(crate) type Abandon<'a> = dyn Fn(f64, f64, u64) -> bool + Sync + 'a;
+
+/// A hook that never stops a run early.
+const NEVER: &Abandon<'static> = &|_, _, _| false;
+
+/// When the spread's 99% half-width exceeds this fraction of the estimate, the spread between
+/// randomisations is not trusted as an error estimate: the replicate means of a rare event are
+/// skewed (most of the mass comes from a few points; a randomisation that misses them is far
+/// below the truth, and R of them are far below more often than a t-interval allows). The value's
+/// error is then at least the missed-mass bound M·ln(100)/n (see the module docs).
+pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
+
+/// The spread is also not trusted while n·P̂ < `MIN_EXPECTED_HITS` · M, with n the points of all
+/// randomisations and M ≥ sup f ([`OrderedFactor::max_value`]). Since f ≤ M, the mass P can sit
+/// on a set of measure as small as P/M; n·P/M is the number of points expected in it. With few
+/// of them, the replicate means of a rare event are skewed even when their spread looks
+/// small (20-D tails with P ≈ 1e-8 came back 20% low with a reported 5%). The error is then at
+/// least M·ln(100)/n, which is at most 14% of P̂ once the count is reached.
+pub const MIN_EXPECTED_HITS: f64 = 32.0;
+
+/// Relative rounding of one integrand value per step, in units of the unit roundoff: Φ at each
+/// limit to about one ulp, the difference, the product, and the limit shift.
+const ULPS_PER_STEP: f64 = 4.0;
+
+/// The 99% bound on what n sample points can have missed of an integrand bounded by `max_value`.
 ///
-/// The integrand f = Π p_k lies in [0, 1]. If it differs from the common observed value on a set
-/// of measure m, the integral differs by at most m; and N uniformly distributed points all miss a
-/// set of measure m with probability (1 − m)^N ≤ e^{−mN}, which is 1% at m = ln(100)/N. So when
-/// every randomisation returns the same value (the spread says nothing) but the integrand is not
-/// constant by structure, the error is reported as at least ln(100)/N. Without this, a sharp
-/// feature that no point hit (a nearly singular Σ) would be reported with an error of 0.
-fn missed_feature_bound(points: u64) -> f64 {
-    std::f64::consts::LN_10 * 2.0 / points as f64
+/// The integrand f = Π p_k lies in [0, M] (M from [`OrderedFactor::max_value`], at most 1). If
+/// the sample has seen nothing of a set of measure m, the integral can differ from what it saw by
+/// up to M·m; and n uniformly distributed points all miss a set of measure m with probability
+/// (1 − m)^n ≤ e^{−mn}, which is 1% at m = ln(100)/n. So when every randomisation returns the same
+/// value (the spread says nothing) but the integrand is not constant by structure, or when the
+/// spread is unreliable (a rare event, see [`UNRELIABLE_RELATIVE_ERROR`]), the error is reported
+/// as at least M·ln(100)/n. Without this, a sharp feature that no point hit (a nearly singular Σ)
+/// would be reported with an error of 0, and a rare event with an interval that misses it.
+fn missed_feature_bound(max_value: f64, points: u64) -> f64 {
+    max_value * std::f64::consts::LN_10 * 2.0 / points as f64
 }
 
 impl Genz {
@@ -361,7 +441,17 @@ impl Genz {
     /// values at each of the `count` ≤ [`BATCH`] points of the block (point p at
     /// `points[p * (r − 1)..]`) to `acc`, in point order; the run stops on the tolerance for
     /// output 0.
-    fn run<F>(&self, factor: &OrderedFactor, outputs: usize, eval: F) -> Result<RqmcRun>
+    ///
+    /// After each round that has not met the tolerance, `abandon(value, spread error,
+    /// evaluations)` may stop the run early (not converged): `auto` uses it to hand rare events
+    /// to the tilted estimator.
+    fn run<F>(
+        &self,
+        factor: &OrderedFactor,
+        outputs: usize,
+        abandon: &Abandon<'_>,
+        eval: F,
+    ) -> Result<RqmcRun>
     where
         F: Fn(&[f64], usize, &mut Scratch, &mut [f64]) + Sync,
     {
@@ -378,6 +468,7 @@ impl Genz {
         }
         let r_count = s.randomizations;
         let constant = factor.is_constant();
+        let max_value = factor.max_value();
         let sets: Vec<RandomizedPointSet> = (0..r_count)
             .map(|r| RandomizedPointSet::new(s.point_set, dims, derive_seed(s.seed, r as u64)))
             .collect();
@@ -452,16 +543,25 @@ impl Genz {
                 evaluations,
                 converged: false,
                 value_error_floor: 0.0,
+                missed_mass: missed_feature_bound(max_value, done * pair * r_count as u64),
+                max_value,
+                points: done * pair * r_count as u64,
+                ulps_per_term: ULPS_PER_STEP * factor.rank() as f64,
+                // Within a chunk ≤ CHUNK_POINTS (× 2 antithetic) terms, then the chunk sums of a
+                // randomisation in order, the scaling, and the mean over randomisations.
+                additions: (done.min(CHUNK_POINTS) * pair) + done.div_ceil(CHUNK_POINTS) + r_count as u64 + 2,
             };
             if !constant && run.spread_is_zero() {
-                run.value_error_floor = missed_feature_bound(done * pair * r_count as u64);
+                run.value_error_floor = run.missed_mass;
             }
             let (value, error) = run.summary(0, multiplier);
-            if error <= s.abs_tol.max(s.rel_tol * value.abs()) {
+            if tolerance_met(error, value, s.abs_tol, s.rel_tol) {
                 return Ok(RqmcRun { converged: true, ..run });
             }
             let next = 2 * done;
-            if next > s.point_set.max_points() || evaluations + s.round_cost(next - done) > s.max_evaluations
+            if next > s.point_set.max_points()
+                || evaluations + s.round_cost(next - done) > s.max_evaluations
+                || abandon(value, run.spread_error(multiplier), evaluations)
             {
                 return Ok(run);
             }
@@ -483,18 +583,23 @@ impl Genz {
     }
 
     /// The probability, given the reduction of the problem.
-    fn integrate_reduced(&self, reduction: &Reduction) -> Result<Estimate> {
+    fn integrate_reduced(&self, reduction: &Reduction, abandon: &Abandon<'_>) -> Result<Estimate> {
         match reduction {
             Reduction::Trivial(p) => {
                 Ok(Estimate { method: Method::Genz, ..Estimate::exact(*p, Method::Genz, 0) })
             }
             Reduction::Factor(factor) if factor.rank() == 1 => {
+                // One interval probability, no sampling: its error is its rounding.
                 let mut scratch = Scratch::new(1);
-                Ok(Estimate::exact(factor.value(&[], &mut scratch), Method::Genz, 1))
+                let value = factor.value(&[], &mut scratch);
+                Ok(Estimate {
+                    error: rounding_floor(value, ULPS_PER_STEP, 0),
+                    ..Estimate::exact(value, Method::Genz, 1)
+                })
             }
             Reduction::Factor(factor) => {
                 let dims = factor.rank() - 1;
-                let run = self.run(factor, 1, |points, count, scratch, acc| {
+                let run = self.run(factor, 1, abandon, |points, count, scratch, acc| {
                     let mut values = [0.0; BATCH];
                     factor.values(points, dims, count, scratch, &mut values);
                     for v in &values[..count] {
@@ -525,7 +630,7 @@ impl Genz {
             Reduction::Factor(f) if f.rank() > 1 => f,
             _ => {
                 // No randomness: one evaluation of the value and the pinned gradient is exact.
-                let estimate = self.integrate_reduced(&reduction)?;
+                let estimate = self.integrate_reduced(&reduction, NEVER)?;
                 let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
                 if let Reduction::Factor(f) = &reduction {
                     let mut scratch = Scratch::new(1);
@@ -534,7 +639,7 @@ impl Genz {
                 return Ok((estimate, Gradient::exact(lower, upper)));
             }
         };
-        self.gradient_run(factor, d, GradientEstimator::Pinned)
+        self.gradient_run(factor, d, GradientEstimator::Pinned, NEVER)
     }
 
     /// The probability and its gradient from one RQMC run, by the pathwise (reverse-mode)
@@ -548,13 +653,27 @@ impl Genz {
     ///
     /// As [`Integrator::integrate`].
     pub fn integrate_with_pathwise_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
+        self.pathwise_gradient_abandoning(problem, NEVER)
+    }
+
+    /// [`Genz::integrate_with_pathwise_gradient`] with an early-stop hook (see [`Genz::run`]).
+    pub(crate) fn pathwise_gradient_abandoning(
+        &self,
+        problem: &Problem,
+        abandon: &Abandon<'_>,
+    ) -> Result<(Estimate, Gradient)> {
         let d = problem.dim();
         let reduction = reduce(problem);
         let factor = match &reduction {
             Reduction::Factor(f) if f.rank() > 1 => f,
             _ => return self.integrate_with_gradient(problem),
         };
-        self.gradient_run(factor, d, GradientEstimator::Pathwise)
+        self.gradient_run(factor, d, GradientEstimator::Pathwise, abandon)
+    }
+
+    /// [`Integrator::integrate`] with an early-stop hook (see [`Genz::run`]).
+    pub(crate) fn integrate_abandoning(&self, problem: &Problem, abandon: &Abandon<'_>) -> Result<Estimate> {
+        self.integrate_reduced(&reduce(problem), abandon)
     }
 
     /// One RQMC run of the value (output 0) and the 2d limit derivatives (outputs 1 … 2d) given by
@@ -564,9 +683,10 @@ impl Genz {
         factor: &OrderedFactor,
         d: usize,
         estimator: GradientEstimator,
+        abandon: &Abandon<'_>,
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
-        let run = self.run(factor, 1 + 2 * d, |points, count, scratch, acc| {
+        let run = self.run(factor, 1 + 2 * d, abandon, |points, count, scratch, acc| {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
             match estimator {
@@ -678,6 +798,6 @@ impl Integrator for Genz {
     /// Reorders, factorises and integrates by RQMC (see the module documentation). Problems that
     /// reduce to a single stochastic variable are evaluated exactly (error 0).
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        self.integrate_reduced(&reduce(problem))
+        self.integrate_reduced(&reduce(problem), NEVER)
     }
 }
