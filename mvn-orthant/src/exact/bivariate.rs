@@ -25,7 +25,9 @@ use super::quadrature::{integral_log_concave, log_signed_sum, FRAC_1_2PI, GL12, 
 use super::univariate::{standard_interval_pair, standardize};
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
-use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
+use crate::normal::{
+    cdf, interval_probability, log_interval_probability, log_pdf, log_upper_tail, pdf, upper_tail,
+};
 use crate::problem::Problem;
 
 /// Below this value the Genz (absolute-accuracy) result is replaced by the log-space 1-D
@@ -107,8 +109,58 @@ fn tail_upper(h: f64, k: f64, r: f64) -> (f64, f64) {
         |x| log_pdf(x) + log_upper_tail((-r).mul_add(x, k) / s),
         |x| pdf(x) * upper_tail((-r).mul_add(x, k) / s),
         h,
+        f64::INFINITY,
+        &[cliff(k, r, s)],
     )
 }
+
+/// (P, ln P) of the standardised box by conditioning on coordinate `i`, whose interval
+/// `[lo[i], hi[i]]` must have a finite lower limit (|ρ| < 1):
+///
+/// P = ∫_{lo_i}^{hi_i} φ(x) P(lo_j ≤ Y ≤ hi_j | X = x) dx, Y | X = x ~ N(ρx, 1 − ρ²).
+///
+/// The conditional interval probability is relatively accurate
+/// ([`interval_probability`](crate::normal::interval_probability)) and the integrand is
+/// log-concave (Prékopa), so the log-space integral keeps relative accuracy where the
+/// inclusion–exclusion of corner orthants cancels.
+pub(crate) fn conditional_box(lo: [f64; 2], hi: [f64; 2], r: f64, i: usize) -> (f64, f64) {
+    let j = 1 - i;
+    let s = ((1.0 - r) * (1.0 + r)).sqrt();
+    let limits = move |x: f64| {
+        let a = if lo[j] == f64::NEG_INFINITY { lo[j] } else { (-r).mul_add(x, lo[j]) / s };
+        let b = if hi[j] == f64::INFINITY { hi[j] } else { (-r).mul_add(x, hi[j]) / s };
+        (a, b)
+    };
+    integral_log_concave(
+        |x| {
+            let (a, b) = limits(x);
+            log_pdf(x) + log_interval_probability(a, b)
+        },
+        |x| {
+            let (a, b) = limits(x);
+            pdf(x) * interval_probability(a, b)
+        },
+        lo[i],
+        hi[i],
+        &[cliff(lo[j], r, s), cliff(hi[j], r, s)],
+    )
+}
+
+/// The feature (c, w) of x ↦ Φ((c − ρx)/s): a cliff at c/ρ of width s/|ρ|, reported only where
+/// it is narrow (s/|ρ| < 0.05) and finite.
+#[inline]
+pub(crate) fn cliff(c: f64, r: f64, s: f64) -> (f64, f64) {
+    let w = s / r.abs();
+    if c.is_finite() && w < 0.05 {
+        (c / r, w)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
+/// has cancelled too much and the box is recomputed by [`conditional_box`].
+const CANCELLATION_LIMIT: f64 = 8.0;
 
 /// (U, ln U) for the standardised upper orthant, every edge case included.
 pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
@@ -238,6 +290,7 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
     let mut terms = [(0.0, f64::NEG_INFINITY); 4];
     let mut n = 0;
     let mut value = 0.0;
+    let mut magnitude = 0.0;
     for (x, y, sign) in [(lo[0], lo[1], 1.0), (hi[0], lo[1], -1.0), (lo[0], hi[1], -1.0), (hi[0], hi[1], 1.0)]
     {
         if x == f64::INFINITY || y == f64::INFINITY {
@@ -245,17 +298,30 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
         }
         let (v, lv) = upper_orthant_pair(x, y, r);
         value += sign * v;
+        magnitude += v;
         terms[n] = (sign, lv);
         n += 1;
     }
     if n == 1 {
         return (value, terms[0].1);
     }
-    if value > 1e-290 {
-        (value, value.ln())
+    let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
+    // Cancellation: Σ|terms| ≫ P (in log space where the terms underflow).
+    let cancelled = if magnitude > 1e-290 {
+        !(magnitude <= CANCELLATION_LIMIT * value)
     } else {
-        let lv = log_signed_sum(&terms[..n]);
-        (lv.exp(), lv)
+        !(terms[0].1 <= CANCELLATION_LIMIT.ln() + log_value)
+    };
+    if cancelled {
+        // Condition on a coordinate with a finite (two-sided) interval, the narrower one.
+        let width = |i: usize| if hi[i] == f64::INFINITY { f64::INFINITY } else { hi[i] - lo[i] };
+        let i = if width(0) <= width(1) { 0 } else { 1 };
+        return conditional_box(lo, hi, r, i);
+    }
+    if value > 1e-290 {
+        (value, log_value)
+    } else {
+        (log_value.exp(), log_value)
     }
 }
 
@@ -288,12 +354,33 @@ pub(crate) fn standardize_box(
 ) -> ([f64; 2], [f64; 2], f64) {
     let (a0, b0) = standardize(lower[0], upper[0], mean[0], cov[0][0]);
     let (a1, b1) = standardize(lower[1], upper[1], mean[1], cov[1][1]);
-    let r = if cov[0][0] > 0.0 && cov[1][1] > 0.0 {
-        (cov[0][1] / (cov[0][0].sqrt() * cov[1][1].sqrt())).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
+    let r = correlation(cov[0][0], cov[1][1], cov[0][1]);
     ([a0, a1], [b0, b1], r)
+}
+
+/// a·b − c·d with an error of about one rounding of the result (Kahan's algorithm with fused
+/// multiply–adds): no cancellation error when the two products are nearly equal.
+#[inline]
+pub(crate) fn difference_of_products(a: f64, b: f64, c: f64, d: f64) -> f64 {
+    let cd = c * d;
+    let error = (-c).mul_add(d, cd); // cd − c·d exactly
+    a.mul_add(b, -cd) + error
+}
+
+/// The correlation Σ_ij/√(Σ_ii Σ_jj) of a positive semidefinite 2 × 2 block, exactly ±1 when
+/// the block is singular (Σ_ii Σ_jj − Σ_ij² ≤ 0, evaluated without cancellation error) and
+/// otherwise strictly inside (−1, 1); 0 when a variance is zero.
+#[inline]
+pub(crate) fn correlation(cii: f64, cjj: f64, cij: f64) -> f64 {
+    if !(cii > 0.0 && cjj > 0.0) {
+        return 0.0;
+    }
+    if difference_of_products(cii, cjj, cij, cij) <= 0.0 {
+        return if cij >= 0.0 { 1.0 } else { -1.0 };
+    }
+    let r = cij / (cii.sqrt() * cjj.sqrt());
+    // Strictly inside (−1, 1): the block is not singular.
+    r.clamp(-1.0 + f64::EPSILON / 2.0, 1.0 - f64::EPSILON / 2.0)
 }
 
 /// (P, ln P) of a general 2-D box.
