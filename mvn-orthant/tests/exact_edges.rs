@@ -99,7 +99,12 @@ fn edges_match_mpmath_in_relative_error() {
     for row in &rows {
         let entry = worst.entry(row.class.clone()).or_insert((0.0, 0.0, 0));
         entry.2 += 1;
-        for (route, value, log_value) in results(row) {
+        let t = std::time::Instant::now();
+        let rs = results(row);
+        if std::env::var("EDGES_TIME").is_ok() {
+            eprintln!("{:?} {} {:?} {:?} {:?}", t.elapsed(), row.class, row.cov, row.lower, row.upper);
+        }
+        for (route, value, log_value) in rs {
             let (ev, el) = errors(row, value, log_value);
             entry.0 = entry.0.max(ev);
             entry.1 = entry.1.max(el);

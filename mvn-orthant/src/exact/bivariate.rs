@@ -22,12 +22,10 @@
 //! Details and measured accuracy: `docs/exact-methods.md`.
 
 use super::quadrature::{integral_log_concave, log_signed_sum, FRAC_1_2PI, GL12, GL20, GL6};
-use super::univariate::{standard_interval_pair, standardize};
+use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
-use crate::normal::{
-    cdf, interval_probability, log_interval_probability, log_pdf, log_upper_tail, pdf, upper_tail,
-};
+use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
 
 /// Below this value the Genz (absolute-accuracy) result is replaced by the log-space 1-D
@@ -114,36 +112,60 @@ fn tail_upper(h: f64, k: f64, r: f64) -> (f64, f64) {
     )
 }
 
-/// (P, ln P) of the standardised box by conditioning on coordinate `i`, whose interval
-/// `[lo[i], hi[i]]` must have a finite lower limit (|ρ| < 1):
+/// (P, ln P) of the standardised box with lower corner `lo` (finite) and widths `width`
+/// (+∞ for a half-infinite interval) by conditioning on coordinate `i` (|ρ| < 1):
 ///
-/// P = ∫_{lo_i}^{hi_i} φ(x) P(lo_j ≤ Y ≤ hi_j | X = x) dx, Y | X = x ~ N(ρx, 1 − ρ²).
+/// P = ∫_0^{w_i} φ(lo_i + t) P(lo_j ≤ Y ≤ lo_j + w_j | X = lo_i + t) dt,
+/// Y | X = x ~ N(ρx, 1 − ρ²).
 ///
-/// The conditional interval probability is relatively accurate
-/// ([`interval_probability`](crate::normal::interval_probability)) and the integrand is
-/// log-concave (Prékopa), so the log-space integral keeps relative accuracy where the
-/// inclusion–exclusion of corner orthants cancels.
-pub(crate) fn conditional_box(lo: [f64; 2], hi: [f64; 2], r: f64, i: usize) -> (f64, f64) {
+/// The conditional interval probability is relatively accurate and takes the conditional width
+/// w_j/√(1 − ρ²) directly ([`interval_pair_by_width`]), and the integrand is log-concave
+/// (Prékopa), so the log-space integral keeps relative accuracy where the inclusion–exclusion of
+/// corner orthants cancels, however narrow the box.
+pub(crate) fn conditional_box(lo: [f64; 2], width: [f64; 2], r: f64, i: usize) -> (f64, f64) {
     let j = 1 - i;
     let s = ((1.0 - r) * (1.0 + r)).sqrt();
-    let limits = move |x: f64| {
-        let a = if lo[j] == f64::NEG_INFINITY { lo[j] } else { (-r).mul_add(x, lo[j]) / s };
-        let b = if hi[j] == f64::INFINITY { hi[j] } else { (-r).mul_add(x, hi[j]) / s };
-        (a, b)
-    };
+    let base = (-r).mul_add(lo[i], lo[j]);
+    let conditional_width = width[j] / s;
+    let limit = move |t: f64| (-r).mul_add(t, base) / s;
+    let (start, length) = (lo[i], width[i]);
     integral_log_concave(
-        |x| {
-            let (a, b) = limits(x);
-            log_pdf(x) + log_interval_probability(a, b)
-        },
-        |x| {
-            let (a, b) = limits(x);
-            pdf(x) * interval_probability(a, b)
-        },
-        lo[i],
-        hi[i],
-        &[cliff(lo[j], r, s), cliff(hi[j], r, s)],
+        |t| log_pdf(start + t) + interval_pair_by_width(limit(t), conditional_width).1,
+        |t| pdf(start + t) * interval_pair_by_width(limit(t), conditional_width).0,
+        0.0,
+        length,
+        &[cliff(lo[j] - r * lo[i], r, s), cliff(lo[j] + width[j] - r * lo[i], r, s)],
     )
+}
+
+/// (P, ln P) of a standardised box given by its lower corner and its widths (w ≥ 0, +∞ for
+/// an interval without upper limit): the form used for conditional boxes, whose widths are known
+/// more accurately than their upper limits.
+pub(crate) fn standard_box_pair_by_width(lo: [f64; 2], width: [f64; 2], r: f64) -> (f64, f64) {
+    if lo.iter().chain(width.iter()).any(|x| x.is_nan()) || r.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
+    if !(width[0] > 0.0 && width[1] > 0.0) || lo.contains(&f64::INFINITY) {
+        return (0.0, f64::NEG_INFINITY);
+    }
+    // Narrow in a coordinate (relative to its position): straight to the conditional integral,
+    // the corners could not resolve the width.
+    let narrow = |i: usize| lo[i].is_finite() && width[i] * lo[i].abs().max(1.0) < 1e-3;
+    let r = r.clamp(-1.0, 1.0);
+    if r.abs() < 1.0 && (narrow(0) || narrow(1)) {
+        let i = if narrow(0) { 0 } else { 1 };
+        let (mut lo, mut r) = (lo, r);
+        // Orient the other coordinate's interval towards +∞ when it is two-sided and below 0,
+        // and integrate the narrow one from its finite lower limit.
+        let j = 1 - i;
+        if width[j].is_finite() && lo[j].is_finite() && lo[j] + 0.5 * width[j] < 0.0 {
+            lo[j] = -(lo[j] + width[j]);
+            r = -r;
+        }
+        return conditional_box(lo, width, r, i);
+    }
+    let hi = [lo[0] + width[0], lo[1] + width[1]];
+    standard_box_pair(lo, hi, r)
 }
 
 /// The feature (c, w) of x ↦ Φ((c − ρx)/s): a cliff at c/ρ of width s/|ρ|, reported only where
@@ -314,9 +336,9 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
     };
     if cancelled {
         // Condition on a coordinate with a finite (two-sided) interval, the narrower one.
-        let width = |i: usize| if hi[i] == f64::INFINITY { f64::INFINITY } else { hi[i] - lo[i] };
-        let i = if width(0) <= width(1) { 0 } else { 1 };
-        return conditional_box(lo, hi, r, i);
+        let width = [hi[0] - lo[0], hi[1] - lo[1]];
+        let i = if width[0] <= width[1] { 0 } else { 1 };
+        return conditional_box(lo, width, r, i);
     }
     if value > 1e-290 {
         (value, log_value)

@@ -105,7 +105,7 @@ fn gauss_kronrod_15<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f64) -> (f64, 
 }
 
 /// Adaptive Gauss–Kronrod integral of `f` on `[lo, hi]`: bisects until the Kronrod–Gauss
-/// difference of a piece is at most `abs_tol`, with at most 40 levels of bisection and at most
+/// difference of a piece is at most `abs_tol` or 32ε times the piece's value, with at most 40 levels of bisection and at most
 /// [`MAX_PIECES`] pieces in all (a guard against integrands whose rounding noise exceeds the
 /// tolerance).
 pub(crate) fn adaptive_integral<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f64, abs_tol: f64) -> f64 {
@@ -118,7 +118,10 @@ pub(crate) fn adaptive_integral<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f6
         budget: &mut u32,
     ) -> f64 {
         let (value, error) = gauss_kronrod_15(f, lo, hi);
-        if error <= tol || depth == 0 || !error.is_finite() || *budget == 0 {
+        // A piece is also done when its error is at the level of rounding of its own value:
+        // bisecting further would only resolve the noise of f.
+        if error <= tol || error <= 32.0 * f64::EPSILON * value.abs() || depth == 0 || !error.is_finite() || *budget == 0
+        {
             return value;
         }
         let mid = 0.5 * (lo + hi);

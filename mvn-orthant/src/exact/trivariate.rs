@@ -120,40 +120,44 @@ fn partial_correlation(r: &[[f64; 3]; 3], i: usize) -> f64 {
 /// matrix up to the rounding of its entries).
 const SINGULAR_SNAP: f64 = 1e-14;
 
-/// (P, ln P) of the standardised box by conditioning on variable `i`, whose lower limit must be
-/// finite (|r_ij| < 1 for j ≠ i):
+/// (P, ln P) of the standardised box with lower corner `lo` and widths `width` (+∞ for no
+/// upper limit) by conditioning on variable `i`, whose lower limit must be finite (|r_ij| < 1 for
+/// j ≠ i):
 ///
-/// P = ∫_{lo_i}^{hi_i} φ(x) B₂(((lo_j − r_ij x)/s_j, (lo_k − r_ik x)/s_k), ((hi_j − r_ij x)/s_j,
-/// (hi_k − r_ik x)/s_k); ρ_jk·i) dx, s = √(1 − r²),
+/// P = ∫_0^{w_i} φ(x) B₂(((lo_j − r_ij x)/s_j, (lo_k − r_ik x)/s_k), widths (w_j/s_j, w_k/s_k);
+/// ρ_jk·i) dt, x = lo_i + t, s = √(1 − r²),
 ///
-/// with B₂ the relatively accurate bivariate box (itself conditional where its corners cancel).
-/// The integrand is log-concave (Prékopa: the box is convex), so the log-space integral keeps
-/// relative accuracy for narrow boxes, deep tails and near-singular R.
-fn conditional_box(lo: [f64; 3], hi: [f64; 3], r: [[f64; 3]; 3], i: usize) -> (f64, f64) {
+/// with B₂ the relatively accurate bivariate box given by its lower corner and widths (itself
+/// conditional where its corners cancel or it is narrow). The integrand is log-concave (Prékopa:
+/// the box is convex), so the log-space integral keeps relative accuracy for narrow boxes, deep
+/// tails and near-singular R.
+fn conditional_box(lo: [f64; 3], width: [f64; 3], r: [[f64; 3]; 3], i: usize) -> (f64, f64) {
     let (j, k) = other_two(i);
     let (rj, rk) = (r[i][j], r[i][k]);
     let sj = ((1.0 - rj) * (1.0 + rj)).sqrt();
     let sk = ((1.0 - rk) * (1.0 + rk)).sqrt();
     let rho = partial_correlation(&r, i);
-    let limit = |c: f64, rc: f64, s: f64, x: f64| if c.is_infinite() { c } else { (-rc).mul_add(x, c) / s };
-    let conditional = move |x: f64| {
-        standard_box_pair(
-            [limit(lo[j], rj, sj, x), limit(lo[k], rk, sk, x)],
-            [limit(hi[j], rj, sj, x), limit(hi[k], rk, sk, x)],
+    let (base_j, base_k) = ((-rj).mul_add(lo[i], lo[j]), (-rk).mul_add(lo[i], lo[k]));
+    let widths = [width[j] / sj, width[k] / sk];
+    let start = lo[i];
+    let conditional = move |t: f64| {
+        bivariate::standard_box_pair_by_width(
+            [(-rj).mul_add(t, base_j) / sj, (-rk).mul_add(t, base_k) / sk],
+            widths,
             rho,
         )
     };
     let breaks = [
-        bivariate::cliff(lo[j], rj, sj),
-        bivariate::cliff(hi[j], rj, sj),
-        bivariate::cliff(lo[k], rk, sk),
-        bivariate::cliff(hi[k], rk, sk),
+        bivariate::cliff(base_j, rj, sj),
+        bivariate::cliff(base_j + width[j], rj, sj),
+        bivariate::cliff(base_k, rk, sk),
+        bivariate::cliff(base_k + width[k], rk, sk),
     ];
     integral_log_concave(
-        |x| log_pdf(x) + conditional(x).1,
-        |x| pdf(x) * conditional(x).0,
-        lo[i],
-        hi[i],
+        |t| log_pdf(start + t) + conditional(t).1,
+        |t| pdf(start + t) * conditional(t).0,
+        0.0,
+        width[i],
         &breaks,
     )
 }
@@ -291,8 +295,14 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
             return standard_box_pair([a, lo[k]], [b, hi[k]], r[i][k]);
         }
     }
+    let width = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
     if let Some(i) = near_singular_pivot(&r) {
-        return conditional_box(lo, hi, r, i);
+        return conditional_box(lo, width, r, i);
+    }
+    // Narrow in a coordinate (relative to its position): the corners cannot resolve the width.
+    let narrowest = (0..3).min_by(|&a, &b| width[a].total_cmp(&width[b])).unwrap_or(0);
+    if width[narrowest] * lo[narrowest].abs().max(1.0) < 1e-3 {
+        return conditional_box(lo, width, r, narrowest);
     }
     let mut terms = [(0.0, f64::NEG_INFINITY); 8];
     let mut n = 0;
@@ -332,9 +342,7 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
     };
     if cancelled {
         // Condition on the variable with the narrowest interval.
-        let width = |i: usize| if hi[i] == f64::INFINITY { f64::INFINITY } else { hi[i] - lo[i] };
-        let i = (0..3).min_by(|&a, &b| width(a).total_cmp(&width(b))).unwrap_or(0);
-        return conditional_box(lo, hi, r, i);
+        return conditional_box(lo, width, r, narrowest);
     }
     if value > 1e-290 {
         (value, log_value)
