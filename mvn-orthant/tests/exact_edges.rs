@@ -92,7 +92,7 @@ fn results(row: &Row) -> [(&'static str, f64, f64); 2] {
 #[test]
 fn edges_match_mpmath_in_relative_error() {
     let rows = table();
-    assert!(rows.len() > 300, "table has {} rows", rows.len());
+    assert!(rows.len() > 450, "table has {} rows", rows.len());
     // class → (max value error, max ln P error, rows)
     let mut worst: BTreeMap<String, (f64, f64, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
