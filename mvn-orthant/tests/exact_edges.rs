@@ -99,12 +99,7 @@ fn edges_match_mpmath_in_relative_error() {
     for row in &rows {
         let entry = worst.entry(row.class.clone()).or_insert((0.0, 0.0, 0));
         entry.2 += 1;
-        let t = std::time::Instant::now();
-        let rs = results(row);
-        if std::env::var("EDGES_TIME").is_ok() {
-            eprintln!("{:?} {} {:?} {:?} {:?}", t.elapsed(), row.class, row.cov, row.lower, row.upper);
-        }
-        for (route, value, log_value) in rs {
+        for (route, value, log_value) in results(row) {
             let (ev, el) = errors(row, value, log_value);
             entry.0 = entry.0.max(ev);
             entry.1 = entry.1.max(el);
@@ -137,7 +132,12 @@ fn closed_forms_at_the_singular_edge() {
         assert_eq!(p, 0.0, "c = {c}");
         let p = trivariate::box_probability([0.0; 3], [[c, c, c], [c, c, c], [c, c, c]], [ninf; 3], [0.0; 3]);
         assert_eq!(p, 0.5, "c = {c}");
-        let p = trivariate::box_probability([0.0; 3], [[c, c, 0.0], [c, c, 0.0], [0.0, 0.0, 1.0]], [0.0; 3], [inf; 3]);
+        let p = trivariate::box_probability(
+            [0.0; 3],
+            [[c, c, 0.0], [c, c, 0.0], [0.0, 0.0, 1.0]],
+            [0.0; 3],
+            [inf; 3],
+        );
         assert_eq!(p, 0.25, "c = {c}");
     }
     // Zero-mean orthants: 1/4 + asin ρ/(2π) and 1/8 + Σ asin ρ_ij/(4π) for ρ → 1.

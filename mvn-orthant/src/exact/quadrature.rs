@@ -120,7 +120,11 @@ pub(crate) fn adaptive_integral<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f6
         let (value, error) = gauss_kronrod_15(f, lo, hi);
         // A piece is also done when its error is at the level of rounding of its own value:
         // bisecting further would only resolve the noise of f.
-        if error <= tol || error <= 32.0 * f64::EPSILON * value.abs() || depth == 0 || !error.is_finite() || *budget == 0
+        if error <= tol
+            || error <= 32.0 * f64::EPSILON * value.abs()
+            || depth == 0
+            || !error.is_finite()
+            || *budget == 0
         {
             return value;
         }
@@ -183,13 +187,30 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
     let mut x_prev = lo;
     let mut x_cur = lo;
     let mut g_cur = g(lo);
-    let mut left = lo;
+    if g_cur == f64::NEG_INFINITY {
+        // The support (convex) starts further on: step with doubling steps to its first point.
+        let mut s = if hi < f64::INFINITY { (hi - lo) / 1024.0 } else { 1e-3 };
+        loop {
+            x_cur = (x_cur + s).min(hi);
+            g_cur = g(x_cur);
+            if g_cur > f64::NEG_INFINITY {
+                break;
+            }
+            if x_cur >= hi || s > 1e6 {
+                return (0.0, f64::NEG_INFINITY);
+            }
+            s *= 2.0;
+        }
+        x_prev = x_cur;
+    }
+    let start = x_cur;
+    let mut left = start;
     let right;
     loop {
         let x_next = (x_cur + step).min(hi);
         let g_next = g(x_next);
         if g_next <= g_cur || step > 1e6 || x_next >= hi {
-            left = if x_cur == lo { lo } else { x_prev.max(left) };
+            left = if x_cur == start { start } else { x_prev.max(left) };
             right = x_next;
             break;
         }
@@ -279,7 +300,13 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
 
 /// The adaptive integral of `f` on `[p, q]`, cut at c ± w·4^m (m = 0, …, 20) and c for each
 /// feature (c, w) of `breaks` (at most [`MAX_BREAKS`] are used).
-fn integral_with_breaks<F: FnMut(f64) -> f64>(f: &mut F, p: f64, q: f64, tol: f64, breaks: &[(f64, f64)]) -> f64 {
+fn integral_with_breaks<F: FnMut(f64) -> f64>(
+    f: &mut F,
+    p: f64,
+    q: f64,
+    tol: f64,
+    breaks: &[(f64, f64)],
+) -> f64 {
     let mut cuts = [0.0; 2 + MAX_BREAKS * 43];
     cuts[0] = p;
     let mut n = 1;
