@@ -330,9 +330,12 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
     let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
     // Cancellation: Σ|terms| ≫ P (in log space where the terms underflow).
     let cancelled = if magnitude > 1e-290 {
-        !(magnitude <= CANCELLATION_LIMIT * value)
+        magnitude.partial_cmp(&(CANCELLATION_LIMIT * value)).is_none_or(|o| o == std::cmp::Ordering::Greater)
     } else {
-        !(terms[0].1 <= CANCELLATION_LIMIT.ln() + log_value)
+        terms[0]
+            .1
+            .partial_cmp(&(CANCELLATION_LIMIT.ln() + log_value))
+            .is_none_or(|o| o == std::cmp::Ordering::Greater)
     };
     if cancelled {
         // Condition on a coordinate with a finite (two-sided) interval, the narrower one.

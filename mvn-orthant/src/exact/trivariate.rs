@@ -336,9 +336,12 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
     // The largest term is the first (every interval lies towards +∞).
     let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
     let cancelled = if magnitude > 1e-290 {
-        !(magnitude <= CANCELLATION_LIMIT * value)
+        magnitude.partial_cmp(&(CANCELLATION_LIMIT * value)).is_none_or(|o| o == std::cmp::Ordering::Greater)
     } else {
-        !(terms[0].1 <= CANCELLATION_LIMIT.ln() + log_value)
+        terms[0]
+            .1
+            .partial_cmp(&(CANCELLATION_LIMIT.ln() + log_value))
+            .is_none_or(|o| o == std::cmp::Ordering::Greater)
     };
     if cancelled {
         // Condition on the variable with the narrowest interval.

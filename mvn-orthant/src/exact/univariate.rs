@@ -121,7 +121,7 @@ pub(crate) fn standard_interval_pair(alpha: f64, beta: f64) -> (f64, f64) {
 /// relatively accurate interval function of `normal` is used with β = α + w.
 #[inline]
 pub(crate) fn interval_pair_by_width(alpha: f64, w: f64) -> (f64, f64) {
-    if alpha.is_nan() || w.is_nan() || !(w > 0.0) || alpha == f64::INFINITY {
+    if alpha.is_nan() || w.is_nan() || w <= 0.0 || alpha == f64::INFINITY {
         return if alpha.is_nan() || w.is_nan() { (f64::NAN, f64::NAN) } else { (0.0, f64::NEG_INFINITY) };
     }
     if alpha.is_finite() && w * alpha.abs().max((alpha + w).abs()).max(1.0) <= 0.25 {
