@@ -22,7 +22,7 @@
 //! Details and measured accuracy: `docs/exact-methods.md`.
 
 use super::quadrature::{integral_log_concave, log_signed_sum, FRAC_1_2PI, GL12, GL20, GL6};
-use super::univariate::{standard_interval_pair, standardize};
+use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
@@ -107,8 +107,82 @@ fn tail_upper(h: f64, k: f64, r: f64) -> (f64, f64) {
         |x| log_pdf(x) + log_upper_tail((-r).mul_add(x, k) / s),
         |x| pdf(x) * upper_tail((-r).mul_add(x, k) / s),
         h,
+        f64::INFINITY,
+        &[cliff(k, r, s)],
     )
 }
+
+/// (P, ln P) of the standardised box with lower corner `lo` (finite) and widths `width`
+/// (+∞ for a half-infinite interval) by conditioning on coordinate `i` (|ρ| < 1):
+///
+/// P = ∫_0^{w_i} φ(lo_i + t) P(lo_j ≤ Y ≤ lo_j + w_j | X = lo_i + t) dt,
+/// Y | X = x ~ N(ρx, 1 − ρ²).
+///
+/// The conditional interval probability is relatively accurate and takes the conditional width
+/// w_j/√(1 − ρ²) directly ([`interval_pair_by_width`]), and the integrand is log-concave
+/// (Prékopa), so the log-space integral keeps relative accuracy where the inclusion–exclusion of
+/// corner orthants cancels, however narrow the box.
+pub(crate) fn conditional_box(lo: [f64; 2], width: [f64; 2], r: f64, i: usize) -> (f64, f64) {
+    let j = 1 - i;
+    let s = ((1.0 - r) * (1.0 + r)).sqrt();
+    let base = (-r).mul_add(lo[i], lo[j]);
+    let conditional_width = width[j] / s;
+    let limit = move |t: f64| (-r).mul_add(t, base) / s;
+    let (start, length) = (lo[i], width[i]);
+    integral_log_concave(
+        |t| log_pdf(start + t) + interval_pair_by_width(limit(t), conditional_width).1,
+        |t| pdf(start + t) * interval_pair_by_width(limit(t), conditional_width).0,
+        0.0,
+        length,
+        &[cliff(lo[j] - r * lo[i], r, s), cliff(lo[j] + width[j] - r * lo[i], r, s)],
+    )
+}
+
+/// (P, ln P) of a standardised box given by its lower corner and its widths (w ≥ 0, +∞ for
+/// an interval without upper limit): the form used for conditional boxes, whose widths are known
+/// more accurately than their upper limits.
+pub(crate) fn standard_box_pair_by_width(lo: [f64; 2], width: [f64; 2], r: f64) -> (f64, f64) {
+    if lo.iter().chain(width.iter()).any(|x| x.is_nan()) || r.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
+    if !(width[0] > 0.0 && width[1] > 0.0) || lo.contains(&f64::INFINITY) {
+        return (0.0, f64::NEG_INFINITY);
+    }
+    // Narrow in a coordinate (relative to its position): straight to the conditional integral,
+    // the corners could not resolve the width.
+    let narrow = |i: usize| lo[i].is_finite() && width[i] * lo[i].abs().max(1.0) < 1e-3;
+    let r = r.clamp(-1.0, 1.0);
+    if r.abs() < 1.0 && (narrow(0) || narrow(1)) {
+        let i = if narrow(0) { 0 } else { 1 };
+        let (mut lo, mut r) = (lo, r);
+        // Orient the other coordinate's interval towards +∞ when it is two-sided and below 0,
+        // and integrate the narrow one from its finite lower limit.
+        let j = 1 - i;
+        if width[j].is_finite() && lo[j].is_finite() && lo[j] + 0.5 * width[j] < 0.0 {
+            lo[j] = -(lo[j] + width[j]);
+            r = -r;
+        }
+        return conditional_box(lo, width, r, i);
+    }
+    let hi = [lo[0] + width[0], lo[1] + width[1]];
+    standard_box_pair(lo, hi, r)
+}
+
+/// The feature (c, w) of x ↦ Φ((c − ρx)/s): a cliff at c/ρ of width s/|ρ|, reported only where
+/// it is narrow (s/|ρ| < 0.05) and finite.
+#[inline]
+pub(crate) fn cliff(c: f64, r: f64, s: f64) -> (f64, f64) {
+    let w = s / r.abs();
+    if c.is_finite() && w < 0.05 {
+        (c / r, w)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
+/// has cancelled too much and the box is recomputed by [`conditional_box`].
+const CANCELLATION_LIMIT: f64 = 8.0;
 
 /// (U, ln U) for the standardised upper orthant, every edge case included.
 pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
@@ -238,6 +312,7 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
     let mut terms = [(0.0, f64::NEG_INFINITY); 4];
     let mut n = 0;
     let mut value = 0.0;
+    let mut magnitude = 0.0;
     for (x, y, sign) in [(lo[0], lo[1], 1.0), (hi[0], lo[1], -1.0), (lo[0], hi[1], -1.0), (hi[0], hi[1], 1.0)]
     {
         if x == f64::INFINITY || y == f64::INFINITY {
@@ -245,17 +320,33 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
         }
         let (v, lv) = upper_orthant_pair(x, y, r);
         value += sign * v;
+        magnitude += v;
         terms[n] = (sign, lv);
         n += 1;
     }
     if n == 1 {
         return (value, terms[0].1);
     }
-    if value > 1e-290 {
-        (value, value.ln())
+    let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
+    // Cancellation: Σ|terms| ≫ P (in log space where the terms underflow).
+    let cancelled = if magnitude > 1e-290 {
+        magnitude.partial_cmp(&(CANCELLATION_LIMIT * value)).is_none_or(|o| o == std::cmp::Ordering::Greater)
     } else {
-        let lv = log_signed_sum(&terms[..n]);
-        (lv.exp(), lv)
+        terms[0]
+            .1
+            .partial_cmp(&(CANCELLATION_LIMIT.ln() + log_value))
+            .is_none_or(|o| o == std::cmp::Ordering::Greater)
+    };
+    if cancelled {
+        // Condition on a coordinate with a finite (two-sided) interval, the narrower one.
+        let width = [hi[0] - lo[0], hi[1] - lo[1]];
+        let i = if width[0] <= width[1] { 0 } else { 1 };
+        return conditional_box(lo, width, r, i);
+    }
+    if value > 1e-290 {
+        (value, log_value)
+    } else {
+        (log_value.exp(), log_value)
     }
 }
 
@@ -288,12 +379,33 @@ pub(crate) fn standardize_box(
 ) -> ([f64; 2], [f64; 2], f64) {
     let (a0, b0) = standardize(lower[0], upper[0], mean[0], cov[0][0]);
     let (a1, b1) = standardize(lower[1], upper[1], mean[1], cov[1][1]);
-    let r = if cov[0][0] > 0.0 && cov[1][1] > 0.0 {
-        (cov[0][1] / (cov[0][0].sqrt() * cov[1][1].sqrt())).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
+    let r = correlation(cov[0][0], cov[1][1], cov[0][1]);
     ([a0, a1], [b0, b1], r)
+}
+
+/// a·b − c·d with an error of about one rounding of the result (Kahan's algorithm with fused
+/// multiply–adds): no cancellation error when the two products are nearly equal.
+#[inline]
+pub(crate) fn difference_of_products(a: f64, b: f64, c: f64, d: f64) -> f64 {
+    let cd = c * d;
+    let error = (-c).mul_add(d, cd); // cd − c·d exactly
+    a.mul_add(b, -cd) + error
+}
+
+/// The correlation Σ_ij/√(Σ_ii Σ_jj) of a positive semidefinite 2 × 2 block, exactly ±1 when
+/// the block is singular (Σ_ii Σ_jj − Σ_ij² ≤ 0, evaluated without cancellation error) and
+/// otherwise strictly inside (−1, 1); 0 when a variance is zero.
+#[inline]
+pub(crate) fn correlation(cii: f64, cjj: f64, cij: f64) -> f64 {
+    if !(cii > 0.0 && cjj > 0.0) {
+        return 0.0;
+    }
+    if difference_of_products(cii, cjj, cij, cij) <= 0.0 {
+        return if cij >= 0.0 { 1.0 } else { -1.0 };
+    }
+    let r = cij / (cii.sqrt() * cjj.sqrt());
+    // Strictly inside (−1, 1): the block is not singular.
+    r.clamp(-1.0 + f64::EPSILON / 2.0, 1.0 - f64::EPSILON / 2.0)
 }
 
 /// (P, ln P) of a general 2-D box.

@@ -105,7 +105,7 @@ fn gauss_kronrod_15<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f64) -> (f64, 
 }
 
 /// Adaptive Gauss–Kronrod integral of `f` on `[lo, hi]`: bisects until the Kronrod–Gauss
-/// difference of a piece is at most `abs_tol`, with at most 40 levels of bisection and at most
+/// difference of a piece is at most `abs_tol` or 32ε times the piece's value, with at most 40 levels of bisection and at most
 /// [`MAX_PIECES`] pieces in all (a guard against integrands whose rounding noise exceeds the
 /// tolerance).
 pub(crate) fn adaptive_integral<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f64, abs_tol: f64) -> f64 {
@@ -118,7 +118,14 @@ pub(crate) fn adaptive_integral<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f6
         budget: &mut u32,
     ) -> f64 {
         let (value, error) = gauss_kronrod_15(f, lo, hi);
-        if error <= tol || depth == 0 || !error.is_finite() || *budget == 0 {
+        // A piece is also done when its error is at the level of rounding of its own value:
+        // bisecting further would only resolve the noise of f.
+        if error <= tol
+            || error <= 32.0 * f64::EPSILON * value.abs()
+            || depth == 0
+            || !error.is_finite()
+            || *budget == 0
+        {
             return value;
         }
         let mid = 0.5 * (lo + hi);
@@ -138,13 +145,14 @@ pub(crate) fn adaptive_integral<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f6
 /// The most bisections one adaptive integral may spend.
 const MAX_PIECES: u32 = 400;
 
-/// `ln ∫_lo^∞ exp(g(x)) dx` for a concave `g` (log-concave integrand) and finite `lo`.
+/// `ln ∫_lo^hi exp(g(x)) dx` for a concave `g` (log-concave integrand), finite `lo` and
+/// `hi > lo` finite or +∞.
 ///
 /// The integral is computed in log space and keeps relative accuracy whatever the size of
 /// the result (it may be far below the smallest double):
 ///
-/// 1. the maximiser x* of g on `[lo, ∞)` is bracketed by doubling steps and refined by golden
-///    section (concavity makes g unimodal);
+/// 1. the maximiser x* of g on `[lo, hi]` is bracketed by doubling steps (capped at `hi`) and
+///    refined by golden section (concavity makes g unimodal);
 /// 2. on each side, the distance σ at which g has dropped by one nat below g(x*) is found by
 ///    doubling a step from 1e-12 (so that features as narrow as the cliff of Φ((k − ρx)/√(1−ρ²))
 ///    with ρ = ±(1 − 1e-15) are seen);
@@ -158,24 +166,51 @@ const MAX_PIECES: u32 = 400;
 /// accuracy: this avoids the error ε·|g(x*)| that exponentiating a large logarithm would add
 /// (5e-13 relative at P ≈ 1e-250), and the value is `linear(x*)·integral`.
 ///
+/// `breaks` lists known features (c, w) of the integrand: a cliff of width w at c (a conditional
+/// probability whose standard deviation is small) that the panels above could step over when it
+/// lies far from the maximiser, e.g. at a limit of integration. A panel containing c ± w·4^m
+/// (m = 0, …, 20) is cut there, so that the feature is seen at every scale.
+///
 /// Returns (value, ln value); (0, −∞) when g is −∞ at its maximum.
 pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
     g: G,
     linear: L,
     lo: f64,
+    hi: f64,
+    breaks: &[(f64, f64)],
 ) -> (f64, f64) {
+    if hi <= lo {
+        return (0.0, f64::NEG_INFINITY);
+    }
     // 1. Bracket the maximiser.
-    let mut step = 1.0;
+    let mut step = if hi < f64::INFINITY { (0.25 * (hi - lo)).min(1.0) } else { 1.0 };
     let mut x_prev = lo;
     let mut x_cur = lo;
     let mut g_cur = g(lo);
-    let mut left = lo;
+    if g_cur == f64::NEG_INFINITY {
+        // The support (convex) starts further on: step with doubling steps to its first point.
+        let mut s = if hi < f64::INFINITY { (hi - lo) / 1024.0 } else { 1e-3 };
+        loop {
+            x_cur = (x_cur + s).min(hi);
+            g_cur = g(x_cur);
+            if g_cur > f64::NEG_INFINITY {
+                break;
+            }
+            if x_cur >= hi || s > 1e6 {
+                return (0.0, f64::NEG_INFINITY);
+            }
+            s *= 2.0;
+        }
+        x_prev = x_cur;
+    }
+    let start = x_cur;
+    let mut left = start;
     let right;
     loop {
-        let x_next = x_cur + step;
+        let x_next = (x_cur + step).min(hi);
         let g_next = g(x_next);
-        if g_next <= g_cur || step > 1e6 {
-            left = if x_cur == lo { lo } else { x_prev.max(left) };
+        if g_next <= g_cur || step > 1e6 || x_next >= hi {
+            left = if x_cur == start { start } else { x_prev.max(left) };
             right = x_next;
             break;
         }
@@ -214,11 +249,18 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
         mode = lo;
         top = g_lo;
     }
+    if hi < f64::INFINITY {
+        let g_hi = g(hi);
+        if g_hi > top {
+            mode = hi;
+            top = g_hi;
+        }
+    }
     if top == f64::NEG_INFINITY || top.is_nan() {
         return (0.0, f64::NEG_INFINITY);
     }
     // 2. One-nat scales on each side.
-    let scale_right = drop_scale(&g, mode, top, 1.0, f64::INFINITY);
+    let scale_right = if mode < hi { drop_scale(&g, mode, top, 1.0, hi - mode) } else { 0.0 };
     let scale_left = if mode > lo { drop_scale(&g, mode, top, -1.0, mode - lo) } else { 0.0 };
     let width = scale_left + scale_right;
     // The integrand exp(g − g(x*)) carries the rounding noise of g, about ε·|g(x*)| relative:
@@ -230,7 +272,7 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
     let mut f = |x: f64| if use_linear { linear(x) * inverse_peak } else { (g(x) - top).exp() };
     // 3. Panels.
     let mut total = 0.0;
-    for (direction, scale, limit) in [(1.0, scale_right, f64::INFINITY), (-1.0, scale_left, mode - lo)] {
+    for (direction, scale, limit) in [(1.0, scale_right, hi - mode), (-1.0, scale_left, mode - lo)] {
         if scale <= 0.0 {
             continue;
         }
@@ -239,7 +281,7 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
         loop {
             let (p, q) =
                 if direction > 0.0 { (mode + inner, mode + outer) } else { (mode - outer, mode - inner) };
-            total += adaptive_integral(&mut f, p, q, tol);
+            total += integral_with_breaks(&mut f, p, q, tol, breaks);
             if outer >= limit || g(mode + direction * outer) < top - 46.0 || outer > 1e8 * scale {
                 break;
             }
@@ -255,6 +297,46 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
         (log_value.exp(), log_value)
     }
 }
+
+/// The adaptive integral of `f` on `[p, q]`, cut at c ± w·4^m (m = 0, …, 20) and c for each
+/// feature (c, w) of `breaks` (at most [`MAX_BREAKS`] are used).
+fn integral_with_breaks<F: FnMut(f64) -> f64>(
+    f: &mut F,
+    p: f64,
+    q: f64,
+    tol: f64,
+    breaks: &[(f64, f64)],
+) -> f64 {
+    let mut cuts = [0.0; 2 + MAX_BREAKS * 43];
+    cuts[0] = p;
+    let mut n = 1;
+    for &(c, w) in breaks.iter().take(MAX_BREAKS) {
+        if !(c.is_finite() && w > 0.0) || c + 1e6 * w < p || c - 1e6 * w > q {
+            continue;
+        }
+        let mut offset = w;
+        let mut add = |x: f64| {
+            if p < x && x < q {
+                cuts[n] = x;
+                n += 1;
+            }
+        };
+        add(c);
+        for _ in 0..=20 {
+            add(c - offset);
+            add(c + offset);
+            offset *= 4.0;
+        }
+    }
+    cuts[n] = q;
+    n += 1;
+    let cuts = &mut cuts[..n];
+    cuts.sort_unstable_by(f64::total_cmp);
+    cuts.windows(2).map(|w| adaptive_integral(f, w[0], w[1], tol)).sum()
+}
+
+/// The most features [`integral_with_breaks`] uses.
+const MAX_BREAKS: usize = 4;
 
 /// The distance δ ≤ `limit` (doubling from 1e-12 times the position's scale) at which
 /// g(mode + direction·δ) first drops one nat below `top`; `limit` when it never does.

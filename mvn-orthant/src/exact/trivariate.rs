@@ -86,8 +86,8 @@ fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
     (base + integral * FRAC_1_2PI).clamp(0.0, 1.0)
 }
 
-/// (P, ln P) for P(X > h) by the 1-D integral over the variable with the largest limit of φ(x) times the
-/// bivariate conditional upper orthant (finite h, |r_ij| < 1).
+/// (P, ln P) for P(X > h) by the 1-D integral over the variable with the largest limit of φ(x)
+/// times the bivariate conditional upper orthant (finite h, |r_ij| < 1).
 fn tail_upper(h: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
     let i = if h[0] >= h[1] && h[0] >= h[2] {
         0
@@ -96,17 +96,89 @@ fn tail_upper(h: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
     } else {
         2
     };
-    let (j, k) = match i {
-        0 => (1, 2),
-        1 => (0, 2),
-        _ => (0, 1),
-    };
+    conditional_box(h, [f64::INFINITY; 3], r, i)
+}
+
+/// The partial correlation ρ_jk·i = (r_jk − r_ij r_ik)/√((1 − r_ij²)(1 − r_ik²)) of the other two
+/// variables given variable `i` (|r_ij|, |r_ik| < 1), the numerator with one rounding. Within
+/// [`SINGULAR_SNAP`] of ±1 it is set to ±1: the conditional pair is then treated as perfectly
+/// correlated (a singular R; rounding of the correlations cannot tell the difference).
+fn partial_correlation(r: &[[f64; 3]; 3], i: usize) -> f64 {
+    let (j, k) = other_two(i);
     let (rj, rk) = (r[i][j], r[i][k]);
     let sj = ((1.0 - rj) * (1.0 + rj)).sqrt();
     let sk = ((1.0 - rk) * (1.0 + rk)).sqrt();
-    let rho = ((r[j][k] - rj * rk) / (sj * sk)).clamp(-1.0, 1.0);
-    let conditional = |x: f64| bivariate::upper_orthant_pair((h[j] - rj * x) / sj, (h[k] - rk * x) / sk, rho);
-    integral_log_concave(|x| log_pdf(x) + conditional(x).1, |x| pdf(x) * conditional(x).0, h[i])
+    let rho = (-rj).mul_add(rk, r[j][k]) / (sj * sk);
+    if rho.abs() >= 1.0 - SINGULAR_SNAP {
+        rho.signum()
+    } else {
+        rho
+    }
+}
+
+/// Partial correlations within this distance of ±1 are taken as ±1 (a singular correlation
+/// matrix up to the rounding of its entries).
+const SINGULAR_SNAP: f64 = 1e-14;
+
+/// (P, ln P) of the standardised box with lower corner `lo` and widths `width` (+∞ for no
+/// upper limit) by conditioning on variable `i`, whose lower limit must be finite (|r_ij| < 1 for
+/// j ≠ i):
+///
+/// P = ∫_0^{w_i} φ(x) B₂(((lo_j − r_ij x)/s_j, (lo_k − r_ik x)/s_k), widths (w_j/s_j, w_k/s_k);
+/// ρ_jk·i) dt, x = lo_i + t, s = √(1 − r²),
+///
+/// with B₂ the relatively accurate bivariate box given by its lower corner and widths (itself
+/// conditional where its corners cancel or it is narrow). The integrand is log-concave (Prékopa:
+/// the box is convex), so the log-space integral keeps relative accuracy for narrow boxes, deep
+/// tails and near-singular R.
+fn conditional_box(lo: [f64; 3], width: [f64; 3], r: [[f64; 3]; 3], i: usize) -> (f64, f64) {
+    let (j, k) = other_two(i);
+    let (rj, rk) = (r[i][j], r[i][k]);
+    let sj = ((1.0 - rj) * (1.0 + rj)).sqrt();
+    let sk = ((1.0 - rk) * (1.0 + rk)).sqrt();
+    let rho = partial_correlation(&r, i);
+    let (base_j, base_k) = ((-rj).mul_add(lo[i], lo[j]), (-rk).mul_add(lo[i], lo[k]));
+    let widths = [width[j] / sj, width[k] / sk];
+    let start = lo[i];
+    let conditional = move |t: f64| {
+        bivariate::standard_box_pair_by_width(
+            [(-rj).mul_add(t, base_j) / sj, (-rk).mul_add(t, base_k) / sk],
+            widths,
+            rho,
+        )
+    };
+    let breaks = [
+        bivariate::cliff(base_j, rj, sj),
+        bivariate::cliff(base_j + width[j], rj, sj),
+        bivariate::cliff(base_k, rk, sk),
+        bivariate::cliff(base_k + width[k], rk, sk),
+    ];
+    integral_log_concave(
+        |t| log_pdf(start + t) + conditional(t).1,
+        |t| pdf(start + t) * conditional(t).0,
+        0.0,
+        width[i],
+        &breaks,
+    )
+}
+
+/// Below this determinant of R (or with a pair within this distance of |r| = 1) Plackett's
+/// integrand has a step the adaptive rule may not resolve, and the conditional integral is used.
+const NEAR_SINGULAR: f64 = 1e-6;
+
+/// The variable to condition on for a nearly singular R: the one whose conditional pair is
+/// least correlated. `None` when R is not nearly singular.
+fn near_singular_pivot(r: &[[f64; 3]; 3]) -> Option<usize> {
+    let near = [(0, 1), (0, 2), (1, 2)].iter().any(|&(i, j)| 1.0 - r[i][j].abs() < NEAR_SINGULAR);
+    let det = {
+        // det R = (1 − r01²)(1 − r02²)(1 − ρ12·0²), each factor without cancellation.
+        let rho = partial_correlation(r, 0);
+        (1.0 - r[0][1]) * (1.0 + r[0][1]) * (1.0 - r[0][2]) * (1.0 + r[0][2]) * (1.0 - rho) * (1.0 + rho)
+    };
+    if !near && det >= NEAR_SINGULAR {
+        return None;
+    }
+    (0..3).min_by(|&a, &b| partial_correlation(r, a).abs().total_cmp(&partial_correlation(r, b).abs()))
 }
 
 /// (V, ln V) for the standardised upper orthant V = P(X > h), every edge case included.
@@ -135,6 +207,9 @@ pub(crate) fn upper_orthant_pair(h: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
             // X_j = −X_i: h_i < X_i < −h_j.
             return standard_box_pair([h[i], h[k]], [-h[j], f64::INFINITY], r[i][k]);
         }
+    }
+    if let Some(i) = near_singular_pivot(&r) {
+        return conditional_box(h, [f64::INFINITY; 3], r, i);
     }
     let v = plackett_lower([-h[0], -h[1], -h[2]], r);
     if v >= TAIL_SWITCH {
@@ -207,9 +282,32 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
             }
         }
     }
+    // Merge perfectly correlated variables (X_j = ±X_i): a bivariate box.
+    for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+        let k = 3 - i - j;
+        let rij = r[i][j].clamp(-1.0, 1.0);
+        if rij.abs() == 1.0 {
+            let (a, b) = if rij == 1.0 { (lo[j], hi[j]) } else { (-hi[j], -lo[j]) };
+            let (a, b) = (lo[i].max(a), hi[i].min(b));
+            if a >= b {
+                return (0.0, f64::NEG_INFINITY);
+            }
+            return standard_box_pair([a, lo[k]], [b, hi[k]], r[i][k]);
+        }
+    }
+    let width = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
+    if let Some(i) = near_singular_pivot(&r) {
+        return conditional_box(lo, width, r, i);
+    }
+    // Narrow in a coordinate (relative to its position): the corners cannot resolve the width.
+    let narrowest = (0..3).min_by(|&a, &b| width[a].total_cmp(&width[b])).unwrap_or(0);
+    if width[narrowest] * lo[narrowest].abs().max(1.0) < 1e-3 {
+        return conditional_box(lo, width, r, narrowest);
+    }
     let mut terms = [(0.0, f64::NEG_INFINITY); 8];
     let mut n = 0;
     let mut value = 0.0;
+    let mut magnitude = 0.0;
     for mask in 0..8u32 {
         let mut corner = lo;
         let mut sign = 1.0;
@@ -228,19 +326,37 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
         }
         let (v, lv) = upper_orthant_pair(corner, r);
         value += sign * v;
+        magnitude += v;
         terms[n] = (sign, lv);
         n += 1;
     }
     if n == 1 {
         return (value, terms[0].1);
     }
-    if value > 1e-290 {
-        (value, value.ln())
+    // The largest term is the first (every interval lies towards +∞).
+    let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
+    let cancelled = if magnitude > 1e-290 {
+        magnitude.partial_cmp(&(CANCELLATION_LIMIT * value)).is_none_or(|o| o == std::cmp::Ordering::Greater)
     } else {
-        let lv = log_signed_sum(&terms[..n]);
-        (lv.exp(), lv)
+        terms[0]
+            .1
+            .partial_cmp(&(CANCELLATION_LIMIT.ln() + log_value))
+            .is_none_or(|o| o == std::cmp::Ordering::Greater)
+    };
+    if cancelled {
+        // Condition on the variable with the narrowest interval.
+        return conditional_box(lo, width, r, narrowest);
+    }
+    if value > 1e-290 {
+        (value, log_value)
+    } else {
+        (log_value.exp(), log_value)
     }
 }
+
+/// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
+/// has cancelled too much and the box is recomputed by [`conditional_box`].
+const CANCELLATION_LIMIT: f64 = 8.0;
 
 /// (P, ln P) of a general 3-D box.
 pub(crate) fn box_pair3(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], upper: [f64; 3]) -> (f64, f64) {
@@ -251,11 +367,7 @@ pub(crate) fn box_pair3(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], upp
         (lo[i], hi[i]) = standardize(lower[i], upper[i], mean[i], cov[i][i]);
         for j in 0..3 {
             if i != j {
-                r[i][j] = if cov[i][i] > 0.0 && cov[j][j] > 0.0 {
-                    (cov[i][j] / (cov[i][i].sqrt() * cov[j][j].sqrt())).clamp(-1.0, 1.0)
-                } else {
-                    0.0
-                };
+                r[i][j] = bivariate::correlation(cov[i][i], cov[j][j], cov[i][j]);
             }
         }
     }
