@@ -142,7 +142,18 @@ def one_factor_integral(loadings, diagonal, mean, lower, upper):
     grid = [k / 10 for k in range(-200, 201)]
     peak = mpf(max(grid, key=log_integrand_float))
     offsets = [-24, -12, -6, -3, -1.5, 0, 1.5, 3, 6, 12, 24]
-    points = [-mp.inf] + [peak + mpf(o) for o in offsets] + [mp.inf]
+    points = [peak + mpf(o) for o in offsets]
+    # Near-singular factors (small D_i) are steps of width sqrt(D_i)/|l_i| at their kinks
+    # t = (c - mu_i)/l_i: break the line there too, so that tanh-sinh sees smooth pieces.
+    for l, sd, m, a, b, n in groups:
+        if l == 0 or sd > mpf("0.3") * abs(l):
+            continue
+        width = sd / abs(l)
+        for c in (a, b):
+            if abs(c) != INF:
+                kink = (mpf(c) - m) / l
+                points += [kink + k * width for k in (-8, -2, -0.5, 0, 0.5, 2, 8)]
+    points = [-mp.inf] + sorted(set(points)) + [mp.inf]
     value, err = mp.quad(integrand, points, error=True)
     assert err <= mpf(10) ** -18 * value or err < mpf(10) ** -320, (value, err)
     return value
@@ -476,12 +487,134 @@ def unbounded():
         mpf(1), "trivial: every coordinate unbounded, P = 1", 1e-15)
 
 
+def trivariate_box(r12, r13, r23, lower, upper):
+    """P(lower <= X <= upper) for a trivariate standard normal, conditioning on X1:
+    int_{a1}^{b1} phi(x) B(x) dx, with B the bivariate box of (X2, X3) given X1 = x."""
+    r12, r13, r23 = mpf(r12), mpf(r13), mpf(r23)
+    s2 = mp.sqrt(1 - r12 * r12)
+    s3 = mp.sqrt(1 - r13 * r13)
+    rc = (r23 - r12 * r13) / (s2 * s3)
+
+    def shifted(c, r, x, s):
+        return (mpf(c) - r * x) / s if abs(c) != INF else (mp.inf if c > 0 else -mp.inf)
+
+    def f(x):
+        return mp.npdf(x) * bivariate_box(rc, shifted(lower[1], r12, x, s2), shifted(upper[1], r12, x, s2),
+                                          shifted(lower[2], r13, x, s3), shifted(upper[2], r13, x, s3))
+
+    return mp.quad(f, [mpf(lower[0]), mpf(upper[0])])
+
+
+def ar1_lower_orthant(d, rho, b, nodes=160, depth=14.0):
+    """P(X_1 <= b, ..., X_d <= b) for the stationary AR(1) chain X_{k+1} = rho X_k + sqrt(1 - rho^2) e_k
+    (Sigma_ij = rho^|i-j|), by the Markov property: the sub-density f_k(x) of X_k on {X_1..X_k <= b}
+    obeys f_{k+1}(x) = int_{-inf}^{b} f_k(y) phi((x - rho y)/s)/s dy. Gauss-Legendre on [b - depth, b]
+    (the mass below is below exp(-depth^2/2) relative) in mpmath; P = int f_d."""
+    rho, b = mpf(rho), mpf(b)
+    s = mp.sqrt(1 - rho * rho)
+    xs, ws = [], []
+    lo = b - depth
+    # Composite Gauss-Legendre: 8 panels of nodes/8 points each.
+    panels = 8
+    gl_x, gl_w = gauss_legendre(nodes // panels)
+    for k in range(panels):
+        a0 = lo + (b - lo) * k / panels
+        a1 = lo + (b - lo) * (k + 1) / panels
+        for x, w in zip(gl_x, gl_w):
+            xs.append((a0 + a1) / 2 + (a1 - a0) / 2 * x)
+            ws.append((a1 - a0) / 2 * w)
+    f = [mp.npdf(x) for x in xs]
+    kernel = [[mp.npdf((x - rho * y) / s) / s for y in xs] for x in xs]
+    for _ in range(d - 1):
+        f = [mp.fsum(kr[j] * ws[j] * f[j] for j in range(len(xs))) for kr in kernel]
+    return mp.fsum(w * v for w, v in zip(ws, f))
+
+
+def gauss_legendre(n):
+    """Nodes and weights of the n-point Gauss-Legendre rule on [-1, 1] (Newton on P_n, mpmath)."""
+    xs, ws = [], []
+    for i in range(1, n + 1):
+        x = mp.cos(mp.pi * (i - mpf(1) / 4) / (n + mpf(1) / 2))
+        for _ in range(100):
+            p0, p1 = mpf(1), x
+            for k in range(2, n + 1):
+                p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+            dp = n * (x * p1 - p0) / (x * x - 1)
+            step = p1 / dp
+            x -= step
+            if abs(step) < mpf(10) ** (-mp.mp.dps + 5):
+                break
+        xs.append(x)
+        ws.append(2 / ((1 - x * x) * dp * dp))
+    return xs, ws
+
+
+def edges():
+    """The edges of the domain (issue 14): empty boxes, narrow boxes, (near-)singular
+    correlations, rare events on general covariances."""
+    # Empty boxes: an upper limit of -inf or a lower limit of +inf; P = 0 exactly.
+    add("empty-d2-upper-minus-inf", "empty-box", {"dense": [[1.0, 0.5], [0.5, 1.0]]}, [-INF, -1.0],
+        [-INF, 1.0], mpf(0), "empty box: an upper limit of -inf, P = 0", 0.0)
+    cov = [[0.6 ** abs(i - j) for j in range(5)] for i in range(5)]
+    add("empty-d5-lower-plus-inf", "empty-box", {"dense": cov}, [-1.0, INF, -1.0, -INF, -INF],
+        [1.0, INF, 1.0, 0.0, 2.0], mpf(0), "empty box: a lower limit of +inf, P = 0", 0.0)
+    upper = [1.0] * 100
+    upper[57] = -INF
+    add("empty-equi-d100", "empty-box", {"equicorrelated": {"dim": 100, "rho": 0.5}}, [-INF] * 100, upper,
+        mpf(0), "empty box: an upper limit of -inf, P = 0", 0.0)
+    # Narrow two-sided boxes, d = 2, in the centre and in the tails: inclusion-exclusion of corner
+    # CDFs would cancel. Upper limits a + w are the doubles nearest to it, used exactly.
+    for rho, a1, w, a2, b2 in [(0.6, 0.3, 1e-6, -1.0, 1.0), (0.5, 5.0, 1e-4, 4.0, INF),
+                               (-0.3, -20.0, 1e-9, -INF, -1.0), (0.9, -3.0, 1e-12, -3.5, -2.5)]:
+        b1 = a1 + w
+        ref = bivariate_box(rho, a1, b1, a2, b2)
+        add(f"narrow-d2-rho{rho}-at{a1}-w{w:g}", "narrow-box", {"dense": [[1.0, rho], [rho, 1.0]]},
+            [a1, a2], [b1, b2], ref,
+            "mpmath quad over the narrow coordinate of phi(x) times the conditional interval, 40 digits", 1e-12)
+    # Narrow boxes, d = 3 (nested quad conditioning on the narrow coordinate).
+    for (r12, r13, r23), lower, upper in [
+        ((0.5, 0.3, -0.2), [2.0, -1.0, -INF], [2.0 + 1e-5, 1.0, 0.5]),
+        ((0.7, 0.6, 0.8), [-6.0, -INF, -INF], [-6.0 + 1e-8, -5.0, -4.0]),
+    ]:
+        ref = trivariate_box(r12, r13, r23, lower, upper)
+        cov = [[1.0, r12, r13], [r12, 1.0, r23], [r13, r23, 1.0]]
+        add(f"narrow-d3-at{lower[0]}-w{upper[0] - lower[0]:.0e}", "narrow-box", {"dense": cov}, lower, upper, ref,
+            "mpmath nested quad conditioning on the narrow coordinate, 40 digits", 1e-12)
+    # Near-singular correlations: closed-form orthants and one-factor integrals split at the kinks.
+    for rho in [1.0 - 1e-8, 1.0 - 1e-12, -(1.0 - 1e-10)]:
+        ref = mpf(1) / 4 + mp.asin(mpf(rho)) / (2 * mp.pi)
+        add(f"near-singular-d2-orthant-rho{rho!r}", "near-singular", {"dense": [[1.0, rho], [rho, 1.0]]},
+            [-INF, -INF], [0.0, 0.0], ref, "closed form: 1/4 + asin(rho)/(2 pi) (mpmath)", 1e-12)
+    r12, r13, r23 = 1.0 - 1e-10, 0.5, 0.5
+    ref = mpf(1) / 8 + (mp.asin(mpf(r12)) + mp.asin(mpf(r13)) + mp.asin(mpf(r23))) / (4 * mp.pi)
+    add("near-singular-d3-orthant", "near-singular", {"dense": [[1.0, r12, r13], [r12, 1.0, r23], [r13, r23, 1.0]]},
+        [-INF] * 3, [0.0] * 3, ref, "closed form: 1/8 + (asin r12 + asin r13 + asin r23)/(4 pi) (mpmath)", 1e-12)
+    for d, rho, b in [(10, 0.999999, 0.0), (100, 0.9999, 0.0), (1000, 0.99, -1.0)]:
+        l, dd = equicorrelated_one_factor(d, rho)
+        ref = one_factor_integral(l, dd, [0.0] * d, [-INF] * d, [b] * d)
+        add(f"near-singular-equi-d{d}-rho{rho}", "near-singular", {"equicorrelated": {"dim": d, "rho": rho}},
+            [-INF] * d, [b] * d, ref, "mpmath quad of the one-factor integral split at the kinks, 40 digits", 1e-12)
+    # Rare events on covariances with no exact method, and one with (for the forced methods).
+    with mp.workdps(30):
+        ref = ar1_lower_orthant(20, 0.7, -2.0)
+        check = ar1_lower_orthant(20, 0.7, -2.0, nodes=240, depth=16.0)
+    assert abs(ref - check) < mpf(10) ** -22 * ref, (ref, check)
+    cov = [[0.7 ** abs(i - j) for j in range(20)] for i in range(20)]
+    add("rare-ar1-d20-rho0.7-b-2", "rare-event", {"dense": cov}, [-INF] * 20, [-2.0] * 20, ref,
+        "AR(1) Markov recursion, composite Gauss-Legendre in mpmath (30 digits; 160 and 240 nodes agree to 1e-22)",
+        1e-12)
+    l, dd = equicorrelated_one_factor(20, 0.5)
+    ref = one_factor_integral(l, dd, [0.0] * 20, [-INF] * 20, [-4.0] * 20)
+    add("rare-equi-d20-rho0.5-b-4", "rare-event", {"equicorrelated": {"dim": 20, "rho": 0.5}}, [-INF] * 20,
+        [-4.0] * 20, ref, "mpmath quad of the one-factor 1-D integral, 40 digits", 1e-12)
+
+
 def main():
     import time
     t0 = time.time()
     for section in [univariate, orthants_d2, boxes_d2, orthants_d3, trivariate, equicorrelated_half,
                     one_factor_equicorrelated, one_factor_random, exact_style, independent, block_diagonal,
-                    singular, unbounded]:
+                    singular, unbounded, edges]:
         section()
         print(f"{section.__name__}: {len(CASES)} cases, {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
     ids = [c["id"] for c in CASES]

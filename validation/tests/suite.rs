@@ -32,6 +32,10 @@ fn builtin_suite_is_modest_diverse_and_consistent() {
         "block-diagonal",
         "singular",
         "infinite-limits",
+        "empty-box",
+        "narrow-box",
+        "near-singular",
+        "rare-event",
     ] {
         assert!(categories.contains(c), "no case in category {c}");
     }
