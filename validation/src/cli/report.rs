@@ -358,9 +358,16 @@ fn plot_error_vs_time(path: &Path, runs: &[HarnessReport]) -> PlotResult {
             .caption(format!("achieved error vs time, {label}"), ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(60)
+            .y_label_area_size(70)
             .build_cartesian_2d(xr.clone().log_scale(), yr.clone().log_scale())?;
-        chart.configure_mesh().x_desc("seconds").y_desc("|value − reference|").draw()?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .x_label_formatter(&|v| power_of_ten(*v))
+            .y_label_formatter(&|v| power_of_ten(*v))
+            .x_desc("seconds")
+            .y_desc("|value − reference|")
+            .draw()?;
         for (k, run) in runs.iter().enumerate() {
             let color = Palette99::pick(k).mix(0.8);
             let points: Vec<(f64, f64)> = run
@@ -379,7 +386,12 @@ fn plot_error_vs_time(path: &Path, runs: &[HarnessReport]) -> PlotResult {
                 .label(run.summary.integrator.clone())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
     }
     root.present()?;
     Ok(())
@@ -403,9 +415,15 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
         .caption("reported vs achieved error (stochastic estimates)", ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(60)
+        .y_label_area_size(70)
         .build_cartesian_2d(range.clone().log_scale(), range.clone().log_scale())?;
-    chart.configure_mesh().x_desc("reported error (99% half-width)").y_desc("achieved error").draw()?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|v| power_of_ten(*v))
+        .y_label_formatter(&|v| power_of_ten(*v))
+        .x_desc("reported error (99% half-width)")
+        .y_desc("achieved error")
+        .draw()?;
     chart
         .draw_series(LineSeries::new([(range.start, range.start), (range.end, range.end)], BLACK))?
         .label("achieved = reported")
@@ -431,9 +449,19 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
             .label(run.summary.integrator.clone())
             .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// A log-axis tick label: `1e-7` rather than the shortest round-trip `1.0000000000000001e-7`.
+fn power_of_ten(v: f64) -> String {
+    format!("{v:.0e}")
 }
 
 /// Runs the report, writing the table and plain progress to `out`.
