@@ -460,7 +460,7 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
 }
 
 /// A log-axis tick label: `1e-7` rather than the shortest round-trip `1.0000000000000001e-7`.
-fn power_of_ten(v: f64) -> String {
+pub(crate) fn power_of_ten(v: f64) -> String {
     format!("{v:.0e}")
 }
 

@@ -374,7 +374,13 @@ pub fn plot(
             .x_label_area_size(36)
             .y_label_area_size(64)
             .build_cartesian_2d(xr.log_scale(), yr.log_scale())?;
-        chart.configure_mesh().x_desc("seconds per call").y_desc("RMS |P̂ − P|").draw()?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| super::report::power_of_ten(*v))
+            .y_label_formatter(&|v| super::report::power_of_ten(*v))
+            .x_desc("seconds per call")
+            .y_desc("RMS |P̂ − P|")
+            .draw()?;
         if p.reference_error > 0.0 {
             let floor = p.reference_error;
             let (x0, x1) = (chart.x_range().start, chart.x_range().end);
