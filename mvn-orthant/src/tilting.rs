@@ -45,6 +45,23 @@
 //! integrands would need more than the budget (evaluations · (error/goal)^(2/3) > budget), the
 //! run stops early, not converged.
 //!
+//! # Ill-conditioned factors and narrow intervals
+//!
+//! When the ordered factor is not well conditioned
+//! ([`OrderedFactor::is_well_conditioned`]: a near-singular or semidefinite covariance), the
+//! weight can have a near step in some coordinate (a conditional standard deviation of 1e-4) that
+//! no point hits while the randomisations agree: the spread is then no error estimate. As in the
+//! Genz driver, the relative error is then at least the missed-mass bound M·ln(100)/(n·P̂) for n
+//! paths, with M ≥ sup w: the saddle-point value exp(ψ*) (ψ(·, μ*) is concave in the path, so
+//! x* maximises it; a semidefinite step's interval lies inside its primary one), raised by a
+//! small margin and to the largest weight sampled. If the saddle point is not found on such a
+//! factor, the tilt is dropped (μ = 0) and M is [`OrderedFactor::max_value`].
+//!
+//! Each step's limits are shifted by the earlier variables and the tilt, which rounds each limit
+//! but not the width: the log-masses are formed from each constraint's width (b − a)/scale,
+//! taken from the problem's limits, by [`log_interval_probability_with_width`], so a narrow
+//! interval (width 1e-6) keeps full relative accuracy.
+//!
 //! # Scope
 //!
 //! Full-rank steps use the tilt. Semidefinite problems (steps carrying several constraints) are

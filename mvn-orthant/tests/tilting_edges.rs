@@ -54,7 +54,8 @@ fn narrow_box_is_covered_to_its_relative_error() {
     // X1 ∈ [0.3, 0.3 + 1e-6] (the upper limit is the double nearest, used exactly), X2 ∈ [−1, 1],
     // ρ = 0.6: mpmath reference (validation suite case narrow-d2-rho0.6-at0.3-w1e-06).
     let cov = Covariance::from_row_major(2, vec![1.0, 0.6, 0.6, 1.0]).unwrap();
-    let problem = Problem::new(vec![0.0; 2], cov, vec![0.3, -1.0], vec![0.300_000_999_999_999_96, 1.0]).unwrap();
+    let problem =
+        Problem::new(vec![0.0; 2], cov, vec![0.3, -1.0], vec![0.300_000_999_999_999_96, 1.0]).unwrap();
     check("narrow box", &problem, 2.964_191_791_222_955_6e-7);
 }
 
@@ -72,7 +73,8 @@ fn near_singular_trivariate_orthant_is_covered() {
 
 #[test]
 fn near_singular_equicorrelated_orthant_is_covered() {
-    let problem = Problem::lower_orthant(Covariance::equicorrelated(5, 1.0 - 1e-8).unwrap(), vec![0.0; 5]).unwrap();
+    let problem =
+        Problem::lower_orthant(Covariance::equicorrelated(5, 1.0 - 1e-8).unwrap(), vec![0.0; 5]).unwrap();
     let exact = integrate(&problem, MethodChoice::Exact, &Settings::default()).unwrap();
     println!("exact reference {exact:?}");
     check("equicorrelated d = 5, ρ = 1 − 1e-8", &problem, exact.value);
