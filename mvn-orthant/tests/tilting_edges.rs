@@ -28,8 +28,9 @@ fn assert_covers(label: &str, e: &Estimate, truth: f64) {
     assert!(miss <= e.error + 1e-13 * truth, "{label}: {e:?} misses {truth:e} by {miss:e}");
 }
 
-/// The tilted estimator with its defaults (rel_tol 1e-3) and through `integrate` (abs_tol 1e-5,
-/// which on these ill-conditioned problems takes about 4·10⁵ paths), for several seeds.
+/// The tilted estimator with its defaults (rel_tol 1e-3), through `integrate` (abs_tol 1e-5,
+/// which on these ill-conditioned problems takes about 4·10⁵ paths), and with the validation
+/// report's settings (abs_tol 1e-7, rel_tol 1e-4, 5·10⁵ paths), for several seeds.
 fn check(label: &str, problem: &Problem, truth: f64) {
     for seed in 0..SEEDS {
         let tilted = Tilted::new(TiltingSettings { seed, ..TiltingSettings::default() }).unwrap();
@@ -38,6 +39,10 @@ fn check(label: &str, problem: &Problem, truth: f64) {
         let settings = Settings { seed, abs_tol: 1e-5, ..Settings::default() };
         let e = integrate(problem, MethodChoice::Tilted, &settings).unwrap();
         assert_covers(&format!("{label}, integrate seed {seed}"), &e, truth);
+        // The validation report's settings for small d.
+        let report = Settings { abs_tol: 1e-7, rel_tol: 1e-4, max_evaluations: 500_000, seed };
+        let e = integrate(problem, MethodChoice::Tilted, &report).unwrap();
+        assert_covers(&format!("{label}, report settings seed {seed}"), &e, truth);
     }
 }
 
