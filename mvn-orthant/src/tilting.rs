@@ -45,6 +45,23 @@
 //! integrands would need more than the budget (evaluations · (error/goal)^(2/3) > budget), the
 //! run stops early, not converged.
 //!
+//! # Ill-conditioned factors and narrow intervals
+//!
+//! When the ordered factor is not well conditioned
+//! ([`OrderedFactor::is_well_conditioned`]: a near-singular or semidefinite covariance), the
+//! weight can have a near step in some coordinate (a conditional standard deviation of 1e-4) that
+//! no point hits while the randomisations agree: the spread is then no error estimate. As in the
+//! Genz driver, the relative error is then at least the missed-mass bound M·ln(100)/(n·P̂) for n
+//! paths, with M ≥ sup w: the saddle-point value exp(ψ*) (ψ(·, μ*) is concave in the path, so
+//! x* maximises it; a semidefinite step's interval lies inside its primary one), raised by a
+//! small margin and to the largest weight sampled. If the saddle point is not found on such a
+//! factor, the tilt is dropped (μ = 0) and M is [`OrderedFactor::max_value`].
+//!
+//! Each step's limits are shifted by the earlier variables and the tilt, which rounds each limit
+//! but not the width: the log-masses are formed from each constraint's width (b − a)/scale,
+//! taken from the problem's limits, by [`log_interval_probability_with_width`], so a narrow
+//! interval (width 1e-6) keeps full relative accuracy.
+//!
 //! # Scope
 //!
 //! Full-rank steps use the tilt. Semidefinite problems (steps carrying several constraints) are
@@ -56,6 +73,7 @@ use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Metho
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
 use crate::genz::T_QUANTILES_995;
 use crate::linalg::solve_in_place;
+use crate::normal::log_interval_probability_with_width;
 use crate::problem::Problem;
 use crate::qmc::{PointSetKind, RandomizedPointSet};
 use crate::truncated;
@@ -229,12 +247,28 @@ impl Tilted {
                 ),
             });
         }
-        let path = TiltedPath::new(&factor);
-        let tilt = path.saddle_point();
-        self.sample(&path, &tilt)
+        let path = TiltedPath::new(&factor, problem);
+        let mut tilt = path.saddle_point();
+        let well_conditioned = factor.is_well_conditioned();
+        // ln M with M ≥ sup w, the bound on the weights behind the missed-feature floor of an
+        // ill-conditioned factor (see the module docs): exp(ψ*) when the saddle point was found;
+        // otherwise the tilt is dropped (μ = 0, the plain separation of variables, whose
+        // integrand is at most [`OrderedFactor::max_value`]).
+        let log_max_weight = if well_conditioned {
+            None
+        } else if tilt.converged {
+            Some(tilt.log_bound)
+        } else {
+            tilt.mu.iter_mut().for_each(|m| *m = 0.0);
+            Some(factor.max_value().ln())
+        };
+        self.sample(&path, &tilt, log_max_weight)
     }
 
-    fn sample(&self, path: &TiltedPath, tilt: &Tilt) -> Result<TiltedEstimate> {
+    /// Samples the tilted weights. `log_max_weight`, set for a factor that is not well
+    /// conditioned, is ln M for a bound M ≥ sup w: the error is then at least the missed-mass
+    /// bound M·ln(100)/n.
+    fn sample(&self, path: &TiltedPath, tilt: &Tilt, log_max_weight: Option<f64>) -> Result<TiltedEstimate> {
         let s = &self.settings;
         let dims = path.rank - 1;
         let full_rank = path.full_rank;
@@ -267,6 +301,8 @@ impl Tilted {
             .map(|r| RandomizedPointSet::new(s.point_set, dims, mix_seed(s.seed, r as u64)))
             .collect();
         let mut log_sums = vec![f64::NEG_INFINITY; s.randomizations];
+        // The largest log-weight seen: a guard on the bound M (it cannot be below it).
+        let mut log_largest = f64::NEG_INFINITY;
         let (mut done, mut target, mut evaluations) = (0u64, s.initial_points, 0u64);
         let multiplier = T_QUANTILES_995[s.randomizations - 2];
         loop {
@@ -279,7 +315,7 @@ impl Tilted {
                     start += count;
                 }
             }
-            let work = |&(r, start, count): &(usize, u64, u64)| -> f64 {
+            let work = |&(r, start, count): &(usize, u64, u64)| -> (f64, f64) {
                 let mut w = vec![0.0; dims];
                 let mut z = vec![0.0; path.rank];
                 let mut cursor = sets[r].cursor(start);
@@ -288,17 +324,19 @@ impl Tilted {
                     cursor.next_into(&mut w);
                     log_weights.push(path.log_weight(&w, &tilt.mu, &mut z));
                 }
-                log_sum_exp(&log_weights)
+                let largest = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                (log_sum_exp(&log_weights), largest)
             };
             #[cfg(feature = "parallel")]
-            let results: Vec<f64> = {
+            let results: Vec<(f64, f64)> = {
                 use rayon::prelude::*;
                 chunks.par_iter().map(work).collect()
             };
             #[cfg(not(feature = "parallel"))]
-            let results: Vec<f64> = chunks.iter().map(work).collect();
-            for (&(r, _, _), &v) in chunks.iter().zip(&results) {
+            let results: Vec<(f64, f64)> = chunks.iter().map(work).collect();
+            for (&(r, _, _), &(v, largest)) in chunks.iter().zip(&results) {
                 log_sums[r] = log_sum_exp(&[log_sums[r], v]);
+                log_largest = log_largest.max(largest);
             }
             evaluations += (target - done) * s.randomizations as u64;
             done = target;
@@ -322,7 +360,20 @@ impl Tilted {
                 4.0 * path.rank as f64 * (1.0 + log_value.abs().min(1e300)),
                 done.min(CHUNK) + done.div_ceil(CHUNK) + s.randomizations as u64 + 2,
             );
-            let relative_error = relative_error + floor;
+            // An ill-conditioned factor can hide a narrow feature (a near step in one coordinate)
+            // that no point has hit, while the randomisations agree: the spread is then no
+            // error estimate. The error is at least what n points miss with 1% probability,
+            // M·ln(100)/n, with M ≥ sup w (a small margin over the saddle-point bound for the
+            // tolerance of the Newton solve).
+            let missed = match log_max_weight {
+                Some(log_m) if log_value.is_finite() => {
+                    let log_m = log_m.max(log_largest) + 1e-6;
+                    let points = (done * s.randomizations as u64) as f64;
+                    (log_m - log_value).exp() * std::f64::consts::LN_10 * 2.0 / points
+                }
+                _ => 0.0,
+            };
+            let relative_error = relative_error.max(missed) + floor;
             // With no path of positive weight the spread says nothing: the error is unknown.
             let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
             // `tolerance_met`, with the relative test done on the relative error so that it stays
@@ -335,9 +386,11 @@ impl Tilted {
             let goal = if converged { s.required_rel_tol } else { s.rel_tol.max(s.abs_tol / value) };
             // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands (the
             // best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the budget.
+            // The missed-mass floor falls only as 1/n: where it dominates, that is the rate.
+            let rate = if missed >= 0.5 * relative_error { 1.0 } else { 2.0 / 3.0 };
             let unreachable = goal > 0.0
                 && relative_error.is_finite()
-                && evaluations as f64 * (relative_error / goal).powf(2.0 / 3.0) > s.max_evaluations as f64;
+                && evaluations as f64 * (relative_error / goal).powf(rate) > s.max_evaluations as f64;
             let out_of_budget = unreachable
                 || next > s.point_set.max_points()
                 || evaluations + (next - done) * s.randomizations as u64 > s.max_evaluations;
@@ -397,18 +450,32 @@ struct TiltedPath<'a> {
     factor: &'a OrderedFactor,
     rank: usize,
     full_rank: bool,
+    /// Width of each constraint's interval, (b_j − a_j)/scale from the problem's own limits:
+    /// the shifted limits lose the width of a narrow interval to cancellation (a width of 1e-6
+    /// at 0.3 keeps only ten digits in c.upper − c.lower − shift), the width itself does not.
+    widths: Vec<f64>,
 }
 
 impl<'a> TiltedPath<'a> {
-    fn new(factor: &'a OrderedFactor) -> Self {
+    fn new(factor: &'a OrderedFactor, problem: &Problem) -> Self {
         let full_rank = factor.steps.iter().all(|s| s.count == 1);
-        TiltedPath { factor, rank: factor.rank(), full_rank }
+        let widths = factor
+            .constraints
+            .iter()
+            .map(|c| (problem.upper()[c.variable] - problem.lower()[c.variable]) / c.scale)
+            .collect();
+        TiltedPath { factor, rank: factor.rank(), full_rank, widths }
     }
 
-    /// The interval of step k for the path z (intersection of the step's constraints).
+    /// The interval of step k for the path z (intersection of the step's constraints) and its
+    /// width (carried exactly for a single constraint; +∞ for an unbounded one).
     #[inline]
-    fn interval(&self, k: usize, z: &[f64]) -> (f64, f64) {
+    fn interval(&self, k: usize, z: &[f64]) -> (f64, f64, f64) {
         let step = &self.factor.steps[k];
+        if step.count == 1 {
+            let (lo, hi, _, width) = self.primary(k, z);
+            return (lo, hi, width);
+        }
         let mut lo = f64::NEG_INFINITY;
         let mut hi = f64::INFINITY;
         for c in &self.factor.constraints[step.first..step.first + step.count] {
@@ -417,33 +484,34 @@ impl<'a> TiltedPath<'a> {
             lo = lo.max(c.lower - shift);
             hi = hi.min(c.upper - shift);
         }
-        (lo, hi)
+        (lo, hi, hi - lo)
     }
 
     /// The interval of step k from its primary constraint only (the smooth part used by the
-    /// saddle-point equations).
+    /// saddle-point equations), its coefficients, and its width.
     #[inline]
-    fn primary(&self, k: usize, x: &[f64]) -> (f64, f64, &[f64]) {
-        let c = &self.factor.constraints[self.factor.steps[k].first];
+    fn primary(&self, k: usize, x: &[f64]) -> (f64, f64, &[f64], f64) {
+        let first = self.factor.steps[k].first;
+        let c = &self.factor.constraints[first];
         let coefficients = &self.factor.coefficients[c.offset..c.offset + k];
         let shift: f64 = coefficients.iter().zip(x).map(|(a, b)| a * b).sum();
-        (c.lower - shift, c.upper - shift, coefficients)
+        (c.lower - shift, c.upper - shift, coefficients, self.widths[first])
     }
 
     /// ln w(z) for the uniforms w (length r − 1); `z` is scratch of length r.
     fn log_weight(&self, w: &[f64], mu: &[f64], z: &mut [f64]) -> f64 {
         let mut log_w = 0.0;
         for k in 0..self.rank {
-            let (lo, hi) = self.interval(k, z);
+            let (lo, hi, width) = self.interval(k, z);
             if lo >= hi {
                 return f64::NEG_INFINITY;
             }
             if k + 1 == self.rank {
-                log_w += truncated::log_mass(lo, hi);
+                log_w += log_interval_probability_with_width(lo, hi, width);
             } else {
                 let m = mu[k];
                 let (alpha, beta) = (lo - m, hi - m);
-                log_w += truncated::log_mass(alpha, beta);
+                log_w += log_interval_probability_with_width(alpha, beta, width);
                 let zk = m + truncated::quantile(alpha, beta, w[k]);
                 z[k] = zk;
                 log_w += m * (0.5 * m - zk);
@@ -461,9 +529,9 @@ impl<'a> TiltedPath<'a> {
         let mut d = vec![0.0; r];
         for k in 0..r {
             let tilt = if k + 1 < r { mu[k] } else { 0.0 };
-            let (lo, hi, _) = self.primary(k, x);
+            let (lo, hi, _, width) = self.primary(k, x);
             let (alpha, beta) = (lo - tilt, hi - tilt);
-            psi += truncated::log_mass(alpha, beta);
+            psi += log_interval_probability_with_width(alpha, beta, width);
             if k + 1 < r {
                 psi += tilt * (0.5 * tilt - x[k]);
             }
@@ -483,7 +551,7 @@ impl<'a> TiltedPath<'a> {
             g[j] = -mu[j];
         }
         for k in 1..self.rank {
-            let (_, _, coefficients) = self.primary(k, x);
+            let (_, _, coefficients, _) = self.primary(k, x);
             for (j, &l) in coefficients.iter().enumerate() {
                 g[j] += l * m[k];
             }
@@ -497,7 +565,7 @@ impl<'a> TiltedPath<'a> {
         let size = 2 * n;
         let mut h = vec![0.0; size * size];
         for k in 0..self.rank {
-            let (_, _, l) = self.primary(k, x);
+            let (_, _, l, _) = self.primary(k, x);
             // x–x block: Σ_k D_k L_kj L_ki over j, i < k.
             for (i, &li) in l.iter().enumerate() {
                 for (j, &lj) in l.iter().enumerate() {
@@ -524,7 +592,7 @@ impl<'a> TiltedPath<'a> {
         // Start: the Gibson–Glasbey–Elston path with μ = 0.
         let mut x = vec![0.0; self.rank];
         for k in 0..n {
-            let (lo, hi, _) = self.primary(k, &x);
+            let (lo, hi, _, _) = self.primary(k, &x);
             x[k] = truncated::mean_and_variance(lo, hi).0;
         }
         let mut mu = vec![0.0; n];
