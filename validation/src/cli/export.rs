@@ -191,7 +191,27 @@ pub fn parse_lines(text: &str) -> Result<Vec<SuiteEntry>, String> {
 ///
 /// A malformed built-in suite (a bug).
 pub fn builtin_entries(max_dim: Option<usize>, tag: Option<&str>) -> Result<Vec<SuiteEntry>, String> {
-    Ok(filter(suite::builtin()?.iter().map(SuiteEntry::from_case).collect(), max_dim, tag))
+    if max_dim.is_none() && tag.is_none() {
+        return Ok(suite::builtin()?.iter().map(SuiteEntry::from_case).collect());
+    }
+    // Validating the large covariances takes seconds: peek at each line's dimension and
+    // category first and build only the cases kept.
+    #[derive(Deserialize)]
+    struct Peek {
+        dim: usize,
+        category: String,
+    }
+    let mut entries = Vec::new();
+    for (n, line) in suite::SUITE_JSONL.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let peek: Peek = serde_json::from_str(line).map_err(|e| format!("suite line {}: {e}", n + 1))?;
+        let tags = [peek.category.as_str(), dimension_tag(peek.dim)];
+        if max_dim.is_some_and(|m| peek.dim > m) || tag.is_some_and(|t| !tags.contains(&t)) {
+            continue;
+        }
+        let case = suite::parse_case(line).map_err(|e| format!("suite line {}: {e}", n + 1))?;
+        entries.push(SuiteEntry::from_case(&case));
+    }
+    Ok(entries)
 }
 
 /// Keeps the entries of dimension ≤ `max_dim` that carry `tag`.

@@ -203,7 +203,20 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn number(v: &Value, what: &str) -> Result<f64, String> {
-    parse_extended_number(v, what)
+    match v {
+        Value::String(s) if s.eq_ignore_ascii_case("nan") => Ok(f64::NAN),
+        _ => parse_extended_number(v, what),
+    }
+}
+
+/// Parses a line as JSON, also accepting the bare `NaN`, `Infinity` and `-Infinity` that
+/// Python's `json.dumps` writes by default.
+fn parse_json(line: &str) -> serde_json::Result<Value> {
+    serde_json::from_str(line).or_else(|e| {
+        let relaxed =
+            line.replace("-Infinity", "\"-inf\"").replace("Infinity", "\"inf\"").replace("NaN", "\"nan\"");
+        serde_json::from_str(&relaxed).map_err(|_| e)
+    })
 }
 
 /// Parses one answer line for a case of dimension `dim` (gradients must have this length).
@@ -213,7 +226,7 @@ fn number(v: &Value, what: &str) -> Result<f64, String> {
 /// When the line is not a JSON object (the reason, with the line quoted).
 pub fn parse_answer(line: &str, dim: usize, name: &str) -> Result<ParsedAnswer, String> {
     let v: Value =
-        serde_json::from_str(line).map_err(|e| format!("not a JSON line ({e}): {:?}", truncate(line, 80)))?;
+        parse_json(line).map_err(|e| format!("not a JSON line ({e}): {:?}", truncate(line, 80)))?;
     let Value::Object(map) = &v else {
         return Err(format!("not a JSON object: {:?}", truncate(line, 80)));
     };
@@ -336,9 +349,11 @@ impl Session {
         #[cfg(unix)]
         {
             if let Ok(None) = self.child.try_wait() {
-                let group = format!("-{}", self.child.id());
+                // dash's `kill` takes the group as `-PGID` (no `--`); the group id is the pid
+                // of `sh -c`, which leads it.
+                let pgid = self.child.id().to_string();
                 let _ = Command::new("sh")
-                    .args(["-c", "kill -KILL -- \"$0\" 2>/dev/null", &group])
+                    .args(["-c", "kill -9 -\"$0\" 2>/dev/null", &pgid])
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
@@ -583,7 +598,7 @@ fn read_results(text: &str, name: &str, entries: &[SuiteEntry]) -> (Vec<CaseOutc
         if line.trim().is_empty() {
             continue;
         }
-        let first = serde_json::from_str::<Value>(line).ok();
+        let first = parse_json(line).ok();
         let id = first.as_ref().and_then(|v| v.get("id")).and_then(id_string);
         let Some(id) = id else {
             notes.push(format!("results line {}: no `id` (or not JSON): {:?}", n + 1, truncate(line, 80)));
@@ -619,7 +634,7 @@ fn read_results(text: &str, name: &str, entries: &[SuiteEntry]) -> (Vec<CaseOutc
 
 fn load_entries(options: &ValidateOptions) -> io::Result<Vec<SuiteEntry>> {
     let entries = match &options.suite {
-        None => export::builtin_entries(None, None).map_err(io::Error::other)?,
+        None => export::builtin_entries(options.max_dim, options.tag.as_deref()).map_err(io::Error::other)?,
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display())))?;
