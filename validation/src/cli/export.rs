@@ -147,7 +147,7 @@ pub fn parse_line(line: &str) -> Result<SuiteEntry, String> {
         return Err(bad(format!("reference {} is not a probability", raw.reference)));
     }
     let reference_error = raw.reference_error.unwrap_or(0.0);
-    if !(reference_error >= 0.0) {
+    if reference_error.is_nan() || reference_error < 0.0 {
         return Err(bad(format!("reference_error {reference_error} is not ≥ 0")));
     }
     let log_reference = match &raw.log_reference {

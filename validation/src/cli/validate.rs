@@ -52,6 +52,7 @@ use crate::harness::{self, AccuracyAsked, Answer, CaseResult, HarnessReport, Sta
 use crate::json_number::parse_extended_number;
 use mvn_orthant::MethodChoice;
 use serde_json::Value;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -449,7 +450,11 @@ fn drain_stderr(stderr: impl Read, tail: Arc<Mutex<VecDeque<String>>>) {
     }
 }
 
-type CaseOutcome = (Result<Answer, (Status, String)>, f64);
+/// An answer or a failure (its status and reason).
+type AnswerOutcome = Result<Answer, (Status, String)>;
+
+/// An answer or failure, and the seconds of the case.
+type CaseOutcome = (AnswerOutcome, f64);
 
 /// Runs the command over the entries: one outcome (answer or reason, seconds) per entry, and
 /// the protocol notes.
@@ -458,7 +463,7 @@ fn run_command(
     name: &str,
     entries: &[SuiteEntry],
     timeout: Duration,
-    progress: &mut dyn FnMut(&str, &Result<Answer, (Status, String)>),
+    progress: &mut dyn FnMut(&str, &AnswerOutcome),
 ) -> (Vec<CaseOutcome>, Vec<String>) {
     let mut outcomes = Vec::with_capacity(entries.len());
     let mut notes = Vec::new();
@@ -517,7 +522,7 @@ fn one_case<'a>(
     ids: &HashSet<&str>,
     seen: &mut HashSet<&'a str>,
     notes: &mut Vec<String>,
-) -> (Result<Answer, (Status, String)>, f64, bool) {
+) -> (AnswerOutcome, f64, bool) {
     let id = entry.case.id.as_str();
     let start = Instant::now();
     session.send(Arc::new(entry.to_line()));
@@ -592,7 +597,7 @@ fn one_case<'a>(
 /// duplicate, unknown and malformed lines.
 fn read_results(text: &str, name: &str, entries: &[SuiteEntry]) -> (Vec<CaseOutcome>, Vec<String>) {
     let dims: HashMap<&str, usize> = entries.iter().map(|e| (e.case.id.as_str(), e.case.dim)).collect();
-    let mut answers: HashMap<String, (Result<Answer, (Status, String)>, f64)> = HashMap::new();
+    let mut answers: HashMap<String, CaseOutcome> = HashMap::new();
     let mut notes = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -615,10 +620,15 @@ fn read_results(text: &str, name: &str, entries: &[SuiteEntry]) -> (Vec<CaseOutc
             },
             Err(reason) => (Err((Status::Error, format!("garbage answer: {reason}"))), 0.0),
         };
-        if answers.contains_key(&id) {
-            notes.push(format!("results line {}: a duplicate answer for {id:?} (the first is kept)", n + 1));
-        } else {
-            answers.insert(id, outcome);
+        match answers.entry(id) {
+            Entry::Occupied(e) => notes.push(format!(
+                "results line {}: a duplicate answer for {:?} (the first is kept)",
+                n + 1,
+                e.key()
+            )),
+            Entry::Vacant(e) => {
+                e.insert(outcome);
+            }
         }
     }
     let outcomes = entries
