@@ -291,6 +291,12 @@ fn results_files_are_scored_without_running_anything() {
     };
     let (code, stdout) = run(&good);
     assert_eq!(code, Some(0), "{stdout}");
+    // Answers for cases not selected are ignored.
+    let extra = dir.join("extra.jsonl");
+    std::fs::write(&extra, format!("{answers}{{\"id\": \"not-a-case\", \"value\": 0.5}}\n")).unwrap();
+    let (code, stdout) = run(&extra);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("ignored 1 answer line"), "{stdout}");
     // Drop one answer and duplicate another.
     let lines: Vec<&str> = answers.lines().collect();
     let bad_text = format!("{}\n{}\n", lines[1..].join("\n"), lines[2]);
@@ -298,6 +304,7 @@ fn results_files_are_scored_without_running_anything() {
     std::fs::write(&bad, bad_text).unwrap();
     let (code, stdout) = run(&bad);
     assert_eq!(code, Some(1), "{stdout}");
+    assert!(!stdout.contains("ignored"), "{stdout}");
     assert!(stdout.contains("missing: no answer line with this id"), "{stdout}");
     assert!(stdout.contains("a duplicate answer for"), "{stdout}");
 }
