@@ -124,6 +124,12 @@ after the answer. Write one JSON answer line per request to stdout and flush:
               no reference gradients)
 Other fields are ignored; stderr is free for logging. {"id":..,"status":"error","kind":..,
 "message":..} records an error ("method-not-applicable": n/a, which does not fail the run).
+Example exchange:
+  request  {"id":"d2-orthant-rho0.5","covariance":[[1.0,0.5],[0.5,1.0]],"mean":[0.0,0.0],
+            "lower":["-inf","-inf"],"upper":[0.0,0.0],"reference":0.333...,...}
+  answer   {"id":"d2-orthant-rho0.5","value":0.33334,"error":2.1e-5,"seconds":0.003}
+A dependency-free Python template: docs/validation.md, "Validate your integrator in five
+minutes".
 
 ROBUSTNESS: a crash or a hang (no answer within --timeout) is recorded for its case and the
 command restarted for the next; a garbage line, a missing or unexpected id, a NaN value, a value
