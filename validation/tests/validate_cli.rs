@@ -308,3 +308,66 @@ fn results_files_are_scored_without_running_anything() {
     assert!(stdout.contains("missing: no answer line with this id"), "{stdout}");
     assert!(stdout.contains("a duplicate answer for"), "{stdout}");
 }
+
+/// A planted bug: 5% too high in d ≥ 3 when P > 1e-3, right elsewhere.
+const PLANTED: &str = r#"
+import json, subprocess, sys
+p = subprocess.Popen([sys.argv[1], "eval", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+for line in sys.stdin:
+    q = json.loads(line)
+    p.stdin.write(line)
+    p.stdin.flush()
+    a = json.loads(p.stdout.readline())
+    if len(q["covariance"]) >= 3 and a["value"] > 1e-3:
+        a["value"] = min(1.0, a["value"] * 1.05)
+    print(json.dumps(a), flush=True)
+"#;
+
+fn property(dir: &Path, command: &str) -> (Option<i32>, String) {
+    let out = Command::new(ORTHANT)
+        .args(["validate", "--command", command, "--property", "15", "--seed", "1", "--max-dim", "4"])
+        .arg("--out")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+#[test]
+fn property_mode_passes_a_correct_integrator() {
+    let dir = temp_dir("property-ok");
+    let (code, stdout) = property(&dir, &format!("{ORTHANT} eval -"));
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("PASS"), "{stdout}");
+    assert!(!dir.join("counterexample.jsonl").exists());
+}
+
+#[test]
+fn property_mode_finds_a_planted_bug_and_shrinks_it_to_its_dimension() {
+    let dir = temp_dir("property-planted");
+    let script = dir.join("planted.py");
+    std::fs::write(&script, PLANTED).unwrap();
+    let (code, stdout) = property(&dir, &format!("python3 {} {ORTHANT}", script.display()));
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("minimal counterexample (d = 3"), "{stdout}");
+    assert!(stdout.contains("| orthant eval -"), "{stdout}");
+    let text = std::fs::read_to_string(dir.join("counterexample.jsonl")).unwrap();
+    let record: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(record["covariance"].as_array().unwrap().len(), 3);
+    assert!(record["answer"]["value"].as_f64().unwrap() > record["reference"].as_f64().unwrap());
+    assert!(record["reason"].as_str().unwrap().contains("allowance"));
+}
+
+#[test]
+fn property_draws_are_deterministic_per_seed() {
+    use validation::cli::property::{candidates, draw};
+    let a = draw(20, 3, 5);
+    assert_eq!(a, draw(20, 3, 5));
+    assert_ne!(a, draw(20, 4, 5));
+    assert!(a.iter().all(|p| (1..=5).contains(&p.dim())));
+    // Shrinking candidates are valid and simpler: the marginals come first.
+    let p = a.iter().find(|p| p.dim() >= 3).unwrap();
+    let c = candidates(p);
+    assert!(c.iter().take(p.dim()).all(|q| q.dim() == p.dim() - 1));
+    assert!(c.iter().all(|q| q != p));
+}

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use validation::cli::{eval, exact, export, open_input, report, tradeoff, train, validate};
+use validation::cli::{eval, exact, export, open_input, property, report, tradeoff, train, validate};
 
 const EVAL_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skipped):
   id               string, echoed back (optional)
@@ -144,8 +144,19 @@ Binomial(n, 0.01) (n = 10: 2, n = 100: 5, ...). An answer without `error` is cov
 I/O error. The table, report.csv, report.json and the SVG plots are written as by `orthant report`,
 with the methods of --compare beside the integrator.
 
+PROPERTY MODE (--property N [--seed S] [--max-dim D, default 5]): N random problems (random,
+equicorrelated, one-factor, low-rank and near-singular correlations, means, finite and infinite
+limits; the same seed gives the same problems) instead of the suite, requests without reference
+fields. References: exact where possible, else genz at abs_tol 1e-9 (its error is added to the
+allowance). A problem fails on no valid answer or |value - reference| > 2 x the reported error
+(1e-9 relative for error 0; max(abs_tol, rel_tol * reference) without one). The first failure is
+shrunk while it persists (drop a coordinate, zero or halve correlations, zero the mean, infinite
+or rounded limits), printed as an `orthant eval` line and written to DIR/counterexample.jsonl
+with the answer and the reference; exit 1. Exit 0 when no problem fails.
+
 EXAMPLES:
   orthant validate --command "python3 my_integrator.py" --name mine --max-dim 10
+  orthant validate --command "python3 my_integrator.py" --property 200 --seed 1
   orthant validate --command "orthant eval -" --name ours --tag d<=3 --compare auto,genz
   orthant validate --results answers.jsonl --name cluster-run"#;
 
@@ -218,9 +229,17 @@ enum Command {
         /// Seconds to wait for each answer before killing and restarting the command.
         #[arg(long, default_value_t = validate::DEFAULT_TIMEOUT)]
         timeout: f64,
-        /// Only cases of dimension at most this (d = 1000 requests are about 20 MB each).
-        #[arg(long, default_value_t = validate::DEFAULT_MAX_DIM)]
-        max_dim: usize,
+        /// Only cases of dimension at most this [default: 100; with --property: 5] (d = 1000
+        /// requests are about 20 MB each).
+        #[arg(long)]
+        max_dim: Option<usize>,
+        /// Property mode: N random problems instead of the suite, the first failure shrunk to a
+        /// minimal one (DIR/counterexample.jsonl).
+        #[arg(long, value_name = "N", conflicts_with = "results")]
+        property: Option<usize>,
+        /// The seed of the property mode's draws.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
         /// Only cases with this tag.
         #[arg(long)]
         tag: Option<String>,
@@ -369,11 +388,35 @@ fn main() -> ExitCode {
             out,
             timeout,
             max_dim,
+            property,
+            seed,
             tag,
             compare,
             abs_tol,
             rel_tol,
         } => {
+            if let (Some(n), Some(command)) = (property, &command) {
+                let options = property::PropertyOptions {
+                    command: command.clone(),
+                    name,
+                    problems: n,
+                    seed,
+                    max_dim: max_dim.unwrap_or(property::DEFAULT_MAX_DIM).max(1),
+                    timeout: std::time::Duration::from_secs_f64(timeout.max(1e-3)),
+                    out,
+                    asked: validation::harness::AccuracyAsked { abs_tol, rel_tol },
+                };
+                let mut stdout = io::stdout().lock();
+                return match property::run(&options, &mut stdout) {
+                    Ok(outcome) if outcome.failures == 0 => ExitCode::SUCCESS,
+                    Ok(_) => ExitCode::from(1),
+                    Err(e) => {
+                        let _ = stdout.flush();
+                        eprintln!("orthant validate --property: {e}");
+                        ExitCode::from(2)
+                    }
+                };
+            }
             let source = match (command, results) {
                 (Some(c), _) => validate::Source::Command(c),
                 (None, Some(r)) => validate::Source::Results(r),
@@ -402,7 +445,7 @@ fn main() -> ExitCode {
             options.suite = (suite != "builtin").then(|| PathBuf::from(suite));
             options.out = out;
             options.timeout = std::time::Duration::from_secs_f64(timeout);
-            options.max_dim = Some(max_dim);
+            options.max_dim = Some(max_dim.unwrap_or(validate::DEFAULT_MAX_DIM));
             options.tag = tag;
             options.compare = compare;
             options.asked = validation::harness::AccuracyAsked { abs_tol, rel_tol };

@@ -5,6 +5,7 @@
 //! * [`report`]: `orthant report [--out DIR]`, the validation report on the built-in suite.
 //! * [`export`]: `orthant suite [--out FILE]`, the reference suite as JSON Lines.
 //! * [`validate`]: `orthant validate --command CMD`, an external integrator scored on the suite.
+//! * [`property`]: `orthant validate --command CMD --property N`, random problems and shrinking.
 //! * [`tradeoff`]: `orthant tradeoff [--out DIR]`, work-precision curves of the methods.
 //! * [`train`]: `orthant train --dataset NAME --loss LOSS [--all]`, the tabular experiments.
 //!
@@ -16,6 +17,7 @@
 pub mod eval;
 pub mod exact;
 pub mod export;
+pub mod property;
 pub mod report;
 pub mod tradeoff;
 pub mod train;

@@ -296,7 +296,7 @@ enum Event {
 
 /// A running integrator: its process, a writer thread on stdin, a reader thread on stdout and
 /// the tail of its stderr.
-struct Session {
+pub(crate) struct Session {
     child: Child,
     requests: Option<Sender<Arc<String>>>,
     lines: Receiver<Event>,
@@ -306,7 +306,7 @@ struct Session {
 const STDERR_LINES: usize = 5;
 
 impl Session {
-    fn start(command: &str) -> io::Result<Session> {
+    pub(crate) fn start(command: &str) -> io::Result<Session> {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         #[cfg(unix)]
@@ -346,7 +346,7 @@ impl Session {
     }
 
     /// Kills the whole process group (the command and anything it started) and reaps it.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         #[cfg(unix)]
         {
             if let Ok(None) = self.child.try_wait() {
@@ -381,7 +381,7 @@ impl Session {
     }
 
     /// Closes stdin, gives the command two seconds to exit, then kills it.
-    fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         self.requests = None;
         let deadline = Instant::now() + Duration::from_secs(2);
         while Instant::now() < deadline {
@@ -451,7 +451,7 @@ fn drain_stderr(stderr: impl Read, tail: Arc<Mutex<VecDeque<String>>>) {
 }
 
 /// An answer or a failure (its status and reason).
-type AnswerOutcome = Result<Answer, (Status, String)>;
+pub(crate) type AnswerOutcome = Result<Answer, (Status, String)>;
 
 /// An answer or failure, and the seconds of the case.
 type CaseOutcome = (AnswerOutcome, f64);
@@ -492,7 +492,8 @@ fn run_command(
                 }
             }
             let s = session.as_mut().expect("a session was started");
-            one_case(s, entry, name, timeout, &ids, &mut seen, &mut notes)
+            let request = Request { id, line: entry.to_line(), dim: entry.case.dim };
+            ask(s, &request, name, timeout, &ids, &seen, &mut notes)
         };
         if lost {
             if let Some(mut s) = session.take() {
@@ -512,20 +513,31 @@ fn run_command(
     (outcomes, notes)
 }
 
+/// One request to an integrator: its id, its line and the problem's dimension.
+pub(crate) struct Request<'a> {
+    /// The id.
+    pub id: &'a str,
+    /// The JSON line sent.
+    pub line: String,
+    /// The dimension (the length of gradients).
+    pub dim: usize,
+}
+
 /// Sends one request and waits for its answer. Returns the outcome, the seconds, and whether
-/// the session is lost (crash or hang: it must be restarted).
-fn one_case<'a>(
+/// the session is lost (crash or hang: it must be restarted). `ids` are the ids still to be
+/// asked, `seen` those asked before (an answer for one of them is noted and skipped).
+pub(crate) fn ask(
     session: &mut Session,
-    entry: &'a SuiteEntry,
+    request: &Request<'_>,
     name: &str,
     timeout: Duration,
     ids: &HashSet<&str>,
-    seen: &mut HashSet<&'a str>,
+    seen: &HashSet<&str>,
     notes: &mut Vec<String>,
 ) -> (AnswerOutcome, f64, bool) {
-    let id = entry.case.id.as_str();
+    let id = request.id;
     let start = Instant::now();
-    session.send(Arc::new(entry.to_line()));
+    session.send(Arc::new(request.line.clone()));
     let deadline = start + timeout;
     loop {
         let wait = deadline.saturating_duration_since(Instant::now());
@@ -533,7 +545,7 @@ fn one_case<'a>(
             Ok(Event::Line(line)) if line.trim().is_empty() => continue,
             Ok(Event::Line(line)) => {
                 let elapsed = start.elapsed().as_secs_f64();
-                let parsed = match parse_answer(&line, entry.case.dim, name) {
+                let parsed = match parse_answer(&line, request.dim, name) {
                     Ok(p) => p,
                     Err(reason) => {
                         return (Err((Status::Error, format!("garbage answer: {reason}"))), elapsed, false)
