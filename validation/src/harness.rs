@@ -11,6 +11,12 @@
 //!
 //! A case the integrator answers with [`mvn_orthant::Error::MethodNotApplicable`] is recorded as
 //! [`Status::NotApplicable`]; any other error as [`Status::Error`]. Neither stops the run.
+//!
+//! **One scorer, several sources of answers.** [`score`] turns an [`Answer`] (a value, and
+//! optionally a reported error) into a [`CaseResult`]; [`run_case`] uses it for an
+//! [`Integrator`], and `orthant validate` for an external program's answers or a results file.
+//! An answer that reports no error is judged on the accuracy asked of it ([`AccuracyAsked`]):
+//! covered when |value − reference| ≤ max(abs_tol, rel_tol · reference) + [`ROUNDING`] · reference.
 
 use crate::suite::Case;
 use mvn_orthant::{Error, Estimate, Integrator};
@@ -44,6 +50,55 @@ impl Status {
     }
 }
 
+/// One answer to a case, from any source (a built-in method, an external program, a file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The estimate of P.
+    pub value: f64,
+    /// ln P as reported (ln `value` when the source gives none).
+    pub log_value: f64,
+    /// The reported absolute error (half-width of a 99% interval); `None` when not reported.
+    pub error: Option<f64>,
+    /// Whether the answer claims to be exact to rounding: then, with a reported error of 0, it is
+    /// judged against the case's tolerance, and a miss is an exact failure.
+    pub exact: bool,
+    /// The algorithm that produced the value (a method name, or the external integrator's).
+    pub method: String,
+    /// Integrand evaluations, when known.
+    pub evaluations: Option<u64>,
+}
+
+impl Answer {
+    /// The answer of an [`Estimate`]: exact when its method is.
+    pub fn from_estimate(e: &Estimate) -> Self {
+        Answer {
+            value: e.value,
+            log_value: e.log_value,
+            error: Some(e.error),
+            exact: e.method.is_exact(),
+            method: e.method.name().to_string(),
+            evaluations: Some(e.evaluations),
+        }
+    }
+}
+
+/// The accuracy asked of an answer that reports no error: covered when
+/// |value − reference| ≤ max(`abs_tol`, `rel_tol` · reference) + [`ROUNDING`] · reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccuracyAsked {
+    /// Absolute tolerance.
+    pub abs_tol: f64,
+    /// Relative tolerance.
+    pub rel_tol: f64,
+}
+
+impl AccuracyAsked {
+    /// The allowed absolute error on a case with this reference.
+    pub fn allowance(&self, reference: f64) -> f64 {
+        self.abs_tol.max(self.rel_tol * reference)
+    }
+}
+
 /// The outcome of one integrator on one case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseResult {
@@ -59,8 +114,10 @@ pub struct CaseResult {
     pub tolerance: f64,
     /// What happened.
     pub status: Status,
-    /// The estimate, when [`Status::Ok`].
+    /// The estimate, when [`Status::Ok`] and the source is an [`Integrator`].
     pub estimate: Option<Estimate>,
+    /// The answer, when [`Status::Ok`] (whatever the source).
+    pub answer: Option<Answer>,
     /// The error message otherwise.
     pub message: Option<String>,
     /// |value − reference|.
@@ -94,7 +151,7 @@ pub struct Summary {
     pub max_rel_error: Option<f64>,
     /// Fraction of estimates that cover their reference.
     pub coverage: Option<f64>,
-    /// Number of estimates from stochastic methods.
+    /// Number of estimates from stochastic methods (answers that do not claim exactness).
     pub stochastic: usize,
     /// Fraction of stochastic estimates that cover their reference.
     pub stochastic_coverage: Option<f64>,
@@ -118,6 +175,28 @@ pub fn run_case(integrator: &dyn Integrator, case: &Case) -> CaseResult {
     let start = Instant::now();
     let outcome = integrator.integrate(&case.problem);
     let seconds = start.elapsed().as_secs_f64();
+    match outcome {
+        Ok(estimate) => {
+            let mut result = score(case, Ok(Answer::from_estimate(&estimate)), seconds, None);
+            result.estimate = Some(estimate);
+            result
+        }
+        Err(e @ Error::MethodNotApplicable { .. }) => {
+            score(case, Err((Status::NotApplicable, e.to_string())), seconds, None)
+        }
+        Err(e) => score(case, Err((Status::Error, format!("{}: {e}", e.kind()))), seconds, None),
+    }
+}
+
+/// Scores one answer (or a failure: its status and message) on `case`: the achieved errors,
+/// coverage and exact failure of the module docs. `asked` judges an answer without a reported
+/// error; without it such an answer is covered only within [`ROUNDING`] · reference.
+pub fn score(
+    case: &Case,
+    outcome: Result<Answer, (Status, String)>,
+    seconds: f64,
+    asked: Option<AccuracyAsked>,
+) -> CaseResult {
     let mut result = CaseResult {
         id: case.id.clone(),
         category: case.category.clone(),
@@ -126,6 +205,7 @@ pub fn run_case(integrator: &dyn Integrator, case: &Case) -> CaseResult {
         tolerance: case.tolerance,
         status: Status::Ok,
         estimate: None,
+        answer: None,
         message: None,
         abs_error: None,
         rel_error: None,
@@ -134,8 +214,8 @@ pub fn run_case(integrator: &dyn Integrator, case: &Case) -> CaseResult {
         seconds,
     };
     match outcome {
-        Ok(estimate) => {
-            let abs = (estimate.value - case.reference).abs();
+        Ok(answer) => {
+            let abs = (answer.value - case.reference).abs();
             let rel = if case.reference > 0.0 {
                 abs / case.reference
             } else if abs == 0.0 {
@@ -143,23 +223,26 @@ pub fn run_case(integrator: &dyn Integrator, case: &Case) -> CaseResult {
             } else {
                 f64::INFINITY
             };
-            let exact = estimate.method.is_exact() && estimate.error == 0.0;
-            let within = case.within_tolerance(estimate.value);
+            let within = case.within_tolerance(answer.value);
+            let allowed = match answer.error {
+                Some(e) => e,
+                None => asked.map_or(0.0, |a| a.allowance(case.reference)),
+            };
             // A NaN value is never covered.
-            let covered = if exact { within } else { abs <= estimate.error + ROUNDING * case.reference };
+            let covered = if answer.exact && answer.error == Some(0.0) {
+                within
+            } else {
+                abs <= allowed + ROUNDING * case.reference
+            };
             result.abs_error = Some(if abs.is_nan() { f64::INFINITY } else { abs });
             result.rel_error = Some(if rel.is_nan() { f64::INFINITY } else { rel });
             result.covered = Some(covered);
-            result.exact_failure = estimate.method.is_exact() && !within;
-            result.estimate = Some(estimate);
+            result.exact_failure = answer.exact && !within;
+            result.answer = Some(answer);
         }
-        Err(e @ Error::MethodNotApplicable { .. }) => {
-            result.status = Status::NotApplicable;
-            result.message = Some(e.to_string());
-        }
-        Err(e) => {
-            result.status = Status::Error;
-            result.message = Some(format!("{}: {e}", e.kind()));
+        Err((status, message)) => {
+            result.status = status;
+            result.message = Some(message);
         }
     }
     result
@@ -198,7 +281,7 @@ pub fn summarize(integrator: &str, results: &[CaseResult]) -> Summary {
     };
     let all: Vec<&&CaseResult> = ok.iter().collect();
     let stochastic: Vec<&&CaseResult> =
-        ok.iter().filter(|r| r.estimate.as_ref().is_some_and(|e| !e.method.is_exact())).collect();
+        ok.iter().filter(|r| r.answer.as_ref().is_some_and(|a| !a.exact)).collect();
     Summary {
         integrator: integrator.to_string(),
         cases: results.len(),

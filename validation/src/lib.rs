@@ -12,7 +12,8 @@
 //!   problem, against an exact reference where one applies and Monte Carlo otherwise.
 //! * [`harness`]: runs an integrator over the suite and summarises errors, coverage and time.
 //! * [`strategies`]: public proptest strategies for covariances, boxes, problems and EXACT inputs.
-//! * [`cli`]: the `orthant eval`, `orthant exact` and `orthant report` subcommands.
+//! * [`cli`]: the `orthant eval`, `orthant exact`, `orthant report`, `orthant suite` and
+//!   `orthant validate` subcommands.
 //! * [`json_number`]: the JSON encoding of limits and non-finite numbers shared by the CLI and
 //!   the suite.
 //!

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use validation::cli::{eval, exact, open_input, report, tradeoff, train};
+use validation::cli::{eval, exact, export, open_input, property, report, tradeoff, train, validate};
 
 const EVAL_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skipped):
   id               string, echoed back (optional)
@@ -87,6 +87,79 @@ mean time of every criterion benchmark under DIR2. Takes about a minute or two.
 EXAMPLE:
   cargo run --release -p validation --bin orthant -- tradeoff --out target/orthant-tradeoff"#;
 
+const SUITE_HELP: &str = r#"OUTPUT (one JSON object per line, a valid `orthant eval` request plus reference fields):
+  id               the case id
+  covariance       d rows of d numbers (dense)
+  mean             d numbers
+  lower, upper     d entries each: a number, "-inf" or "inf"
+  reference        P, rounded to a double (mpmath, 40 digits, or a closed form)
+  reference_error  the bound used when checking against the reference: the case's tolerance
+                   times P (the relative accuracy asked of exact methods; the reference itself is
+                   far more accurate); 0 for P = 0
+  log_reference    ln P ("-inf" for P = 0), accurate where P underflows
+  tags             the category (e.g. "orthant-closed-form", "one-factor-tail", "singular",
+                   "near-singular", "rare-event") and the dimension class: "d<=3",
+                   "4<=d<=100" or "d>100"
+  provenance       where the reference comes from
+`orthant eval` ignores the reference fields, so `orthant suite | orthant eval -` works.
+The d = 1000 lines are about 20 MB each; --max-dim 100 leaves them out.
+
+EXAMPLE:
+  orthant suite --max-dim 2 --tag orthant-closed-form | head -1
+  {"id":"d2-orthant-rho-0.9","covariance":[[1.0,-0.9],[-0.9,1.0]],"mean":[0.0,0.0],
+   "lower":["-inf","-inf"],"upper":[0.0,0.0],"reference":0.0718...,"reference_error":7.1e-14,
+   "log_reference":-2.63...,"tags":["orthant-closed-form","d<=3"],"provenance":"..."}"#;
+
+const VALIDATE_HELP: &str = r#"PROTOCOL: CMD is started once (sh -c CMD, its own process group). Each suite problem is written
+to its stdin as one `orthant suite` line (ignore the fields you do not need); the next is sent
+after the answer. Write one JSON answer line per request to stdout and flush:
+  id          the request's id (required)
+  value       P in [0, 1] (required)
+  error       your absolute error estimate, the half-width of a 99% interval (optional;
+              0 claims exactness: then judged against the case's reference_error)
+  log_value   ln P (optional)
+  seconds     your time for the case (optional; else the wall time from request to answer)
+  method      a label for the report (optional)
+  grad_upper, grad_lower, grad_mean   gradients (optional; checked for shape only: the suite has
+              no reference gradients)
+Other fields are ignored; stderr is free for logging. {"id":..,"status":"error","kind":..,
+"message":..} records an error ("method-not-applicable": n/a, which does not fail the run).
+Example exchange:
+  request  {"id":"d2-orthant-rho0.5","covariance":[[1.0,0.5],[0.5,1.0]],"mean":[0.0,0.0],
+            "lower":["-inf","-inf"],"upper":[0.0,0.0],"reference":0.333...,...}
+  answer   {"id":"d2-orthant-rho0.5","value":0.33334,"error":2.1e-5,"seconds":0.003}
+A dependency-free Python template: docs/validation.md, "Validate your integrator in five
+minutes".
+
+ROBUSTNESS: a crash or a hang (no answer within --timeout) is recorded for its case and the
+command restarted for the next; a garbage line, a missing or unexpected id, a NaN value, a value
+outside [0, 1] or a malformed field is recorded for its case; a duplicate answer is recorded.
+After 3 cases lost in a row to crashes or hangs the rest are recorded as not run.
+
+VERDICT: exit 0 when every case is answered (or declared n/a), no protocol violation was seen,
+error-0 answers are within reference_error, and answers with a positive error (or none) miss the
+reference no more often than a 99% interval allows: misses <= the 99.9% quantile of
+Binomial(n, 0.01) (n = 10: 2, n = 100: 5, ...). An answer without `error` is covered when
+|value - reference| <= max(abs_tol, rel_tol * reference). Otherwise exit 1; exit 2 on a usage or
+I/O error. The table, report.csv, report.json and the SVG plots are written as by `orthant report`,
+with the methods of --compare beside the integrator.
+
+PROPERTY MODE (--property N [--seed S] [--max-dim D, default 5]): N random problems (random,
+equicorrelated, one-factor, low-rank and near-singular correlations, means, finite and infinite
+limits; the same seed gives the same problems) instead of the suite, requests without reference
+fields. References: exact where possible, else genz at abs_tol 1e-9 (its error is added to the
+allowance). A problem fails on no valid answer or |value - reference| > 2 x the reported error
+(1e-9 relative for error 0; max(abs_tol, rel_tol * reference) without one). The first failure is
+shrunk while it persists (drop a coordinate, zero or halve correlations, zero the mean, infinite
+or rounded limits), printed as an `orthant eval` line and written to DIR/counterexample.jsonl
+with the answer and the reference; exit 1. Exit 0 when no problem fails.
+
+EXAMPLES:
+  orthant validate --command "python3 my_integrator.py" --name mine --max-dim 10
+  orthant validate --command "python3 my_integrator.py" --property 200 --seed 1
+  orthant validate --command "orthant eval -" --name ours --tag d<=3 --compare auto,genz
+  orthant validate --results answers.jsonl --name cluster-run"#;
+
 /// Gaussian rectangle probabilities, the EXACT expected accuracy, and the validation report.
 #[derive(Parser)]
 #[command(name = "orthant", version, about)]
@@ -121,6 +194,64 @@ enum Command {
         /// Never show a progress bar (plain output), even on a terminal.
         #[arg(long)]
         no_progress: bool,
+    },
+    /// The reference suite as JSON Lines (eval requests with references), for any harness.
+    #[command(after_help = SUITE_HELP)]
+    Suite {
+        /// Output file (default stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only cases of dimension at most this.
+        #[arg(long)]
+        max_dim: Option<usize>,
+        /// Only cases with this tag (a category or "d<=3", "4<=d<=100", "d>100").
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Score an external integrator (any language, JSON Lines over stdin/stdout) on the suite.
+    #[command(after_help = VALIDATE_HELP)]
+    Validate {
+        /// The integrator's command line, run with `sh -c`.
+        #[arg(long, required_unless_present = "results", conflicts_with = "results")]
+        command: Option<String>,
+        /// Score a JSON Lines file of answers computed elsewhere instead of running a command.
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// The integrator's name in the report.
+        #[arg(long, default_value = "external")]
+        name: String,
+        /// `builtin` or an `orthant suite` file.
+        #[arg(long, default_value = "builtin")]
+        suite: String,
+        /// Output directory of the report files.
+        #[arg(long, default_value = validate::DEFAULT_OUT)]
+        out: PathBuf,
+        /// Seconds to wait for each answer before killing and restarting the command.
+        #[arg(long, default_value_t = validate::DEFAULT_TIMEOUT)]
+        timeout: f64,
+        /// Only cases of dimension at most this [default: 100; with --property: 5] (d = 1000
+        /// requests are about 20 MB each).
+        #[arg(long)]
+        max_dim: Option<usize>,
+        /// Property mode: N random problems instead of the suite, the first failure shrunk to a
+        /// minimal one (DIR/counterexample.jsonl).
+        #[arg(long, value_name = "N", conflicts_with = "results")]
+        property: Option<usize>,
+        /// The seed of the property mode's draws.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Only cases with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Our methods to run beside it, comma-separated (auto, exact, genz, ...); default none.
+        #[arg(long, value_delimiter = ',')]
+        compare: Vec<String>,
+        /// Absolute accuracy asked of answers without an `error` field.
+        #[arg(long, default_value_t = validate::DEFAULT_ABS_TOL)]
+        abs_tol: f64,
+        /// Relative accuracy asked of answers without an `error` field.
+        #[arg(long, default_value_t = validate::DEFAULT_REL_TOL)]
+        rel_tol: f64,
     },
     /// Train linear classifiers with EXACT, cross-entropy and hinge on tabular data.
     #[command(after_help = TRAIN_HELP)]
@@ -187,6 +318,27 @@ fn lines_command(
     }
 }
 
+fn suite_command(out: Option<PathBuf>, max_dim: Option<usize>, tag: Option<&str>) -> ExitCode {
+    let result = match &out {
+        None => export::run(max_dim, tag, &mut io::stdout().lock()),
+        Some(path) => std::fs::File::create(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display())))
+            .and_then(|f| export::run(max_dim, tag, &mut io::BufWriter::new(f))),
+    };
+    match result {
+        Ok(n) => {
+            if let Some(path) = out {
+                eprintln!("orthant suite: wrote {n} cases to {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("orthant suite: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -224,6 +376,87 @@ fn main() -> ExitCode {
                 Err(e) => {
                     eprintln!("orthant train: {e}");
                     ExitCode::from(1)
+                }
+            }
+        }
+        Command::Suite { out, max_dim, tag } => suite_command(out, max_dim, tag.as_deref()),
+        Command::Validate {
+            command,
+            results,
+            name,
+            suite,
+            out,
+            timeout,
+            max_dim,
+            property,
+            seed,
+            tag,
+            compare,
+            abs_tol,
+            rel_tol,
+        } => {
+            if let (Some(n), Some(command)) = (property, &command) {
+                let options = property::PropertyOptions {
+                    command: command.clone(),
+                    name,
+                    problems: n,
+                    seed,
+                    max_dim: max_dim.unwrap_or(property::DEFAULT_MAX_DIM).max(1),
+                    timeout: std::time::Duration::from_secs_f64(timeout.max(1e-3)),
+                    out,
+                    asked: validation::harness::AccuracyAsked { abs_tol, rel_tol },
+                };
+                let mut stdout = io::stdout().lock();
+                return match property::run(&options, &mut stdout) {
+                    Ok(outcome) if outcome.failures == 0 => ExitCode::SUCCESS,
+                    Ok(_) => ExitCode::from(1),
+                    Err(e) => {
+                        let _ = stdout.flush();
+                        eprintln!("orthant validate --property: {e}");
+                        ExitCode::from(2)
+                    }
+                };
+            }
+            let source = match (command, results) {
+                (Some(c), _) => validate::Source::Command(c),
+                (None, Some(r)) => validate::Source::Results(r),
+                (None, None) => {
+                    eprintln!("orthant validate: give --command CMD or --results FILE");
+                    return ExitCode::from(2);
+                }
+            };
+            if !(timeout.is_finite() && timeout > 0.0) {
+                eprintln!("orthant validate: --timeout must be a positive number of seconds");
+                return ExitCode::from(2);
+            }
+            if !(abs_tol >= 0.0 && rel_tol >= 0.0) {
+                eprintln!("orthant validate: --abs-tol and --rel-tol must be >= 0");
+                return ExitCode::from(2);
+            }
+            let compare = match compare.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("orthant validate: --compare: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let mut options = validate::ValidateOptions::new(source);
+            options.name = name;
+            options.suite = (suite != "builtin").then(|| PathBuf::from(suite));
+            options.out = out;
+            options.timeout = std::time::Duration::from_secs_f64(timeout);
+            options.max_dim = Some(max_dim.unwrap_or(validate::DEFAULT_MAX_DIM));
+            options.tag = tag;
+            options.compare = compare;
+            options.asked = validation::harness::AccuracyAsked { abs_tol, rel_tol };
+            let mut stdout = io::stdout().lock();
+            match validate::run(&options, &mut stdout) {
+                Ok(outcome) if outcome.passed() => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::from(1),
+                Err(e) => {
+                    let _ = stdout.flush();
+                    eprintln!("orthant validate: {e}");
+                    ExitCode::from(2)
                 }
             }
         }

@@ -14,8 +14,10 @@
 //! | `seed` | integer ≥ 0 | 0 |
 //! | `gradient` | bool | false |
 //!
-//! Unknown fields are rejected (kind `"invalid-input"`), so a typo such as `"uper"` is reported
-//! instead of silently ignored.
+//! The reference fields of an `orthant suite` line (`reference`, `reference_error`,
+//! `log_reference`, `tags`, `provenance`) are accepted and ignored, so suite lines are valid
+//! input. Other unknown fields are rejected (kind `"invalid-input"`), so a typo such as `"uper"`
+//! is reported instead of silently ignored.
 //!
 //! # Output (one object per line, same order)
 //!
@@ -71,6 +73,22 @@ pub struct EvalRequest {
     /// Whether to compute the gradient.
     #[serde(default)]
     pub gradient: bool,
+    /// `reference` of an `orthant suite` line: accepted and ignored (so suite lines are valid
+    /// `eval` input), as are the four fields below.
+    #[serde(default)]
+    pub reference: Option<Value>,
+    /// `reference_error` of a suite line (ignored).
+    #[serde(default)]
+    pub reference_error: Option<Value>,
+    /// `log_reference` of a suite line (ignored).
+    #[serde(default)]
+    pub log_reference: Option<Value>,
+    /// `tags` of a suite line (ignored).
+    #[serde(default)]
+    pub tags: Option<Value>,
+    /// `provenance` of a suite line (ignored).
+    #[serde(default)]
+    pub provenance: Option<Value>,
 }
 
 /// One successful `eval` output line.

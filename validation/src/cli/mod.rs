@@ -3,6 +3,9 @@
 //! * [`eval`]: `orthant eval [FILE|-]`, rectangle probabilities from JSON Lines.
 //! * [`exact`]: `orthant exact [FILE|-]`, the EXACT expected accuracy from JSON Lines.
 //! * [`report`]: `orthant report [--out DIR]`, the validation report on the built-in suite.
+//! * [`export`]: `orthant suite [--out FILE]`, the reference suite as JSON Lines.
+//! * [`validate`]: `orthant validate --command CMD`, an external integrator scored on the suite.
+//! * [`property`]: `orthant validate --command CMD --property N`, random problems and shrinking.
 //! * [`tradeoff`]: `orthant tradeoff [--out DIR]`, work-precision curves of the methods.
 //! * [`train`]: `orthant train --dataset NAME --loss LOSS [--all]`, the tabular experiments.
 //!
@@ -13,9 +16,12 @@
 
 pub mod eval;
 pub mod exact;
+pub mod export;
+pub mod property;
 pub mod report;
 pub mod tradeoff;
 pub mod train;
+pub mod validate;
 
 use serde::Serialize;
 use serde_json::Value;

@@ -142,7 +142,7 @@ struct Row<'a> {
     dim: usize,
     integrator: &'a str,
     status: &'static str,
-    method: Option<&'static str>,
+    method: Option<&'a str>,
     value: Option<JsonF64>,
     reference: JsonF64,
     abs_error: Option<JsonF64>,
@@ -156,22 +156,22 @@ struct Row<'a> {
 }
 
 fn row<'a>(integrator: &'a str, r: &'a CaseResult) -> Row<'a> {
-    let e = r.estimate.as_ref();
+    let e = r.answer.as_ref();
     Row {
         case: &r.id,
         category: &r.category,
         dim: r.dim,
         integrator,
         status: r.status.name(),
-        method: e.map(|e| e.method.name()),
+        method: e.map(|e| e.method.as_str()),
         value: e.map(|e| JsonF64(e.value)),
         reference: JsonF64(r.reference),
         abs_error: r.abs_error.map(JsonF64),
         rel_error: r.rel_error.map(JsonF64),
-        reported_error: e.map(|e| JsonF64(e.error)),
+        reported_error: e.and_then(|e| e.error).map(JsonF64),
         covered: r.covered,
         exact_failure: r.exact_failure,
-        evaluations: e.map(|e| e.evaluations),
+        evaluations: e.and_then(|e| e.evaluations),
         seconds: r.seconds,
         message: r.message.as_deref(),
     }
@@ -264,22 +264,22 @@ fn write_csv(path: &Path, runs: &[HarnessReport]) -> io::Result<()> {
     );
     for run in runs {
         for r in &run.results {
-            let e = r.estimate.as_ref();
+            let e = r.answer.as_ref();
             let fields = [
                 csv_field(&r.id),
                 csv_field(&r.category),
                 r.dim.to_string(),
                 csv_field(&run.summary.integrator),
                 r.status.name().to_string(),
-                e.map_or_else(String::new, |e| e.method.name().to_string()),
+                e.map_or_else(String::new, |e| csv_field(&e.method)),
                 num(e.map(|e| e.value)),
                 format!("{:e}", r.reference),
                 num(r.abs_error),
                 num(r.rel_error),
-                num(e.map(|e| e.error)),
+                num(e.and_then(|e| e.error)),
                 r.covered.map_or_else(String::new, |c| c.to_string()),
                 r.exact_failure.to_string(),
-                e.map_or_else(String::new, |e| e.evaluations.to_string()),
+                e.and_then(|e| e.evaluations).map_or_else(String::new, |n| n.to_string()),
                 format!("{:e}", r.seconds),
                 csv_field(r.message.as_deref().unwrap_or("")),
             ];
@@ -401,14 +401,14 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
     let root = SVGBackend::new(path, (760, 620)).into_drawing_area();
     root.fill(&WHITE)?;
     let stochastic = |r: &&CaseResult| {
-        r.estimate.as_ref().is_some_and(|e| !e.method.is_exact() && e.error > 0.0)
+        r.answer.as_ref().is_some_and(|e| !e.exact && e.error.is_some_and(|x| x > 0.0))
             && r.abs_error.is_some_and(f64::is_finite)
     };
     let pts: Vec<(f64, f64)> = runs
         .iter()
         .flat_map(|r| r.results.iter())
         .filter(stochastic)
-        .map(|r| (r.estimate.as_ref().map_or(0.0, |e| e.error), r.abs_error.unwrap_or(0.0)))
+        .map(|r| (r.answer.as_ref().and_then(|e| e.error).unwrap_or(0.0), r.abs_error.unwrap_or(0.0)))
         .collect();
     let range = log_range(pts.iter().flat_map(|&(a, b)| [a, b]), ERROR_FLOOR);
     let mut chart = ChartBuilder::on(&root)
@@ -436,7 +436,7 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
             .filter(stochastic)
             .map(|r| {
                 (
-                    r.estimate.as_ref().map_or(0.0, |e| e.error).max(ERROR_FLOOR),
+                    r.answer.as_ref().and_then(|e| e.error).unwrap_or(0.0).max(ERROR_FLOOR),
                     r.abs_error.unwrap_or(0.0).max(ERROR_FLOOR),
                 )
             })
@@ -462,6 +462,32 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
 /// A log-axis tick label: `1e-7` rather than the shortest round-trip `1.0000000000000001e-7`.
 pub(crate) fn power_of_ten(v: f64) -> String {
     format!("{v:.0e}")
+}
+
+/// Writes the report files into `dir` (created if needed): `report.csv`, `report.json`,
+/// `error_vs_time.svg` and `reported_vs_achieved.svg`, from the runs of any sources of answers
+/// (`orthant report` and `orthant validate` share this). Returns the paths written.
+///
+/// # Errors
+///
+/// I/O and plotting errors.
+pub fn write_files(
+    dir: &Path,
+    runs: &[HarnessReport],
+    failures: &[String],
+    cases: usize,
+) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let csv = dir.join("report.csv");
+    let json = dir.join("report.json");
+    let svg1 = dir.join("error_vs_time.svg");
+    let svg2 = dir.join("reported_vs_achieved.svg");
+    write_csv(&csv, runs)?;
+    write_json(&json, runs, failures, cases)?;
+    plot_error_vs_time(&svg1, runs).map_err(|e| io::Error::other(format!("plot {}: {e}", svg1.display())))?;
+    plot_reported_vs_achieved(&svg2, runs)
+        .map_err(|e| io::Error::other(format!("plot {}: {e}", svg2.display())))?;
+    Ok(vec![csv, json, svg1, svg2])
 }
 
 /// Runs the report, writing the table and plain progress to `out`.
@@ -515,7 +541,7 @@ pub fn run(options: &ReportOptions, out: &mut dyn Write) -> io::Result<ReportOut
     for run in &runs {
         for r in &run.results {
             if r.exact_failure {
-                let e = r.estimate.as_ref().expect("an exact failure has an estimate");
+                let e = r.answer.as_ref().expect("an exact failure has an answer");
                 failures.push(format!(
                     "{} on {}: exact method {} gave {:e}, reference {:e}, relative error {:.2e} > tolerance {:.0e}",
                     run.summary.integrator,
@@ -554,18 +580,7 @@ pub fn run(options: &ReportOptions, out: &mut dyn Write) -> io::Result<ReportOut
         }
     }
 
-    std::fs::create_dir_all(&options.out)?;
-    let csv = options.out.join("report.csv");
-    let json = options.out.join("report.json");
-    let svg1 = options.out.join("error_vs_time.svg");
-    let svg2 = options.out.join("reported_vs_achieved.svg");
-    write_csv(&csv, &runs)?;
-    write_json(&json, &runs, &failures, cases.len())?;
-    plot_error_vs_time(&svg1, &runs)
-        .map_err(|e| io::Error::other(format!("plot {}: {e}", svg1.display())))?;
-    plot_reported_vs_achieved(&svg2, &runs)
-        .map_err(|e| io::Error::other(format!("plot {}: {e}", svg2.display())))?;
-    let files = vec![csv, json, svg1, svg2];
+    let files = write_files(&options.out, &runs, &failures, cases.len())?;
     writeln!(out)?;
     for f in &files {
         writeln!(out, "wrote {}", f.display())?;

@@ -1,0 +1,239 @@
+//! `orthant suite [--out FILE] [--max-dim D] [--tag T]`: the reference suite as JSON Lines in
+//! the `eval` input format, with the references, so any harness in any language can use them.
+//!
+//! # Line format (the field names are a contract)
+//!
+//! ```json
+//! {"id": "d2-orthant-rho0.5", "covariance": [[1.0, 0.5], [0.5, 1.0]], "mean": [0.0, 0.0],
+//!  "lower": ["-inf", "-inf"], "upper": [0.0, 0.0],
+//!  "reference": 0.3333333333333333, "reference_error": 3.333333333333333e-13,
+//!  "log_reference": -1.0986122886681098, "tags": ["orthant-closed-form", "d<=3"],
+//!  "provenance": "closed form: 1/4 + asin(rho)/(2 pi) (mpmath)"}
+//! ```
+//!
+//! * `id`, `covariance` (dense rows), `mean`, `lower`, `upper`: the problem, exactly as
+//!   `orthant eval` reads it (infinite limits as the strings `"inf"` and `"-inf"`). `orthant
+//!   eval` accepts and ignores the reference fields, so a suite line is a valid `eval` request.
+//! * `reference`: P rounded to a double.
+//! * `reference_error`: the bound used to check against the reference: the case's tolerance
+//!   times the reference (the relative error asked of exact methods on this case; it reflects
+//!   the conditioning of the case, and the reference itself, computed with mpmath at 40 digits,
+//!   is far more accurate). 0 when the reference is 0 (an empty box).
+//! * `log_reference`: ln P (`"-inf"` for P = 0), accurate where P underflows.
+//! * `tags`: the case's category (e.g. `"orthant-closed-form"`, `"one-factor-tail"`,
+//!   `"singular"`) and its dimension class: `"d<=3"`, `"4<=d<=100"` or `"d>100"`.
+//! * `provenance`: where the reference comes from.
+//!
+//! Dense rows make the d = 1000 lines large (about 20 MB each); `--max-dim` leaves them out.
+
+use crate::json_number::{json_vec, parse_extended_number, parse_limits, JsonF64, Side};
+use crate::suite::{self, Case};
+use mvn_orthant::{Covariance, Problem};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::io::{self, Write};
+
+/// A suite case with its `orthant suite` extras: the tags and the reference's error bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuiteEntry {
+    /// The case (for a parsed file: category = first tag, tolerance = reference_error / reference).
+    pub case: Case,
+    /// The tags.
+    pub tags: Vec<String>,
+    /// The bound on |reference − P| used when checking against it.
+    pub reference_error: f64,
+}
+
+/// The dimension class tag of a dimension: `"d<=3"`, `"4<=d<=100"` or `"d>100"`.
+pub fn dimension_tag(d: usize) -> &'static str {
+    match d {
+        0..=3 => "d<=3",
+        4..=100 => "4<=d<=100",
+        _ => "d>100",
+    }
+}
+
+impl SuiteEntry {
+    /// The entry of a built-in case: tags = category and dimension class, reference_error =
+    /// tolerance · reference.
+    pub fn from_case(case: &Case) -> Self {
+        SuiteEntry {
+            case: case.clone(),
+            tags: vec![case.category.clone(), dimension_tag(case.dim).to_string()],
+            reference_error: case.tolerance * case.reference,
+        }
+    }
+
+    /// Whether the entry has tag `tag`.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+
+    /// The `orthant suite` line of the entry (no trailing newline).
+    pub fn to_line(&self) -> String {
+        let p = &self.case.problem;
+        let d = p.dim();
+        let sigma = p.covariance();
+        let rows: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| sigma.get(i, j)).collect()).collect();
+        let line = SuiteLine {
+            id: &self.case.id,
+            covariance: rows,
+            mean: p.mean(),
+            lower: json_vec(p.lower()),
+            upper: json_vec(p.upper()),
+            reference: self.case.reference,
+            reference_error: self.reference_error,
+            log_reference: JsonF64(self.case.log_reference),
+            tags: &self.tags,
+            provenance: &self.case.provenance,
+        };
+        serde_json::to_string(&line).expect("a suite line serialises")
+    }
+}
+
+#[derive(Serialize)]
+struct SuiteLine<'a> {
+    id: &'a str,
+    covariance: Vec<Vec<f64>>,
+    mean: &'a [f64],
+    lower: Vec<JsonF64>,
+    upper: Vec<JsonF64>,
+    reference: f64,
+    reference_error: f64,
+    log_reference: JsonF64,
+    tags: &'a [String],
+    provenance: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    id: String,
+    covariance: Vec<Vec<f64>>,
+    #[serde(default)]
+    mean: Option<Vec<f64>>,
+    #[serde(default)]
+    lower: Option<Value>,
+    #[serde(default)]
+    upper: Option<Value>,
+    reference: f64,
+    #[serde(default)]
+    reference_error: Option<f64>,
+    #[serde(default)]
+    log_reference: Option<Value>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    provenance: String,
+}
+
+/// Parses one `orthant suite` line (`reference_error` defaults to 0, `log_reference` to
+/// ln `reference`, `tags` to none, `provenance` to "").
+///
+/// # Errors
+///
+/// A message for malformed JSON, unknown fields or an invalid problem.
+pub fn parse_line(line: &str) -> Result<SuiteEntry, String> {
+    let raw: RawLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let id = raw.id.clone();
+    let bad = |e: String| format!("case {id}: {e}");
+    let covariance = Covariance::from_rows(&raw.covariance).map_err(|e| bad(e.to_string()))?;
+    let d = covariance.dim();
+    let lower = parse_limits(raw.lower.as_ref(), d, Side::Lower).map_err(|e| bad(e.to_string()))?;
+    let upper = parse_limits(raw.upper.as_ref(), d, Side::Upper).map_err(|e| bad(e.to_string()))?;
+    let mean = raw.mean.unwrap_or_else(|| vec![0.0; d]);
+    let problem = Problem::new(mean, covariance, lower, upper).map_err(|e| bad(e.to_string()))?;
+    if !(0.0..=1.0).contains(&raw.reference) {
+        return Err(bad(format!("reference {} is not a probability", raw.reference)));
+    }
+    let reference_error = raw.reference_error.unwrap_or(0.0);
+    if reference_error.is_nan() || reference_error < 0.0 {
+        return Err(bad(format!("reference_error {reference_error} is not ≥ 0")));
+    }
+    let log_reference = match &raw.log_reference {
+        Some(v) => parse_extended_number(v, "log_reference").map_err(bad)?,
+        None => raw.reference.ln(),
+    };
+    let tolerance = if raw.reference > 0.0 { reference_error / raw.reference } else { 0.0 };
+    let category = raw.tags.first().cloned().unwrap_or_else(|| "external".into());
+    Ok(SuiteEntry {
+        case: Case {
+            id: raw.id,
+            category,
+            dim: d,
+            problem,
+            reference: raw.reference,
+            log_reference,
+            provenance: raw.provenance,
+            tolerance,
+        },
+        tags: raw.tags,
+        reference_error,
+    })
+}
+
+/// Parses an `orthant suite` file (blank lines skipped).
+///
+/// # Errors
+///
+/// The first malformed line, with its number.
+pub fn parse_lines(text: &str) -> Result<Vec<SuiteEntry>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| parse_line(l).map_err(|e| format!("suite line {}: {e}", n + 1)))
+        .collect()
+}
+
+/// The built-in suite as entries, filtered by dimension and tag.
+///
+/// # Errors
+///
+/// A malformed built-in suite (a bug).
+pub fn builtin_entries(max_dim: Option<usize>, tag: Option<&str>) -> Result<Vec<SuiteEntry>, String> {
+    if max_dim.is_none() && tag.is_none() {
+        return Ok(suite::builtin()?.iter().map(SuiteEntry::from_case).collect());
+    }
+    // Validating the large covariances takes seconds: peek at each line's dimension and
+    // category first and build only the cases kept.
+    #[derive(Deserialize)]
+    struct Peek {
+        dim: usize,
+        category: String,
+    }
+    let mut entries = Vec::new();
+    for (n, line) in suite::SUITE_JSONL.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let peek: Peek = serde_json::from_str(line).map_err(|e| format!("suite line {}: {e}", n + 1))?;
+        let tags = [peek.category.as_str(), dimension_tag(peek.dim)];
+        if max_dim.is_some_and(|m| peek.dim > m) || tag.is_some_and(|t| !tags.contains(&t)) {
+            continue;
+        }
+        let case = suite::parse_case(line).map_err(|e| format!("suite line {}: {e}", n + 1))?;
+        entries.push(SuiteEntry::from_case(&case));
+    }
+    Ok(entries)
+}
+
+/// Keeps the entries of dimension ≤ `max_dim` that carry `tag`.
+pub fn filter(entries: Vec<SuiteEntry>, max_dim: Option<usize>, tag: Option<&str>) -> Vec<SuiteEntry> {
+    entries
+        .into_iter()
+        .filter(|e| max_dim.is_none_or(|m| e.case.dim <= m))
+        .filter(|e| tag.is_none_or(|t| e.has_tag(t)))
+        .collect()
+}
+
+/// Writes the built-in suite (filtered) as JSON Lines. Returns the number of lines.
+///
+/// # Errors
+///
+/// I/O errors, and a malformed built-in suite.
+pub fn run(max_dim: Option<usize>, tag: Option<&str>, out: &mut dyn Write) -> io::Result<usize> {
+    let entries = builtin_entries(max_dim, tag).map_err(io::Error::other)?;
+    for e in &entries {
+        out.write_all(e.to_line().as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(entries.len())
+}
