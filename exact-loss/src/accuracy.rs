@@ -25,7 +25,9 @@
 //! Random backends use one Xoshiro256++ stream per example: the seed's stream advanced by
 //! `example` jumps of 2¹²⁸, so batches give the same bits for any thread count.
 
-use crate::complement::{error_probability_of_shifts, log_error_probability_of_shifts, union_bound, COMPLEMENT_THRESHOLD};
+use crate::complement::{
+    error_probability_of_shifts, log_error_probability_of_shifts, union_bound, COMPLEMENT_THRESHOLD,
+};
 use crate::delta::{check_label, shifts_into};
 use crate::error::LossError;
 use mvn_orthant::normal::{cdf, inverse_cdf_unchecked, pdf};

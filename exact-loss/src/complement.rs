@@ -86,12 +86,8 @@ const WGK: [f64; 8] = [
     0.204_432_940_075_298_9,
     0.209_482_141_084_727_8,
 ];
-const WG: [f64; 4] = [
-    0.129_484_966_168_869_7,
-    0.279_705_391_489_276_7,
-    0.381_830_050_505_118_9,
-    0.417_959_183_673_469_4,
-];
+const WG: [f64; 4] =
+    [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
 
 /// 1 − A and the gradient for shifts d, as computed by [`error_probability_of_shifts`].
 #[derive(Debug, Clone, PartialEq)]
@@ -194,7 +190,7 @@ fn complement(shifts: &[f64], mut log_gradient: Option<&mut [f64]>) -> f64 {
         }
         return f64::NAN;
     }
-    if shifts.iter().any(|&d| d == f64::NEG_INFINITY) {
+    if shifts.contains(&f64::NEG_INFINITY) {
         return 0.0; // A = 0; every component of ∂A/∂d is 0.
     }
     let mut index: Vec<usize> = (0..shifts.len()).filter(|&i| shifts[i].is_finite()).collect();
@@ -257,11 +253,8 @@ fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
             buffer[i] = lp;
             s += lp;
             let c = if q > 0.0 { -lp / q } else { 1.0 };
-            let ratio = if log_form {
-                (-(d[i] - d[0]) * 0.5 * (x + x0) + (r / r0).ln()).exp()
-            } else {
-                q / q0
-            };
+            let ratio =
+                if log_form { (-(d[i] - d[0]) * 0.5 * (x + x0) + (r / r0).ln()).exp() } else { q / q0 };
             let term = ratio * c;
             rho += term;
             if term * ((n - i) as f64) <= 1e-18 * rho {
@@ -328,7 +321,11 @@ fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) ->
         // QUADPACK's heuristic: error ≈ |K − G|·min(1, (200 |K − G|/|K|)^{3/2}).
         let difference = ((k - g) * half).abs();
         let value = k * half;
-        let error = if value > 0.0 { difference * (200.0 * difference / value).powf(1.5).min(1.0) } else { difference };
+        let error = if value > 0.0 {
+            difference * (200.0 * difference / value).powf(1.5).min(1.0)
+        } else {
+            difference
+        };
         (value, error)
     };
     let (value, error) = estimate(e_kronrod, e_gauss);

@@ -62,7 +62,10 @@ fn error_probability_matches_mpmath_to_1e_12_relative() {
         let e = error_probability_of_shifts(&case.shifts);
         let rel = relative_from_logs(e.log_value, case.log_error);
         let rel_log_only = relative_from_logs(log_error_probability_of_shifts(&case.shifts), case.log_error);
-        println!("{:26} 1 − A = e^{:<12.6} relative error {rel:.2e} (value only {rel_log_only:.2e})", case.name, case.log_error);
+        println!(
+            "{:26} 1 − A = e^{:<12.6} relative error {rel:.2e} (value only {rel_log_only:.2e})",
+            case.name, case.log_error
+        );
         assert!(rel <= 1e-12 && rel_log_only <= 1e-12, "{}: {rel:e} {rel_log_only:e}", case.name);
         worst = worst.max(rel);
     }
@@ -84,7 +87,10 @@ fn complement_gradient_components_match_mpmath() {
             .zip(&case.log_gradient)
             .map(|(&l, &r)| relative_from_logs(l, r))
             .fold(0.0, f64::max);
-        println!("{:26} gradient: error / largest {largest:.2e}, worst component relative {own:.2e}", case.name);
+        println!(
+            "{:26} gradient: error / largest {largest:.2e}, worst component relative {own:.2e}",
+            case.name
+        );
         assert!(largest <= 1e-10, "{}: {largest:e}", case.name);
         assert!(own <= 1e-10, "{}: {own:e}", case.name);
         worst_largest = worst_largest.max(largest);
@@ -133,7 +139,12 @@ fn two_classes_are_phi_of_d_over_root_2() {
         assert!((r.value / cdf(x) - 1.0).abs() < 1e-14, "d = {d}: {} vs {}", r.value, cdf(x));
         // 1 − A = Q(d/√2) relative to itself, and ∂A/∂d = φ(d/√2)/√2.
         let e = error_probability_of_shifts(&[d]);
-        assert!((e.log_value - log_upper_tail(x)).abs() < 1e-12, "d = {d}: {} vs {}", e.log_value, log_upper_tail(x));
+        assert!(
+            (e.log_value - log_upper_tail(x)).abs() < 1e-12,
+            "d = {d}: {} vs {}",
+            e.log_value,
+            log_upper_tail(x)
+        );
         let log_g = -0.25 * d * d - 0.5 * (4.0 * std::f64::consts::PI).ln();
         assert!((e.log_accuracy_gradient[0] - log_g).abs() < 1e-12, "d = {d}");
     }
@@ -152,10 +163,14 @@ fn one_class_has_accuracy_one_and_zero_gradients() {
         assert_eq!(a.d_sigma, 0.0);
         assert_eq!(a.log_error_probability, f64::NEG_INFINITY);
     }
-    let b = expected_accuracy_batch(&[1.0, -2.0], 1, &[0, 0], Sigma::Scalar(1.0), Backend::Quadrature).unwrap();
+    let b =
+        expected_accuracy_batch(&[1.0, -2.0], 1, &[0, 0], Sigma::Scalar(1.0), Backend::Quadrature).unwrap();
     assert!(b.iter().all(|a| a.value == 1.0 && a.d_logits == [0.0]));
     let e = error_probability(&[7.0], 0, 0.1).unwrap();
-    assert_eq!((e.value, e.log_value, e.d_logits.clone(), e.d_sigma), (0.0, f64::NEG_INFINITY, vec![0.0], 0.0));
+    assert_eq!(
+        (e.value, e.log_value, e.d_logits.clone(), e.d_sigma),
+        (0.0, f64::NEG_INFINITY, vec![0.0], 0.0)
+    );
     assert_eq!(log_error_probability(&[7.0], 0, 0.1).unwrap(), f64::NEG_INFINITY);
     for objective in [Objective::OneMinusAccuracy, Objective::NegativeLogAccuracy] {
         for normalize in [false, true] {
@@ -188,11 +203,108 @@ fn confident_logits_keep_gradients_relative_to_themselves() {
     for (x, y) in a.d_logits.iter().zip(&e.d_logits) {
         assert!((x + y).abs() <= 1e-12 * x.abs().max(y.abs()), "{x} {y}");
     }
-    assert!(a.d_logits[1] < 0.0 && a.d_logits[1] > -1e-100, "{}", a.d_logits[1]);
+    // The farthest competitor (d = 47): ∂A/∂μ is below φ(47/√2)/(√2 σ) ≈ 1e-238 (the 200 classes
+    // with d_i < 47/2 make P_k small), far below 1 − A, but not 0.
+    assert!(a.d_logits[999] < -1e-300 && a.d_logits[999] > -1e-238, "{}", a.d_logits[999]);
     let sum: f64 = a.d_logits.iter().sum();
     assert!(sum.abs() <= 1e-12 * a.d_logits[0], "{sum} vs {}", a.d_logits[0]);
     // Scale invariance: σ ∂A/∂σ = −Σ_i μ_i ∂A/∂μ_i (A depends on μ/σ only).
     let lhs = sigma * a.d_sigma;
     let rhs: f64 = -logits.iter().zip(&a.d_logits).map(|(m, g)| m * g).sum::<f64>();
     assert!((lhs - rhs).abs() <= 1e-10 * rhs.abs(), "{lhs} vs {rhs}");
+}
+
+/// Timing of the loss at B = 256, C = 1000 (run with `--ignored --nocapture`): ordinary logits
+/// (σ = 0.5, normalised, as in the criterion bench) and confident ones (σ = 0.01, every
+/// example on the complement path).
+#[test]
+#[ignore]
+fn timing_b256_c1000() {
+    let (batch, classes) = (256usize, 1000usize);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let logits: Vec<f64> = (0..batch * classes).map(|_| 2.0 * uniform() - 1.0).collect();
+    let labels: Vec<usize> = (0..batch).map(|b| (b * 7919) % classes).collect();
+    let mut confident = logits.clone();
+    for (b, &y) in labels.iter().enumerate() {
+        confident[b * classes + y] = 1.2; // at least 0.2 above every other logit: d ≥ 20
+    }
+    for (name, x, sigma, normalize) in
+        [("ordinary", &logits, 0.5, true), ("confident", &confident, 0.01, false)]
+    {
+        let loss = ExactLoss { normalize, ..ExactLoss::default() };
+        let mut best = f64::INFINITY;
+        let mut out = None;
+        for _ in 0..3 {
+            let start = std::time::Instant::now();
+            out = Some(loss.evaluate(x, classes, &labels, Sigma::Scalar(sigma)).unwrap());
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        let out = out.unwrap();
+        println!("{name}: {best:.3} s per batch (best of 3), loss {:e}", out.loss);
+        // One core, 32 examples: the entry point against the one-factor quadrature of A alone
+        // (the path taken before the complement existed), on the same shifts.
+        let shifts: Vec<Vec<f64>> = (0..32)
+            .map(|b| {
+                let row = &x[b * classes..(b + 1) * classes];
+                let y = labels[b];
+                (0..classes).filter(|&i| i != y).map(|i| (row[y] - row[i]) / sigma).collect()
+            })
+            .collect();
+        let (mut new, mut old) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..3 {
+            let start = std::time::Instant::now();
+            for d in &shifts {
+                std::hint::black_box(accuracy_of_shifts(d, &Backend::Quadrature, 0));
+            }
+            new = new.min(start.elapsed().as_secs_f64());
+            let start = std::time::Instant::now();
+            for d in &shifts {
+                let mut g = vec![0.0; d.len()];
+                std::hint::black_box(mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient(
+                    d, &mut g,
+                ));
+            }
+            old = old.min(start.elapsed().as_secs_f64());
+        }
+        println!(
+            "{name}: one core, 32 examples: entry point {new:.3} s, one-factor quadrature of A {old:.3} s"
+        );
+    }
+}
+
+/// Before/after record (no assertion): the errors of the one-factor quadrature of A alone — the
+/// Quadrature backend before the complement path existed (`accuracy_of_shifts` then returned
+/// exactly A = e^{ln A} and ∂A/∂d = A·∂ln A/∂d from this function) — on the same table. Run with
+/// `--nocapture`.
+#[test]
+fn report_errors_of_the_one_factor_quadrature_of_a() {
+    let (mut worst_e, mut worst_g, mut worst_own) = (0.0f64, 0.0f64, 0.0f64);
+    for case in table() {
+        let n = case.shifts.len();
+        let mut log_gradient = vec![0.0; n];
+        let log_a =
+            mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient(&case.shifts, &mut log_gradient);
+        let a = log_a.exp();
+        let gradient: Vec<f64> = log_gradient.iter().map(|g| g * a).collect();
+        // The best 1 − A the old outputs allow: −expm1(ln A) (1 − A formed from A is no better).
+        let e = -log_a.exp_m1();
+        let rel = if e > 0.0 { relative_from_logs(e.ln(), case.log_error) } else { 1.0 };
+        let largest = error_relative_to_largest(&gradient, &case.log_gradient);
+        let own = gradient
+            .iter()
+            .zip(&case.log_gradient)
+            .map(|(&g, &l)| if g > 0.0 { relative_from_logs(g.ln(), l) } else { 1.0 })
+            .fold(0.0, f64::max);
+        println!("{:26} one-factor of A: 1 − A relative {rel:.2e}, gradient / largest {largest:.2e}, per component {own:.2e}", case.name);
+        worst_e = worst_e.max(rel);
+        worst_g = worst_g.max(largest);
+        worst_own = worst_own.max(own);
+    }
+    println!("one-factor of A: worst 1 − A {worst_e:.2e}, gradient {worst_g:.2e} of the largest, {worst_own:.2e} per component");
 }
