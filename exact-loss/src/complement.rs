@@ -29,10 +29,11 @@
 //! All integrals share one set of nodes: adaptive Gauss–Kronrod (7/15) on unit panels over a
 //! range that contains every peak (each peak lies in [−d_k/2 − 1, −d₀/2 + 10] and every
 //! integrand falls off at least like e^{−t²/2} around it), bisected until the error estimate of
-//! 1 − A and of every P_k is below 1e-14 of its own value. At a node the sum S costs one Mills
+//! 1 − A and of every P_k is below 1e-14 of its own value (or below the rounding noise of the
+//! values: a few ulps of the log-terms summed in their exponents). At a node the sum S costs one Mills
 //! ratio per class, stopping once the remaining (smaller) terms cannot matter, and each
 //! component costs one exponential; components whose Gaussian factor e^{−(z + d_k/2)²} is below
-//! e^{−144} at a node are skipped there.
+//! e^{−400} at a node are skipped there.
 
 use mvn_orthant::mills_ratio::mills_ratio;
 use mvn_orthant::normal::{upper_tail, FRAC_1_SQRT_2PI, LN_SQRT_2PI};
@@ -55,8 +56,9 @@ const HALF_LN_PI: f64 = 0.572_364_942_924_700_1;
 const HALF_LN_2: f64 = 0.346_573_590_279_972_65;
 /// Relative tolerance of every integral.
 const TOLERANCE: f64 = 1e-14;
-/// A component is skipped at nodes where (z + d_k/2)² exceeds this (its factor is < e^{−144}).
-const COMPONENT_REACH: f64 = 12.0;
+/// A component is skipped at nodes where |z + d_k/2| exceeds this (its factor is < e^{−400}), so
+/// components whose conditional probability P_k is above about e^{−300} keep their relative accuracy.
+const COMPONENT_REACH: f64 = 20.0;
 /// Widest integration range: shifts more than about 2·`MAX_RANGE` above the smallest one have
 /// components below e^{−10⁴} and are left out (gradient 0, log-gradient −∞).
 const MAX_RANGE: f64 = 120.0;
@@ -131,7 +133,8 @@ pub fn log_error_probability_of_shifts(shifts: &[f64]) -> f64 {
 /// 1 − A, ln(1 − A) and the gradient of the EXACT orthant A(d) = P(Y > 0), Y ~ N(d, I + 11ᵀ), by
 /// the complement quadrature described in the module documentation: 1 − A to about 1e-13 relative
 /// and every gradient component to about 1e-12 relative to itself (components whose conditional
-/// probability P_k is below ~1e-60 only to 1e-60 of their scale φ(d_k/√2)/√2).
+/// probability P_k is below ~e^{−300} ≈ 1e-130 only to that fraction of their scale
+/// φ(d_k/√2)/√2).
 ///
 /// Works for any shifts; it is meant for A close to 1, where A itself rounds to 1. An empty
 /// `shifts` (one class) gives 1 − A = 0. A shift of +∞ is a competitor that never wins
@@ -177,6 +180,9 @@ struct Panel {
     error: f64,
     k_lo: usize,
     components: Vec<(f64, f64)>,
+    /// Relative rounding noise of the integrand values on the panel: a few ulps of the largest
+    /// log-terms that are added up (|S|, z², the reference) — error estimates below it are noise.
+    noise: f64,
 }
 
 /// ln(1 − A); with `log_gradient`, ln ∂A/∂d_k written into it.
@@ -284,7 +290,7 @@ fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
 fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) -> Panel {
     let (center, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
     let with_gradient = setup.gradient.is_some();
-    // Components whose factor e^{−(z + d_k/2)²} reaches above e^{−144} somewhere on the panel.
+    // Components whose factor e^{−(z + d_k/2)²} reaches above e^{−400} somewhere on the panel.
     let (k_lo, k_hi) = if with_gradient {
         let low = -2.0 * hi - 2.0 * COMPONENT_REACH;
         let high = -2.0 * lo + 2.0 * COMPONENT_REACH;
@@ -297,11 +303,13 @@ fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) ->
     let mut kronrod = vec![0.0; width];
     let mut gauss = vec![0.0; width];
     let (mut e_kronrod, mut e_gauss) = (0.0, 0.0);
+    let mut magnitude = 0.0f64;
     for j in 0..8 {
         let nodes: &[f64] = if j == 7 { &[0.0] } else { &[-XGK[j], XGK[j]] };
         for &x in nodes {
             let z = center + half * x;
             let (v, s, used) = node(setup, z, buffer);
+            magnitude = magnitude.max(s.abs() + 0.5 * z * z);
             e_kronrod += WGK[j] * v;
             if j % 2 == 1 {
                 e_gauss += WG[j / 2] * v;
@@ -330,7 +338,8 @@ fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) ->
     };
     let (value, error) = estimate(e_kronrod, e_gauss);
     let components = kronrod.iter().zip(&gauss).map(|(&k, &g)| estimate(k, g)).collect();
-    Panel { lo, hi, depth, value, error, k_lo, components }
+    let noise = 4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs());
+    Panel { lo, hi, depth, value, error, k_lo, components, noise }
 }
 
 /// The adaptive quadrature over [left, right]; returns ln(1 − A) and fills the log-gradient.
@@ -357,11 +366,16 @@ fn integrate(setup: &mut Setup<'_>, left: f64, right: f64) -> f64 {
     let total_width = right - left;
     let accept = |p: &Panel, rough: &[f64]| -> bool {
         let share = (p.hi - p.lo) / total_width;
-        let fine = |value: f64, error: f64, total: f64| {
-            error <= (TOLERANCE * total * share).max(1e-15 * value).max(f64::MIN_POSITIVE)
+        let fine = |value: f64, error: f64, total: f64, noise: f64| {
+            error <= (TOLERANCE * total * share).max(noise * value).max(f64::MIN_POSITIVE)
         };
-        fine(p.value, p.error, rough_value)
-            && p.components.iter().enumerate().all(|(j, &(v, e))| fine(v, e, rough[p.k_lo + j]))
+        // A component's exponent also holds −(z + d_k/2)² ≥ −COMPONENT_REACH².
+        let component_noise = p.noise + 4.0 * f64::EPSILON * COMPONENT_REACH * COMPONENT_REACH;
+        fine(p.value, p.error, rough_value, p.noise)
+            && p.components
+                .iter()
+                .enumerate()
+                .all(|(j, &(v, e))| fine(v, e, rough[p.k_lo + j], component_noise))
     };
     let mut sum = 0.0;
     let mut totals = vec![0.0; n];
