@@ -318,10 +318,39 @@ fn report_errors_of_the_one_factor_quadrature_of_a() {
             .zip(&case.log_gradient)
             .map(|(&g, &l)| if g > 0.0 { relative_from_logs(g.ln(), l) } else { 1.0 })
             .fold(0.0, f64::max);
-        println!("{:26} one-factor of A: 1 − A relative {rel:.2e}, gradient / largest {largest:.2e}, per component {own:.2e}", case.name);
+        // Orders of magnitude by which the worst nonzero component is off (zeros counted apart).
+        let orders = gradient
+            .iter()
+            .zip(&case.log_gradient)
+            .filter(|(&g, _)| g > 0.0)
+            .map(|(&g, &l)| (g.ln() - l).abs() / std::f64::consts::LN_10)
+            .fold(0.0, f64::max);
+        let zeros = gradient.iter().filter(|&&g| g == 0.0).count();
+        println!(
+            "{:26} one-factor of A: 1 − A relative {rel:.2e}, gradient / largest {largest:.2e}, per component {own:.2e} (worst nonzero off by {orders:.1} orders, {zeros} of {n} zero)",
+            case.name
+        );
         worst_e = worst_e.max(rel);
         worst_g = worst_g.max(largest);
         worst_own = worst_own.max(own);
     }
     println!("one-factor of A: worst 1 − A {worst_e:.2e}, gradient {worst_g:.2e} of the largest, {worst_own:.2e} per component");
+}
+
+/// Σ_y A_y = 1 read the other way: 1 − A_top equals the sum of the other classes' accuracies,
+/// which the one-factor quadrature computes in log space (they are tiny, not close to 1). An
+/// independent check of the complement at C = 2 … 200 with confident logits.
+#[test]
+fn error_probability_is_the_sum_of_the_other_accuracies() {
+    for (classes, sigma) in [(2usize, 0.05), (5, 0.05), (50, 0.03), (200, 0.02)] {
+        let logits: Vec<f64> =
+            (0..classes).map(|i| if i == 0 { 1.0 } else { 0.5 - 0.01 * i as f64 }).collect();
+        let e = error_probability(&logits, 0, sigma).unwrap();
+        let others: f64 = (1..classes)
+            .map(|y| expected_accuracy(&logits, y, sigma, Backend::Quadrature).unwrap().value)
+            .sum();
+        assert!((e.value / others - 1.0).abs() < 1e-12, "C = {classes}: {} vs {others}", e.value);
+        let top = expected_accuracy(&logits, 0, sigma, Backend::Quadrature).unwrap();
+        assert!((top.value + others - 1.0).abs() < 1e-15);
+    }
 }
