@@ -10,8 +10,8 @@ with ln Φ(x) = log1p(−Q(x)), Q(x) = erfc(x/√2)/2 (ln Φ(x) itself for x ≤
 cancels even where 1 − A is 1e-300 or below. Both integrals are evaluated with mpmath's tanh-sinh
 quadrature at 60 significant digits over subintervals of width 2 (or less) of a finite range that
 holds every peak (near −d_i/2 for every distinct d_i), and of width 0.5 within ±8 of the
-integrand's own maximiser. Each integrand is first scaled to an O(1) integral (mp.quad stops on an
-absolute error estimate). Each value is checked against a second evaluation at 50 digits with
+integrand's own maximiser. Each integrand is first divided by its peak value (mp.quad stops on an
+absolute error estimate, so the integral must be O(1)). Each value is checked against a second evaluation at 50 digits with
 other split points (agreement better than 1e-18 is required), and for C = 2 against the closed
 form Q(d/√2).
 
@@ -94,40 +94,39 @@ def split_points(groups, extra=()):
 
 
 def around_peak(log_f, groups):
-    """Split points every 0.5 within ±8 of the maximiser of log_f (found on a grid of step 0.25
-    over the range of `split_points`): the peak of a gradient integrand can sit far from −d_k/2
+    """The maximiser of log_f on a grid of step 0.25 over the range of `split_points`, and split
+    points every 0.5 within ±8 of it: the peak of a gradient integrand can sit far from −d_k/2
     when classes with d_i < d_k/2 push it right, and tanh-sinh must see it."""
     points = split_points(groups)
     grid = [points[0] + mpf(j) / 4 for j in range(int((points[-1] - points[0]) * 4) + 1)]
     best = max(grid, key=log_f)
-    return [best + mpf(j) / 2 for j in range(-16, 17)]
+    return best, [best + mpf(j) / 2 for j in range(-16, 17)]
+
+
+def integrate(log_f, groups, extra):
+    """∫ e^{log_f}: mp.quad stops on an absolute error estimate, so the integrand is divided by
+    its value at the peak first (an O(1) integral), and split at the points above."""
+    best, near = around_peak(log_f, groups)
+    top = log_f(best)
+    return quad(lambda z: exp(log_f(z) - top), split_points(groups, list(extra) + near)) * exp(top)
 
 
 def complement(groups, shift=0):
-    # mp.quad stops on an absolute error estimate, so the integrand is scaled to an O(1)
-    # integral first: 1 − A is near φ(d₀/√2) for d₀ = min d_i > 0.
-    d0 = min(mpf(v) for v, _ in groups)
-    scale = exp(d0 * d0 / 4) if d0 > 0 else mpf(1)
-
-    def f(z):
+    def log_f(z):
         s = sum(m * log_Phi(mpf(v) + z) for v, m in groups)
-        return scale * phi(z) * (-expm1(s))
+        return log(phi(z)) + log(-expm1(s))
 
-    extra = around_peak(lambda z: log(f(z)) if f(z) > 0 else -mpf(10) ** 9, groups)
-    return quad(f, split_points(groups, [shift] + extra)) / scale
+    return integrate(log_f, groups, [shift])
 
 
 def gradient(groups, k, shift=0):
-    vk, mk = groups[k]
-    vk = mpf(vk)
-    scale = exp(vk * vk / 4)  # ∂A/∂d_k ≤ φ(d_k/√2)/√2
+    vk = mpf(groups[k][0])
 
-    def f(z):
+    def log_f(z):
         s = sum((m - (1 if j == k else 0)) * log_Phi(mpf(v) + z) for j, (v, m) in enumerate(groups))
-        return scale * phi(z) * phi(vk + z) * exp(s)
+        return log(phi(z)) + log(phi(vk + z)) + s
 
-    extra = around_peak(lambda z: log(f(z)) if f(z) > 0 else -mpf(10) ** 9, groups)
-    return quad(f, split_points(groups, [-vk / 2 - 1, -vk / 2 + 1, -vk / 2 + shift] + extra)) / scale
+    return integrate(log_f, groups, [-vk / 2 - 1, -vk / 2 + 1, -vk / 2 + shift])
 
 
 def evaluate(case):
