@@ -6,7 +6,13 @@
 //! ∂A/∂μ_i = −g_i/σ (i ≠ y) and ∂A/∂σ = −Σ_k g_k d_k/σ.
 //!
 //! * [`Backend::Quadrature`] (default): A = ∫ φ(z) Π Φ(d_i + z) dz by the one-factor
-//!   quadrature of `mvn_orthant::one_factor` (deterministic, relative error ~1e-13).
+//!   quadrature of `mvn_orthant::one_factor` (deterministic, relative error ~1e-13). When A is
+//!   close to 1 (the union bound Σ Q(d_i/√2) ≥ 1 − A is below
+//!   [`COMPLEMENT_THRESHOLD`](crate::complement::COMPLEMENT_THRESHOLD)), 1 − A and the gradient
+//!   are integrated directly by [`crate::complement`], so that both stay accurate relative to
+//!   themselves where A rounds to 1.
+//!
+//! One class (C = 1, no competitor) is allowed: A = 1 exactly, 1 − A = 0, zero gradients.
 //! * [`Backend::Genz`]: the authors' estimator, Genz's separation of variables with the Cholesky
 //!   factor of I + 11ᵀ and n pseudo-random points, and the single-pass gradient: for each k,
 //!   g_k = φ(d_k/√2)/√2 · P(Y_{−k} > 0 | Y_k = 0), the conditional orthant (mean
@@ -19,6 +25,9 @@
 //! Random backends use one Xoshiro256++ stream per example: the seed's stream advanced by
 //! `example` jumps of 2¹²⁸, so batches give the same bits for any thread count.
 
+use crate::complement::{
+    error_probability_of_shifts, log_error_probability_of_shifts, union_bound, COMPLEMENT_THRESHOLD,
+};
 use crate::delta::{check_label, shifts_into};
 use crate::error::LossError;
 use mvn_orthant::normal::{cdf, inverse_cdf_unchecked, pdf};
@@ -80,6 +89,11 @@ pub struct ShiftAccuracy {
     pub log_gradient: Vec<f64>,
     /// 99% half-widths of `gradient` (0 for the quadrature).
     pub gradient_error: Vec<f64>,
+    /// ln(1 − A), the log error probability (−∞ when A = 1 exactly, e.g. for one class). For the
+    /// quadrature accurate to ~1e-13 relative in 1 − A when A is close to 1 (complement path);
+    /// on the ordinary path formed from ln A, so to ~1e-16 absolute in 1 − A (use
+    /// [`crate::complement::log_error_probability_of_shifts`] for full relative accuracy).
+    pub log_error_probability: f64,
 }
 
 /// A and its gradient with respect to the logits and σ for one example.
@@ -94,6 +108,21 @@ pub struct Accuracy {
     /// ∂A/∂μ (length C).
     pub d_logits: Vec<f64>,
     /// ∂A/∂σ.
+    pub d_sigma: f64,
+    /// ln(1 − A) (see [`ShiftAccuracy::log_error_probability`]).
+    pub log_error_probability: f64,
+}
+
+/// The error probability 1 − A of one example and its gradient (see [`error_probability`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorProbability {
+    /// 1 − A.
+    pub value: f64,
+    /// ln(1 − A) (finite where 1 − A underflows; −∞ for one class).
+    pub log_value: f64,
+    /// ∂(1 − A)/∂μ (length C).
+    pub d_logits: Vec<f64>,
+    /// ∂(1 − A)/∂σ.
     pub d_sigma: f64,
 }
 
@@ -151,7 +180,36 @@ fn mean_and_error(sum: f64, sum_sq: f64, n: f64) -> (f64, f64) {
 /// random stream of the random backends).
 pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> ShiftAccuracy {
     let n = shifts.len();
+    if n == 0 {
+        // One class: it always wins.
+        return ShiftAccuracy {
+            value: 1.0,
+            log_value: 0.0,
+            error: 0.0,
+            gradient: vec![],
+            log_gradient: vec![],
+            gradient_error: vec![],
+            log_error_probability: f64::NEG_INFINITY,
+        };
+    }
     match *backend {
+        Backend::Quadrature if union_bound(shifts, COMPLEMENT_THRESHOLD) < COMPLEMENT_THRESHOLD => {
+            // A close to 1: integrate 1 − A and every gradient component around its own peak.
+            let e = error_probability_of_shifts(shifts);
+            let value = -e.value + 1.0;
+            let log_value = (-e.value).ln_1p();
+            let gradient: Vec<f64> = e.gradient.iter().map(|g| -g).collect();
+            let log_gradient = gradient.iter().map(|g| g / value).collect();
+            ShiftAccuracy {
+                value,
+                log_value,
+                error: 0.0,
+                gradient,
+                log_gradient,
+                gradient_error: vec![0.0; n],
+                log_error_probability: e.log_value,
+            }
+        }
         Backend::Quadrature => {
             let mut log_gradient = vec![0.0; n];
             let log_value = shifted_orthant_log_value_and_gradient(shifts, &mut log_gradient);
@@ -164,6 +222,7 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
                 gradient,
                 log_gradient,
                 gradient_error: vec![0.0; n],
+                log_error_probability: (-log_value.exp_m1()).ln(),
             }
         }
         Backend::Genz { samples, seed } => {
@@ -194,7 +253,15 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
                 (gradient[k], gradient_error[k]) = mean_and_error(gsum[k], gsq[k], ns);
             }
             let log_gradient = gradient.iter().map(|g| g / value).collect();
-            ShiftAccuracy { value, log_value: value.ln(), error, gradient, log_gradient, gradient_error }
+            ShiftAccuracy {
+                value,
+                log_value: value.ln(),
+                error,
+                gradient,
+                log_gradient,
+                gradient_error,
+                log_error_probability: (-value).ln_1p(),
+            }
         }
         Backend::MonteCarlo { samples, seed } => {
             let mut rng = example_stream(seed, example);
@@ -225,7 +292,15 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
                 (gradient[k], gradient_error[k]) = mean_and_error(gsum[k], gsq[k], ns);
             }
             let log_gradient = gradient.iter().map(|g| g / value).collect();
-            ShiftAccuracy { value, log_value: value.ln(), error, gradient, log_gradient, gradient_error }
+            ShiftAccuracy {
+                value,
+                log_value: value.ln(),
+                error,
+                gradient,
+                log_gradient,
+                gradient_error,
+                log_error_probability: (-value).ln_1p(),
+            }
         }
     }
 }
@@ -273,9 +348,9 @@ impl Sigma<'_> {
     }
 }
 
-/// Validates a batch: C ≥ 2, `logits.len() = B·C`, labels in range, finite logits.
+/// Validates a batch: C ≥ 1, `logits.len() = B·C`, labels in range, finite logits.
 pub(crate) fn validate_batch(logits: &[f64], classes: usize, labels: &[usize]) -> Result<(), LossError> {
-    if classes < 2 {
+    if classes < 1 {
         return Err(LossError::TooFewClasses { classes });
     }
     if logits.len() != labels.len() * classes {
@@ -312,14 +387,23 @@ fn accuracy_from_logits(
         d_logits[label] += r.gradient[k] / sigma;
         d_sigma -= r.gradient[k] * shifts[k] / sigma;
     }
-    Accuracy { value: r.value, log_value: r.log_value, error: r.error, d_logits, d_sigma }
+    Accuracy {
+        value: r.value,
+        log_value: r.log_value,
+        error: r.error,
+        d_logits,
+        d_sigma,
+        log_error_probability: r.log_error_probability,
+    }
 }
 
 /// Expected accuracy of one example with its gradient w.r.t. the logits and σ.
 ///
+/// One class (a single logit) gives A = 1 and zero gradients.
+///
 /// # Errors
 ///
-/// [`LossError::TooFewClasses`], [`LossError::LabelOutOfRange`], [`LossError::NonFiniteLogit`],
+/// [`LossError::TooFewClasses`] (no logits), [`LossError::LabelOutOfRange`], [`LossError::NonFiniteLogit`],
 /// [`LossError::InvalidSigma`], [`LossError::InvalidSetting`] (zero samples).
 ///
 /// ```
@@ -371,4 +455,55 @@ pub fn expected_accuracy_batch(
     Ok(map_examples(labels.len(), |b| {
         accuracy_from_logits(&logits[b * classes..(b + 1) * classes], labels[b], sigma.get(b), &backend, b)
     }))
+}
+
+/// The error probability 1 − A = P(s_y < max_{i≠y} s_i) of one example, with its logarithm and
+/// its gradient w.r.t. the logits and σ, by the complement quadrature of [`crate::complement`]:
+/// accurate relative to itself where A rounds to 1 (confident logits), and for any A.
+///
+/// # Errors
+///
+/// As [`expected_accuracy`] (no backend: this is always the deterministic quadrature).
+///
+/// ```
+/// use exact_loss::error_probability;
+/// // Two classes: 1 − A = Q((μ_y − μ_o)/(σ√2)) = Q(20) = 2.7536241186062337e-89 (mpmath).
+/// let e = error_probability(&[0.4, 0.0], 0, 0.02 / 2f64.sqrt()).unwrap();
+/// assert!((e.value / 2.753_624_118_606_233_7e-89 - 1.0).abs() < 1e-12);
+/// assert!(e.d_logits[0] < 0.0 && e.d_logits[1] > 0.0);
+/// ```
+pub fn error_probability(logits: &[f64], label: usize, sigma: f64) -> Result<ErrorProbability, LossError> {
+    validate_batch(logits, logits.len(), &[label])?;
+    Sigma::Scalar(sigma).validate(1)?;
+    let c = logits.len();
+    let mut shifts = vec![0.0; c - 1];
+    shifts_into(logits, label, sigma, &mut shifts);
+    let e = error_probability_of_shifts(&shifts);
+    let mut d_logits = vec![0.0; c];
+    let mut d_sigma = 0.0;
+    for (k, i) in (0..c).filter(|&i| i != label).enumerate() {
+        // ∂(1 − A)/∂d_k = e.gradient[k]; d_k = (μ_y − μ_i)/σ.
+        d_logits[i] = -e.gradient[k] / sigma;
+        d_logits[label] += e.gradient[k] / sigma;
+        d_sigma -= e.gradient[k] * shifts[k] / sigma;
+    }
+    Ok(ErrorProbability { value: e.value, log_value: e.log_value, d_logits, d_sigma })
+}
+
+/// ln(1 − A) of one example (see [`error_probability`]), without the gradient.
+///
+/// # Errors
+///
+/// As [`error_probability`].
+///
+/// ```
+/// // One class: A = 1, so ln(1 − A) = −∞.
+/// assert_eq!(exact_loss::log_error_probability(&[3.0], 0, 1.0).unwrap(), f64::NEG_INFINITY);
+/// ```
+pub fn log_error_probability(logits: &[f64], label: usize, sigma: f64) -> Result<f64, LossError> {
+    validate_batch(logits, logits.len(), &[label])?;
+    Sigma::Scalar(sigma).validate(1)?;
+    let mut shifts = vec![0.0; logits.len() - 1];
+    shifts_into(logits, label, sigma, &mut shifts);
+    Ok(log_error_probability_of_shifts(&shifts))
 }

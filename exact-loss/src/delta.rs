@@ -12,7 +12,8 @@ use mvn_orthant::{Covariance, Problem};
 ///
 /// # Errors
 ///
-/// [`LossError::TooFewClasses`] for C < 2, [`LossError::LabelOutOfRange`] for y ≥ C.
+/// [`LossError::TooFewClasses`] for C = 0, [`LossError::LabelOutOfRange`] for y ≥ C. One class
+/// gives the empty 0 × 1 matrix.
 ///
 /// ```
 /// let d = exact_loss::delta::delta_matrix(3, 1).unwrap();
@@ -29,7 +30,7 @@ pub fn delta_matrix(classes: usize, label: usize) -> Result<Vec<f64>, LossError>
 }
 
 pub(crate) fn check_label(classes: usize, label: usize, example: usize) -> Result<(), LossError> {
-    if classes < 2 {
+    if classes < 1 {
         return Err(LossError::TooFewClasses { classes });
     }
     if label >= classes {
@@ -53,7 +54,8 @@ pub fn shifts_into(logits: &[f64], label: usize, sigma: f64, out: &mut [f64]) {
 ///
 /// # Errors
 ///
-/// As [`delta_matrix`]; [`LossError::ShapeMismatch`] when `mean` does not have C entries;
+/// [`LossError::TooFewClasses`] for C < 2 (one class has no orthant: it always wins);
+/// [`LossError::LabelOutOfRange`]; [`LossError::ShapeMismatch`] when `mean` does not have C entries;
 /// [`LossError::NonFiniteLogit`]; [`LossError::Orthant`] if the reduced covariance is rejected.
 ///
 /// ```
@@ -69,6 +71,9 @@ pub fn orthant_problem(
     label: usize,
 ) -> Result<Problem, LossError> {
     let c = score_covariance.dim();
+    if c < 2 {
+        return Err(LossError::TooFewClasses { classes: c });
+    }
     check_label(c, label, 0)?;
     if mean.len() != c {
         return Err(LossError::ShapeMismatch { what: "mean".into(), expected: c, found: mean.len() });

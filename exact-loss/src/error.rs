@@ -6,7 +6,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum LossError {
-    /// Fewer than two classes.
+    /// No class at all (or, for [`crate::delta::orthant_problem`], fewer than two).
     TooFewClasses {
         /// The number of classes given.
         classes: usize,
@@ -58,7 +58,7 @@ impl fmt::Display for LossError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LossError::TooFewClasses { classes } => {
-                write!(f, "{classes} classes given; the EXACT loss needs at least 2")
+                write!(f, "{classes} classes given; at least 1 is needed (2 for an orthant problem)")
             }
             LossError::LabelOutOfRange { example, label, classes } => {
                 write!(f, "label {label} of example {example} is out of range: there are {classes} classes")

@@ -5,12 +5,16 @@
 //! computed as an orthant probability through the delta matrix.
 
 pub mod accuracy;
+pub mod complement;
 pub mod delta;
 pub mod error;
 pub mod loss;
 pub mod toy;
 pub mod train;
 
-pub use accuracy::{expected_accuracy, expected_accuracy_batch, Accuracy, Backend, Sigma};
+pub use accuracy::{
+    error_probability, expected_accuracy, expected_accuracy_batch, log_error_probability, Accuracy, Backend,
+    ErrorProbability, Sigma,
+};
 pub use error::LossError;
 pub use loss::{ExactLoss, GeometricSchedule, GradientNormalizer, Objective};

@@ -7,7 +7,8 @@
 //! 2. deltas δ_i = z_y − z_i (i ≠ y), clipped from above at the margin r: δ_i ← min(δ_i, r);
 //!    clipped entries get zero gradient;
 //! 3. shifts d_i = δ_i/σ and A = P(Y > 0), Y ~ N(d, I + 11ᵀ);
-//! 4. loss = 1 − mean_b A_b, or −mean_b ln A_b.
+//! 4. loss = 1 − mean_b A_b (summed as mean_b (1 − A_b), so a batch of confident examples keeps
+//!    its small loss to full relative accuracy), or −mean_b ln A_b.
 //!
 //! The gradient is propagated back through every step, including the normalisation:
 //! ∂L/∂x = (g − mean(g) − z·mean(g z))/s with g = ∂L/∂z.
@@ -119,7 +120,8 @@ impl ExactLoss {
             let shifts: Vec<f64> = deltas.iter().map(|&d| d.min(margin) / s).collect();
             let r = accuracy_of_shifts(&shifts, &backend, b);
             let (term, dterm): (f64, &[f64]) = match objective {
-                Objective::OneMinusAccuracy => (-r.value * inv_b, &r.gradient),
+                // 1 − A_b itself (accurate where A_b rounds to 1, and exactly 0 for one class).
+                Objective::OneMinusAccuracy => (r.log_error_probability.exp() * inv_b, &r.gradient),
                 Objective::NegativeLogAccuracy => (-r.log_value * inv_b, &r.log_gradient),
             };
             let mut gz = vec![0.0; classes];
@@ -134,10 +136,7 @@ impl ExactLoss {
             }
             (term, r.value, gz, gs)
         });
-        let mut loss = match objective {
-            Objective::OneMinusAccuracy => 1.0,
-            Objective::NegativeLogAccuracy => 0.0,
-        };
+        let mut loss = 0.0;
         let mut mean_accuracy = 0.0;
         let mut gradient = Vec::with_capacity(logits.len());
         let mut d_sigma = Vec::with_capacity(batch);

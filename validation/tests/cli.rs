@@ -152,7 +152,7 @@ fn exact_validates_fields_and_answers_every_line() {
         r#"{"id":"v","logits":[2.0,0.5,-1.0],"label":0,"sigma":1.0}"#,
         r#"{"id":"label","logits":[2.0,0.5],"label":2,"sigma":1.0}"#,
         r#"{"id":"sigma","logits":[2.0,0.5],"label":0,"sigma":0}"#,
-        r#"{"id":"one","logits":[2.0],"label":0,"sigma":1}"#,
+        r#"{"id":"none","logits":[],"label":0,"sigma":1}"#,
         r#"{"id":"method","logits":[2.0,0.5],"label":0,"sigma":1,"method":"exact"}"#,
         r#"{"id":"typo","logits":[2.0,0.5],"label":0,"sigma":1,"sigmaa":1}"#,
         r#"{"id":"margin","logits":[2.0,0.5],"label":0,"sigma":1,"margin":-1}"#,
@@ -176,7 +176,19 @@ fn exact_validates_fields_and_answers_every_line() {
     assert_eq!(out.status.code(), Some(1));
     // The valid line: a result with the documented fields.
     assert!(v[0].get("status").is_none(), "{}", v[0]);
-    assert_eq!(keys(&v[0]), ["accuracy", "error", "grad_logits", "grad_sigma", "id", "method", "seconds"]);
+    assert_eq!(
+        keys(&v[0]),
+        [
+            "accuracy",
+            "error",
+            "grad_logits",
+            "grad_sigma",
+            "id",
+            "log_error_probability",
+            "method",
+            "seconds"
+        ]
+    );
     assert_eq!(v[0]["grad_logits"].as_array().unwrap().len(), 3);
     assert_eq!(v[0]["method"], "quadrature");
 }
@@ -221,13 +233,57 @@ fn exact_values_match_closed_forms_and_margin_clips_gradients() {
 }
 
 #[test]
+fn exact_reports_log_error_probability_and_accepts_one_class() {
+    let input = [
+        // One class: A = 1 exactly, so ln(1 − A) = −∞ (a string), zero gradients.
+        r#"{"id":"one","logits":[2.0],"label":0,"sigma":1}"#,
+        // C = 2: 1 − A = Q(d/√2) with d/√2 = 0.4/(0.02/√2)/√2 = 20: ln Q(20) = −203.91715537109...
+        r#"{"id":"c2","logits":[0.4,0.0],"label":0,"sigma":0.014142135623730951}"#,
+        // Confident logits: A prints as 1 but ln(1 − A) is finite and accurate.
+        r#"{"id":"confident","logits":[0.0,-0.2,-0.25,-0.3],"label":0,"sigma":0.01}"#,
+        // A moderate case: ln(1 − A) agrees with the accuracy.
+        r#"{"id":"moderate","logits":[1.0,0.0,-0.5],"label":1,"sigma":1.0}"#,
+        r#"{"id":"mc","logits":[1.0,0.0,-0.5],"label":1,"sigma":1.0,"method":"monte-carlo","samples":1000}"#,
+    ]
+    .join("\n");
+    let out = orthant(&["exact", "-"], &input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = lines(&out);
+    assert_eq!(v[0]["accuracy"], 1.0);
+    assert_eq!(v[0]["log_error_probability"], "-inf");
+    assert_eq!(v[0]["grad_logits"], serde_json::json!([0.0]));
+    assert_eq!(v[0]["grad_sigma"], 0.0);
+    let log_e = |i: usize| v[i]["log_error_probability"].as_f64().unwrap();
+    let log_q20 = mvn_orthant::normal::log_upper_tail(20.0);
+    assert!((log_e(1) - log_q20).abs() < 1e-11, "{} vs {log_q20}", log_e(1));
+    assert_eq!(v[2]["accuracy"], 1.0);
+    assert!(log_e(2) < -100.0 && log_e(2) > -200.0, "{}", log_e(2));
+    let a = v[3]["accuracy"].as_f64().unwrap();
+    assert!((log_e(3) - (1.0 - a).ln()).abs() < 1e-12, "{} vs {}", log_e(3), (1.0 - a).ln());
+    let a = v[4]["accuracy"].as_f64().unwrap();
+    assert!((log_e(4) - (1.0 - a).ln()).abs() < 1e-12);
+}
+
+#[test]
 fn help_documents_fields_with_an_example() {
     for (cmd, fields) in [
         (
             "eval",
             &["covariance", "lower", "upper", "abs_tol", "gradient", "grad_mean", "log_value", "EXAMPLE"][..],
         ),
-        ("exact", &["logits", "label", "sigma", "margin", "grad_logits", "grad_sigma", "EXAMPLE"][..]),
+        (
+            "exact",
+            &[
+                "logits",
+                "label",
+                "sigma",
+                "margin",
+                "grad_logits",
+                "grad_sigma",
+                "log_error_probability",
+                "EXAMPLE",
+            ][..],
+        ),
         ("report", &["--out", "report.csv", "EXAMPLE"][..]),
     ] {
         let out = orthant(&[cmd, "--help"], "");

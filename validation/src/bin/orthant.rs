@@ -36,7 +36,7 @@ EXAMPLE:
 
 const EXACT_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skipped):
   id        string, echoed back (optional)
-  logits    array of C >= 2 finite numbers: the mean scores (required)
+  logits    array of C >= 1 finite numbers: the mean scores (required; C = 1 gives A = 1)
   label     the true class, an integer in 0..C (required)
   sigma     the score standard deviation, > 0 (required)
   margin    clip the deltas logit[label] - logit[i] from above at this value (optional, > 0)
@@ -47,9 +47,11 @@ Unknown fields are rejected.
 
 OUTPUT (one JSON object per input line, same order):
   id, accuracy (the expected accuracy A = P(s_label > max_other s_i), s ~ N(logits, sigma^2 I)),
-  grad_logits (dA/dlogits, length C), grad_sigma (dA/dsigma), error (absolute error estimate),
-  method, seconds. Errors as for `orthant eval`. With a margin, clipped logits get a zero
-  gradient.
+  log_error_probability (ln(1 - A), accurate relative to 1 - A even where accuracy prints as 1;
+  "-inf" when A = 1 exactly, e.g. for one class), grad_logits (dA/dlogits, length C),
+  grad_sigma (dA/dsigma), error (absolute error estimate), method, seconds. Non-finite numbers
+  are the strings "inf", "-inf", "nan". Errors as for `orthant eval`. With a margin, clipped
+  logits get a zero gradient.
 
 EXAMPLE:
   echo '{"id":"x","logits":[2.0,0.5,-1.0],"label":0,"sigma":1.0}' | orthant exact -"#;

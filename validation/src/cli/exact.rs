@@ -10,7 +10,7 @@
 //! | field | type | default |
 //! |---|---|---|
 //! | `id` | string (echoed) | `null` |
-//! | `logits` | array of C ≥ 2 finite numbers (required) | |
+//! | `logits` | array of C ≥ 1 finite numbers (required; C = 1 gives A = 1) | |
 //! | `label` | integer in 0..C (required) | |
 //! | `sigma` | number > 0 (required) | |
 //! | `margin` | number > 0 | none (no clipping) |
@@ -20,8 +20,11 @@
 //!
 //! # Output
 //!
-//! `id`, `accuracy`, `grad_logits` (∂A/∂logits, length C), `grad_sigma` (∂A/∂σ), `error`
-//! (absolute error estimate of `accuracy`), `method`, `seconds`. Errors as for `eval`.
+//! `id`, `accuracy`, `log_error_probability` (ln(1 − A): accurate relative to 1 − A where A
+//! rounds to 1; `"-inf"` when A = 1 exactly, e.g. for one class; for `genz` and `monte-carlo`
+//! the log of 1 − their estimate), `grad_logits` (∂A/∂logits, length C), `grad_sigma` (∂A/∂σ),
+//! `error` (absolute error estimate of `accuracy`), `method`, `seconds`. Non-finite numbers are
+//! strings (`"inf"`, `"-inf"`, `"nan"`, see [`crate::json_number`]). Errors as for `eval`.
 //!
 //! The computation itself is delegated to the `exact-loss` crate through [`compute`]
 //! ([`exact_loss::expected_accuracy`]). Defaults: `genz` uses 16 samples (the authors' choice),
@@ -82,7 +85,7 @@ pub struct ExactRequest {
     /// Identifier echoed to the output.
     #[serde(default)]
     pub id: Value,
-    /// The logits μ (C ≥ 2).
+    /// The logits μ (C ≥ 1).
     pub logits: Vec<f64>,
     /// The true class y.
     pub label: usize,
@@ -126,6 +129,8 @@ pub struct ExactInput {
 pub struct ExactResult {
     /// A.
     pub accuracy: f64,
+    /// ln(1 − A).
+    pub log_error_probability: f64,
     /// ∂A/∂logits.
     pub grad_logits: Vec<f64>,
     /// ∂A/∂σ.
@@ -143,6 +148,8 @@ pub struct ExactOutput {
     pub id: Value,
     /// A.
     pub accuracy: JsonF64,
+    /// ln(1 − A) (`"-inf"` when A = 1 exactly).
+    pub log_error_probability: JsonF64,
     /// ∂A/∂logits.
     pub grad_logits: Vec<JsonF64>,
     /// ∂A/∂σ.
@@ -166,8 +173,8 @@ fn invalid(name: &str, reason: String) -> LineError {
 /// A [`LineError`] naming the offending field.
 pub fn validate(r: &ExactRequest) -> Result<ExactInput, LineError> {
     let c = r.logits.len();
-    if c < 2 {
-        return Err(invalid("logits", format!("{c} logits given; at least 2 classes are needed")));
+    if c < 1 {
+        return Err(invalid("logits", "no logits given; at least 1 class is needed".into()));
     }
     if let Some((i, v)) = r.logits.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(LineError::from(mvn_orthant::Error::NonFinite {
@@ -258,6 +265,14 @@ pub fn compute(input: &ExactInput) -> Result<ExactResult, LineError> {
         .map(|(&l, &c)| if c { top - input.margin.unwrap_or(f64::INFINITY) } else { l })
         .collect();
     let a = exact_loss::expected_accuracy(&logits, y, input.sigma, backend).map_err(loss_error)?;
+    // ln(1 − A): for the quadrature by the complement integral, accurate relative to 1 − A for
+    // every A; for the estimators, the log of 1 − their estimate.
+    let log_error_probability = match input.method {
+        ExactMethod::Quadrature => {
+            exact_loss::log_error_probability(&logits, y, input.sigma).map_err(loss_error)?
+        }
+        _ => a.log_error_probability,
+    };
     let mut grad = a.d_logits.clone();
     for i in 0..grad.len() {
         if clipped[i] {
@@ -267,6 +282,7 @@ pub fn compute(input: &ExactInput) -> Result<ExactResult, LineError> {
     }
     Ok(ExactResult {
         accuracy: a.value,
+        log_error_probability,
         grad_logits: grad,
         grad_sigma: a.d_sigma,
         error: a.error,
@@ -294,6 +310,7 @@ pub fn handle_line(_id: &Value, line: Value) -> Result<String, LineError> {
     let output = ExactOutput {
         id: request.id,
         accuracy: JsonF64(result.accuracy),
+        log_error_probability: JsonF64(result.log_error_probability),
         grad_logits: json_vec(&result.grad_logits),
         grad_sigma: JsonF64(result.grad_sigma),
         error: JsonF64(result.error),

@@ -1,0 +1,407 @@
+//! The error probability 1 − A of the EXACT accuracy and the gradient of A, accurate relative to
+//! themselves when A is close to 1.
+//!
+//! With shifts d (length n = C − 1), A = ∫ φ(z) Π_i Φ(d_i + z) dz. When every d_i is large, A
+//! rounds to 1 and the one-factor quadrature of A, whose nodes sit where Π Φ ≈ 1, cannot see
+//! either 1 − A or the gradient, whose integrands live near z ≈ −d_i/2. Here both are integrated
+//! directly:
+//!
+//! ```text
+//! 1 − A = ∫ φ(z) (−expm1(S(z))) dz,          S(z) = Σ_i ln Φ(d_i + z) ≤ 0,
+//! ∂A/∂d_k = ∫ φ(z) φ(d_k + z) Π_{i≠k} Φ(d_i + z) dz
+//!        = φ(d_k/√2)/√2 · P_k,                P_k = ∫ e^{−(z + d_k/2)²}/√π · e^{S(z) − ln Φ(d_k + z)} dz,
+//! ```
+//!
+//! using φ(z)φ(d + z) = φ(d/√2) e^{−(z + d/2)²}/√(2π). P_k ∈ (0, 1] is a probability (of the
+//! conditional orthant given Y_k = 0, Karpukhin et al., arXiv 2205.09615, eq. for the gradient),
+//! so every component is formed as its exact scale φ(d_k/√2)/√2 times a number computed to a
+//! relative accuracy, and nothing underflows before the final product. For 1 − A, with
+//! d₀ = min d_i > 0 and x_i = d_i + z, the integrand is written around its dominant factor:
+//!
+//! ```text
+//! φ(z)(−expm1(S)) = φ(d₀/√2) · e^{−(z + d₀/2)²}/√(2π) · R(x₀) · Σ_i ρ_i · κ,
+//! ρ_i = (−ln Φ(x_i))/Q(x₀),  κ = −expm1(S)/(−S),
+//! ```
+//!
+//! (R the Mills ratio, Q = 1 − Φ), so the large exponent d₀²/4 is taken out exactly and no
+//! difference 1 − Π Φ is ever formed.
+//!
+//! All integrals share one set of nodes: adaptive Gauss–Kronrod (7/15) on unit panels over a
+//! range that contains every peak (each peak lies in [−d_k/2 − 1, −d₀/2 + 10] and every
+//! integrand falls off at least like e^{−t²/2} around it), bisected until the error estimate of
+//! 1 − A and of every P_k is below 1e-14 of its own value (or below the rounding noise of the
+//! values: a few ulps of the log-terms summed in their exponents). At a node the sum S costs one Mills
+//! ratio per class, stopping once the remaining (smaller) terms cannot matter, and each
+//! component costs one exponential; components whose Gaussian factor e^{−(z + d_k/2)²} is below
+//! e^{−400} at a node are skipped there.
+
+use mvn_orthant::mills_ratio::mills_ratio;
+use mvn_orthant::normal::{upper_tail, FRAC_1_SQRT_2PI, LN_SQRT_2PI};
+use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
+
+/// Below this union bound Σ_i Q(d_i/√2) ≥ 1 − A, the accuracy entry points compute A, its
+/// gradient and 1 − A by this module instead of the one-factor quadrature of A.
+///
+/// The one-factor quadrature resolves its integrand to e^{−42} of the peak, so components of
+/// the gradient far below A are lost, and 1 − A formed from A has an absolute error of a few
+/// 1e-16. Above the threshold, 1 − A ≥ (union bound)/n ≥ 1e-3/n, so for n < 10⁴ 1 − A ≥ 1e-7
+/// and the largest gradient component (of the order of 1 − A) is resolved by the one-factor
+/// quadrature to better than 1e-10 of itself; below it, the complement costs a few times more
+/// but only for examples that are already classified with confidence.
+pub const COMPLEMENT_THRESHOLD: f64 = 1e-3;
+
+/// ½ ln π.
+const HALF_LN_PI: f64 = 0.572_364_942_924_700_1;
+/// ½ ln 2.
+const HALF_LN_2: f64 = 0.346_573_590_279_972_65;
+/// Relative tolerance of every integral.
+const TOLERANCE: f64 = 1e-14;
+/// A component is skipped at nodes where |z + d_k/2| exceeds this (its factor is < e^{−400}), so
+/// components whose conditional probability P_k is above about e^{−300} keep their relative accuracy.
+const COMPONENT_REACH: f64 = 20.0;
+/// Widest integration range: shifts more than about 2·`MAX_RANGE` above the smallest one have
+/// components below e^{−10⁴} and are left out (gradient 0, log-gradient −∞).
+const MAX_RANGE: f64 = 120.0;
+/// Maximal bisection depth and number of panels.
+const MAX_DEPTH: u32 = 40;
+const MAX_PANELS: usize = 5000;
+
+// Gauss–Kronrod 7/15 on [−1, 1] (QUADPACK, Piessens et al. 1983): Kronrod abscissae (decreasing,
+// the last is 0), Kronrod weights, Gauss weights of the odd-indexed abscissae.
+const XGK: [f64; 8] = [
+    0.991_455_371_120_812_6,
+    0.949_107_912_342_758_5,
+    0.864_864_423_359_769_1,
+    0.741_531_185_599_394_4,
+    0.586_087_235_467_691_1,
+    0.405_845_151_377_397_2,
+    0.207_784_955_007_898_5,
+    0.0,
+];
+const WGK: [f64; 8] = [
+    0.022_935_322_010_529_22,
+    0.063_092_092_629_978_55,
+    0.104_790_010_322_250_2,
+    0.140_653_259_715_525_9,
+    0.169_004_726_639_267_9,
+    0.190_350_578_064_785_4,
+    0.204_432_940_075_298_9,
+    0.209_482_141_084_727_8,
+];
+const WG: [f64; 4] =
+    [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
+
+/// 1 − A and the gradient for shifts d, as computed by [`error_probability_of_shifts`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftErrorProbability {
+    /// 1 − A (0 when there are no competitors).
+    pub value: f64,
+    /// ln(1 − A), accurate far below the smallest double (−∞ when there are no competitors).
+    pub log_value: f64,
+    /// ∂(1 − A)/∂d_k = −∂A/∂d_k (≤ 0).
+    pub gradient: Vec<f64>,
+    /// ln ∂A/∂d_k = ln(−∂(1 − A)/∂d_k), finite where the component underflows.
+    pub log_accuracy_gradient: Vec<f64>,
+}
+
+/// The union bound Σ_i Q(d_i/√2) ≥ 1 − A (each term is P(Y_i ≤ 0), Y_i ~ N(d_i, 2)), summed
+/// until it reaches `stop`.
+pub fn union_bound(shifts: &[f64], stop: f64) -> f64 {
+    let mut sum = 0.0;
+    for &d in shifts {
+        sum += upper_tail(d * std::f64::consts::FRAC_1_SQRT_2);
+        if sum >= stop || sum.is_nan() {
+            break;
+        }
+    }
+    sum
+}
+
+/// ln(1 − A), the log error probability of the EXACT orthant, by the complement quadrature
+/// (relative error of 1 − A about 1e-13 for any shifts, including where it underflows).
+///
+/// ```
+/// use exact_loss::complement::log_error_probability_of_shifts;
+/// // Two classes: 1 − A = Q(d/√2); Q(20) = 2.7536241186062337e-89 (mpmath).
+/// let v = log_error_probability_of_shifts(&[20.0 * std::f64::consts::SQRT_2]);
+/// assert!((v - 2.753_624_118_606_233_7e-89f64.ln()).abs() < 1e-12);
+/// ```
+pub fn log_error_probability_of_shifts(shifts: &[f64]) -> f64 {
+    complement(shifts, None)
+}
+
+/// 1 − A, ln(1 − A) and the gradient of the EXACT orthant A(d) = P(Y > 0), Y ~ N(d, I + 11ᵀ), by
+/// the complement quadrature described in the module documentation: 1 − A to about 1e-13 relative
+/// and every gradient component to about 1e-12 relative to itself (components whose conditional
+/// probability P_k is below ~e^{−300} ≈ 1e-130 only to that fraction of their scale
+/// φ(d_k/√2)/√2).
+///
+/// Works for any shifts; it is meant for A close to 1, where A itself rounds to 1. An empty
+/// `shifts` (one class) gives 1 − A = 0. A shift of +∞ is a competitor that never wins
+/// (gradient 0), one of −∞ makes A = 0; NaN shifts give NaN.
+///
+/// ```
+/// use exact_loss::complement::error_probability_of_shifts;
+/// // C = 1000 confident classes: 1 − A ≈ 1e-100, which the accuracy itself cannot show.
+/// let e = error_probability_of_shifts(&vec![30.0; 999]);
+/// assert!(e.value > 0.0 && e.value < 1e-90);
+/// assert!(e.gradient.iter().all(|&g| g < 0.0));
+/// ```
+pub fn error_probability_of_shifts(shifts: &[f64]) -> ShiftErrorProbability {
+    let n = shifts.len();
+    let mut log_gradient = vec![f64::NEG_INFINITY; n];
+    let log_value = complement(shifts, Some(&mut log_gradient));
+    let gradient = log_gradient.iter().map(|&l| -l.exp()).collect();
+    ShiftErrorProbability { value: log_value.exp(), log_value, gradient, log_accuracy_gradient: log_gradient }
+}
+
+/// Sorted finite shifts and the per-node work buffer.
+struct Setup<'a> {
+    /// Shifts in increasing order (+∞ removed).
+    d: Vec<f64>,
+    /// Original index of each sorted shift.
+    index: Vec<usize>,
+    /// Number of shifts taking part in the integration range (a prefix of `d`).
+    relevant: usize,
+    /// ln of the scale of 1 − A: −d₀²/4 − ln √(2π) when d₀ > 0, else 0.
+    reference: f64,
+    /// Whether the integrand of 1 − A is written around Q(x₀) (d₀ > 0).
+    anchored: bool,
+    /// ∂A/∂d_k wanted.
+    gradient: Option<&'a mut [f64]>,
+}
+
+/// One evaluated panel: 1 − A's Kronrod value and error, and per component in `k_lo..k_hi`.
+struct Panel {
+    lo: f64,
+    hi: f64,
+    depth: u32,
+    value: f64,
+    error: f64,
+    k_lo: usize,
+    components: Vec<(f64, f64)>,
+    /// Relative rounding noise of the integrand values on the panel: a few ulps of the largest
+    /// log-terms that are added up (|S|, z², the reference) — error estimates below it are noise.
+    noise: f64,
+}
+
+/// ln(1 − A); with `log_gradient`, ln ∂A/∂d_k written into it.
+fn complement(shifts: &[f64], mut log_gradient: Option<&mut [f64]>) -> f64 {
+    if let Some(g) = log_gradient.as_deref_mut() {
+        g.iter_mut().for_each(|x| *x = f64::NEG_INFINITY);
+    }
+    if shifts.iter().any(|d| d.is_nan()) {
+        if let Some(g) = log_gradient {
+            g.iter_mut().for_each(|x| *x = f64::NAN);
+        }
+        return f64::NAN;
+    }
+    if shifts.contains(&f64::NEG_INFINITY) {
+        return 0.0; // A = 0; every component of ∂A/∂d is 0.
+    }
+    let mut index: Vec<usize> = (0..shifts.len()).filter(|&i| shifts[i].is_finite()).collect();
+    if index.is_empty() {
+        return f64::NEG_INFINITY;
+    }
+    index.sort_by(|&a, &b| shifts[a].total_cmp(&shifts[b]));
+    let d: Vec<f64> = index.iter().map(|&i| shifts[i]).collect();
+    let d0 = d[0];
+    if d0 < -40.0 {
+        // A < Q(28) ≈ 1e-173: 1 − A rounds to 1 and the one-factor quadrature of A, accurate
+        // in log space where A is tiny, gives everything (∂A/∂d_k = A ∂ln A/∂d_k).
+        let mut g = vec![0.0; d.len()];
+        let log_a = shifted_orthant_log_value_and_gradient(&d, &mut g);
+        if let Some(out) = log_gradient {
+            for (k, &i) in index.iter().enumerate() {
+                out[i] = log_a + g[k].ln();
+            }
+        }
+        return (-log_a.exp_m1()).ln();
+    }
+    // The range: from below the leftmost relevant peak to beyond the rightmost.
+    let right = if d0 >= 0.0 { -0.5 * d0 } else { -d0 } + 18.0;
+    let relevant = d.partition_point(|&x| -0.5 * x - 12.0 >= right - MAX_RANGE).max(1);
+    let left = (-0.5 * d[relevant - 1]).min(0.0) - 12.0;
+    let anchored = d0 > 0.0;
+    let reference = if anchored { -0.25 * d0 * d0 - LN_SQRT_2PI } else { 0.0 };
+    let mut setup = Setup { d, index, relevant, reference, anchored, gradient: log_gradient };
+    integrate(&mut setup, left, right)
+}
+
+/// ln Φ(x) from one Mills ratio: ln(1 − φ(x)R(x)) for x > 0, ln φ(x) + ln R(−x) otherwise.
+#[inline]
+fn log_cdf(x: f64) -> f64 {
+    if x > 0.0 {
+        (-(FRAC_1_SQRT_2PI * (-0.5 * x * x).exp() * mills_ratio(x))).ln_1p()
+    } else {
+        -0.5 * x * x - LN_SQRT_2PI + mills_ratio(-x).ln()
+    }
+}
+
+/// The node values at z: the scaled integrand of 1 − A (returned) and, with `buffer`, ln Φ(d_i + z)
+/// for the first `used` sorted shifts (the rest are negligible and taken as 0).
+fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
+    let d = &setup.d;
+    let n = d.len();
+    let x0 = d[0] + z;
+    let mut s = 0.0; // S(z) over the terms used
+    let mut used = n;
+    if setup.anchored && x0 > 0.0 {
+        let r0 = mills_ratio(x0);
+        let q0 = FRAC_1_SQRT_2PI * (-0.5 * x0 * x0).exp() * r0;
+        let log_form = q0 < 1e-250;
+        let mut rho = 0.0;
+        for i in 0..n {
+            let x = d[i] + z;
+            let r = mills_ratio(x);
+            let q = FRAC_1_SQRT_2PI * (-0.5 * x * x).exp() * r;
+            let lp = (-q).ln_1p();
+            buffer[i] = lp;
+            s += lp;
+            let c = if q > 0.0 { -lp / q } else { 1.0 };
+            let ratio =
+                if log_form { (-(d[i] - d[0]) * 0.5 * (x + x0) + (r / r0).ln()).exp() } else { q / q0 };
+            let term = ratio * c;
+            rho += term;
+            if term * ((n - i) as f64) <= 1e-18 * rho {
+                used = i + 1;
+                break;
+            }
+        }
+        let kappa = if -s > 1e-300 { s.exp_m1() / s } else { 1.0 };
+        let t = -(z + 0.5 * d[0]).powi(2) - LN_SQRT_2PI + r0.ln() + rho.ln() + kappa.ln();
+        (t.exp(), s, used)
+    } else {
+        for i in 0..n {
+            let lp = log_cdf(d[i] + z);
+            buffer[i] = lp;
+            s += lp;
+            if -lp * ((n - i) as f64) <= -1e-18 * s {
+                used = i + 1;
+                break;
+            }
+        }
+        let t = -0.5 * z * z - LN_SQRT_2PI + (-s.exp_m1()).ln() - setup.reference;
+        (t.exp(), s, used)
+    }
+}
+
+/// Evaluates one Gauss–Kronrod panel of every integral.
+fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) -> Panel {
+    let (center, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
+    let with_gradient = setup.gradient.is_some();
+    // Components whose factor e^{−(z + d_k/2)²} reaches above e^{−400} somewhere on the panel.
+    let (k_lo, k_hi) = if with_gradient {
+        let low = -2.0 * hi - 2.0 * COMPONENT_REACH;
+        let high = -2.0 * lo + 2.0 * COMPONENT_REACH;
+        let m = setup.relevant;
+        (setup.d[..m].partition_point(|&x| x < low), setup.d[..m].partition_point(|&x| x <= high))
+    } else {
+        (0, 0)
+    };
+    let width = k_hi.saturating_sub(k_lo);
+    let mut kronrod = vec![0.0; width];
+    let mut gauss = vec![0.0; width];
+    let (mut e_kronrod, mut e_gauss) = (0.0, 0.0);
+    let mut magnitude = 0.0f64;
+    for j in 0..8 {
+        let nodes: &[f64] = if j == 7 { &[0.0] } else { &[-XGK[j], XGK[j]] };
+        for &x in nodes {
+            let z = center + half * x;
+            let (v, s, used) = node(setup, z, buffer);
+            magnitude = magnitude.max(s.abs() + 0.5 * z * z);
+            e_kronrod += WGK[j] * v;
+            if j % 2 == 1 {
+                e_gauss += WG[j / 2] * v;
+            }
+            for k in k_lo..k_hi {
+                let lp = if k < used { buffer[k] } else { 0.0 };
+                let u = z + 0.5 * setup.d[k];
+                let w = (-u * u - HALF_LN_PI + (s - lp)).exp();
+                kronrod[k - k_lo] += WGK[j] * w;
+                if j % 2 == 1 {
+                    gauss[k - k_lo] += WG[j / 2] * w;
+                }
+            }
+        }
+    }
+    let estimate = |k: f64, g: f64| {
+        // QUADPACK's heuristic: error ≈ |K − G|·min(1, (200 |K − G|/|K|)^{3/2}).
+        let difference = ((k - g) * half).abs();
+        let value = k * half;
+        let error = if value > 0.0 {
+            difference * (200.0 * difference / value).powf(1.5).min(1.0)
+        } else {
+            difference
+        };
+        (value, error)
+    };
+    let (value, error) = estimate(e_kronrod, e_gauss);
+    let components = kronrod.iter().zip(&gauss).map(|(&k, &g)| estimate(k, g)).collect();
+    let noise = 4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs());
+    Panel { lo, hi, depth, value, error, k_lo, components, noise }
+}
+
+/// The adaptive quadrature over [left, right]; returns ln(1 − A) and fills the log-gradient.
+fn integrate(setup: &mut Setup<'_>, left: f64, right: f64) -> f64 {
+    let n = setup.d.len();
+    let mut buffer = vec![0.0; n];
+    let pieces = ((right - left).ceil() as usize).max(1);
+    let step = (right - left) / pieces as f64;
+    let initial: Vec<Panel> = (0..pieces)
+        .map(|p| {
+            let lo = left + step * p as f64;
+            let hi = if p + 1 == pieces { right } else { lo + step };
+            panel(setup, lo, hi, 0, &mut buffer)
+        })
+        .collect();
+    // Rough totals set the tolerances.
+    let rough_value: f64 = initial.iter().map(|p| p.value).sum();
+    let mut rough = vec![0.0; n];
+    for p in &initial {
+        for (j, &(v, _)) in p.components.iter().enumerate() {
+            rough[p.k_lo + j] += v;
+        }
+    }
+    let total_width = right - left;
+    let accept = |p: &Panel, rough: &[f64]| -> bool {
+        let share = (p.hi - p.lo) / total_width;
+        let fine = |value: f64, error: f64, total: f64, noise: f64| {
+            error <= (TOLERANCE * total * share).max(noise * value).max(f64::MIN_POSITIVE)
+        };
+        // A component's exponent also holds −(z + d_k/2)² ≥ −COMPONENT_REACH².
+        let component_noise = p.noise + 4.0 * f64::EPSILON * COMPONENT_REACH * COMPONENT_REACH;
+        fine(p.value, p.error, rough_value, p.noise)
+            && p.components
+                .iter()
+                .enumerate()
+                .all(|(j, &(v, e))| fine(v, e, rough[p.k_lo + j], component_noise))
+    };
+    let mut sum = 0.0;
+    let mut totals = vec![0.0; n];
+    let mut panels = initial.len();
+    let mut stack: Vec<Panel> = initial.into_iter().rev().collect();
+    while let Some(p) = stack.pop() {
+        if accept(&p, &rough) || p.depth >= MAX_DEPTH || panels + stack.len() >= MAX_PANELS {
+            sum += p.value;
+            for (j, &(v, _)) in p.components.iter().enumerate() {
+                totals[p.k_lo + j] += v;
+            }
+        } else {
+            let mid = 0.5 * (p.lo + p.hi);
+            let right_half = panel(setup, mid, p.hi, p.depth + 1, &mut buffer);
+            let left_half = panel(setup, p.lo, mid, p.depth + 1, &mut buffer);
+            panels += 2;
+            stack.push(right_half);
+            stack.push(left_half);
+        }
+    }
+    if let Some(out) = setup.gradient.as_deref_mut() {
+        for (k, &total) in totals.iter().enumerate() {
+            let dk = setup.d[k];
+            // ln[φ(d_k/√2)/√2] + ln P_k.
+            out[setup.index[k]] = -0.25 * dk * dk - LN_SQRT_2PI - HALF_LN_2 + total.ln();
+        }
+    }
+    setup.reference + sum.ln()
+}
