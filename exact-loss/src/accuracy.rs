@@ -8,7 +8,7 @@
 //! * [`Backend::Quadrature`] (default): A = ∫ φ(z) Π Φ(d_i + z) dz by the one-factor
 //!   quadrature of `mvn_orthant::one_factor` (deterministic, relative error ~1e-13). When A is
 //!   close to 1 (the union bound Σ Q(d_i/√2) ≥ 1 − A is below
-//!   [`COMPLEMENT_THRESHOLD`](crate::complement::COMPLEMENT_THRESHOLD)), 1 − A and the gradient
+//!   [`COMPLEMENT_THRESHOLD`]), 1 − A and the gradient
 //!   are integrated directly by [`crate::complement`], so that both stay accurate relative to
 //!   themselves where A rounds to 1.
 //!
