@@ -240,3 +240,35 @@ fn replicate_distribution_probe() {
         }
     }
 }
+
+/// The zero-mean bivariate orthant with ρ = 0.3 (`RHO`) of the original report, 300 seeds per
+/// point set and mode (`--ignored --nocapture bivariate_orthant_probe`; `SWEEP_R` as in the sweep).
+#[test]
+#[ignore]
+fn bivariate_orthant_probe() {
+    let rho: f64 = std::env::var("RHO").ok().and_then(|s| s.parse().ok()).unwrap_or(0.3);
+    let randomizations: Option<usize> = std::env::var("SWEEP_R").ok().and_then(|s| s.parse().ok());
+    let sigma = Covariance::from_rows(&[vec![1.0, rho], vec![rho, 1.0]]).unwrap();
+    let problem = Problem::lower_orthant(sigma, vec![0.0; 2]).unwrap();
+    let exact = 0.25 + rho.asin() / (2.0 * std::f64::consts::PI);
+    let modes: [(&str, GenzSettings); 3] = [
+        ("report", GenzSettings::default().abs_tol(1e-7).rel_tol(1e-4).max_evaluations(500_000)),
+        ("seq 1e-4", GenzSettings::default().abs_tol(1e-4)),
+        ("fixed 2048", GenzSettings::default().abs_tol(1e-15).max_evaluations(2048).initial_points(256)),
+    ];
+    for kind in [PointSetKind::Sobol, PointSetKind::Lattice] {
+        for (mode, base) in modes {
+            let (mut misses, mut evaluations) = (0, 0);
+            for seed in 0..300 {
+                let mut settings = base.seed(seed).point_set(kind);
+                if let Some(r) = randomizations {
+                    settings = settings.randomizations(r).initial_points(1024 / r as u64);
+                }
+                let e = settings.build().unwrap().integrate(&problem).unwrap();
+                misses += ((e.value - exact).abs() > e.error) as u64;
+                evaluations += e.evaluations;
+            }
+            println!("{kind:?} {mode}: {misses} misses in 300, {} evaluations", evaluations / 300);
+        }
+    }
+}

@@ -320,6 +320,9 @@ struct RqmcRun {
     points: u64,
     /// Relative rounding of one integrand value, in units of the unit roundoff.
     ulps_per_term: f64,
+    /// Whether the replicates' skewness is taken at face value (an integrand of at most
+    /// [`LOW_DIMENSION`] coordinates) rather than beyond its noise level (see [`spread_half_width`]).
+    skewed: bool,
     /// Longest chain of sequential additions behind each mean (see [`rounding_floor`]).
     additions: u64,
 }
@@ -331,7 +334,7 @@ impl RqmcRun {
     fn summary(&self, o: usize, multiplier: f64) -> (f64, f64) {
         let r = self.means.len() / self.outputs;
         let values = (0..r).map(|i| self.means[i * self.outputs + o]);
-        let (mean, mut error) = spread_half_width(values, multiplier);
+        let (mean, mut error) = spread_half_width(values, multiplier, self.skewed);
         if o == 0 {
             error = error.max(self.value_error_floor);
             if self.spread_distrusted(mean, error) {
@@ -363,7 +366,7 @@ impl RqmcRun {
     /// The statistical part of output 0's error alone (no floors): what the spread says.
     fn spread_error(&self, multiplier: f64) -> f64 {
         let r = self.means.len() / self.outputs;
-        spread_half_width((0..r).map(|i| self.means[i * self.outputs]), multiplier).1
+        spread_half_width((0..r).map(|i| self.means[i * self.outputs]), multiplier, self.skewed).1
     }
 
     /// Whether the randomisations of output 0 agree to 1e-12 relative: their spread is then
@@ -379,7 +382,8 @@ impl RqmcRun {
 /// The mean of the replicate estimates and the half-width of its 99% interval: the Student-t
 /// half-width t·s/√R widened by the skewness correction g·(1 + 2t²)/(6√R) · s/√R, with
 /// g = max(0, |γ̂| − σ_R), γ̂ the sample skewness of the replicates, σ_R = √(6(R − 2)/((R + 1)(R + 3)))
-/// the standard deviation of the sample skewness of R normal values, and t = `multiplier`.
+/// the standard deviation of the sample skewness of R normal values (g = |γ̂| when `skewed`), and
+/// t = `multiplier`.
 ///
 /// The correction is the first-order Edgeworth term of the studentised mean (Johnson, JASA 73
 /// (1978) 536–544; Hall, *The Bootstrap and Edgeworth Expansion*, 1992, §3.5): with skewed
@@ -389,11 +393,13 @@ impl RqmcRun {
 /// shifted lattice or a scrambled net as a function of its randomisation is a fixed function of
 /// the shift whose values pile up at one end (a 2-D orthant with ρ = 0.3 by the lattice: skewness
 /// about 1.8 per replicate), and eight of them gave 99% intervals that missed 5–7% of the time.
-/// For the near-normal replicates of higher dimensions γ̂ is mostly noise: σ_R (0.60 for R = 8) is
-/// subtracted so that it does not inflate their errors (with the raw |γ̂|, a 50-D orthant needed
-/// 47% more evaluations at abs_tol 1e-4; measured coverage, `docs/genz.md`: 65 misses in 12 000
-/// runs with the raw |γ̂|, 107 with g, 212 without either change).
-fn spread_half_width(values: impl Iterator<Item = f64> + Clone, multiplier: f64) -> (f64, f64) {
+/// For the near-normal replicates of higher dimensions γ̂ is mostly noise: above
+/// [`LOW_DIMENSION`] coordinates σ_R (0.60 for R = 8) is subtracted so that it does not inflate
+/// their errors (with the raw |γ̂| everywhere, a 50-D orthant needed 47% more evaluations at
+/// abs_tol 1e-4); up to it |γ̂| is used as it is (`skewed`). Measured coverage (`docs/genz.md`,
+/// 12 000 runs): 212 misses before; 65 with the raw |γ̂| everywhere, 107 with σ_R subtracted
+/// everywhere, 61 with the rule used here.
+fn spread_half_width(values: impl Iterator<Item = f64> + Clone, multiplier: f64, skewed: bool) -> (f64, f64) {
     let r = values.clone().count() as f64;
     let mean = values.clone().sum::<f64>() / r;
     let (m2, m3) = values.fold((0.0, 0.0), |(a, b), v| {
@@ -406,8 +412,8 @@ fn spread_half_width(values: impl Iterator<Item = f64> + Clone, multiplier: f64)
     // The standard deviation of the sample skewness of r normal values: skewness up to this
     // much is noise, and correcting for it would only inflate the error of near-normal replicates.
     let noise = (6.0 * (r - 2.0) / ((r + 1.0) * (r + 3.0))).sqrt();
-    let correction =
-        (skewness.abs() - noise).max(0.0) * (1.0 + 2.0 * multiplier * multiplier) / (6.0 * r.sqrt());
+    let beyond_noise = if skewed { skewness.abs() } else { (skewness.abs() - noise).max(0.0) };
+    let correction = beyond_noise * (1.0 + 2.0 * multiplier * multiplier) / (6.0 * r.sqrt());
     (mean, (multiplier + correction) * standard_error)
 }
 
@@ -431,6 +437,10 @@ pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 /// small (20-D tails with P ≈ 1e-8 came back 20% low with a reported 5%). The error is then at
 /// least M·ln(100)/n, which is at most 14% of P̂ once the count is reached.
 pub const MIN_EXPECTED_HITS: f64 = 32.0;
+
+/// Integrands of at most this many coordinates have skewed replicates (see [`spread_half_width`]):
+/// their sample skewness is used at face value.
+pub const LOW_DIMENSION: usize = 3;
 
 /// The largest factor by which one doubling of the points is taken to reduce the value's spread
 /// half-width: 2√2, the N⁻³ᐟ² rate of scrambled nets on smooth integrands. After each doubling
@@ -598,6 +608,7 @@ impl Genz {
                 max_value,
                 points: done * pair * r_count as u64,
                 ulps_per_term: ULPS_PER_STEP * factor.rank() as f64,
+                skewed: dims <= LOW_DIMENSION,
                 // Within a chunk ≤ CHUNK_POINTS (× 2 antithetic) terms, then the chunk sums of a
                 // randomisation in order, the scaling, and the mean over randomisations.
                 additions: (done.min(CHUNK_POINTS) * pair) + done.div_ceil(CHUNK_POINTS) + r_count as u64 + 2,
