@@ -450,8 +450,9 @@ pub const LOW_DIMENSION: usize = 3;
 /// meets the tolerance, which selects rounds where the spread came out low; the previous round's
 /// spread is a second, partly independent estimate. An integrand whose error falls faster (a
 /// tent-transformed lattice can reach N⁻²) pays at most one more round for it. Measured
-/// (`coverage_by_dimension_sweep`, see `docs/genz.md`): with the skewness correction alone, 122
-/// misses in 12 000 runs; with this guard too, 65; with a factor 4, 88.
+/// (`coverage_by_dimension_sweep`, see `docs/genz.md`, raw skewness correction, before the
+/// first-round halves): with the skewness correction alone, 122 misses in 12 000 runs; with this
+/// guard too, 65; with a factor 4, 88.
 pub const MAX_ROUND_GAIN: f64 = 2.828_427_124_746_190_3;
 
 /// Relative rounding of one integrand value per step, in units of the unit roundoff: Φ at each
