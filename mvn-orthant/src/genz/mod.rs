@@ -438,7 +438,7 @@ pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 /// least M·ln(100)/n, which is at most 14% of P̂ once the count is reached.
 pub const MIN_EXPECTED_HITS: f64 = 32.0;
 
-/// Integrands of at most this many coordinates have skewed replicates (see [`spread_half_width`]):
+/// Integrands of at most this many coordinates have skewed replicates (see `spread_half_width` and `docs/genz.md`):
 /// their sample skewness is used at face value.
 pub const LOW_DIMENSION: usize = 3;
 
