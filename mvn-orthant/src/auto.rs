@@ -38,7 +38,7 @@ use crate::estimate::{tolerance_met, Estimate, Integrator, Method};
 use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 use crate::exact::{Bivariate, Trivariate, Univariate};
 use crate::genz::{Genz, GenzSettings};
-use crate::gradient::Gradient;
+use crate::gradient::{limit_gradient_by_conditioning, Gradient};
 use crate::monte_carlo::MonteCarlo;
 use crate::one_factor::OneFactorProblem;
 use crate::problem::Problem;
@@ -258,43 +258,14 @@ fn rare_event_value(problem: &Problem, settings: &Settings) -> Result<Estimate> 
 /// the settings, seeds derived from the settings' seed. Costs up to 2d tilted integrations of
 /// dimension d − 1.
 fn rare_event_gradient(problem: &Problem, settings: &Settings) -> Result<Gradient> {
-    let d = problem.dim();
-    let mut limits = [vec![0.0; d], vec![0.0; d]];
-    let mut errors = [vec![0.0; d], vec![0.0; d]];
-    let sigma = problem.covariance();
-    for k in 0..d {
-        let variance = sigma.get(k, k);
-        if variance <= 0.0 {
-            continue;
-        }
-        let sd = variance.sqrt();
-        for (side, limit) in [(0usize, problem.lower()[k]), (1usize, problem.upper()[k])] {
-            if !limit.is_finite() {
-                continue;
-            }
-            let density = crate::normal::pdf((limit - problem.mean()[k]) / sd) / sd;
-            if density == 0.0 {
-                continue;
-            }
-            let sign = if side == 0 { -1.0 } else { 1.0 };
-            let rest = if d == 1 {
-                Estimate::exact(1.0, Method::Trivial, 0)
-            } else {
-                let conditional = crate::genz::conditional_problem(problem, k, limit)?;
-                let conditional_settings = Settings {
-                    abs_tol: settings.abs_tol / density,
-                    seed: crate::qmc::derive_seed(settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
-                    ..*settings
-                };
-                rare_event_value(&conditional, &conditional_settings)?
-            };
-            limits[side][k] = sign * density * rest.value;
-            errors[side][k] = density * rest.error;
-        }
-    }
-    let [lower, upper] = limits;
-    let [lower_error, upper_error] = errors;
-    Ok(Gradient::from_limits(lower, upper, lower_error, upper_error))
+    limit_gradient_by_conditioning(problem, |rest, k, side, density| {
+        let conditional_settings = Settings {
+            abs_tol: settings.abs_tol / density,
+            seed: crate::qmc::derive_seed(settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
+            ..*settings
+        };
+        rare_event_value(rest, &conditional_settings)
+    })
 }
 
 /// The exact method for a problem without unbounded coordinates, if one applies.

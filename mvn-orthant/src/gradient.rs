@@ -8,6 +8,62 @@
 //! * ∂P/∂μ = −(∂P/∂a + ∂P/∂b), because shifting the mean is shifting both limits the other way.
 //! * Components for infinite limits are 0.
 
+use crate::error::Result;
+use crate::estimate::Estimate;
+use crate::problem::Problem;
+
+/// The limit derivatives by the conditioning theorem: for every finite limit c of coordinate k
+/// with σ_kk > 0,
+///
+/// ∂P/∂b_k = φ_k(b_k) · P(a_{−k} ≤ X_{−k} ≤ b_{−k} | X_k = b_k), and −φ_k(a_k) · P(… | X_k = a_k),
+///
+/// where `conditional(rest, k, side, density)` computes the conditional (d − 1)-dimensional
+/// probability of `rest` = [`crate::genz::conditional_problem`]`(problem, k, c)` with the method
+/// of the caller (`side` is 0 for a_k and 1 for b_k, `density` = φ_k(c), by which the caller
+/// scales its absolute tolerance). Each component's error is φ_k(c) times the conditional
+/// estimate's error. For d = 1 the conditional probability is 1 and no call is made.
+///
+/// # Errors
+///
+/// Whatever `conditional` returns.
+pub(crate) fn limit_gradient_by_conditioning<F>(problem: &Problem, mut conditional: F) -> Result<Gradient>
+where
+    F: FnMut(&Problem, usize, usize, f64) -> Result<Estimate>,
+{
+    let d = problem.dim();
+    let mut limits = [vec![0.0; d], vec![0.0; d]];
+    let mut errors = [vec![0.0; d], vec![0.0; d]];
+    let sigma = problem.covariance();
+    for k in 0..d {
+        let variance = sigma.get(k, k);
+        if variance <= 0.0 {
+            continue;
+        }
+        let sd = variance.sqrt();
+        for (side, limit) in [(0usize, problem.lower()[k]), (1usize, problem.upper()[k])] {
+            if !limit.is_finite() {
+                continue;
+            }
+            let density = crate::normal::pdf((limit - problem.mean()[k]) / sd) / sd;
+            if density == 0.0 {
+                continue;
+            }
+            let sign = if side == 0 { -1.0 } else { 1.0 };
+            if d == 1 {
+                limits[side][k] = sign * density;
+                continue;
+            }
+            let rest = crate::genz::conditional_problem(problem, k, limit)?;
+            let e = conditional(&rest, k, side, density)?;
+            limits[side][k] = sign * density * e.value;
+            errors[side][k] = density * e.error;
+        }
+    }
+    let [lower, upper] = limits;
+    let [lower_error, upper_error] = errors;
+    Ok(Gradient::from_limits(lower, upper, lower_error, upper_error))
+}
+
 /// The gradient of a rectangle probability with respect to the limits, the mean and (optionally)
 /// the covariance, with error estimates for each component.
 #[derive(Debug, Clone, PartialEq)]

@@ -47,8 +47,7 @@ pub mod integrand;
 
 use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
-use crate::gradient::Gradient;
-use crate::normal::pdf;
+use crate::gradient::{limit_gradient_by_conditioning, Gradient};
 use crate::problem::{Covariance, Problem};
 use crate::qmc::{derive_seed, PointSetKind, RandomizedPointSet};
 use factor::{reduce, OrderedFactor, Reduction};
@@ -794,44 +793,16 @@ impl Genz {
     ///
     /// As [`Integrator::integrate`].
     pub fn gradient_by_conditioning(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
-        let d = problem.dim();
         let estimate = self.integrate(problem)?;
-        let mut limits = [vec![0.0; d], vec![0.0; d]];
-        let mut errors = [vec![0.0; d], vec![0.0; d]];
-        let sigma = problem.covariance();
-        for k in 0..d {
-            let variance = sigma.get(k, k);
-            if variance <= 0.0 {
-                continue;
-            }
-            let sd = variance.sqrt();
-            for (side, limit) in [(0usize, problem.lower()[k]), (1usize, problem.upper()[k])] {
-                if !limit.is_finite() {
-                    continue;
-                }
-                let density = pdf((limit - problem.mean()[k]) / sd) / sd;
-                if density == 0.0 {
-                    continue;
-                }
-                let sign = if side == 0 { -1.0 } else { 1.0 };
-                if d == 1 {
-                    limits[side][k] = sign * density;
-                    continue;
-                }
-                let conditional = conditional_problem(problem, k, limit)?;
-                let settings = GenzSettings {
-                    abs_tol: self.settings.abs_tol / density,
-                    seed: derive_seed(self.settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
-                    ..self.settings
-                };
-                let e = Genz::new(settings)?.integrate(&conditional)?;
-                limits[side][k] = sign * density * e.value;
-                errors[side][k] = density * e.error;
-            }
-        }
-        let [lower, upper] = limits;
-        let [lower_error, upper_error] = errors;
-        Ok((estimate, Gradient::from_limits(lower, upper, lower_error, upper_error)))
+        let gradient = limit_gradient_by_conditioning(problem, |rest, k, side, density| {
+            let settings = GenzSettings {
+                abs_tol: self.settings.abs_tol / density,
+                seed: derive_seed(self.settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
+                ..self.settings
+            };
+            Genz::new(settings)?.integrate(rest)
+        })?;
+        Ok((estimate, gradient))
     }
 }
 
