@@ -8,6 +8,9 @@ use mvn_orthant::{Covariance, GenzSettings, Integrator, Problem};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+mod common;
+use common::allowed_misses;
+
 fn random_correlation3(rng: &mut Xoshiro256PlusPlus) -> [f64; 3] {
     loop {
         let r: [f64; 3] =
@@ -61,22 +64,6 @@ fn error_estimate_covers_the_exact_value() {
     let rate = covered as f64 / cases as f64;
     println!("coverage {covered}/{cases} = {rate:.3}");
     assert!(rate >= 0.97, "coverage {covered}/{cases}");
-}
-
-/// The largest number of misses among `runs` 99% intervals that is not evidence of
-/// under-coverage: the smallest m with P(Binomial(runs, 0.01) > m) ≤ 0.001 (as in
-/// `tests/honest_errors.rs`).
-fn allowed_misses(runs: u64) -> u64 {
-    let p: f64 = 0.01;
-    let mut term = (1.0 - p).powi(runs as i32);
-    let mut cumulative = term;
-    let mut m = 0;
-    while 1.0 - cumulative > 1e-3 {
-        term *= (runs - m) as f64 / (m + 1) as f64 * p / (1.0 - p);
-        cumulative += term;
-        m += 1;
-    }
-    m
 }
 
 /// Low-dimensional integrands (one and two QMC coordinates) under both point sets, with the

@@ -10,25 +10,12 @@ use mvn_orthant::{
 };
 use std::time::Instant;
 
+mod common;
+use common::allowed_misses;
+
 /// The diagonal problem's probability, Π_i [Φ((b_i − μ_i)/σ_i) − Φ((a_i − μ_i)/σ_i)], by mpmath at
 /// 40 digits (`data/honest_errors_generate.py`: 0.0757818420684199398682426), rounded to f64.
 const DIAGONAL_REFERENCE: f64 = 0.07578184206841994;
-
-/// The largest number of misses among `runs` 99% intervals that is not evidence of
-/// under-coverage: the smallest m with P(Binomial(runs, 0.01) > m) ≤ 0.001 (so an honest
-/// method fails the test once in a thousand runs at most).
-fn allowed_misses(runs: u64) -> u64 {
-    let p: f64 = 0.01;
-    let mut term = (1.0 - p).powi(runs as i32); // P(X = 0)
-    let mut cumulative = term;
-    let mut m = 0;
-    while 1.0 - cumulative > 1e-3 {
-        term *= (runs - m) as f64 / (m + 1) as f64 * p / (1.0 - p);
-        cumulative += term;
-        m += 1;
-    }
-    m
-}
 
 /// Two independent equicorrelated blocks (sizes `n1`, `n2`, correlations `r1`, `r2`): Σ is not
 /// one-factor (so `auto` integrates it by Genz or tilting), but P is the product of two
