@@ -181,8 +181,26 @@ pub(crate) fn cliff(c: f64, r: f64, s: f64) -> (f64, f64) {
 }
 
 /// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
-/// has cancelled too much and the box is recomputed by [`conditional_box`].
+/// has cancelled too much and the box is recomputed by a conditional 1-D integral.
 const CANCELLATION_LIMIT: f64 = 8.0;
+
+/// Whether an inclusion–exclusion of corner orthants has cancelled: Σ|terms| (`magnitude`)
+/// exceeds [`CANCELLATION_LIMIT`] times the result, compared in log space (the largest term's
+/// log against ln P) where the terms underflow. NaN counts as cancelled. Shared by the d = 2 and
+/// d = 3 boxes.
+pub(super) fn inclusion_exclusion_cancelled(
+    magnitude: f64,
+    value: f64,
+    largest_log_term: f64,
+    log_value: f64,
+) -> bool {
+    let greater = |a: f64, b: f64| a.partial_cmp(&b).is_none_or(|o| o == std::cmp::Ordering::Greater);
+    if magnitude > 1e-290 {
+        greater(magnitude, CANCELLATION_LIMIT * value)
+    } else {
+        greater(largest_log_term, CANCELLATION_LIMIT.ln() + log_value)
+    }
+}
 
 /// (U, ln U) for the standardised upper orthant, every edge case included.
 pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
@@ -329,15 +347,7 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
     }
     let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
     // Cancellation: Σ|terms| ≫ P (in log space where the terms underflow).
-    let cancelled = if magnitude > 1e-290 {
-        magnitude.partial_cmp(&(CANCELLATION_LIMIT * value)).is_none_or(|o| o == std::cmp::Ordering::Greater)
-    } else {
-        terms[0]
-            .1
-            .partial_cmp(&(CANCELLATION_LIMIT.ln() + log_value))
-            .is_none_or(|o| o == std::cmp::Ordering::Greater)
-    };
-    if cancelled {
+    if inclusion_exclusion_cancelled(magnitude, value, terms[0].1, log_value) {
         // Condition on a coordinate with a finite (two-sided) interval, the narrower one.
         let width = [hi[0] - lo[0], hi[1] - lo[1]];
         let i = if width[0] <= width[1] { 0 } else { 1 };

@@ -20,7 +20,7 @@
 //! rank-deficient matrices need nothing special (the conditional variance vanishes only at the
 //! end of the path and Φ(β) becomes a step there, which the adaptive rule resolves).
 
-use super::bivariate::{self, standard_box_pair, upper_orthant_absolute};
+use super::bivariate::{self, inclusion_exclusion_cancelled, standard_box_pair, upper_orthant_absolute};
 use super::quadrature::{adaptive_integral, integral_log_concave, log_signed_sum, FRAC_1_2PI};
 use super::univariate::standardize;
 use crate::error::{Error, Result};
@@ -335,15 +335,7 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
     }
     // The largest term is the first (every interval lies towards +∞).
     let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
-    let cancelled = if magnitude > 1e-290 {
-        magnitude.partial_cmp(&(CANCELLATION_LIMIT * value)).is_none_or(|o| o == std::cmp::Ordering::Greater)
-    } else {
-        terms[0]
-            .1
-            .partial_cmp(&(CANCELLATION_LIMIT.ln() + log_value))
-            .is_none_or(|o| o == std::cmp::Ordering::Greater)
-    };
-    if cancelled {
+    if inclusion_exclusion_cancelled(magnitude, value, terms[0].1, log_value) {
         // Condition on the variable with the narrowest interval.
         return conditional_box(lo, width, r, narrowest);
     }
@@ -353,10 +345,6 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
         (log_value.exp(), log_value)
     }
 }
-
-/// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
-/// has cancelled too much and the box is recomputed by [`conditional_box`].
-const CANCELLATION_LIMIT: f64 = 8.0;
 
 /// (P, ln P) of a general 3-D box.
 pub(crate) fn box_pair3(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], upper: [f64; 3]) -> (f64, f64) {
