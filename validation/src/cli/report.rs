@@ -214,7 +214,7 @@ pub fn summary_table(runs: &[HarnessReport]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<24} {:>5} {:>5} {:>5} {:>11} {:>11} {:>9} {:>11} {:>6} {:>9}",
+        "{:<24} {:>5} {:>5} {:>5} {:>11} {:>11} {:>9} {:>11} {:>11} {:>9}",
         "method",
         "ok",
         "n/a",
@@ -223,14 +223,14 @@ pub fn summary_table(runs: &[HarnessReport]) -> String {
         "max rel err",
         "coverage",
         "stoch. cov.",
-        "fails",
+        "exact fails",
         "time (s)"
     );
     for run in runs {
         let m = &run.summary;
         let _ = writeln!(
             s,
-            "{:<24} {:>5} {:>5} {:>5} {:>11} {:>11} {:>9} {:>11} {:>6} {:>9.3}",
+            "{:<24} {:>5} {:>5} {:>5} {:>11} {:>11} {:>9} {:>11} {:>11} {:>9.3}",
             m.integrator,
             m.ok,
             m.not_applicable,
@@ -243,6 +243,12 @@ pub fn summary_table(runs: &[HarnessReport]) -> String {
             m.total_seconds
         );
     }
+    let _ = writeln!(
+        s,
+        "\ncoverage: the share of answers whose reported error (a 99% half-width; nominal coverage 99%) \
+         contains the reference, exact answers judged on the case's tolerance; stoch. cov.: the same \
+         among stochastic answers; exact fails: exact answers off by more than the case's tolerance"
+    );
     s
 }
 
@@ -343,8 +349,15 @@ fn log_range(values: impl Iterator<Item = f64>, floor: f64) -> std::ops::Range<f
     lo..hi
 }
 
+/// The relative error of an answer, |value − reference|/reference (the absolute error where the
+/// reference is 0), and whether it is exactly 0.
+fn relative_error(r: &CaseResult) -> Option<(f64, bool)> {
+    let e = if r.reference > 0.0 { r.rel_error? } else { r.abs_error? };
+    e.is_finite().then_some((e.max(ERROR_FLOOR), e == 0.0))
+}
+
 fn plot_error_vs_time(path: &Path, runs: &[HarnessReport]) -> PlotResult {
-    let root = SVGBackend::new(path, (1500, 520)).into_drawing_area();
+    let root = SVGBackend::new(path, (1500, 560)).into_drawing_area();
     root.fill(&WHITE)?;
     let panels = root.split_evenly((1, 3));
     let classes: [DimensionClass; 3] =
@@ -352,10 +365,12 @@ fn plot_error_vs_time(path: &Path, runs: &[HarnessReport]) -> PlotResult {
     let ok = |r: &&CaseResult| r.status == Status::Ok;
     let all: Vec<&CaseResult> = runs.iter().flat_map(|r| r.results.iter()).filter(ok).collect();
     let xr = log_range(all.iter().map(|r| r.seconds), TIME_FLOOR);
-    let yr = log_range(all.iter().filter_map(|r| r.abs_error).filter(|e| e.is_finite()), ERROR_FLOOR);
+    let yr = log_range(all.iter().filter_map(|r| relative_error(r).map(|e| e.0)), ERROR_FLOOR);
+    // Four decades of headroom above the data for the legend, one below for the exact zeros.
+    let yr = yr.start / 10.0..(yr.end * 1e4).max(1e3);
     for (panel, (label, class)) in panels.iter().zip(classes) {
         let mut chart = ChartBuilder::on(panel)
-            .caption(format!("achieved error vs time, {label}"), ("sans-serif", 18))
+            .caption(format!("relative error vs time, {label}"), ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -366,29 +381,30 @@ fn plot_error_vs_time(path: &Path, runs: &[HarnessReport]) -> PlotResult {
             .x_label_formatter(&|v| power_of_ten(*v))
             .y_label_formatter(&|v| power_of_ten(*v))
             .x_desc("seconds")
-            .y_desc("|value − reference|")
+            .y_desc("|value − reference| / reference   (× at 1e-17: exactly 0)")
             .draw()?;
         for (k, run) in runs.iter().enumerate() {
             let color = Palette99::pick(k).mix(0.8);
-            let points: Vec<(f64, f64)> = run
+            let points: Vec<(f64, f64, bool)> = run
                 .results
                 .iter()
                 .filter(ok)
                 .filter(|r| class(r.dim))
-                .filter_map(|r| {
-                    r.abs_error
-                        .filter(|e| e.is_finite())
-                        .map(|e| (r.seconds.max(TIME_FLOOR), e.max(ERROR_FLOOR)))
-                })
+                .filter_map(|r| relative_error(r).map(|(e, zero)| (r.seconds.max(TIME_FLOOR), e, zero)))
                 .collect();
             chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?
+                .draw_series(
+                    points.iter().filter(|p| !p.2).map(|&(x, y, _)| Circle::new((x, y), 4, color.filled())),
+                )?
                 .label(run.summary.integrator.clone())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
+            chart.draw_series(
+                points.iter().filter(|p| p.2).map(|&(x, y, _)| Cross::new((x, y), 4, color.stroke_width(2))),
+            )?;
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()?;
@@ -422,7 +438,7 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
         .x_label_formatter(&|v| power_of_ten(*v))
         .y_label_formatter(&|v| power_of_ten(*v))
         .x_desc("reported error (99% half-width)")
-        .y_desc("achieved error")
+        .y_desc("achieved error   (× at 1e-17: exactly 0)")
         .draw()?;
     chart
         .draw_series(LineSeries::new([(range.start, range.start), (range.end, range.end)], BLACK))?
@@ -444,10 +460,14 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
         if points.is_empty() {
             continue;
         }
+        // Answers exactly equal to their reference sit on the bottom axis, drawn as crosses.
+        let at_floor = |p: &&(f64, f64)| p.1 <= ERROR_FLOOR;
         chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?
+            .draw_series(points.iter().filter(|p| !at_floor(p)).map(|&p| Circle::new(p, 4, color.filled())))?
             .label(run.summary.integrator.clone())
             .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
+        chart
+            .draw_series(points.iter().filter(at_floor).map(|&p| Cross::new(p, 4, color.stroke_width(2))))?;
     }
     chart
         .configure_series_labels()
