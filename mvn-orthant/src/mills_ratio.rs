@@ -9,7 +9,7 @@
 //! package uses for the scaled complementary error function.) The interval [0, 1] is cut into
 //! 32 equal pieces; on piece i, u = 2(32t − i) − 1 ∈ [−1, 1] and T is
 //! a polynomial of degree 7 in u, the Chebyshev interpolant computed in 50-digit arithmetic by
-//! `mills_ratio/fit_table.py`. The interpolants reproduce T to 5e-18; rounding their
+//! `data/fit_mills_ratio_table.py` of the crate. The interpolants reproduce T to 5e-18; rounding their
 //! coefficients to doubles leaves 9e-17 (the generator prints both figures into
 //! `mills_ratio/table.rs`).
 //!

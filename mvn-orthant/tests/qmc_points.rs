@@ -7,7 +7,7 @@ use mvn_orthant::qmc::{Lattice, PointSetKind, RandomizedPointSet, Sobol};
 /// Independent implementation: parse the Joe–Kuo file, run the recurrence on the integers m_k,
 /// and build x_n bit by bit in natural order.
 fn reference_direction_integers(dims: &[usize]) -> Vec<Vec<u64>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/qmc/new-joe-kuo-6.21201");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/new-joe-kuo-6.21201");
     let text = std::fs::read_to_string(path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     dims.iter()

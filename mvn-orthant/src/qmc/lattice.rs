@@ -18,7 +18,7 @@
 //! # Generating vector
 //!
 //! Korobov form z_j = A^{j−1} mod 2³² with the multiplier A = [`KOROBOV_MULTIPLIER`], chosen by
-//! `korobov_search.py` in this directory: among 1000 seeded random odd candidates, the one that
+//! `data/korobov_search.py` of the crate: among 1000 seeded random odd candidates, the one that
 //! minimises the mean, over N = 2⁸ … 2¹⁴, of the log shift-averaged worst-case error in the
 //! weighted Korobov space (smoothness 1, product weights γ_j = j⁻², first 32 coordinates).
 //!

@@ -17,7 +17,7 @@
 //!
 //! Direction numbers: `new-joe-kuo-6.21201` (S. Joe and F. Y. Kuo, "Constructing Sobol sequences
 //! with better two-dimensional projections", SIAM J. Sci. Comput. 30 (2008) 2635–2654), 21201
-//! dimensions; see `README.md` in this directory for the provenance and licence.
+//! dimensions, in `mvn-orthant/data/` with its provenance and licence (`data/README.md`).
 //!
 //! # Randomisation
 //!
@@ -45,7 +45,7 @@ pub const SOBOL_MAX_DIM: usize = 21201;
 
 /// The Joe–Kuo direction-number file, in its original format (header line, then one line
 /// `d s a m_1 … m_s` per dimension d ≥ 2).
-pub const JOE_KUO_DATA: &str = include_str!("new-joe-kuo-6.21201");
+pub const JOE_KUO_DATA: &str = include_str!("../../data/new-joe-kuo-6.21201");
 
 /// Primitive polynomial and initial direction integers of one dimension.
 #[derive(Debug, Clone, PartialEq, Eq)]
