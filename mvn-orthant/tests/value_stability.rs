@@ -1,0 +1,87 @@
+//! Value stability: the exact bits of every seeded estimator on fixed problems and seeds, in the
+//! style of rand's value-stability tests. A change of random stream, point set, summation order
+//! or error formula changes these bits; such a change must be deliberate, and the pins updated
+//! with it (run with `PRINT_PINS=1 cargo test --release --test value_stability -- --nocapture`
+//! to print the new values). The accuracy of the estimates is tested elsewhere; here only their
+//! reproducibility is.
+
+use mvn_orthant::tilting::{Tilted, TiltingSettings};
+use mvn_orthant::{
+    integrate, integrate_with_gradient, Covariance, Estimate, Integrator, MethodChoice, MonteCarlo, Problem,
+    Settings,
+};
+
+/// A 6-D AR(1) box (no exact method applies to a sub-problem of it), mean shifted.
+fn problem() -> Problem {
+    let d = 6;
+    let rows: Vec<Vec<f64>> =
+        (0..d).map(|i| (0..d).map(|j| 0.6f64.powi((i as i32 - j as i32).abs())).collect()).collect();
+    let sigma = Covariance::from_rows(&rows).unwrap();
+    Problem::new(
+        vec![0.1; d],
+        sigma,
+        vec![-1.5, -2.0, -1.0, -2.5, -1.2, -3.0],
+        vec![1.0, 2.0, 0.5, 1.5, 2.2, 0.0],
+    )
+    .unwrap()
+}
+
+/// A rare 6-D event for the tilted estimator.
+fn rare_problem() -> Problem {
+    let d = 6;
+    let rows: Vec<Vec<f64>> =
+        (0..d).map(|i| (0..d).map(|j| 0.5f64.powi((i as i32 - j as i32).abs())).collect()).collect();
+    Problem::lower_orthant(Covariance::from_rows(&rows).unwrap(), vec![-3.0; d]).unwrap()
+}
+
+fn bits(e: &Estimate) -> [u64; 3] {
+    [e.value.to_bits(), e.error.to_bits(), e.evaluations]
+}
+
+fn check(name: &str, got: [u64; 3], pinned: [u64; 3]) {
+    if std::env::var_os("PRINT_PINS").is_some() {
+        println!("{name}: [{:#018x}, {:#018x}, {}]", got[0], got[1], got[2]);
+        return;
+    }
+    assert_eq!(
+        got,
+        pinned,
+        "{name}: value {} error {} evaluations {} changed; if deliberate, update the pin",
+        f64::from_bits(got[0]),
+        f64::from_bits(got[1]),
+        got[2]
+    );
+}
+
+#[test]
+fn genz_sobol_and_lattice_values_are_pinned() {
+    let settings = Settings { abs_tol: 1e-5, seed: 2026, ..Settings::default() };
+    let sobol = integrate(&problem(), MethodChoice::Genz, &settings).unwrap();
+    check("genz sobol", bits(&sobol), [0x3fc4694d5a13fc84, 0x3ed4eee18fb8d190, 8192]);
+    let lattice = integrate(&problem(), MethodChoice::GenzLattice, &settings).unwrap();
+    check("genz lattice", bits(&lattice), [0x3fc46947364bd2c2, 0x3ed4e10823f2bb2e, 32768]);
+    let (value, gradient) = integrate_with_gradient(&problem(), MethodChoice::Genz, &settings).unwrap();
+    check("genz pathwise value", bits(&value), [0x3fc4694d5a13fc84, 0x3ed4eee18fb8d190, 8192]);
+    check(
+        "genz pathwise ∂P/∂b₀",
+        [gradient.upper[0].to_bits(), gradient.upper_error[0].to_bits(), 0],
+        [0x3fa84ed4886f6ef8, 0x3ec4798accbaff70, 0],
+    );
+}
+
+#[test]
+fn monte_carlo_values_are_pinned() {
+    let e = MonteCarlo::new(100_000, 2026).unwrap().integrate(&problem()).unwrap();
+    check("monte carlo", bits(&e), [0x3fc43afb7e90ff97, 0x3f6886fa2cdace84, 100000]);
+}
+
+#[test]
+fn tilted_values_are_pinned() {
+    let tilted = Tilted::new(TiltingSettings { seed: 2026, ..TiltingSettings::default() }).unwrap();
+    let e = tilted.integrate(&rare_problem()).unwrap();
+    check(
+        "tilted",
+        [e.log_value.to_bits(), e.error.to_bits(), e.evaluations],
+        [0xc0340cb436fddcea, 0x3d6d48c20e1ed630, 4096],
+    );
+}
