@@ -299,33 +299,6 @@ fn shifted_orthant_gradient_matches_finite_differences_and_closed_forms() {
     }
 }
 
-#[test]
-#[ignore = "timing and node counts for the report"]
-fn report_timings() {
-    for d in [10usize, 100, 1000, 10_000] {
-        let p = half_orthant(d);
-        let start = std::time::Instant::now();
-        let e = p.integrate();
-        let t1 = start.elapsed();
-        let start = std::time::Instant::now();
-        let (_, _) = p.integrate_with_gradient();
-        let t2 = start.elapsed();
-        let shift = vec![0.3; d];
-        let mut g = vec![0.0; d];
-        let start = std::time::Instant::now();
-        let _ = shifted_orthant_log_value_and_gradient(&shift, &mut g);
-        let t3 = start.elapsed();
-        eprintln!(
-            "d = {d}: value {:?} ({} nodes, rel err {:e}), value+gradient {:?}, EXACT value+gradient {:?}",
-            t1,
-            e.evaluations,
-            rel(e.value, 1.0 / (d as f64 + 1.0)),
-            t2,
-            t3
-        );
-    }
-}
-
 fn parse_list(s: &str) -> Vec<f64> {
     s.split(';')
         .map(|x| match x {
