@@ -88,7 +88,8 @@ pub struct TradeoffPoint {
     pub budget: u64,
     /// Evaluations actually spent (mean over seeds).
     pub evaluations: f64,
-    /// Mean wall time of one call, seconds.
+    /// Wall time of one call, seconds: the median over the seeds of each seed's median batch
+    /// time (robust to a busy machine).
     pub seconds: f64,
     /// Root mean square over seeds of |estimate − reference|.
     pub achieved_error: f64,
@@ -195,8 +196,10 @@ pub fn problems(quick: bool) -> mvn_orthant::Result<Vec<TradeoffProblem>> {
     Ok(out)
 }
 
-/// Mean seconds of `f` over enough repetitions to fill about 20 ms (at most 50), and its last
-/// result.
+/// Seconds per call of `f`: the median over five batches of the mean time per call, each batch
+/// repeating `f` enough to fill about 4 ms (at most 50 calls), so that one slow batch (the other
+/// core busy, a page fault) does not bend the work-precision line; and the last result. A call
+/// slower than 20 ms is timed once.
 fn timed<T>(mut f: impl FnMut() -> T) -> (f64, T) {
     let start = Instant::now();
     let mut result = f();
@@ -204,12 +207,27 @@ fn timed<T>(mut f: impl FnMut() -> T) -> (f64, T) {
     if first >= 0.02 {
         return (first, result);
     }
-    let reps = ((0.02 / first.max(1e-9)).ceil() as usize).clamp(1, 50);
-    let start = Instant::now();
-    for _ in 0..reps {
-        result = f();
+    let reps = ((0.004 / first.max(1e-9)).ceil() as usize).clamp(1, 50);
+    let mut batches = [0.0; 5];
+    for batch in &mut batches {
+        let start = Instant::now();
+        for _ in 0..reps {
+            result = f();
+        }
+        *batch = start.elapsed().as_secs_f64() / reps as f64;
     }
-    (start.elapsed().as_secs_f64() / reps as f64, result)
+    (median(&mut batches), result)
+}
+
+/// The median of a non-empty slice (sorted in place).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        0.5 * (values[n / 2 - 1] + values[n / 2])
+    }
 }
 
 /// Runs the ladder of one method on one problem. `make(budget, seed)` builds the integrator.
@@ -222,12 +240,13 @@ fn ladder(
     let mut points = Vec::new();
     let mut budget = 1u64 << 10;
     while budget <= p.max_budget {
-        let (mut seconds, mut sq, mut reported, mut evaluations) = (0.0, 0.0, 0.0, 0.0);
+        let (mut sq, mut reported, mut evaluations) = (0.0, 0.0, 0.0);
+        let mut seconds = Vec::with_capacity(seeds.len());
         for &seed in seeds {
             let integrator = make(budget, seed)?;
             let (s, e) = timed(|| integrator.integrate(&p.problem));
             let e = e?;
-            seconds += s;
+            seconds.push(s);
             sq += (e.value - p.reference).powi(2);
             reported += e.error;
             evaluations += e.evaluations as f64;
@@ -239,7 +258,7 @@ fn ladder(
             method: method.into(),
             budget,
             evaluations: evaluations / n,
-            seconds: seconds / n,
+            seconds: median(&mut seconds),
             achieved_error: (sq / n).sqrt(),
             reported_error: reported / n,
             reference: p.reference,
@@ -368,6 +387,8 @@ pub fn plot(
         let mine: Vec<&TradeoffPoint> = points.iter().filter(|q| q.problem == p.name).collect();
         let xr = log_range(mine.iter().map(|q| q.seconds), 1e-8);
         let yr = log_range(mine.iter().map(|q| q.achieved_error), ERROR_FLOOR);
+        // Three decades of headroom above the curves for the legend.
+        let yr = yr.start..yr.end * 1e3;
         let mut chart = ChartBuilder::on(panel)
             .caption(format!("{} ({})", p.name, p.reference_kind), ("sans-serif", 16))
             .margin(10)
@@ -384,10 +405,11 @@ pub fn plot(
         if p.reference_error > 0.0 {
             let floor = p.reference_error;
             let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+            let line = BLACK.stroke_width(2);
             chart
-                .draw_series(LineSeries::new(vec![(x0, floor), (x1, floor)], BLACK.mix(0.3)))?
-                .label("reference error")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.3)));
+                .draw_series(DashedLineSeries::new(vec![(x0, floor), (x1, floor)], 8, 5, line))?
+                .label("error of the reference")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], line));
         }
         for (k, m) in methods.iter().enumerate() {
             let color = Palette99::pick(k).mix(0.9);
@@ -405,7 +427,12 @@ pub fn plot(
                 .label(*m)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
     }
     root.present()?;
     Ok(())
