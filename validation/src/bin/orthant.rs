@@ -130,8 +130,9 @@ Example exchange:
   request  {"id":"d2-orthant-rho0.5","covariance":[[1.0,0.5],[0.5,1.0]],"mean":[0.0,0.0],
             "lower":["-inf","-inf"],"upper":[0.0,0.0],"reference":0.333...,...}
   answer   {"id":"d2-orthant-rho0.5","value":0.33334,"error":2.1e-5,"seconds":0.003}
-A dependency-free Python template: docs/validation.md, "Validate your integrator in five
-minutes".
+Adapters to copy: validation/adapters/template.py (dependency-free Python),
+scipy_adapter.py (SciPy) and mvtnorm_adapter.R (R mvtnorm); docs/validation.md, "Validate your
+integrator in five minutes" and "SciPy and mvtnorm, validated".
 
 ROBUSTNESS: a crash or a hang (no answer within --timeout) is recorded for its case and the
 command restarted for the next; a garbage line, a missing or unexpected id, a NaN value, a value

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""SciPy's `multivariate_normal.cdf` as an integrator for `orthant validate`.
+
+    orthant validate --command "python3 validation/adapters/scipy_adapter.py" --name scipy
+
+Reads one request a line on stdin (the `orthant suite` / `orthant eval` input format: `id`,
+`covariance`, `mean`, `lower`, `upper`, with "inf"/"-inf" for infinite limits; other fields are
+ignored) and writes one answer a line on stdout, flushed:
+{"id": ..., "value": P, "seconds": t, "method": "scipy-<version>"}.
+
+No `error` field: `multivariate_normal.cdf` returns only the value. (Internally SciPy >= 1.10
+estimates its error, 3 standard errors of randomized-QMC batches, for d >= 3, and stops when it is
+below `abseps`; the public API does not return it.) `orthant validate` therefore judges each answer
+on the accuracy asked of it, `--abs-tol` (default 1e-5, SciPy's own default `abseps`) and
+`--rel-tol`. SciPy's `releps` is accepted but not used by its QMC code; only `abseps` steers it.
+
+Options (environment): SCIPY_ABSEPS (default 1e-5), SCIPY_MAXPTS (default SciPy's, 1e6 * d).
+Each case uses a generator seeded with SCIPY_SEED (default 1), so runs are reproducible.
+A failure (for example a covariance SciPy rejects) is answered with the error line, not a crash.
+"""
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import scipy
+from scipy.stats import multivariate_normal
+
+ABSEPS = float(os.environ.get("SCIPY_ABSEPS", "1e-5"))
+MAXPTS = int(os.environ["SCIPY_MAXPTS"]) if os.environ.get("SCIPY_MAXPTS") else None
+SEED = int(os.environ.get("SCIPY_SEED", "1"))
+METHOD = "scipy-" + scipy.__version__
+
+
+def limits(xs, d, default):
+    """A list of limits, with "inf"/"-inf" (or null) as infinities."""
+    if xs is None:
+        return np.full(d, default)
+    return np.array([default if x is None else float(x) for x in xs], dtype=float)
+
+
+def answer(q):
+    cov = np.array(q["covariance"], dtype=float)
+    d = cov.shape[0]
+    mean = np.array(q["mean"], dtype=float) if q.get("mean") is not None else np.zeros(d)
+    lower = limits(q.get("lower"), d, -math.inf)
+    upper = limits(q.get("upper"), d, math.inf)
+    start = time.perf_counter()
+    p = multivariate_normal.cdf(
+        upper,
+        mean=mean,
+        cov=cov,
+        allow_singular=True,
+        lower_limit=lower,
+        abseps=ABSEPS,
+        maxpts=MAXPTS,
+        rng=np.random.default_rng(SEED),
+    )
+    seconds = time.perf_counter() - start
+    p = float(p)
+    if not math.isfinite(p):
+        raise ValueError(f"multivariate_normal.cdf returned {p}")
+    # Sent as SciPy returns it (not clamped to [0, 1]): a value outside is SciPy's, and recorded.
+    return {"id": q["id"], "value": p, "seconds": seconds, "method": METHOD}
+
+
+def main():
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        try:
+            out = answer(q)
+        except Exception as e:  # noqa: BLE001 -- report every failure for its case, never die
+            out = {"id": q.get("id"), "status": "error", "kind": "internal", "message": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
