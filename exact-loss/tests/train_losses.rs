@@ -5,16 +5,13 @@
 use exact_loss::train::losses::{cross_entropy, exact_objective, expected_accuracy_fast, hinge};
 use mvn_orthant::normal::cdf;
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// Pseudo-random scores in [−2, 2) from a fixed linear congruential stream.
+/// Pseudo-random scores in [−2, 2) from a fixed Xoshiro256++ stream.
 fn scores(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            4.0 * ((s >> 11) as f64 / (1u64 << 53) as f64) - 2.0
-        })
-        .collect()
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    (0..n).map(|_| 4.0 * ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) - 2.0).collect()
 }
 
 /// Central finite differences of `f` at `x`, compared with `grad` in a mixed absolute/relative
