@@ -136,6 +136,9 @@ fn identities_and_singular_cases() {
 /// probabilities and that T(a, b, c) + P(X₁ ≤ a, X₂ ≤ b, X₃ > c) = Φ₂(a, b; ρ₁₂).
 #[test]
 fn random_sweep_is_consistent() {
+    // The stream this sweep was written with (an xorshift generator). A Xoshiro256++ stream
+    // finds rank-2 cases that miss the identity in relative terms: the known defect recorded in
+    // `rank_two_tail_identity_in_relative_terms` below.
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut uniform = || {
         state ^= state << 13;
@@ -160,21 +163,47 @@ fn random_sweep_is_consistent() {
         assert!((0.0..=1.0).contains(&t), "{x:?} {r12} {r13} {r23}: {t}");
         let s = trivariate_cdf([x[0], x[1], -x[2]], correlation_matrix(r12, -r13, -r23));
         let b = bivariate_cdf(x[0], x[1], r12);
+        // Absolute: rank-2 R (dim = 2) misses the identity by up to 4.5e-9 relative in its tails
+        // (see `rank_two_tail_identity_in_relative_terms`, a known defect).
         assert!((t + s - b).abs() <= 2e-15, "{x:?} {r12} {r13} {r23}: {:e}", t + s - b);
     }
 }
 
-/// Known defect, found by a new random stream at the end of a session and not yet fixed: for this
-/// rank-2 correlation matrix (X₃ a combination of X₁ and X₂ up to rounding) the conditional 1-D
-/// integral behind the tail path starts its mode search past the edge of the integrand's support
-/// and returns +∞. Conditioning on X₂ or on X₃ instead gives ln P = −773.6833831793805 (the two
-/// agree to 4e-15; an mpmath reference is still to be added with the fix). Run with `--ignored`
-/// once fixed, then drop the `#[ignore]`.
+/// A rank-2 R (X₃ a combination of X₁ and X₂ up to rounding) whose conditional pair given X₁ is
+/// anti-correlated: the tail path's 1-D integral has a support that starts far from its lower
+/// limit and an integrand that decays from there. The doubling search used to land past the mode
+/// and return +∞. Reference: `data/exact_trivariate_rank_two_generate.py` (mpmath, 40 digits):
+/// ln P = −773.68338317947116 (P itself underflows).
 #[test]
-#[ignore = "known defect: rank-2 R, support edge in integral_log_concave (see the doc comment)"]
 fn rank_two_tail_with_an_anticorrelated_conditional_pair() {
     let x = [-6.927723367649481, -2.3101499023810277, -5.05310533265615];
     let r = correlation_matrix(0.771887195263515, -0.6387679308207339, -0.9822098128080263);
     let log_p = mvn_orthant::exact::trivariate::log_trivariate_cdf(x, r);
-    assert!((log_p / -773.683_383_179_380 - 1.0).abs() < 1e-12, "{log_p}");
+    assert!((log_p / -773.683_383_179_471_2 - 1.0).abs() < 1e-12, "{log_p}");
+}
+
+/// Known defect, found at the end of a session by a new random stream and not yet fixed: for this
+/// rank-2 R the complement identity T(a, b, c) + P(X₁ ≤ a, X₂ ≤ b, X₃ > c) = Φ₂(a, b; ρ₁₂) misses
+/// by 6.2e-21 on Φ₂ = 1.4e-12 (4.5e-9 relative) and by 2.3e-15 on Φ₂ = 3.4e-6 (6.7e-10) in one
+/// of the two trivariate tails
+/// (the sweep above checks the identity in absolute terms only). Run with `--ignored`.
+#[test]
+#[ignore = "known defect: rank-2 trivariate tails, relative error 4.5e-9"]
+fn rank_two_tail_identity_in_relative_terms() {
+    let cases = [
+        (
+            [5.360010735285854, -6.990484335028054, -4.828406050175849],
+            (0.8652709535800631, 0.9812186855776791, 0.7523190687579202),
+        ),
+        (
+            [7.0068454397027935, -4.5025956316028655, -1.8863321529733525],
+            (0.9155636663238021, 0.3754658669899799, -0.02898565695982186),
+        ),
+    ];
+    for (x, (r12, r13, r23)) in cases {
+        let t = trivariate_cdf(x, correlation_matrix(r12, r13, r23));
+        let s = trivariate_cdf([x[0], x[1], -x[2]], correlation_matrix(r12, -r13, -r23));
+        let b = bivariate_cdf(x[0], x[1], r12);
+        assert!((t + s - b).abs() <= 1e-12 * b, "{x:?}: {:e} relative", (t + s - b) / b);
+    }
 }

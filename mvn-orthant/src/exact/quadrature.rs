@@ -179,6 +179,26 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
     hi: f64,
     breaks: &[(f64, f64)],
 ) -> (f64, f64) {
+    let first = log_concave_from_first_support_point(&g, &linear, lo, hi, breaks, false);
+    if first.1.is_finite() || first.1 == f64::NEG_INFINITY {
+        return first;
+    }
+    // The doubling search for the support's start overshot it, past the mode of an integrand
+    // that decays from there: the scales were measured from a point below the maximum and
+    // exp(g − g(mode)) overflowed. Search again from the support's start, found by bisection.
+    log_concave_from_first_support_point(&g, &linear, lo, hi, breaks, true)
+}
+
+/// The body of [`integral_log_concave`]; with `refine_start`, the first point of the support
+/// found by doubling steps is moved back to the support's start by bisection.
+fn log_concave_from_first_support_point<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
+    g: &G,
+    linear: &L,
+    lo: f64,
+    hi: f64,
+    breaks: &[(f64, f64)],
+    refine_start: bool,
+) -> (f64, f64) {
     if hi <= lo {
         return (0.0, f64::NEG_INFINITY);
     }
@@ -190,6 +210,7 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
     if g_cur == f64::NEG_INFINITY {
         // The support (convex) starts further on: step with doubling steps to its first point.
         let mut s = if hi < f64::INFINITY { (hi - lo) / 1024.0 } else { 1e-3 };
+        let mut outside = lo;
         loop {
             x_cur = (x_cur + s).min(hi);
             g_cur = g(x_cur);
@@ -199,7 +220,23 @@ pub(crate) fn integral_log_concave<G: Fn(f64) -> f64, L: Fn(f64) -> f64>(
             if x_cur >= hi || s > 1e6 {
                 return (0.0, f64::NEG_INFINITY);
             }
+            outside = x_cur;
             s *= 2.0;
+        }
+        if refine_start {
+            // The support is an interval: its start lies between `outside` and x_cur.
+            for _ in 0..200 {
+                let mid = 0.5 * (outside + x_cur);
+                if mid <= outside || mid >= x_cur {
+                    break;
+                }
+                let g_mid = g(mid);
+                if g_mid > f64::NEG_INFINITY {
+                    (x_cur, g_cur) = (mid, g_mid);
+                } else {
+                    outside = mid;
+                }
+            }
         }
         x_prev = x_cur;
     }
