@@ -58,18 +58,64 @@ with MethodChoice::Exact: the conditioning theorem (dP/db_k = phi_k(b_k) P(rest 
 after dropping unbounded coordinates, with the exact d <= 2 formulas (d <= 3), or the one-factor \
 quadrature; tested against mpmath and central finite differences in \
 mvn-orthant/tests/exact_gradient.rs and one_factor.rs; kept only where the exact value meets \
-the case's tolerance";
+the case's tolerance and, for a singular covariance, one-sided differences confirm that P is \
+differentiable";
 
 /// The exact gradient of a case ([`GRADIENT_PROVENANCE`]): `None` when
-/// `MethodChoice::Exact` does not apply, or when its value misses the case's tolerance (then
-/// the gradient is not trusted either).
+/// `MethodChoice::Exact` does not apply, when its value misses the case's tolerance (then the
+/// gradient is not trusted either), or when P is not differentiable there (a singular
+/// covariance at a kink, found by one-sided differences).
 pub fn exact_gradient(case: &Case) -> Option<GradientVectors> {
     let (estimate, gradient) =
         mvn_orthant::integrate_with_gradient(&case.problem, MethodChoice::Exact, &Settings::default())
             .ok()?;
     let finite =
         [&gradient.upper, &gradient.lower, &gradient.mean].iter().all(|v| v.iter().all(|x| x.is_finite()));
-    (finite && case.within_tolerance(estimate.value)).then(|| GradientVectors::from_gradient(&gradient))
+    (finite
+        && case.within_tolerance(estimate.value)
+        && differentiable(&case.problem, estimate.value, &gradient))
+    .then(|| GradientVectors::from_gradient(&gradient))
+}
+
+/// Whether P is differentiable at the problem, as far as one-sided differences tell: always for
+/// a nonsingular covariance; for a singular one (where P can have kinks, e.g. a duplicated
+/// coordinate whose two upper limits are equal: P = Φ(min(b₁, b₃)) there), both one-sided
+/// difference quotients of every finite limit, step 10⁻⁶ standard deviations, must agree with
+/// the exact gradient to 10⁻³ of its largest component.
+fn differentiable(problem: &Problem, value: f64, gradient: &mvn_orthant::Gradient) -> bool {
+    let d = problem.dim();
+    let sigma = problem.covariance();
+    if sigma.rank() == d {
+        return true;
+    }
+    let scale = gradient.upper.iter().chain(&gradient.lower).fold(0.0_f64, |m, g| m.max(g.abs())).max(1e-300);
+    let exact = |lower: Vec<f64>, upper: Vec<f64>| -> Option<f64> {
+        let p = Problem::new(problem.mean().to_vec(), sigma.clone(), lower, upper).ok()?;
+        mvn_orthant::integrate(&p, MethodChoice::Exact, &Settings::default()).ok().map(|e| e.value)
+    };
+    for k in 0..d {
+        let h = 1e-6 * sigma.get(k, k).sqrt().max(1e-3);
+        for (upper_side, g) in [(true, gradient.upper[k]), (false, gradient.lower[k])] {
+            let limit = if upper_side { problem.upper()[k] } else { problem.lower()[k] };
+            if !limit.is_finite() {
+                continue;
+            }
+            for step in [h, -h] {
+                let (mut lower, mut upper) = (problem.lower().to_vec(), problem.upper().to_vec());
+                if upper_side {
+                    upper[k] += step;
+                } else {
+                    lower[k] += step;
+                }
+                // A step that empties the box or is not evaluable: no verdict from this side.
+                let Some(shifted) = exact(lower, upper) else { continue };
+                if ((shifted - value) / step - g).abs() > 1e-3 * scale {
+                    return false;
+                }
+            }
+        }
+    }
+    true
 }
 
 /// The dimension class tag of a dimension: `"d<=3"`, `"4<=d<=100"` or `"d>100"`.
