@@ -19,7 +19,7 @@
 //! covered when |value − reference| ≤ max(abs_tol, rel_tol · reference) + [`ROUNDING`] · reference.
 
 use crate::suite::Case;
-use mvn_orthant::{Error, Estimate, Integrator};
+use mvn_orthant::{Error, Estimate, Gradient, Integrator};
 use std::time::Instant;
 
 /// Relative rounding allowance in the coverage test of stochastic estimates: an estimate within
@@ -66,6 +66,77 @@ pub struct Answer {
     pub method: String,
     /// Integrand evaluations, when known.
     pub evaluations: Option<u64>,
+    /// The gradient given with the answer, when any.
+    pub gradient: Option<GradientVectors>,
+}
+
+/// A gradient of P, in whole or in part: ∂P/∂b (`upper`), ∂P/∂a (`lower`), ∂P/∂μ (`mean`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GradientVectors {
+    /// ∂P/∂b_k, when given.
+    pub upper: Option<Vec<f64>>,
+    /// ∂P/∂a_k, when given.
+    pub lower: Option<Vec<f64>>,
+    /// ∂P/∂μ_k, when given.
+    pub mean: Option<Vec<f64>>,
+}
+
+impl GradientVectors {
+    /// All three vectors of a [`Gradient`].
+    pub fn from_gradient(g: &Gradient) -> Self {
+        GradientVectors {
+            upper: Some(g.upper.clone()),
+            lower: Some(g.lower.clone()),
+            mean: Some(g.mean.clone()),
+        }
+    }
+
+    /// Whether no vector is given.
+    pub fn is_empty(&self) -> bool {
+        self.upper.is_none() && self.lower.is_none() && self.mean.is_none()
+    }
+}
+
+/// The denominator floor of [`gradient_error`]: a reference gradient whose largest component is
+/// below it (e.g. all zeros) is compared in absolute terms.
+pub const GRADIENT_TINY: f64 = 1e-300;
+
+/// The error of a gradient against a reference: the largest component error relative to the
+/// largest reference component, ‖g − g_ref‖_∞ / max(‖g_ref‖_∞, [`GRADIENT_TINY`]), over the
+/// vectors given in both (`None` when they share none). Equal components (infinities included)
+/// count as 0; a NaN, or a length mismatch, as ∞.
+///
+/// ```
+/// use validation::harness::{gradient_error, GradientVectors};
+/// let reference = GradientVectors { upper: Some(vec![0.5, -0.25]), lower: None, mean: Some(vec![-0.5, 0.25]) };
+/// let given = GradientVectors { upper: Some(vec![0.5, -0.2]), lower: None, mean: None };
+/// assert!((gradient_error(&given, &reference).unwrap() - 0.1).abs() < 1e-15);
+/// assert_eq!(gradient_error(&GradientVectors::default(), &reference), None);
+/// ```
+pub fn gradient_error(given: &GradientVectors, reference: &GradientVectors) -> Option<f64> {
+    let pairs: Vec<(&Vec<f64>, &Vec<f64>)> =
+        [(&given.upper, &reference.upper), (&given.lower, &reference.lower), (&given.mean, &reference.mean)]
+            .into_iter()
+            .filter_map(|(g, r)| Some((g.as_ref()?, r.as_ref()?)))
+            .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut scale: f64 = 0.0;
+    let mut worst: f64 = 0.0;
+    for (g, r) in pairs {
+        if g.len() != r.len() {
+            return Some(f64::INFINITY);
+        }
+        for (&x, &y) in g.iter().zip(r) {
+            if y.is_finite() {
+                scale = scale.max(y.abs());
+            }
+            let diff = if x == y { 0.0 } else { (x - y).abs() };
+            worst = worst.max(if diff.is_nan() { f64::INFINITY } else { diff });
+        }
+    }
+    Some(worst / scale.max(GRADIENT_TINY))
 }
 
 impl Answer {
@@ -78,6 +149,7 @@ impl Answer {
             exact: e.method.is_exact(),
             method: e.method.name().to_string(),
             evaluations: Some(e.evaluations),
+            gradient: None,
         }
     }
 }
@@ -130,6 +202,9 @@ pub struct CaseResult {
     pub exact_failure: bool,
     /// Wall-clock seconds of the call.
     pub seconds: f64,
+    /// The answer's gradient error against the reference gradient ([`gradient_error`]), when
+    /// both exist ([`score_gradient`]).
+    pub grad_rel_error: Option<f64>,
 }
 
 /// Aggregates over the cases of one run.
@@ -159,6 +234,10 @@ pub struct Summary {
     pub exact_failures: usize,
     /// Total seconds over all cases.
     pub total_seconds: f64,
+    /// Answers whose gradient was scored against a reference gradient.
+    pub gradients_scored: usize,
+    /// Their largest gradient error ([`gradient_error`]).
+    pub max_grad_rel_error: Option<f64>,
 }
 
 /// The result of a harness run.
@@ -212,6 +291,7 @@ pub fn score(
         covered: None,
         exact_failure: false,
         seconds,
+        grad_rel_error: None,
     };
     match outcome {
         Ok(answer) => {
@@ -246,6 +326,17 @@ pub fn score(
         }
     }
     result
+}
+
+/// Scores the gradient of `result`'s answer against `reference` ([`gradient_error`]), setting
+/// [`CaseResult::grad_rel_error`] when the answer has a gradient and there is a reference. The
+/// one gradient scorer, for external answers and built-in methods alike.
+pub fn score_gradient(result: &mut CaseResult, reference: Option<&GradientVectors>) {
+    let given = result.answer.as_ref().and_then(|a| a.gradient.as_ref());
+    result.grad_rel_error = match (given, reference) {
+        (Some(g), Some(r)) => gradient_error(g, r),
+        _ => None,
+    };
 }
 
 /// Runs `integrator` over `cases`.
@@ -295,5 +386,7 @@ pub fn summarize(integrator: &str, results: &[CaseResult]) -> Summary {
         stochastic_coverage: fraction(&stochastic),
         exact_failures: results.iter().filter(|r| r.exact_failure).count(),
         total_seconds: results.iter().map(|r| r.seconds).sum(),
+        gradients_scored: results.iter().filter(|r| r.grad_rel_error.is_some()).count(),
+        max_grad_rel_error: results.iter().filter_map(|r| r.grad_rel_error).reduce(f64::max),
     }
 }

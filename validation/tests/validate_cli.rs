@@ -19,10 +19,23 @@ while True:
     if not line:
         break
     n += 1
-    p.stdin.write(line)
-    p.stdin.flush()
-    ans = json.loads(p.stdout.readline())
+    if mode.startswith("grad"):
+        q = json.loads(line)
+        q["gradient"] = True
+        p.stdin.write(json.dumps(q) + "\n")
+        p.stdin.flush()
+        ans = json.loads(p.stdout.readline())
+        if ans.get("status") == "error":  # no gradient here: answer the value alone
+            p.stdin.write(line)
+            p.stdin.flush()
+            ans = json.loads(p.stdout.readline())
+    else:
+        p.stdin.write(line)
+        p.stdin.flush()
+        ans = json.loads(p.stdout.readline())
     out = [ans]
+    if mode == "grad-perturbed" and "grad_upper" in ans:
+        ans["grad_upper"] = [x * 1.01 if isinstance(x, float) else x for x in ans["grad_upper"]]
     if mode == "biased":
         ans["value"] = min(ans["value"] * 1.01, 1.0)
     elif mode == "biased-no-error":
@@ -130,12 +143,29 @@ fn suite_lines_have_the_contract_fields_and_round_trip_through_eval() {
         "tags",
         "upper",
     ];
+    let gradient_fields =
+        ["gradient_provenance", "reference_grad_lower", "reference_grad_mean", "reference_grad_upper"];
+    let mut with_gradient = 0;
     for l in &lines {
         let mut keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, fields);
+        // The contract fields, and the optional gradient fields all together or not at all.
+        let (optional, required): (Vec<&str>, Vec<&str>) =
+            keys.iter().partition(|k| gradient_fields.contains(k));
+        assert_eq!(required, fields);
+        assert!(optional.is_empty() || optional == gradient_fields, "{optional:?}");
+        if !optional.is_empty() {
+            with_gradient += 1;
+            let d = l["covariance"].as_array().unwrap().len();
+            for f in &gradient_fields[1..] {
+                assert_eq!(l[f].as_array().unwrap().len(), d, "{}: {f}", l["id"]);
+            }
+            assert!(l["gradient_provenance"].as_str().unwrap().contains("conditioning theorem"));
+        }
         assert!(l["tags"].as_array().unwrap().iter().any(|t| t == "d<=3"));
     }
+    // Every d <= 3 case has an exact gradient, unless its exact value misses its tolerance.
+    assert!(with_gradient * 10 >= lines.len() * 9, "{with_gradient} of {}", lines.len());
     // Infinite limits are written as the strings the eval reader accepts.
     assert!(text.contains("\"-inf\""));
 
@@ -202,6 +232,64 @@ fn a_one_percent_bias_is_flagged() {
     // A loose enough asked accuracy accepts it.
     let (out, stdout, _) = validate(&dir, &adapter(&dir, "biased-no-error"), &["--rel-tol", "0.02"]);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
+}
+
+/// Runs `orthant validate` on the d <= 3 cases with `extra` arguments.
+fn validate_d3(dir: &Path, command: &str, extra: &[&str]) -> (Output, String) {
+    let out = Command::new(ORTHANT)
+        .args(["validate", "--command", command, "--max-dim", "3", "--timeout", "5", "--out"])
+        .arg(dir.join("report"))
+        .args(extra)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    (out, stdout)
+}
+
+/// The number of gradients scored for `name`, from the `gradients:` line of the output.
+fn gradients_scored(stdout: &str, name: &str) -> usize {
+    let prefix = format!("gradients: {name} scored ");
+    let line = stdout.lines().find(|l| l.starts_with(&prefix)).expect("a gradients line");
+    line[prefix.len()..].split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn our_own_gradients_pass_a_tight_grad_tol() {
+    let dir = temp_dir("grad");
+    let (out, stdout) = validate_d3(&dir, &adapter(&dir, "grad"), &["--name", "ours", "--grad-tol", "1e-8"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("gradient rule"), "{stdout}");
+    assert!(gradients_scored(&stdout, "ours") > 50, "{stdout}");
+    let csv = std::fs::read_to_string(dir.join("report/report.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",grad_rel_error"));
+    let scored: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.contains(",ours,"))
+        .filter_map(|l| l.rsplit(',').next().unwrap().parse().ok())
+        .collect();
+    assert!(scored.len() > 50 && scored.iter().all(|&e| e <= 1e-8), "{scored:?}");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report/report.json")).unwrap()).unwrap();
+    let summary = &json["summaries"][0];
+    assert_eq!(summary["gradients_scored"].as_u64().unwrap() as usize, scored.len());
+    assert!(summary["max_grad_rel_error"].as_f64().unwrap() <= 1e-8);
+}
+
+#[test]
+fn a_one_percent_gradient_error_is_flagged_by_grad_tol() {
+    let dir = temp_dir("grad-perturbed");
+    let command = adapter(&dir, "grad-perturbed");
+    let (out, stdout) = validate_d3(&dir, &command, &["--name", "off", "--grad-tol", "1e-3"]);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("exceeds --grad-tol"), "{stdout}");
+    assert!(!stdout.contains("claims exactness"), "{stdout}");
+    // Without --grad-tol the gradient errors are reported, not judged.
+    let (out, stdout) = validate_d3(&dir, &command, &["--name", "off"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let line = stdout.lines().find(|l| l.starts_with("gradients: off")).unwrap();
+    let worst: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((0.005..0.02).contains(&worst), "{line}");
 }
 
 #[test]

@@ -103,6 +103,12 @@ const SUITE_HELP: &str = r#"OUTPUT (one JSON object per line, a valid `orthant e
                    "near-singular", "rare-event") and the dimension class: "d<=3",
                    "4<=d<=100" or "d>100"
   provenance       where the reference comes from
+  reference_grad_upper, reference_grad_lower, reference_grad_mean
+                   (optional, only where an exact gradient exists: d <= 3 after dropping
+                   unbounded coordinates, one-factor covariances) dP/db, dP/da, dP/dmu, d
+                   entries each (numbers, "inf"/"-inf" as above)
+  gradient_provenance  (with them) how they were computed: our exact gradient (conditioning
+                   theorem with the exact d <= 2 formulas, or the one-factor quadrature)
 `orthant eval` ignores the reference fields, so `orthant suite | orthant eval -` works.
 The d = 1000 lines are about 20 MB each; --max-dim 100 leaves them out.
 
@@ -122,8 +128,8 @@ after the answer. Write one JSON answer line per request to stdout and flush:
   log_value   ln P (optional)
   seconds     your time for the case (optional; else the wall time from request to answer)
   method      a label for the report (optional)
-  grad_upper, grad_lower, grad_mean   gradients (optional; checked for shape only: the suite has
-              no reference gradients)
+  grad_upper, grad_lower, grad_mean   dP/db, dP/da, dP/dmu (optional, d numbers each; scored
+              against the case's reference gradient where it has one, see GRADIENTS)
 Other fields are ignored; stderr is free for logging. {"id":..,"status":"error","kind":..,
 "message":..} records an error ("method-not-applicable": n/a, which does not fail the run).
 Example exchange:
@@ -146,6 +152,13 @@ Binomial(n, 0.01) (n = 10: 2, n = 100: 5, ...). An answer without `error` is cov
 |value - reference| <= max(abs_tol, rel_tol * reference). Otherwise exit 1; exit 2 on a usage or
 I/O error. The table, report.csv, report.json and the SVG plots are written as by `orthant report`,
 with the methods of --compare beside the integrator.
+
+GRADIENTS: where an answer has grad_* and the case reference_grad_* (exact gradients: d <= 3
+after dropping unbounded coordinates, one-factor covariances), the gradient error is
+max |g - g_ref| / max |g_ref| over the components of the vectors given in both; reported per case
+(grad_rel_error in report.csv/json) and summarised (gradients scored, worst error). --compare
+methods are run for their gradients on those cases and scored alike. Without --grad-tol gradient
+errors do not change the exit status; with --grad-tol T any scored gradient error above T exits 1.
 
 PROPERTY MODE (--property N [--seed S] [--max-dim D, default 5]): N random problems (random,
 equicorrelated, one-factor, low-rank and near-singular correlations, means, finite and infinite
@@ -255,6 +268,9 @@ enum Command {
         /// Relative accuracy asked of answers without an `error` field.
         #[arg(long, default_value_t = validate::DEFAULT_REL_TOL)]
         rel_tol: f64,
+        /// Fail (exit 1) when a scored gradient error exceeds T (default: report only).
+        #[arg(long, value_name = "T")]
+        grad_tol: Option<f64>,
     },
     /// Train linear classifiers with EXACT, cross-entropy and hinge on tabular data.
     #[command(after_help = TRAIN_HELP)]
@@ -397,6 +413,7 @@ fn main() -> ExitCode {
             compare,
             abs_tol,
             rel_tol,
+            grad_tol,
         } => {
             if let (Some(n), Some(command)) = (property, &command) {
                 let options = property::PropertyOptions {
@@ -436,6 +453,10 @@ fn main() -> ExitCode {
                 eprintln!("orthant validate: --abs-tol and --rel-tol must be >= 0");
                 return ExitCode::from(2);
             }
+            if grad_tol.is_some_and(|t| t.is_nan() || t < 0.0) {
+                eprintln!("orthant validate: --grad-tol must be >= 0");
+                return ExitCode::from(2);
+            }
             let compare = match compare.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>() {
                 Ok(c) => c,
                 Err(e) => {
@@ -452,6 +473,7 @@ fn main() -> ExitCode {
             options.tag = tag;
             options.compare = compare;
             options.asked = validation::harness::AccuracyAsked { abs_tol, rel_tol };
+            options.grad_tol = grad_tol;
             let mut stdout = io::stdout().lock();
             match validate::run(&options, &mut stdout) {
                 Ok(outcome) if outcome.passed() => ExitCode::SUCCESS,

@@ -15,7 +15,8 @@
 //! | `gradient` | bool | false |
 //!
 //! The reference fields of an `orthant suite` line (`reference`, `reference_error`,
-//! `log_reference`, `tags`, `provenance`) are accepted and ignored, so suite lines are valid
+//! `log_reference`, `tags`, `provenance`, `reference_grad_upper`, `reference_grad_lower`,
+//! `reference_grad_mean`, `gradient_provenance`) are accepted and ignored, so suite lines are valid
 //! input. Other unknown fields are rejected (kind `"invalid-input"`), so a typo such as `"uper"`
 //! is reported instead of silently ignored.
 //!
@@ -89,6 +90,18 @@ pub struct EvalRequest {
     /// `provenance` of a suite line (ignored).
     #[serde(default)]
     pub provenance: Option<Value>,
+    /// `reference_grad_upper` of a suite line (ignored).
+    #[serde(default)]
+    pub reference_grad_upper: Option<Value>,
+    /// `reference_grad_lower` of a suite line (ignored).
+    #[serde(default)]
+    pub reference_grad_lower: Option<Value>,
+    /// `reference_grad_mean` of a suite line (ignored).
+    #[serde(default)]
+    pub reference_grad_mean: Option<Value>,
+    /// `gradient_provenance` of a suite line (ignored).
+    #[serde(default)]
+    pub gradient_provenance: Option<Value>,
 }
 
 /// One successful `eval` output line.

@@ -23,12 +23,16 @@
 //! * `tags`: the case's category (e.g. `"orthant-closed-form"`, `"one-factor-tail"`,
 //!   `"singular"`) and its dimension class: `"d<=3"`, `"4<=d<=100"` or `"d>100"`.
 //! * `provenance`: where the reference comes from.
+//! * `reference_grad_upper`, `reference_grad_lower`, `reference_grad_mean` (optional: only on
+//!   cases with an exact gradient): ∂P/∂b, ∂P/∂a and ∂P/∂μ, with `gradient_provenance`, how
+//!   they were computed ([`GRADIENT_PROVENANCE`]). Absent where no exact gradient exists.
 //!
 //! Dense rows make the d = 1000 lines large (about 20 MB each); `--max-dim` leaves them out.
 
+use crate::harness::GradientVectors;
 use crate::json_number::{json_vec, parse_extended_number, parse_limits, JsonF64, Side};
 use crate::suite::{self, Case};
-use mvn_orthant::{Covariance, Problem};
+use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::io::{self, Write};
@@ -42,6 +46,76 @@ pub struct SuiteEntry {
     pub tags: Vec<String>,
     /// The bound on |reference − P| used when checking against it.
     pub reference_error: f64,
+    /// The reference gradient (all three vectors for built-in cases), when one exists.
+    pub reference_gradient: Option<GradientVectors>,
+    /// How the reference gradient was computed.
+    pub gradient_provenance: Option<String>,
+}
+
+/// The `gradient_provenance` of the built-in cases' reference gradients.
+pub const GRADIENT_PROVENANCE: &str = "our exact gradient, mvn_orthant::integrate_with_gradient \
+with MethodChoice::Exact: the conditioning theorem (dP/db_k = phi_k(b_k) P(rest | X_k = b_k)) \
+after dropping unbounded coordinates, with the exact d <= 2 formulas (d <= 3), or the one-factor \
+quadrature; tested against mpmath and central finite differences in \
+mvn-orthant/tests/exact_gradient.rs and one_factor.rs; kept only where the exact value meets \
+the case's tolerance and, for a singular covariance, one-sided differences confirm that P is \
+differentiable";
+
+/// The exact gradient of a case ([`GRADIENT_PROVENANCE`]): `None` when
+/// `MethodChoice::Exact` does not apply, when its value misses the case's tolerance (then the
+/// gradient is not trusted either), or when P is not differentiable there (a singular
+/// covariance at a kink, found by one-sided differences).
+pub fn exact_gradient(case: &Case) -> Option<GradientVectors> {
+    let (estimate, gradient) =
+        mvn_orthant::integrate_with_gradient(&case.problem, MethodChoice::Exact, &Settings::default())
+            .ok()?;
+    let finite =
+        [&gradient.upper, &gradient.lower, &gradient.mean].iter().all(|v| v.iter().all(|x| x.is_finite()));
+    (finite
+        && case.within_tolerance(estimate.value)
+        && differentiable(&case.problem, estimate.value, &gradient))
+    .then(|| GradientVectors::from_gradient(&gradient))
+}
+
+/// Whether P is differentiable at the problem, as far as one-sided differences tell: always for
+/// a nonsingular covariance; for a singular one (where P can have kinks, e.g. a duplicated
+/// coordinate whose two upper limits are equal: P = Φ(min(b₁, b₃)) there), both one-sided
+/// difference quotients of every finite limit, step 10⁻⁶ standard deviations, must agree with
+/// the exact gradient to 10⁻³ of its largest component.
+fn differentiable(problem: &Problem, value: f64, gradient: &mvn_orthant::Gradient) -> bool {
+    let d = problem.dim();
+    let sigma = problem.covariance();
+    if sigma.rank() == d {
+        return true;
+    }
+    let scale = gradient.upper.iter().chain(&gradient.lower).fold(0.0_f64, |m, g| m.max(g.abs())).max(1e-300);
+    let exact = |lower: Vec<f64>, upper: Vec<f64>| -> Option<f64> {
+        let p = Problem::new(problem.mean().to_vec(), sigma.clone(), lower, upper).ok()?;
+        mvn_orthant::integrate(&p, MethodChoice::Exact, &Settings::default()).ok().map(|e| e.value)
+    };
+    for k in 0..d {
+        let h = 1e-6 * sigma.get(k, k).sqrt().max(1e-3);
+        for (upper_side, g) in [(true, gradient.upper[k]), (false, gradient.lower[k])] {
+            let limit = if upper_side { problem.upper()[k] } else { problem.lower()[k] };
+            if !limit.is_finite() {
+                continue;
+            }
+            for step in [h, -h] {
+                let (mut lower, mut upper) = (problem.lower().to_vec(), problem.upper().to_vec());
+                if upper_side {
+                    upper[k] += step;
+                } else {
+                    lower[k] += step;
+                }
+                // A step that empties the box or is not evaluable: no verdict from this side.
+                let Some(shifted) = exact(lower, upper) else { continue };
+                if ((shifted - value) / step - g).abs() > 1e-3 * scale {
+                    return false;
+                }
+            }
+        }
+    }
+    true
 }
 
 /// The dimension class tag of a dimension: `"d<=3"`, `"4<=d<=100"` or `"d>100"`.
@@ -55,12 +129,15 @@ pub fn dimension_tag(d: usize) -> &'static str {
 
 impl SuiteEntry {
     /// The entry of a built-in case: tags = category and dimension class, reference_error =
-    /// tolerance · reference.
+    /// tolerance · reference, the exact gradient where there is one ([`exact_gradient`]).
     pub fn from_case(case: &Case) -> Self {
+        let reference_gradient = exact_gradient(case);
         SuiteEntry {
             case: case.clone(),
             tags: vec![case.category.clone(), dimension_tag(case.dim).to_string()],
             reference_error: case.tolerance * case.reference,
+            gradient_provenance: reference_gradient.as_ref().map(|_| GRADIENT_PROVENANCE.to_string()),
+            reference_gradient,
         }
     }
 
@@ -86,6 +163,22 @@ impl SuiteEntry {
             log_reference: JsonF64(self.case.log_reference),
             tags: &self.tags,
             provenance: &self.case.provenance,
+            reference_grad_upper: self
+                .reference_gradient
+                .as_ref()
+                .and_then(|g| g.upper.as_deref())
+                .map(json_vec),
+            reference_grad_lower: self
+                .reference_gradient
+                .as_ref()
+                .and_then(|g| g.lower.as_deref())
+                .map(json_vec),
+            reference_grad_mean: self
+                .reference_gradient
+                .as_ref()
+                .and_then(|g| g.mean.as_deref())
+                .map(json_vec),
+            gradient_provenance: self.gradient_provenance.as_deref(),
         };
         serde_json::to_string(&line).expect("a suite line serialises")
     }
@@ -103,6 +196,14 @@ struct SuiteLine<'a> {
     log_reference: JsonF64,
     tags: &'a [String],
     provenance: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_grad_upper: Option<Vec<JsonF64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_grad_lower: Option<Vec<JsonF64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_grad_mean: Option<Vec<JsonF64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gradient_provenance: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +226,27 @@ struct RawLine {
     tags: Vec<String>,
     #[serde(default)]
     provenance: String,
+    #[serde(default)]
+    reference_grad_upper: Option<Vec<Value>>,
+    #[serde(default)]
+    reference_grad_lower: Option<Vec<Value>>,
+    #[serde(default)]
+    reference_grad_mean: Option<Vec<Value>>,
+    #[serde(default)]
+    gradient_provenance: Option<String>,
+}
+
+/// Parses an optional reference gradient vector of length `d`.
+fn gradient_vector(v: Option<&Vec<Value>>, d: usize, what: &str) -> Result<Option<Vec<f64>>, String> {
+    let Some(v) = v else { return Ok(None) };
+    if v.len() != d {
+        return Err(format!("{what} has {} entries, expected {d}", v.len()));
+    }
+    let x = v.iter().map(|x| parse_extended_number(x, what)).collect::<Result<Vec<f64>, String>>()?;
+    if x.iter().any(|x| x.is_nan()) {
+        return Err(format!("{what} has a NaN"));
+    }
+    Ok(Some(x))
 }
 
 /// Parses one `orthant suite` line (`reference_error` defaults to 0, `log_reference` to
@@ -156,6 +278,12 @@ pub fn parse_line(line: &str) -> Result<SuiteEntry, String> {
     };
     let tolerance = if raw.reference > 0.0 { reference_error / raw.reference } else { 0.0 };
     let category = raw.tags.first().cloned().unwrap_or_else(|| "external".into());
+    let reference_gradient = GradientVectors {
+        upper: gradient_vector(raw.reference_grad_upper.as_ref(), d, "reference_grad_upper").map_err(bad)?,
+        lower: gradient_vector(raw.reference_grad_lower.as_ref(), d, "reference_grad_lower").map_err(bad)?,
+        mean: gradient_vector(raw.reference_grad_mean.as_ref(), d, "reference_grad_mean").map_err(bad)?,
+    };
+    let reference_gradient = (!reference_gradient.is_empty()).then_some(reference_gradient);
     Ok(SuiteEntry {
         case: Case {
             id: raw.id,
@@ -169,6 +297,8 @@ pub fn parse_line(line: &str) -> Result<SuiteEntry, String> {
         },
         tags: raw.tags,
         reference_error,
+        gradient_provenance: reference_gradient.as_ref().map(|_| raw.gradient_provenance.unwrap_or_default()),
+        reference_gradient,
     })
 }
 

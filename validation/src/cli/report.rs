@@ -153,6 +153,7 @@ struct Row<'a> {
     evaluations: Option<u64>,
     seconds: f64,
     message: Option<&'a str>,
+    grad_rel_error: Option<JsonF64>,
 }
 
 fn row<'a>(integrator: &'a str, r: &'a CaseResult) -> Row<'a> {
@@ -174,6 +175,7 @@ fn row<'a>(integrator: &'a str, r: &'a CaseResult) -> Row<'a> {
         evaluations: e.and_then(|e| e.evaluations),
         seconds: r.seconds,
         message: r.message.as_deref(),
+        grad_rel_error: r.grad_rel_error.map(JsonF64),
     }
 }
 
@@ -191,6 +193,8 @@ struct SummaryJson<'a> {
     stochastic_coverage: Option<f64>,
     exact_failures: usize,
     total_seconds: f64,
+    gradients_scored: usize,
+    max_grad_rel_error: Option<JsonF64>,
 }
 
 #[derive(Serialize)]
@@ -266,7 +270,7 @@ fn num(x: Option<f64>) -> String {
 
 fn write_csv(path: &Path, runs: &[HarnessReport]) -> io::Result<()> {
     let mut s = String::from(
-        "case,category,dim,integrator,status,method,value,reference,abs_error,rel_error,reported_error,covered,exact_failure,evaluations,seconds,message\n",
+        "case,category,dim,integrator,status,method,value,reference,abs_error,rel_error,reported_error,covered,exact_failure,evaluations,seconds,message,grad_rel_error\n",
     );
     for run in runs {
         for r in &run.results {
@@ -288,6 +292,7 @@ fn write_csv(path: &Path, runs: &[HarnessReport]) -> io::Result<()> {
                 e.and_then(|e| e.evaluations).map_or_else(String::new, |n| n.to_string()),
                 format!("{:e}", r.seconds),
                 csv_field(r.message.as_deref().unwrap_or("")),
+                num(r.grad_rel_error),
             ];
             s.push_str(&fields.join(","));
             s.push('\n');
@@ -314,6 +319,8 @@ fn write_json(path: &Path, runs: &[HarnessReport], failures: &[String], cases: u
                 stochastic_coverage: m.stochastic_coverage,
                 exact_failures: m.exact_failures,
                 total_seconds: m.total_seconds,
+                gradients_scored: m.gradients_scored,
+                max_grad_rel_error: m.max_grad_rel_error.map(JsonF64),
             }
         })
         .collect();

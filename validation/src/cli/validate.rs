@@ -18,7 +18,7 @@
 //! | `log_value` | ln P (optional) |
 //! | `seconds` | its own time for the case (optional; else the wall time from request to answer) |
 //! | `method` | a label for the report (optional) |
-//! | `grad_upper`, `grad_lower`, `grad_mean` | gradients (optional; checked for shape, not scored: the suite has no reference gradients) |
+//! | `grad_upper`, `grad_lower`, `grad_mean` | ∂P/∂b, ∂P/∂a, ∂P/∂μ (optional; arrays of the problem's dimension; scored against the case's reference gradient where it has one) |
 //!
 //! Other fields are ignored. `{"id": …, "status": "error", "kind": …, "message": …}` (the
 //! `eval` error line) records an error for the case; with kind `"method-not-applicable"` the
@@ -45,12 +45,23 @@
 //! An answer without `error` is judged on the accuracy asked of it, `--abs-tol`/`--rel-tol`
 //! (default 1e-5 and 1e-3): covered when |value − reference| ≤ max(abs_tol, rel_tol ·
 //! reference). Otherwise it fails (exit 1).
+//!
+//! # Gradients
+//!
+//! Where an answer carries gradients and the case a reference gradient (`reference_grad_*`,
+//! the exact gradient of [`export::exact_gradient`]), the answer's gradient error is
+//! [`harness::gradient_error`]: ‖g − g_ref‖_∞ / max(‖g_ref‖_∞, tiny) over the vectors given in
+//! both. It is reported per case (`grad_rel_error`) and summarised (gradients scored, worst
+//! error). It fails the run only with `--grad-tol T` ([`ValidateOptions::grad_tol`]): then any
+//! scored gradient error above T is a failure. The `--compare` methods are run for their
+//! gradients too (`integrate_with_gradient`, the report's budgets) on the cases with a
+//! reference gradient, and scored by the same code; they have no verdict.
 
 use super::export::{self, SuiteEntry};
 use super::report::{self, Budgeted};
-use crate::harness::{self, AccuracyAsked, Answer, CaseResult, HarnessReport, Status};
+use crate::harness::{self, AccuracyAsked, Answer, CaseResult, GradientVectors, HarnessReport, Status};
 use crate::json_number::parse_extended_number;
-use mvn_orthant::MethodChoice;
+use mvn_orthant::{MethodChoice, Problem};
 use serde_json::Value;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -109,6 +120,8 @@ pub struct ValidateOptions {
     pub compare: Vec<MethodChoice>,
     /// The accuracy asked of answers without an error estimate.
     pub asked: AccuracyAsked,
+    /// The largest gradient error allowed (`None`: gradient errors are reported, not judged).
+    pub grad_tol: Option<f64>,
 }
 
 impl ValidateOptions {
@@ -124,6 +137,7 @@ impl ValidateOptions {
             tag: None,
             compare: Vec::new(),
             asked: AccuracyAsked { abs_tol: DEFAULT_ABS_TOL, rel_tol: DEFAULT_REL_TOL },
+            grad_tol: None,
         }
     }
 }
@@ -270,21 +284,28 @@ pub fn parse_answer(line: &str, dim: usize, name: &str) -> Result<ParsedAnswer, 
                 return Err(bad(format!("seconds {s:e} is not a time")));
             }
         }
-        for key in ["grad_upper", "grad_lower", "grad_mean"] {
+        let mut vectors = [None, None, None];
+        for (key, slot) in ["grad_upper", "grad_lower", "grad_mean"].into_iter().zip(&mut vectors) {
             match map.get(key) {
                 None | Some(Value::Null) => {}
                 Some(Value::Array(a)) if a.len() == dim => {
-                    for x in a {
-                        number(x, key).map_err(bad)?;
-                    }
+                    *slot = Some(
+                        a.iter()
+                            .map(|x| number(x, key))
+                            .collect::<Result<Vec<f64>, String>>()
+                            .map_err(bad)?,
+                    );
                 }
                 Some(_) => return Err(bad(format!("{key} is not an array of {dim} numbers"))),
             }
         }
+        let [upper, lower, mean] = vectors;
+        let gradient = GradientVectors { upper, lower, mean };
+        let gradient = (!gradient.is_empty()).then_some(gradient);
         let method = map.get("method").and_then(Value::as_str).unwrap_or(name).to_string();
         let evaluations = map.get("evaluations").and_then(Value::as_u64);
         let exact = error == Some(0.0);
-        Ok((Answer { value, log_value, error, exact, method, evaluations }, seconds))
+        Ok((Answer { value, log_value, error, exact, method, evaluations, gradient }, seconds))
     })();
     Ok(ParsedAnswer { id, outcome })
 }
@@ -674,10 +695,25 @@ fn load_entries(options: &ValidateOptions) -> io::Result<Vec<SuiteEntry>> {
 }
 
 /// Why the integrator fails, from its results and the protocol notes (empty: it passes); also
-/// returns (claims, misses, allowed misses) of the binomial rule.
-pub fn verdict(name: &str, results: &[CaseResult], notes: &[String]) -> (Vec<String>, usize, usize, usize) {
+/// returns (claims, misses, allowed misses) of the binomial rule. With `grad_tol`, a scored
+/// gradient error above it is a failure.
+pub fn verdict(
+    name: &str,
+    results: &[CaseResult],
+    notes: &[String],
+    grad_tol: Option<f64>,
+) -> (Vec<String>, usize, usize, usize) {
     let mut failures = Vec::new();
     for r in results {
+        if let (Some(tol), Some(e)) = (grad_tol, r.grad_rel_error) {
+            // A NaN error (never produced by the scorer) would fail too.
+            if e.is_nan() || e > tol {
+                failures.push(format!(
+                    "{name} on {}: gradient error {e:.2e} (largest component error / largest reference component) exceeds --grad-tol {tol:e}",
+                    r.id
+                ));
+            }
+        }
         if r.status == Status::Error {
             failures.push(format!("{name} on {}: {}", r.id, r.message.as_deref().unwrap_or("")));
         }
@@ -720,6 +756,23 @@ pub fn verdict(name: &str, results: &[CaseResult], notes: &[String]) -> (Vec<Str
         ));
     }
     (failures, judged.len(), misses, allowed)
+}
+
+/// Runs method `choice` for its gradient (`integrate_with_gradient`, the report's budgets) on
+/// the cases with a reference gradient and the answer `report` holds, and scores it with
+/// [`harness::score_gradient`] (a method without gradients, or one that fails, is not scored).
+fn score_compared_gradients(choice: MethodChoice, entries: &[SuiteEntry], report: &mut HarnessReport) {
+    for (e, r) in entries.iter().zip(&mut report.results) {
+        let Some(reference) = e.reference_gradient.as_ref() else { continue };
+        let Some(answer) = r.answer.as_mut() else { continue };
+        let problem: &Problem = &e.case.problem;
+        let settings = report::settings_for(choice, problem.dim(), report::problem_seed(problem));
+        if let Ok((_, g)) = mvn_orthant::integrate_with_gradient(problem, choice, &settings) {
+            answer.gradient = Some(GradientVectors::from_gradient(&g));
+            harness::score_gradient(r, Some(reference));
+        }
+    }
+    report.summary = harness::summarize(&report.summary.integrator, &report.results);
 }
 
 /// Runs `orthant validate`, writing progress, the per-case problems, the summary table and the
@@ -779,14 +832,25 @@ pub fn run(options: &ValidateOptions, out: &mut dyn Write) -> io::Result<Validat
     let results: Vec<CaseResult> = entries
         .iter()
         .zip(outcomes)
-        .map(|(e, (o, s))| harness::score(&e.case, o, s, Some(options.asked)))
+        .map(|(e, (o, s))| {
+            let mut r = harness::score(&e.case, o, s, Some(options.asked));
+            harness::score_gradient(&mut r, e.reference_gradient.as_ref());
+            r
+        })
         .collect();
     let summary = harness::summarize(name, &results);
     let run = HarnessReport { results, summary };
     let cases: Vec<_> = entries.iter().map(|e| e.case.clone()).collect();
-    let compared: Vec<HarnessReport> =
-        options.compare.iter().map(|&c| harness::run(&Budgeted(c), &cases)).collect();
-    let (failures, claims, misses, allowed) = verdict(name, &run.results, &notes);
+    let compared: Vec<HarnessReport> = options
+        .compare
+        .iter()
+        .map(|&c| {
+            let mut report = harness::run(&Budgeted(c), &cases);
+            score_compared_gradients(c, &entries, &mut report);
+            report
+        })
+        .collect();
+    let (failures, claims, misses, allowed) = verdict(name, &run.results, &notes, options.grad_tol);
 
     let mut runs = vec![run.clone()];
     runs.extend(compared.iter().cloned());
@@ -797,6 +861,20 @@ pub fn run(options: &ValidateOptions, out: &mut dyn Write) -> io::Result<Validat
         "\ncoverage rule: {misses} of {claims} answers with a positive or no reported error miss their reference (allowed: {allowed}, the 99.9% quantile of Binomial({claims}, 0.01)); answers without an error are judged on abs_tol {:e}, rel_tol {:e}",
         options.asked.abs_tol, options.asked.rel_tol
     )?;
+    let with_reference = entries.iter().filter(|e| e.reference_gradient.is_some()).count();
+    for r in &runs {
+        let m = &r.summary;
+        writeln!(
+            out,
+            "gradients: {} scored {} of the {with_reference} cases with a reference gradient; worst error {}",
+            m.integrator,
+            m.gradients_scored,
+            m.max_grad_rel_error.map_or("-".into(), |e| format!("{e:.2e}")),
+        )?;
+    }
+    if let Some(tol) = options.grad_tol {
+        writeln!(out, "gradient rule: every scored gradient error of {name} must be ≤ --grad-tol {tol:e}")?;
+    }
     let files = report::write_files(&options.out, &runs, &failures, entries.len())?;
     for f in &files {
         writeln!(out, "wrote {}", f.display())?;
