@@ -179,3 +179,18 @@ def test_methods_and_return_error():
         assert p == pytest.approx(exact, abs=1e-5), method
     mc = mvn.cdf([0.3, -0.2, 1.0], mean=[0, 0, 0], cov=cov, method="monte-carlo", maxpts=200_000, rng=0)
     assert mc == pytest.approx(exact, abs=1e-2)
+
+
+def test_threads_share_the_module_and_agree():
+    # The batch runs with the GIL released: several Python threads may call in at once, and
+    # each gets the same (seeded) answer as a sequential call.
+    from concurrent.futures import ThreadPoolExecutor
+
+    d = 5
+    mean, cov = _random_problem(np.random.default_rng(11), d)
+    x = np.random.default_rng(12).normal(size=(50, d))
+    expected = mvn.cdf(x, mean=mean, cov=cov, rng=3, method="genz")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: mvn.cdf(x, mean=mean, cov=cov, rng=3, method="genz"), range(8)))
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
