@@ -1,0 +1,181 @@
+"""SciPy-compatible ``multivariate_normal.cdf`` / ``.logcdf`` over the Rust core.
+
+Argument processing follows ``scipy.stats.multivariate_normal`` (SciPy 1.15+): the dimension is
+inferred from ``mean`` or ``cov``, ``cov`` may be a scalar, a 1-D diagonal or a 2-D matrix, ``x``
+has its components on the last axis and is broadcast against ``lower_limit``, coordinates whose
+lower limit exceeds the upper limit are swapped with the probability's sign flipped for each swap,
+and the output is squeezed (a scalar for one point). The integration itself, the validation of
+the covariance (once per call) and the batch loop run in Rust with the GIL released.
+"""
+
+import numpy as np
+
+from . import _core
+
+_UINT64 = 2**64
+
+
+def _seed_from_rng(rng):
+    """A 64-bit seed from ``rng``: None (fresh entropy), an int, or a NumPy Generator/RandomState."""
+    if rng is None:
+        return int(np.random.default_rng().integers(0, _UINT64, dtype=np.uint64))
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError("rng must be None, an int, or a numpy.random.Generator")
+    if isinstance(rng, (int, np.integer)):
+        return int(rng) % _UINT64
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, _UINT64, dtype=np.uint64))
+    if isinstance(rng, np.random.RandomState):
+        return int(rng.randint(0, 2**63, dtype=np.int64))
+    raise TypeError("rng must be None, an int, or a numpy.random.Generator")
+
+
+def _process_parameters(mean, cov):
+    # scipy.stats._multivariate.multivariate_normal_gen._process_parameters_psd
+    if mean is None:
+        if cov is None:
+            dim = 1
+        else:
+            cov = np.asarray(cov, dtype=float)
+            dim = 1 if cov.ndim < 2 else cov.shape[0]
+    else:
+        mean = np.asarray(mean, dtype=float)
+        dim = mean.size
+    if mean is None:
+        mean = np.zeros(dim)
+    mean = np.asarray(mean, dtype=float)
+    if cov is None:
+        cov = 1.0
+    cov = np.asarray(cov, dtype=float)
+    if dim == 1:
+        mean = mean.reshape(1)
+        cov = cov.reshape(1, 1)
+    if mean.ndim != 1 or mean.shape[0] != dim:
+        raise ValueError(f"Array 'mean' must be a vector of length {dim}.")
+    if cov.ndim == 0:
+        cov = cov * np.eye(dim)
+    elif cov.ndim == 1:
+        if cov.shape[0] != dim:
+            raise ValueError(
+                f"Dimension mismatch: array 'cov' is of shape {cov.shape}, "
+                f"but 'mean' is a vector of length {dim}."
+            )
+        cov = np.diag(cov)
+    elif cov.ndim == 2 and cov.shape != (dim, dim):
+        rows, cols = cov.shape
+        if rows != cols:
+            msg = f"Array 'cov' must be square if it is two dimensional, but cov.shape = {cov.shape}."
+        else:
+            msg = f"Dimension mismatch: array 'cov' is of shape {cov.shape}, but 'mean' is a vector of length {dim}."
+        raise ValueError(msg)
+    elif cov.ndim > 2:
+        raise ValueError(f"Array 'cov' must be at most two-dimensional, but cov.ndim = {cov.ndim}")
+    return dim, mean, cov
+
+
+def _process_quantiles(x, dim):
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:
+        x = x[np.newaxis]
+    elif x.ndim == 1:
+        x = x[:, np.newaxis] if dim == 1 else x[np.newaxis, :]
+    return x
+
+
+def _squeeze(out):
+    out = out.squeeze()
+    if out.ndim == 0:
+        out = out[()]
+    return out
+
+
+def _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method):
+    dim, mean, cov = _process_parameters(mean, cov)
+    x = _process_quantiles(x, dim)
+    if x.shape[-1] != dim:
+        raise ValueError(
+            f"dimension mismatch: x has {x.shape[-1]} components on its last axis, the distribution has {dim}"
+        )
+    if not maxpts:
+        maxpts = 1000000 * dim
+    maxpts = int(maxpts)
+    if maxpts <= 0:
+        raise ValueError(f"maxpts must be positive, got {maxpts}")
+    lower = np.full(dim, -np.inf) if lower_limit is None else np.asarray(lower_limit, dtype=float)
+    try:
+        upper, lower = np.broadcast_arrays(x, lower)
+    except ValueError as e:
+        raise ValueError(f"lower_limit of shape {lower.shape} does not broadcast against x of shape {x.shape}") from e
+    if upper.shape[-1] != dim:
+        raise ValueError(f"dimension mismatch: the limits have {upper.shape[-1]} components, the distribution has {dim}")
+    # SciPy's sign rule: a coordinate whose lower limit exceeds its upper limit is swapped, and
+    # the probability changes sign once per swap.
+    swap = upper < lower
+    signs = (-1.0) ** swap.sum(axis=-1)
+    lo = np.where(swap, upper, lower)
+    hi = np.where(swap, lower, upper)
+    shape = upper.shape[:-1]
+    lo = np.ascontiguousarray(lo.reshape(-1, dim), dtype=np.float64)
+    hi = np.ascontiguousarray(hi.reshape(-1, dim), dtype=np.float64)
+    value, log_value, error = _core.mvn_cdf(
+        lo,
+        hi,
+        np.ascontiguousarray(mean, dtype=np.float64),
+        np.ascontiguousarray(cov, dtype=np.float64),
+        abs_tol=float(abseps),
+        rel_tol=float(releps),
+        max_evaluations=maxpts,
+        seed=_seed_from_rng(rng),
+        method=str(method),
+        allow_singular=bool(allow_singular),
+    )
+    return value.reshape(shape), log_value.reshape(shape), error.reshape(shape), signs
+
+
+class multivariate_normal_gen:
+    """``cdf`` and ``logcdf`` of the multivariate normal distribution, with SciPy's signatures.
+
+    Use as ``mvn_orthant.multivariate_normal.cdf(x, mean, cov, ...)`` in place of
+    ``scipy.stats.multivariate_normal.cdf``. Extensions (keywords only): ``method`` (``"auto"``,
+    ``"exact"``, ``"genz"``, ``"genz-lattice"``, ``"tilted"``, ``"monte-carlo"``) and
+    ``return_error`` (also return the 99% error half-width of every probability).
+    """
+
+    def cdf(self, x, mean=None, cov=1, allow_singular=False, maxpts=None, abseps=1e-5, releps=1e-5,
+            *, lower_limit=None, rng=None, method="auto", return_error=False):
+        """P(lower_limit <= X <= x) for X ~ N(mean, cov), at every point of ``x`` (last axis: components).
+
+        SciPy's semantics: a scalar for one point, otherwise an array (squeezed like SciPy's);
+        a coordinate with ``lower_limit > x`` flips the probability's sign. ``rng`` (None, an int
+        or a ``numpy.random.Generator``) seeds the randomised methods; results are deterministic
+        for a given seed. Raises ``ValueError`` on invalid input (NaN, a covariance that is not
+        symmetric positive semidefinite, a singular covariance unless ``allow_singular``,
+        mismatched dimensions). With ``return_error=True`` returns ``(cdf, error)``.
+        """
+        value, _, error, signs = _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method)
+        out = _squeeze(value * signs)
+        if return_error:
+            return out, _squeeze(error)
+        return out
+
+    def logcdf(self, x, mean=None, cov=1, allow_singular=False, maxpts=None, abseps=1e-5, releps=1e-5,
+               *, lower_limit=None, rng=None, method="auto", return_error=False):
+        """The natural logarithm of :meth:`cdf`, computed in log space (finite far below 1e-308).
+
+        An empty box gives ``-inf``. Where an odd number of limits are swapped the probability
+        is negative and, as in SciPy, the result is complex (log|P| + i*pi). With
+        ``return_error=True`` returns ``(logcdf, error)`` where ``error`` is the error of the
+        probability (not of its logarithm).
+        """
+        _, log_value, error, signs = _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method)
+        if np.any(signs < 0):
+            out = log_value + np.where(signs < 0, 1j * np.pi, 0.0)
+        else:
+            out = log_value
+        out = _squeeze(np.asarray(out))
+        if return_error:
+            return out, _squeeze(error)
+        return out
+
+
+multivariate_normal = multivariate_normal_gen()

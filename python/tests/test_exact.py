@@ -1,0 +1,95 @@
+"""mvn_orthant.exact.expected_accuracy against closed forms and finite differences."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import ndtr
+
+from mvn_orthant.exact import expected_accuracy
+
+
+def test_two_classes_closed_form():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(8, 2)) * 2
+    labels = rng.integers(0, 2, size=8)
+    sigma = rng.uniform(0.3, 2.0, size=8)
+    acc = expected_accuracy(logits, labels, sigma)
+    other = 1 - labels
+    rows = np.arange(8)
+    expected = ndtr((logits[rows, labels] - logits[rows, other]) / (sigma * math.sqrt(2)))
+    np.testing.assert_allclose(acc, expected, rtol=1e-12, atol=1e-15)
+    assert acc.shape == (8,)
+
+
+def test_accuracies_over_labels_sum_to_one():
+    rng = np.random.default_rng(1)
+    c = 5
+    row = rng.normal(size=c)
+    logits = np.tile(row, (c, 1))
+    acc = expected_accuracy(logits, np.arange(c), 0.8)
+    assert acc.sum() == pytest.approx(1.0, abs=1e-12)
+    # equal logits: 1/C each
+    assert expected_accuracy(np.zeros((1, 4)), [2], 1.3)[0] == pytest.approx(0.25, abs=1e-14)
+
+
+def test_gradient_against_finite_differences():
+    rng = np.random.default_rng(2)
+    b, c = 4, 4
+    logits = rng.normal(size=(b, c))
+    labels = rng.integers(0, c, size=b)
+    sigma = rng.uniform(0.5, 1.5, size=b)
+    acc, d_logits, d_sigma = expected_accuracy(logits, labels, sigma, return_grad=True)
+    assert d_logits.shape == (b, c) and d_sigma.shape == (b,)
+    h = 1e-6
+    for j in range(c):
+        up, dn = logits.copy(), logits.copy()
+        up[:, j] += h
+        dn[:, j] -= h
+        fd = (expected_accuracy(up, labels, sigma) - expected_accuracy(dn, labels, sigma)) / (2 * h)
+        np.testing.assert_allclose(d_logits[:, j], fd, atol=1e-7)
+    fd_sigma = (expected_accuracy(logits, labels, sigma + h) - expected_accuracy(logits, labels, sigma - h)) / (2 * h)
+    np.testing.assert_allclose(d_sigma, fd_sigma, atol=1e-7)
+    # the accuracy depends on logit differences only
+    np.testing.assert_allclose(d_logits.sum(axis=1), 0.0, atol=1e-14)
+
+
+def test_scalar_sigma_matches_per_example_sigma():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(6, 3))
+    labels = rng.integers(0, 3, size=6)
+    np.testing.assert_array_equal(
+        expected_accuracy(logits, labels, 0.7), expected_accuracy(logits, labels, np.full(6, 0.7))
+    )
+
+
+def test_sampling_methods_are_seeded_and_close():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(16, 6))
+    labels = rng.integers(0, 6, size=16)
+    exact = expected_accuracy(logits, labels, 1.0)
+    g1 = expected_accuracy(logits, labels, 1.0, method="genz", samples=4096, seed=9)
+    g2 = expected_accuracy(logits, labels, 1.0, method="genz", samples=4096, seed=9)
+    np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_allclose(g1, exact, atol=0.02)
+    mc = expected_accuracy(logits, labels, 1.0, method="monte-carlo", samples=20000, seed=1)
+    np.testing.assert_allclose(mc, exact, atol=0.03)
+
+
+def test_errors():
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, np.nan]], [0], 1.0)
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [2], 1.0)
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [-1], 1.0)
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [0], 0.0)
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [0, 1], 1.0)
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [0], [1.0, 2.0])
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [0], 1.0, method="nope")
+    with pytest.raises(NotImplementedError):
+        expected_accuracy([[0.0, 1.0]], [0], 1.0, margin=0.5)
