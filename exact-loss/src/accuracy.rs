@@ -170,6 +170,24 @@ fn genz_point<F: Fn(usize) -> f64>(shift: F, n: usize, diag: &[f64], col: &[f64]
     product
 }
 
+/// The estimate of a sampling backend from its sums over `samples` draws: the value from
+/// (Σ f, Σ f²), each gradient component from (Σ g_k, Σ g_k²), each with its 99% half-width.
+fn sampled_accuracy(value_sums: (f64, f64), gsum: &[f64], gsq: &[f64], samples: f64) -> ShiftAccuracy {
+    let (value, error) = mean_and_error(value_sums.0, value_sums.1, samples);
+    let (gradient, gradient_error): (Vec<f64>, Vec<f64>) =
+        gsum.iter().zip(gsq).map(|(&g, &g2)| mean_and_error(g, g2, samples)).unzip();
+    let log_gradient = gradient.iter().map(|g| g / value).collect();
+    ShiftAccuracy {
+        value,
+        log_value: value.ln(),
+        error,
+        gradient,
+        log_gradient,
+        gradient_error,
+        log_error_probability: (-value).ln_1p(),
+    }
+}
+
 fn mean_and_error(sum: f64, sum_sq: f64, n: f64) -> (f64, f64) {
     let mean = sum / n;
     let var = if n > 1.0 { ((sum_sq - n * mean * mean) / (n - 1.0)).max(0.0) } else { 0.0 };
@@ -247,21 +265,7 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
                 }
             }
             let ns = f64::from(samples);
-            let (value, error) = mean_and_error(sum, sum_sq, ns);
-            let (mut gradient, mut gradient_error) = (vec![0.0; n], vec![0.0; n]);
-            for k in 0..n {
-                (gradient[k], gradient_error[k]) = mean_and_error(gsum[k], gsq[k], ns);
-            }
-            let log_gradient = gradient.iter().map(|g| g / value).collect();
-            ShiftAccuracy {
-                value,
-                log_value: value.ln(),
-                error,
-                gradient,
-                log_gradient,
-                gradient_error,
-                log_error_probability: (-value).ln_1p(),
-            }
+            sampled_accuracy((sum, sum_sq), &gsum, &gsq, ns)
         }
         Backend::MonteCarlo { samples, seed } => {
             let mut rng = example_stream(seed, example);
@@ -286,21 +290,8 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
                 }
             }
             let ns = f64::from(samples);
-            let (value, error) = mean_and_error(hits as f64, hits as f64, ns);
-            let (mut gradient, mut gradient_error) = (vec![0.0; n], vec![0.0; n]);
-            for k in 0..n {
-                (gradient[k], gradient_error[k]) = mean_and_error(gsum[k], gsq[k], ns);
-            }
-            let log_gradient = gradient.iter().map(|g| g / value).collect();
-            ShiftAccuracy {
-                value,
-                log_value: value.ln(),
-                error,
-                gradient,
-                log_gradient,
-                gradient_error,
-                log_error_probability: (-value).ln_1p(),
-            }
+            // A hit indicator is its own square.
+            sampled_accuracy((hits as f64, hits as f64), &gsum, &gsq, ns)
         }
     }
 }
