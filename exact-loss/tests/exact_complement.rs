@@ -3,7 +3,9 @@
 //! `tests/data/exact_complement_generate.py`, 60 digits), one class, and C = 2 in closed form.
 
 use exact_loss::accuracy::{accuracy_of_shifts, expected_accuracy, expected_accuracy_batch, Backend, Sigma};
-use exact_loss::complement::{error_probability_of_shifts, log_error_probability_of_shifts};
+use exact_loss::complement::{
+    error_probability_of_shifts, log_error_probability_of_shifts, union_bound, COMPLEMENT_THRESHOLD,
+};
 use exact_loss::{error_probability, log_error_probability, ExactLoss, Objective};
 use mvn_orthant::normal::{cdf, log_upper_tail};
 
@@ -101,8 +103,8 @@ fn complement_gradient_components_match_mpmath() {
             "{:26} gradient: error / largest {largest:.2e}, worst component relative {own:.2e}",
             case.name
         );
-        assert!(largest <= 1e-10, "{}: {largest:e}", case.name);
-        assert!(own <= 1e-10, "{}: {own:e}", case.name);
+        assert!(largest <= 1e-12, "{}: {largest:e}", case.name);
+        assert!(own <= 1e-12, "{}: {own:e}", case.name);
         worst_largest = worst_largest.max(largest);
         worst_own = worst_own.max(own);
     }
@@ -116,11 +118,15 @@ fn accuracy_entry_point_is_accurate_near_one() {
     for case in table() {
         let r = accuracy_of_shifts(&case.shifts, &Backend::Quadrature, 0);
         let e_ref = case.log_error.exp();
-        // 1 − A: relative 1e-12 on the complement path; on the ordinary path (A far from 1) it
-        // is formed from A, so 1e-15 absolute.
+        // 1 − A: relative 1e-12 on the complement path (the union bound below its threshold);
+        // on the ordinary path (A far from 1) it is formed from A, so 1e-15 absolute.
         let rel = relative_from_logs(r.log_error_probability, case.log_error);
         let abs = (r.log_error_probability.exp() - e_ref).abs();
-        assert!(rel <= 1e-12 || abs <= 1e-15, "{}: {rel:e} {abs:e}", case.name);
+        if union_bound(&case.shifts, COMPLEMENT_THRESHOLD) < COMPLEMENT_THRESHOLD {
+            assert!(rel <= 1e-12, "{}: complement path, {rel:e} relative", case.name);
+        } else {
+            assert!(rel <= 1e-12 || abs <= 1e-15, "{}: {rel:e} {abs:e}", case.name);
+        }
         assert!((r.value - (-e_ref).ln_1p().exp()).abs() <= 1e-15, "{}", case.name);
         worst_e = worst_e.max(rel.min(abs / e_ref));
         let Some(largest) = error_relative_to_largest(&r.gradient, &case.log_gradient) else {
@@ -142,7 +148,7 @@ fn accuracy_entry_point_is_accurate_near_one() {
             "{:26} entry point: 1 − A relative {rel:.2e} (absolute {abs:.1e}), gradient / largest {largest:.2e}, per component {own:.2e}",
             case.name
         );
-        assert!(largest <= 1e-10, "{}: {largest:e}", case.name);
+        assert!(largest <= 1e-12, "{}: {largest:e}", case.name);
         worst_g = worst_g.max(largest);
     }
     println!("entry point: worst 1 − A {worst_e:.2e} relative, gradient {worst_g:.2e} of the largest");
@@ -236,6 +242,7 @@ fn confident_logits_keep_gradients_relative_to_themselves() {
 /// exactly A = e^{ln A} and ∂A/∂d = A·∂ln A/∂d from this function) — on the same table. Run with
 /// `--nocapture`.
 #[test]
+#[ignore = "a before/after record, no assertion: run with --ignored --nocapture"]
 fn report_errors_of_the_one_factor_quadrature_of_a() {
     let (mut worst_e, mut worst_g, mut worst_own) = (0.0f64, 0.0f64, 0.0f64);
     for case in table() {

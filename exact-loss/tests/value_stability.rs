@@ -9,7 +9,7 @@ use exact_loss::Sigma;
 fn check(name: &str, got: [u64; 2], pinned: [u64; 2]) {
     if std::env::var_os("PRINT_PINS").is_some() {
         println!("{name}: [{:#018x}, {:#018x}]", got[0], got[1]);
-        return;
+        panic!("PRINT_PINS is set: printed the pins instead of checking them");
     }
     assert_eq!(
         got,
@@ -38,9 +38,23 @@ fn genz_and_monte_carlo_backends_are_pinned() {
         ),
     ];
     for (name, backend, pinned) in pins {
-        let out = expected_accuracy_batch(&logits, classes, &labels, Sigma::Scalar(0.8), backend).unwrap();
-        for (b, a) in out.iter().enumerate() {
-            check(&format!("{name}, example {b}"), [a.value.to_bits(), a.d_logits[0].to_bits()], pinned[b]);
+        let out = in_pools(|| {
+            let out =
+                expected_accuracy_batch(&logits, classes, &labels, Sigma::Scalar(0.8), backend).unwrap();
+            out.iter().map(|a| (a.value.to_bits(), a.d_logits[0].to_bits())).collect::<Vec<_>>()
+        });
+        for (b, &(value, gradient)) in out.iter().enumerate() {
+            check(&format!("{name}, example {b}"), [value, gradient], pinned[b]);
         }
     }
+}
+
+/// Runs `f` in a one-thread and a four-thread pool and checks that both give the same bits
+/// (same seed, same bits, whatever the number of threads); returns the result.
+fn in_pools<T: PartialEq + std::fmt::Debug + Send>(f: impl Fn() -> T + Sync) -> T {
+    let pool = |threads| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let one = pool(1).install(&f);
+    let four = pool(4).install(&f);
+    assert_eq!(one, four, "one thread and four threads differ");
+    one
 }

@@ -2,8 +2,9 @@
 //! style of rand's value-stability tests. A change of random stream, point set, summation order
 //! or error formula changes these bits; such a change must be deliberate, and the pins updated
 //! with it (run with `PRINT_PINS=1 cargo test --release --test value_stability -- --nocapture`
-//! to print the new values). The accuracy of the estimates is tested elsewhere; here only their
-//! reproducibility is.
+//! to print the new values; the test then fails on purpose). Each value is computed with one
+//! thread and with four, which must agree bit for bit. The accuracy of the estimates is tested
+//! elsewhere; here only their reproducibility is.
 
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{
@@ -41,7 +42,7 @@ fn bits(e: &Estimate) -> [u64; 3] {
 fn check(name: &str, got: [u64; 3], pinned: [u64; 3]) {
     if std::env::var_os("PRINT_PINS").is_some() {
         println!("{name}: [{:#018x}, {:#018x}, {}]", got[0], got[1], got[2]);
-        return;
+        panic!("PRINT_PINS is set: printed the pins instead of checking them");
     }
     assert_eq!(
         got,
@@ -56,11 +57,12 @@ fn check(name: &str, got: [u64; 3], pinned: [u64; 3]) {
 #[test]
 fn genz_sobol_and_lattice_values_are_pinned() {
     let settings = Settings { abs_tol: 1e-5, seed: 2026, ..Settings::default() };
-    let sobol = integrate(&problem(), MethodChoice::Genz, &settings).unwrap();
+    let sobol = in_pools(|| integrate(&problem(), MethodChoice::Genz, &settings).unwrap());
     check("genz sobol", bits(&sobol), [0x3fc4694d5a13fc84, 0x3ed4eee18fb8d190, 8192]);
-    let lattice = integrate(&problem(), MethodChoice::GenzLattice, &settings).unwrap();
+    let lattice = in_pools(|| integrate(&problem(), MethodChoice::GenzLattice, &settings).unwrap());
     check("genz lattice", bits(&lattice), [0x3fc46947364bd2c2, 0x3ed4e10823f2bb2e, 32768]);
-    let (value, gradient) = integrate_with_gradient(&problem(), MethodChoice::Genz, &settings).unwrap();
+    let (value, gradient) =
+        in_pools(|| integrate_with_gradient(&problem(), MethodChoice::Genz, &settings).unwrap());
     check("genz pathwise value", bits(&value), [0x3fc4694d5a13fc84, 0x3ed4eee18fb8d190, 8192]);
     check(
         "genz pathwise ∂P/∂b₀",
@@ -71,17 +73,27 @@ fn genz_sobol_and_lattice_values_are_pinned() {
 
 #[test]
 fn monte_carlo_values_are_pinned() {
-    let e = MonteCarlo::new(100_000, 2026).unwrap().integrate(&problem()).unwrap();
+    let e = in_pools(|| MonteCarlo::new(100_000, 2026).unwrap().integrate(&problem()).unwrap());
     check("monte carlo", bits(&e), [0x3fc43afb7e90ff97, 0x3f6886fa2cdace84, 100000]);
 }
 
 #[test]
 fn tilted_values_are_pinned() {
     let tilted = Tilted::new(TiltingSettings { seed: 2026, ..TiltingSettings::default() }).unwrap();
-    let e = tilted.integrate(&rare_problem()).unwrap();
+    let e = in_pools(|| tilted.integrate(&rare_problem()).unwrap());
     check(
         "tilted",
         [e.log_value.to_bits(), e.error.to_bits(), e.evaluations],
         [0xc0340cb436fddcea, 0x3d6d48c20e1ed630, 4096],
     );
+}
+
+/// Runs `f` in a one-thread and a four-thread pool and checks that both give the same bits
+/// (same seed, same bits, whatever the number of threads); returns the result.
+fn in_pools<T: PartialEq + std::fmt::Debug + Send>(f: impl Fn() -> T + Sync) -> T {
+    let pool = |threads| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let one = pool(1).install(&f);
+    let four = pool(4).install(&f);
+    assert_eq!(one, four, "one thread and four threads differ");
+    one
 }
