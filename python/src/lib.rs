@@ -21,15 +21,6 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// SplitMix64 finaliser: the seed of point `index` from the user's seed, so that each point has
-/// its own random stream and the batch is deterministic for any number of threads.
-fn point_seed(seed: u64, index: u64) -> u64 {
-    let mut z = seed ^ index.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 type CdfArrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) at every row of `lower` and `upper` (n × d, every
@@ -97,7 +88,7 @@ fn mvn_cdf<'py>(
                 let rows = i * d..(i + 1) * d;
                 let problem =
                     Problem::new(mean.clone(), covariance.clone(), lower[rows.clone()].to_vec(), upper[rows].to_vec())?;
-                let settings = Settings { seed: point_seed(seed, i as u64), ..settings };
+                let settings = Settings { seed: mvn_orthant::qmc::derive_seed(seed, i as u64), ..settings };
                 let e = integrate(&problem, choice, &settings)?;
                 Ok((e.value, e.log_value, e.error))
             })

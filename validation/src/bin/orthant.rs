@@ -415,6 +415,18 @@ fn main() -> ExitCode {
             rel_tol,
             grad_tol,
         } => {
+            let Ok(timeout) = std::time::Duration::try_from_secs_f64(timeout) else {
+                eprintln!("orthant validate: --timeout must be a positive number of seconds");
+                return ExitCode::from(2);
+            };
+            if timeout.is_zero() {
+                eprintln!("orthant validate: --timeout must be a positive number of seconds");
+                return ExitCode::from(2);
+            }
+            if !(abs_tol >= 0.0 && rel_tol >= 0.0 && abs_tol.is_finite() && rel_tol.is_finite()) {
+                eprintln!("orthant validate: --abs-tol and --rel-tol must be finite and >= 0");
+                return ExitCode::from(2);
+            }
             if let (Some(n), Some(command)) = (property, &command) {
                 let options = property::PropertyOptions {
                     command: command.clone(),
@@ -422,7 +434,7 @@ fn main() -> ExitCode {
                     problems: n,
                     seed,
                     max_dim: max_dim.unwrap_or(property::DEFAULT_MAX_DIM).max(1),
-                    timeout: std::time::Duration::from_secs_f64(timeout.max(1e-3)),
+                    timeout: timeout.max(std::time::Duration::from_millis(1)),
                     out,
                     asked: validation::harness::AccuracyAsked { abs_tol, rel_tol },
                 };
@@ -445,14 +457,6 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            if !(timeout.is_finite() && timeout > 0.0) {
-                eprintln!("orthant validate: --timeout must be a positive number of seconds");
-                return ExitCode::from(2);
-            }
-            if !(abs_tol >= 0.0 && rel_tol >= 0.0) {
-                eprintln!("orthant validate: --abs-tol and --rel-tol must be >= 0");
-                return ExitCode::from(2);
-            }
             if grad_tol.is_some_and(|t| t.is_nan() || t < 0.0) {
                 eprintln!("orthant validate: --grad-tol must be >= 0");
                 return ExitCode::from(2);
@@ -468,7 +472,7 @@ fn main() -> ExitCode {
             options.name = name;
             options.suite = (suite != "builtin").then(|| PathBuf::from(suite));
             options.out = out;
-            options.timeout = std::time::Duration::from_secs_f64(timeout);
+            options.timeout = timeout;
             options.max_dim = Some(max_dim.unwrap_or(validate::DEFAULT_MAX_DIM));
             options.tag = tag;
             options.compare = compare;

@@ -270,8 +270,9 @@ pub fn parse_answer(line: &str, dim: usize, name: &str) -> Result<ParsedAnswer, 
         };
         let error = opt("error")?;
         if let Some(e) = error {
-            if e.is_nan() || e < 0.0 {
-                return Err(bad(format!("error {e:e} is not ≥ 0")));
+            // An infinite error claims nothing: it is malformed rather than a free pass.
+            if !(e.is_finite() && e >= 0.0) {
+                return Err(bad(format!("error {e:e} is not a finite number ≥ 0")));
             }
         }
         let log_value = opt("log_value")?.unwrap_or(value.ln());
