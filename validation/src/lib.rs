@@ -12,8 +12,9 @@
 //!   problem, against an exact reference where one applies and Monte Carlo otherwise.
 //! * [`harness`]: runs an integrator over the suite and summarises errors, coverage and time.
 //! * [`strategies`]: public proptest strategies for covariances, boxes, problems and EXACT inputs.
-//! * [`cli`]: the `orthant eval`, `orthant exact`, `orthant report`, `orthant suite` and
-//!   `orthant validate` subcommands.
+//! * `cli` (default feature `cli`): the `orthant eval`, `orthant exact`, `orthant report`,
+//!   `orthant suite` and `orthant validate` subcommands. Without the feature (`default-features =
+//!   false`) the crate builds without clap, indicatif and plotters.
 //! * [`json_number`]: the JSON encoding of limits and non-finite numbers shared by the CLI and
 //!   the suite.
 //!
@@ -27,6 +28,7 @@
 //! assert!(report.summary.coverage.unwrap() > 0.8);
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod closed_form;
 pub mod harness;
