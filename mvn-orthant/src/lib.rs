@@ -7,6 +7,9 @@
 //! * [`problem`]: validated inputs ([`Covariance`], [`Problem`]); semidefinite Σ is valid.
 //! * [`estimate`]: the shared result type [`Estimate`] and the [`Integrator`] trait.
 //! * [`monte_carlo`]: crude Monte Carlo with a Wilson interval, the independent oracle.
+//! * `interop` (optional cargo features `nalgebra` and `statrs`, off by default): inputs from
+//!   nalgebra matrices (`Covariance::from_nalgebra`, `Problem::from_nalgebra`) and box and
+//!   orthant probabilities of a `statrs::distribution::MultivariateNormal`.
 //!
 //! ```
 //! use mvn_orthant::{Covariance, Integrator, MonteCarlo, Problem};
@@ -23,6 +26,8 @@ pub mod estimate;
 pub mod exact;
 pub mod genz;
 pub mod gradient;
+#[cfg(any(feature = "nalgebra", feature = "statrs"))]
+pub mod interop;
 pub mod linalg;
 pub mod mills_ratio;
 pub mod monte_carlo;
