@@ -347,10 +347,8 @@ fn integral_with_breaks<F: FnMut(f64) -> f64>(
     let mut cuts = [0.0; 2 + MAX_BREAKS * 43];
     cuts[0] = p;
     let mut n = 1;
-    for &(c, w) in breaks.iter().take(MAX_BREAKS) {
-        if !(c.is_finite() && w > 0.0) || c + 1e6 * w < p || c - 1e6 * w > q {
-            continue;
-        }
+    let in_range = |&&(c, w): &&(f64, f64)| c.is_finite() && w > 0.0 && c + 1e6 * w >= p && c - 1e6 * w <= q;
+    for &(c, w) in breaks.iter().filter(in_range).take(MAX_BREAKS) {
         let mut offset = w;
         let mut add = |x: f64| {
             if p < x && x < q {
@@ -373,7 +371,7 @@ fn integral_with_breaks<F: FnMut(f64) -> f64>(
 }
 
 /// The most features [`integral_with_breaks`] uses.
-const MAX_BREAKS: usize = 4;
+const MAX_BREAKS: usize = 8;
 
 /// The distance δ ≤ `limit` (doubling from 1e-12 times the position's scale) at which
 /// g(mode + direction·δ) first drops one nat below `top`; `limit` when it never does.

@@ -147,12 +147,30 @@ fn conditional_box(lo: [f64; 3], width: [f64; 3], r: [[f64; 3]; 3], i: usize) ->
             rho,
         )
     };
-    let breaks = [
+    let mut breaks = [(0.0, 0.0); 8];
+    breaks[..4].copy_from_slice(&[
         bivariate::cliff(base_j, rj, sj),
         bivariate::cliff(base_j + width[j], rj, sj),
         bivariate::cliff(base_k, rk, sk),
         bivariate::cliff(base_k + width[k], rk, sk),
-    ];
+    ]);
+    if rho.abs() == 1.0 {
+        // A singular conditional pair (Y_k = ρ Y_j): the box is one interval of Y_j whose ends
+        // are the larger (smaller) of two limits linear in t, so the integrand has a kink where
+        // a limit of j crosses a limit of k mapped by ρ: (c_j − r_j t)/s_j = ρ (c_k − r_k t)/s_k.
+        // Cut there, with panels graded towards the kink.
+        let mut n = 4;
+        for cj in [base_j, base_j + width[j]] {
+            for ck in [base_k, base_k + width[k]] {
+                let slope = rho * rk / sk - rj / sj;
+                let t = (rho * ck / sk - cj / sj) / slope;
+                if t.is_finite() && t > 0.0 && t < width[i] {
+                    breaks[n] = (t, 1e-9 * (1.0 + t.abs()));
+                    n += 1;
+                }
+            }
+        }
+    }
     integral_log_concave(
         |t| log_pdf(start + t) + conditional(t).1,
         |t| pdf(start + t) * conditional(t).0,

@@ -31,3 +31,32 @@ top = min(kink, x[0])
 pts3 = [top - k for k in (60, 40, 30, 20, 15, 10, 7, 5, 3, 2, 1.5, 1, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001, 0)]
 v3 = mp.quad(f, [-mp.inf] + pts3, maxdegree=10)
 print("fine log", mp.log(v3))
+
+
+# Second reference (rank_two_tail_identity_in_relative_terms): T = P(X <= x) for a rank-2 R whose
+# conditional pair given X1 is perfectly positively correlated; the interval of Z2 switches from
+# one limit to the other at a kink, where the quadrature is split.
+def rank_two_lower(x, r12, r13, r23):
+    x = [mp.mpf(v) for v in x]
+    r12, r13, r23 = mp.mpf(r12), mp.mpf(r13), mp.mpf(r23)
+    s = mp.sqrt(1 - r12**2)
+    c = (r23 - r12 * r13) / s
+
+    def f(z1):
+        hi2 = (x[1] - r12 * z1) / s
+        t = (x[2] - r13 * z1) / c
+        lo, hi = (-mp.inf, min(hi2, t)) if c > 0 else (t, hi2)
+        if hi <= lo:
+            return mp.mpf(0)
+        if lo > 0:
+            return mp.npdf(z1) * (mp.ncdf(-lo) - mp.ncdf(-hi))
+        return mp.npdf(z1) * (mp.ncdf(hi) - mp.ncdf(lo))
+
+    kink = (x[1] / s - x[2] / c) / (r12 / s - r13 / c)
+    pts = sorted(p for p in [kink - 5, kink - 1, kink - 0.1, kink, kink + 0.1, kink + 1, kink + 5,
+                             x[0] - 10, x[0] - 3, x[0] - 1] if p < x[0])
+    return mp.quad(f, [-mp.inf] + pts + [x[0]], maxdegree=10)
+
+
+print("rank-2 lower T", mp.nstr(rank_two_lower([5.360010735285854, -6.990484335028054, -4.828406050175849],
+                                                0.8652709535800631, 0.9812186855776791, 0.7523190687579202), 20))
