@@ -170,6 +170,26 @@ fn genz_point<F: Fn(usize) -> f64>(shift: F, n: usize, diag: &[f64], col: &[f64]
     product
 }
 
+/// The deterministic (quadrature) result: error 0 for the value and for every gradient component.
+fn quadrature_accuracy(
+    value: f64,
+    log_value: f64,
+    gradient: Vec<f64>,
+    log_gradient: Vec<f64>,
+    log_error_probability: f64,
+) -> ShiftAccuracy {
+    let gradient_error = vec![0.0; gradient.len()];
+    ShiftAccuracy {
+        value,
+        log_value,
+        error: 0.0,
+        gradient,
+        log_gradient,
+        gradient_error,
+        log_error_probability,
+    }
+}
+
 /// The estimate of a sampling backend from its sums over `samples` draws: the value from
 /// (Σ f, Σ f²), each gradient component from (Σ g_k, Σ g_k²), each with its 99% half-width.
 fn sampled_accuracy(value_sums: (f64, f64), gsum: &[f64], gsq: &[f64], samples: f64) -> ShiftAccuracy {
@@ -218,30 +238,14 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
             let log_value = (-e.value).ln_1p();
             let gradient: Vec<f64> = e.gradient.iter().map(|g| -g).collect();
             let log_gradient = gradient.iter().map(|g| g / value).collect();
-            ShiftAccuracy {
-                value,
-                log_value,
-                error: 0.0,
-                gradient,
-                log_gradient,
-                gradient_error: vec![0.0; n],
-                log_error_probability: e.log_value,
-            }
+            quadrature_accuracy(value, log_value, gradient, log_gradient, e.log_value)
         }
         Backend::Quadrature => {
             let mut log_gradient = vec![0.0; n];
             let log_value = shifted_orthant_log_value_and_gradient(shifts, &mut log_gradient);
             let value = log_value.exp();
             let gradient = log_gradient.iter().map(|g| g * value).collect();
-            ShiftAccuracy {
-                value,
-                log_value,
-                error: 0.0,
-                gradient,
-                log_gradient,
-                gradient_error: vec![0.0; n],
-                log_error_probability: (-log_value.exp_m1()).ln(),
-            }
+            quadrature_accuracy(value, log_value, gradient, log_gradient, (-log_value.exp_m1()).ln())
         }
         Backend::Genz { samples, seed } => {
             let mut rng = example_stream(seed, example);
