@@ -185,8 +185,46 @@ fn schedule_and_normaliser() {
     assert_eq!(tiny.normalize(&mut g), 0.01);
 }
 
+/// Half an ulp of x: the largest rounding error of an operation whose exact result rounds to x.
+fn half_ulp(x: f64) -> f64 {
+    let x = x.abs();
+    if x == 0.0 {
+        0.0
+    } else {
+        (f64::from_bits(x.to_bits() + 1) - x) / 2.0
+    }
+}
+
+/// The relative change of A that rounding the inputs may cause: Σ_j |∂ ln A/∂μ_j| · δμ_j + |∂ ln A/∂σ| · δσ,
+/// where δ are the rounding errors of the transformed inputs. A small A is steep in its inputs (at
+/// σ = 0.05 and gaps near 5, ∂ ln A/∂μ is in the thousands), so an exact transformation of the
+/// problem can change A by far more than rounding in the result alone.
+fn input_rounding_bound(logits: &[f64], y: usize, sigma: f64) -> f64 {
+    let a = expected_accuracy(logits, y, sigma, Q).unwrap();
+    let through_logits: f64 = a.d_logits.iter().zip(logits).map(|(g, x)| g.abs() * half_ulp(*x)).sum();
+    (through_logits + a.d_sigma.abs() * half_ulp(sigma)) / a.value
+}
+
+/// Whether `a` and `b` agree to `rel` relative to `b`; where `b` is near the underflow threshold
+/// (the accuracy of a hopeless label, e^−900 say, rounds to 0 or a subnormal) both must be below
+/// 1e-290 instead, since no relative statement holds there.
+fn agree(a: f64, b: f64, rel: f64) -> bool {
+    const UNDERFLOW_ZONE: f64 = 1e-290;
+    if b < UNDERFLOW_ZONE {
+        a < UNDERFLOW_ZONE
+    } else {
+        (a / b - 1.0).abs() < rel
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    // A fixed seed: every run (and every failure) is reproducible, so no regression file.
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_130),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn accuracies_over_labels_sum_to_one(
@@ -198,14 +236,37 @@ proptest! {
         let logits: Vec<f64> = (0..c).map(|i| ((i as u64 * 2654435761 + seed * 97) % 1000) as f64 / 1000.0 * spread).collect();
         let total: f64 = (0..c).map(|y| expected_accuracy(&logits, y, sigma, Q).unwrap().value).sum();
         prop_assert!((total - 1.0).abs() < 1e-12, "Σ A = {}", total);
-        // Shift invariance and joint scaling.
+        // Shift invariance and joint scaling, up to what rounding the shifted or scaled inputs
+        // can cause (`input_rounding_bound`, counted twice for safety) plus 1e-12 for the method.
         let y = (seed as usize) % c;
         let base = expected_accuracy(&logits, y, sigma, Q).unwrap().value;
         let shifted: Vec<f64> = logits.iter().map(|x| x + 3.7).collect();
         let scaled: Vec<f64> = logits.iter().map(|x| x * 2.5).collect();
         let a1 = expected_accuracy(&shifted, y, sigma, Q).unwrap().value;
         let a2 = expected_accuracy(&scaled, y, sigma * 2.5, Q).unwrap().value;
-        prop_assert!((a1 / base - 1.0).abs() < 1e-12);
-        prop_assert!((a2 / base - 1.0).abs() < 1e-12);
+        let tol1 = 1e-12 + 2.0 * input_rounding_bound(&shifted, y, sigma);
+        let tol2 = 1e-12 + 2.0 * input_rounding_bound(&scaled, y, sigma * 2.5);
+        prop_assert!(agree(a1, base, tol1), "shift: {} vs {}, allowed {:e}", a1, base, tol1);
+        prop_assert!(agree(a2, base, tol2), "scale: {} vs {}, allowed {:e}", a2, base, tol2);
+    }
+}
+
+/// Cases proptest once found (the second failed in CI against an input-blind 1e-12: σ = 0.05 and
+/// gaps near 4.7 make ∂ ln A/∂μ about 2000, so rounding x + 3.7 moves A by about 1e-12).
+#[test]
+fn transformation_invariance_on_past_failures() {
+    for &(c, seed, sigma, spread) in
+        &[(17usize, 275u64, 0.765945693377272, 4.176302208382239), (47, 896, 0.05, 4.69318484829198)]
+    {
+        let logits: Vec<f64> =
+            (0..c).map(|i| ((i as u64 * 2654435761 + seed * 97) % 1000) as f64 / 1000.0 * spread).collect();
+        let total: f64 = (0..c).map(|y| expected_accuracy(&logits, y, sigma, Q).unwrap().value).sum();
+        assert!((total - 1.0).abs() < 1e-12, "Σ A = {total}");
+        let y = (seed as usize) % c;
+        let base = expected_accuracy(&logits, y, sigma, Q).unwrap().value;
+        let shifted: Vec<f64> = logits.iter().map(|x| x + 3.7).collect();
+        let a1 = expected_accuracy(&shifted, y, sigma, Q).unwrap().value;
+        let tol = 1e-12 + 2.0 * input_rounding_bound(&shifted, y, sigma);
+        assert!(agree(a1, base, tol), "c = {c}: {a1} vs {base}, allowed {tol:e}");
     }
 }

@@ -89,6 +89,47 @@ fn assert_all_agree(estimates: &[(String, Estimate)]) -> usize {
     pairs
 }
 
+/// The two problems an earlier random-seed run of the agreement properties shrank to (a
+/// rank-deficient 3-D orthant and a near-singular, small-variance 2-D box), kept as plain tests now
+/// that the properties run on a fixed seed.
+#[test]
+fn past_agreement_failures_agree() {
+    let rank_two = Problem::new(
+        vec![0.0; 3],
+        Covariance::from_row_major(
+            3,
+            vec![
+                1.0,
+                0.9573418636858199,
+                -0.751509688860633,
+                0.9573418636858199,
+                1.0,
+                -0.9100834574203824,
+                -0.751509688860633,
+                -0.9100834574203824,
+                1.0,
+            ],
+        )
+        .unwrap(),
+        vec![f64::NEG_INFINITY, 0.0, 0.0],
+        vec![0.0, f64::INFINITY, f64::INFINITY],
+    )
+    .unwrap();
+    let narrow = Problem::new(
+        vec![0.016601222287786904, 0.0],
+        Covariance::from_row_major(2, vec![0.010000000000000002, 0.00999, 0.00999, 0.010000000000000002])
+            .unwrap(),
+        vec![-0.12887861134418574, -0.07080042120146461],
+        vec![0.35164370816170515, 0.38207792157536413],
+    )
+    .unwrap();
+    for (problem, seed) in [(rank_two, 241), (narrow, 120)] {
+        let estimates = all_estimates(&problem, seed);
+        assert!(estimates.iter().any(|(n, _)| n == "monte-carlo"));
+        assert!(assert_all_agree(&estimates) >= 1);
+    }
+}
+
 proptest! {
     #![proptest_config(config(24))]
 
