@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use exact_loss::train::{csv_table, markdown_table, run_experiment, Dataset, Loss, Protocol};
+use exact_train::{csv_table, markdown_table, run_experiment, Dataset, Loss, Protocol};
 
 fn main() {
     let mut names = Vec::new();

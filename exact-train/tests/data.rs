@@ -1,7 +1,7 @@
 //! The dataset loader: real files load with the documented shape, malformed files give the
 //! documented typed error, and standardisation uses only the data it was fitted on.
 
-use exact_loss::train::{DataError, Dataset, Standardizer};
+use exact_train::{DataError, Dataset, Standardizer};
 
 fn datasets_dir() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets").to_string()

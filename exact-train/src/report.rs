@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::losses::Loss;
-use super::protocol::ExperimentResult;
+use crate::losses::Loss;
+use crate::protocol::ExperimentResult;
 
 /// Test accuracy in percent reported in Table 1 of the EXACT paper (Karpukhin, Dereka, Kolesnikov,
 /// arXiv 2205.09615) for the datasets we share with it: wine and breast cancer (Wisconsin

@@ -2,7 +2,7 @@
 //! every epoch, the search covers the grid, results are reproducible, and the tables carry the
 //! paper's numbers beside ours.
 
-use exact_loss::train::{
+use exact_train::{
     csv_table, markdown_table, paper_accuracy, run_experiment, run_table, Dataset, Grid, Loss, Protocol,
     TrainConfig,
 };
