@@ -13,7 +13,7 @@
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
-use benches::exact_loss_batch;
+use validation::fixtures::exact_loss_batch;
 use criterion::{
     black_box, criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };

@@ -10,6 +10,7 @@
 //!   and products over independent blocks).
 //! * [`oracle`]: functions a test author calls to check any [`mvn_orthant::Integrator`] on a
 //!   problem, against an exact reference where one applies and Monte Carlo otherwise.
+//! * [`fixtures`]: the problems shared by the benchmarks and the work-precision sweep.
 //! * [`harness`]: runs an integrator over the suite and summarises errors, coverage and time.
 //! * [`strategies`]: public proptest strategies for covariances, boxes, problems and EXACT inputs.
 //! * `cli` (default feature `cli`): the `orthant eval`, `orthant exact`, `orthant report`,
@@ -31,6 +32,7 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod closed_form;
+pub mod fixtures;
 pub mod harness;
 pub mod json_number;
 pub mod oracle;

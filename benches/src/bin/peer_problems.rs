@@ -19,7 +19,7 @@
 //! exact formulas instead. An optional third argument keeps only the problems whose name contains
 //! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
 
-use benches::{equicorrelated_orthant, random_box, random_correlation};
+use validation::fixtures::{equicorrelated_orthant, random_box, random_correlation};
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::{integrate, Integrator, MethodChoice, Problem, Settings};
 use std::fmt::Write as _;
@@ -32,7 +32,7 @@ fn problems() -> Vec<(String, &'static str, Problem)> {
     let mut out = Vec::new();
     for d in [2usize, 3] {
         let upper: Vec<f64> = [0.3, -0.2, 0.5][..d].to_vec();
-        let p = Problem::new(vec![0.0; d], random_correlation(d, 11), vec![f64::NEG_INFINITY; d], upper)
+        let p = Problem::new(vec![0.0; d], random_correlation(d, 11).expect("valid fixture"), vec![f64::NEG_INFINITY; d], upper)
             .expect("valid");
         out.push((format!("random-upper-d{d}"), "random-upper", p));
     }
@@ -40,11 +40,11 @@ fn problems() -> Vec<(String, &'static str, Problem)> {
         out.push((
             format!("equicorrelated-orthant-d{d}"),
             "equicorrelated-orthant",
-            equicorrelated_orthant(d),
+            equicorrelated_orthant(d).expect("valid fixture"),
         ));
     }
     for d in [5usize, 10, 20, 50, 100] {
-        out.push((format!("random-box-d{d}"), "random-box", random_box(d, 7)));
+        out.push((format!("random-box-d{d}"), "random-box", random_box(d, 7).expect("valid fixture")));
     }
     out
 }

@@ -12,7 +12,7 @@
 //!
 //! * equicorrelated ρ = ½ lower orthants P(X ≤ 0), d = 5, 20, 100: exact value 1/(d + 1);
 //! * random correlation boxes, d = 5 and 20 (the same matrices and limits as
-//!   `benches::random_box(d, 7)`): no closed form, so the reference is a long Genz run (Sobol,
+//!   the benchmarks, [`crate::fixtures::random_box`]`(d, 7)`): no closed form, so the reference is a long Genz run (Sobol,
 //!   16 randomisations, seed 12345, disjoint from the ladder's seeds) whose reported 99% error is
 //!   written to the CSV; achieved errors below about three times that reported error are at the
 //!   reference's floor and say nothing more.
@@ -27,7 +27,8 @@
 
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::qmc::PointSetKind;
-use mvn_orthant::{Covariance, Integrator, MonteCarlo, OneFactor, Problem};
+use crate::fixtures::{equicorrelated_orthant, random_box};
+use mvn_orthant::{Integrator, MonteCarlo, OneFactor, Problem};
 use plotters::prelude::*;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -101,41 +102,6 @@ pub struct TradeoffPoint {
     pub reference_error: f64,
 }
 
-/// A reproducible random correlation matrix: G Gᵀ + 0.1·I rescaled to unit diagonal, with G a
-/// d × d matrix of uniform(−1, 1) entries from a fixed linear congruential stream (the same
-/// construction and stream as `benches::random_correlation`, so the matrices coincide).
-pub fn random_correlation(d: usize, seed: u64) -> mvn_orthant::Result<Covariance> {
-    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-    let mut next = || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
-    let g: Vec<f64> = (0..d * d).map(|_| next()).collect();
-    let mut a = vec![0.0; d * d];
-    for i in 0..d {
-        for j in 0..=i {
-            let v: f64 =
-                (0..d).map(|k| g[i * d + k] * g[j * d + k]).sum::<f64>() + if i == j { 0.1 } else { 0.0 };
-            a[i * d + j] = v;
-            a[j * d + i] = v;
-        }
-    }
-    let s: Vec<f64> = (0..d).map(|i| a[i * d + i].sqrt()).collect();
-    for i in 0..d {
-        for j in 0..d {
-            a[i * d + j] /= s[i] * s[j];
-        }
-    }
-    Covariance::from_row_major(d, a)
-}
-
-/// The random box of `benches::random_box`: limits (−1 − 0.1·(i mod 5), 1.5 + 0.1·(i mod 3)).
-pub fn random_box(d: usize, seed: u64) -> mvn_orthant::Result<Problem> {
-    let lower: Vec<f64> = (0..d).map(|i| -1.0 - 0.1 * (i % 5) as f64).collect();
-    let upper: Vec<f64> = (0..d).map(|i| 1.5 + 0.1 * (i % 3) as f64).collect();
-    Problem::new(vec![0.0; d], random_correlation(d, seed)?, lower, upper)
-}
-
 /// Largest budget for dimension d: about 2²³ coordinate evaluations (d · budget), capped at 2²⁰.
 fn max_budget(d: usize, quick: bool) -> u64 {
     if quick {
@@ -154,7 +120,7 @@ pub fn problems(quick: bool) -> mvn_orthant::Result<Vec<TradeoffProblem>> {
     let mut out = Vec::new();
     let orthant_dims: &[usize] = if quick { &[5] } else { &[5, 20, 100] };
     for &d in orthant_dims {
-        let problem = Problem::lower_orthant(Covariance::equicorrelated(d, 0.5)?, vec![0.0; d])?;
+        let problem = equicorrelated_orthant(d)?;
         out.push(TradeoffProblem {
             name: format!("equicorrelated-orthant-d{d}"),
             dim: d,
