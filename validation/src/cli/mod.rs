@@ -17,6 +17,7 @@
 pub mod eval;
 pub mod exact;
 pub mod export;
+mod plot;
 pub mod property;
 pub mod report;
 pub mod tradeoff;

@@ -29,6 +29,7 @@ use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::qmc::PointSetKind;
 use crate::fixtures::{equicorrelated_orthant, random_box};
 use mvn_orthant::{Integrator, MonteCarlo, OneFactor, Problem};
+use super::plot::{legend, log_log_chart, log_range, Labels, ERROR_FLOOR};
 use plotters::prelude::*;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -315,24 +316,6 @@ pub fn to_csv(points: &[TradeoffPoint]) -> String {
     s
 }
 
-/// Smallest error drawn on the log axis (exact methods reach 0).
-const ERROR_FLOOR: f64 = 1e-17;
-
-fn log_range(values: impl Iterator<Item = f64>, floor: f64) -> std::ops::Range<f64> {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.filter(|v| v.is_finite()) {
-        let v = v.max(floor);
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if !lo.is_finite() {
-        return floor..1.0;
-    }
-    let lo = 10f64.powf(lo.log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
-    lo..hi
-}
-
 /// Draws the SVG: one panel per problem, log error against log seconds, one curve per method.
 ///
 /// # Errors
@@ -355,19 +338,9 @@ pub fn plot(
         let yr = log_range(mine.iter().map(|q| q.achieved_error), ERROR_FLOOR);
         // Three decades of headroom above the curves for the legend.
         let yr = yr.start..yr.end * 1e3;
-        let mut chart = ChartBuilder::on(panel)
-            .caption(format!("{} ({})", p.name, p.reference_kind), ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(64)
-            .build_cartesian_2d(xr.log_scale(), yr.log_scale())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|v| super::report::power_of_ten(*v))
-            .y_label_formatter(&|v| super::report::power_of_ten(*v))
-            .x_desc("seconds per call")
-            .y_desc("RMS |P̂ − P|")
-            .draw()?;
+        let caption = format!("{} ({})", p.name, p.reference_kind);
+        let labels = Labels { caption: &caption, x: "seconds per call", y: "RMS |P̂ − P|" };
+        let mut chart = log_log_chart(panel, &labels, xr, yr)?;
         if p.reference_error > 0.0 {
             let floor = p.reference_error;
             let (x0, x1) = (chart.x_range().start, chart.x_range().end);
@@ -393,12 +366,7 @@ pub fn plot(
                 .label(*m)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     root.present()?;
     Ok(())
