@@ -4,7 +4,6 @@
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
-use validation::fixtures::{equicorrelated_orthant, random_box};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mvn_orthant::exact::{bivariate_cdf, trivariate_cdf};
 use mvn_orthant::genz::GenzSettings;
@@ -13,6 +12,7 @@ use mvn_orthant::qmc::PointSetKind;
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{Covariance, Integrator, MonteCarlo, OneFactor, Problem};
 use std::time::Duration;
+use validation::fixtures::{equicorrelated_orthant, random_box};
 
 fn normal_functions(c: &mut Criterion) {
     let mut g = c.benchmark_group("normal");

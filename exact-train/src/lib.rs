@@ -47,4 +47,3 @@ pub use model::LinearModel;
 pub use protocol::{run_experiment, run_table, ExperimentResult, Grid, Protocol, SearchPoint};
 pub use report::{csv_table, markdown_table, paper_accuracy};
 pub use trainer::{train_model, EpochRecord, Hyper, TrainConfig, Trained};
-

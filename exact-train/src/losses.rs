@@ -153,15 +153,13 @@ pub fn exact_objective(
 ) -> Result<LossOutput, LossError> {
     let sigma = Sigma::Scalar(sigma);
     match backend {
-        ExactBackend::Trapezoid => {
-            ExactLoss { margin, ..ExactLoss::default() }.evaluate_with_rule(
-                scores,
-                n_classes,
-                labels,
-                sigma,
-                |d, _| trapezoid_rule(d),
-            )
-        }
+        ExactBackend::Trapezoid => ExactLoss { margin, ..ExactLoss::default() }.evaluate_with_rule(
+            scores,
+            n_classes,
+            labels,
+            sigma,
+            |d, _| trapezoid_rule(d),
+        ),
         ExactBackend::Crate(backend) => {
             ExactLoss { margin, backend, ..ExactLoss::default() }.evaluate(scores, n_classes, labels, sigma)
         }

@@ -3,7 +3,9 @@
 //! adaptive one-factor integrator.
 
 use exact_loss::{Backend, ExactLoss, Sigma};
-use exact_train::losses::{cross_entropy, exact_objective, expected_accuracy_fast, hinge, trapezoid_rule, ExactBackend};
+use exact_train::losses::{
+    cross_entropy, exact_objective, expected_accuracy_fast, hinge, trapezoid_rule, ExactBackend,
+};
 use mvn_orthant::normal::cdf;
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
 use rand_core::{RngCore, SeedableRng};

@@ -16,6 +16,8 @@
 //! * `cli` (default feature `cli`): the `orthant eval`, `orthant exact`, `orthant report`,
 //!   `orthant suite` and `orthant validate` subcommands. Without the feature (`default-features =
 //!   false`) the crate builds without clap, indicatif and plotters.
+//! * [`problem_line`]: the problem fields of every JSON line (`id`, `covariance`, `mean`,
+//!   `lower`, `upper`), written and read once.
 //! * [`json_number`]: the JSON encoding of limits and non-finite numbers shared by the CLI and
 //!   the suite.
 //!
@@ -36,5 +38,6 @@ pub mod fixtures;
 pub mod harness;
 pub mod json_number;
 pub mod oracle;
+pub mod problem_line;
 pub mod strategies;
 pub mod suite;

@@ -19,21 +19,26 @@
 //! exact formulas instead. An optional third argument keeps only the problems whose name contains
 //! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
 
-use validation::fixtures::{equicorrelated_orthant, random_box, random_correlation};
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::{integrate, Integrator, MethodChoice, Problem, Settings};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
+use validation::fixtures::{equicorrelated_orthant, random_box, random_correlation};
 
 /// The problem list: (name, family, problem).
 fn problems() -> Vec<(String, &'static str, Problem)> {
     let mut out = Vec::new();
     for d in [2usize, 3] {
         let upper: Vec<f64> = [0.3, -0.2, 0.5][..d].to_vec();
-        let p = Problem::new(vec![0.0; d], random_correlation(d, 11).expect("valid fixture"), vec![f64::NEG_INFINITY; d], upper)
-            .expect("valid");
+        let p = Problem::new(
+            vec![0.0; d],
+            random_correlation(d, 11).expect("valid fixture"),
+            vec![f64::NEG_INFINITY; d],
+            upper,
+        )
+        .expect("valid");
         out.push((format!("random-upper-d{d}"), "random-upper", p));
     }
     for d in [2usize, 3, 5, 10, 20, 50, 100] {

@@ -129,6 +129,24 @@ pub fn run_lines<R: BufRead, W: Write, E: Write>(
     Ok(failures)
 }
 
+/// Answers one line of a JSON Lines command: deserialises the request (see [`from_value`]), answers
+/// it with `answer` and serialises the output object.
+///
+/// # Errors
+///
+/// The [`LineError`] of the deserialisation or of `answer`.
+pub fn answer_line<Req, Out>(
+    line: Value,
+    answer: impl FnOnce(Req) -> Result<Out, LineError>,
+) -> Result<String, LineError>
+where
+    Req: serde::de::DeserializeOwned,
+    Out: Serialize,
+{
+    let output = answer(from_value(line)?)?;
+    serde_json::to_string(&output).map_err(|e| LineError::new("internal", e.to_string()))
+}
+
 /// Deserialises a request, mapping serde's messages (unknown field, wrong type) to
 /// `"invalid-input"` errors.
 pub(crate) fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, LineError> {

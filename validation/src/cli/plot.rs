@@ -86,12 +86,17 @@ pub(crate) fn scatter(
         .draw_series(points.iter().filter(|p| !on_floor(p)).map(|&p| Circle::new(p, 4, color.filled())))?
         .label(label)
         .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
-    chart.draw_series(points.iter().filter(|p| on_floor(p)).map(|&p| Cross::new(p, 4, color.stroke_width(2))))?;
+    chart.draw_series(
+        points.iter().filter(|p| on_floor(p)).map(|&p| Cross::new(p, 4, color.stroke_width(2))),
+    )?;
     Ok(())
 }
 
 /// The legend box at `position`.
-pub(crate) fn legend<'a, 'b: 'a>(chart: &mut LogLogChart<'a, 'b>, position: SeriesLabelPosition) -> PlotResult {
+pub(crate) fn legend<'a, 'b: 'a>(
+    chart: &mut LogLogChart<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> PlotResult {
     chart
         .configure_series_labels()
         .position(position)

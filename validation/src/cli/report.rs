@@ -16,13 +16,13 @@
 //! only when something is wrong: an estimate from an exact method outside its case's tolerance,
 //! or a method failing with an error other than `MethodNotApplicable`.
 
+use super::plot::{legend, log_log_chart, log_range, scatter, Labels, PlotResult, ERROR_FLOOR};
 use crate::closed_form::ClosedFormIntegrator;
 use crate::harness::{self, CaseResult, HarnessReport, Status};
 use crate::json_number::JsonF64;
 use crate::suite::{self, Case};
 use indicatif::{ProgressBar, ProgressStyle};
 use mvn_orthant::{Estimate, Integrator, MethodChoice, Problem, Settings};
-use super::plot::{legend, log_log_chart, log_range, scatter, Labels, PlotResult, ERROR_FLOOR};
 use plotters::prelude::*;
 use serde::Serialize;
 use std::fmt::Write as _;

@@ -25,11 +25,11 @@
 //! Timings are wall time on whatever machine runs the tool, with the rayon pool of the Genz
 //! engine on all cores; run it on an idle machine.
 
+use super::plot::{legend, log_log_chart, log_range, Labels, ERROR_FLOOR};
+use crate::fixtures::{equicorrelated_orthant, random_box};
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::qmc::PointSetKind;
-use crate::fixtures::{equicorrelated_orthant, random_box};
 use mvn_orthant::{Integrator, MonteCarlo, OneFactor, Problem};
-use super::plot::{legend, log_log_chart, log_range, Labels, ERROR_FLOOR};
 use plotters::prelude::*;
 use serde_json::Value;
 use std::fmt::Write as _;
