@@ -15,7 +15,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use exact_loss::accuracy::ShiftAccuracy;
+use exact_loss::accuracy::{accuracy_of_shifts, ShiftAccuracy};
 use exact_loss::loss::LossOutput;
 use exact_loss::{Backend, ExactLoss, LossError, Sigma};
 
@@ -176,16 +176,8 @@ pub fn exact_objective(
 pub fn trapezoid_rule(shifts: &[f64]) -> ShiftAccuracy {
     let m = shifts.len();
     if m == 0 {
-        // One class: it always wins.
-        return ShiftAccuracy {
-            value: 1.0,
-            log_value: 0.0,
-            error: 0.0,
-            gradient: vec![],
-            log_gradient: vec![],
-            gradient_error: vec![],
-            log_error_probability: f64::NEG_INFINITY,
-        };
+        // One class: it always wins (A = 1 exactly, as every backend of exact-loss says).
+        return accuracy_of_shifts(shifts, &Backend::Quadrature, 0);
     }
     let mut gradient = vec![0.0; m];
     let mut work = vec![0.0; 2 * m];
