@@ -257,32 +257,41 @@ pub fn summary_table(runs: &[HarnessReport]) -> String {
     s
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn num(x: Option<f64>) -> String {
     x.map_or_else(String::new, |v| format!("{v:e}"))
 }
 
 fn write_csv(path: &Path, runs: &[HarnessReport]) -> io::Result<()> {
-    let mut s = String::from(
-        "case,category,dim,integrator,status,method,value,reference,abs_error,rel_error,reported_error,covered,exact_failure,evaluations,seconds,message,grad_rel_error\n",
-    );
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "case",
+        "category",
+        "dim",
+        "integrator",
+        "status",
+        "method",
+        "value",
+        "reference",
+        "abs_error",
+        "rel_error",
+        "reported_error",
+        "covered",
+        "exact_failure",
+        "evaluations",
+        "seconds",
+        "message",
+        "grad_rel_error",
+    ])?;
     for run in runs {
         for r in &run.results {
             let e = r.answer.as_ref();
-            let fields = [
-                csv_field(&r.id),
-                csv_field(&r.category),
+            w.write_record([
+                r.id.clone(),
+                r.category.clone(),
                 r.dim.to_string(),
-                csv_field(&run.summary.integrator),
+                run.summary.integrator.clone(),
                 r.status.name().to_string(),
-                e.map_or_else(String::new, |e| csv_field(&e.method)),
+                e.map_or_else(String::new, |e| e.method.clone()),
                 num(e.map(|e| e.value)),
                 format!("{:e}", r.reference),
                 num(r.abs_error),
@@ -292,14 +301,12 @@ fn write_csv(path: &Path, runs: &[HarnessReport]) -> io::Result<()> {
                 r.exact_failure.to_string(),
                 e.and_then(|e| e.evaluations).map_or_else(String::new, |n| n.to_string()),
                 format!("{:e}", r.seconds),
-                csv_field(r.message.as_deref().unwrap_or("")),
+                r.message.clone().unwrap_or_default(),
                 num(r.grad_rel_error),
-            ];
-            s.push_str(&fields.join(","));
-            s.push('\n');
+            ])?;
         }
     }
-    std::fs::write(path, s)
+    w.flush()
 }
 
 fn write_json(path: &Path, runs: &[HarnessReport], failures: &[String], cases: usize) -> io::Result<()> {

@@ -32,7 +32,6 @@ use mvn_orthant::qmc::PointSetKind;
 use mvn_orthant::{Integrator, MonteCarlo, OneFactor, Problem};
 use plotters::prelude::*;
 use serde_json::Value;
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -294,26 +293,36 @@ pub fn sweep(
 
 /// The CSV text of the points.
 pub fn to_csv(points: &[TradeoffPoint]) -> String {
-    let mut s = String::from(
-        "problem,dim,method,budget,evaluations,seconds,achieved_error,reported_error,reference,reference_error\n",
-    );
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "problem",
+        "dim",
+        "method",
+        "budget",
+        "evaluations",
+        "seconds",
+        "achieved_error",
+        "reported_error",
+        "reference",
+        "reference_error",
+    ];
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header);
     for p in points {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{:.0},{:.6e},{:.3e},{:.3e},{:.17e},{:.3e}",
-            p.problem,
-            p.dim,
-            p.method,
-            p.budget,
-            p.evaluations,
-            p.seconds,
-            p.achieved_error,
-            p.reported_error,
-            p.reference,
-            p.reference_error
-        );
+        let _ = w.write_record([
+            p.problem.clone(),
+            p.dim.to_string(),
+            p.method.clone(),
+            p.budget.to_string(),
+            format!("{:.0}", p.evaluations),
+            format!("{:.6e}", p.seconds),
+            format!("{:.3e}", p.achieved_error),
+            format!("{:.3e}", p.reported_error),
+            format!("{:.17e}", p.reference),
+            format!("{:.3e}", p.reference_error),
+        ]);
     }
-    s
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// Draws the SVG: one panel per problem, log error against log seconds, one curve per method.
@@ -430,12 +439,13 @@ pub fn run(options: &TradeoffOptions, out: &mut dyn Write) -> io::Result<Vec<Tra
     writeln!(out, "wrote {} and {}", csv.display(), svg.display())?;
     if let Some(dir) = &options.criterion {
         let timings = criterion_timings(dir);
-        let mut s = String::from("benchmark,mean_ns,standard_error_ns\n");
-        for (id, mean, se) in &timings {
-            let _ = writeln!(s, "{id},{mean:.1},{se:.1}");
-        }
         let path = options.out.join("criterion.csv");
-        fs::write(&path, s)?;
+        let mut w = csv::Writer::from_path(&path)?;
+        w.write_record(["benchmark", "mean_ns", "standard_error_ns"])?;
+        for (id, mean, se) in &timings {
+            w.write_record([id.clone(), format!("{mean:.1}"), format!("{se:.1}")])?;
+        }
+        w.flush()?;
         writeln!(out, "merged {} criterion timings into {}", timings.len(), path.display())?;
     }
     Ok(points)
