@@ -21,7 +21,6 @@
 
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::{integrate, Integrator, MethodChoice, Problem, Settings};
-use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
@@ -94,27 +93,44 @@ fn reference(family: &str, p: &Problem) -> (f64, f64, &'static str) {
     }
 }
 
+/// The rows of an existing `index.csv` (none when there is no such file), by problem name.
+fn read_index(path: &Path) -> std::io::Result<Vec<csv::StringRecord>> {
+    match csv::Reader::from_path(path) {
+        Ok(mut reader) => Ok(reader.records().collect::<Result<_, _>>()?),
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound) => {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn write(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     let index = dir.join("index.csv");
-    let old = fs::read_to_string(&index).unwrap_or_default();
-    let mut text = String::from("name,d,family,reference,reference_error,reference_kind\n");
+    let old = read_index(&index)?;
+    let mut rows = vec![csv::StringRecord::from(vec![
+        "name",
+        "d",
+        "family",
+        "reference",
+        "reference_error",
+        "reference_kind",
+    ])];
     for (name, family, p) in problems() {
         let d = p.dim();
-        let mut cov = String::new();
+        let mut cov =
+            csv::WriterBuilder::new().has_headers(false).from_path(dir.join(format!("{name}.cov.csv")))?;
         for i in 0..d {
-            let row: Vec<String> = (0..d).map(|j| format!("{:e}", p.covariance().get(i, j))).collect();
-            let _ = writeln!(cov, "{}", row.join(","));
+            cov.write_record((0..d).map(|j| format!("{:e}", p.covariance().get(i, j))))?;
         }
-        fs::write(dir.join(format!("{name}.cov.csv")), cov)?;
-        let lower: Vec<String> = p.lower().iter().map(|&x| fmt_limit(x)).collect();
-        let upper: Vec<String> = p.upper().iter().map(|&x| fmt_limit(x)).collect();
-        fs::write(
-            dir.join(format!("{name}.lim.csv")),
-            format!("{}\n{}\n", lower.join(","), upper.join(",")),
-        )?;
-        let line = match old.lines().find(|l| l.starts_with(&format!("{name},"))) {
-            Some(l) => l.to_string(),
+        cov.flush()?;
+        let mut lim =
+            csv::WriterBuilder::new().has_headers(false).from_path(dir.join(format!("{name}.lim.csv")))?;
+        lim.write_record(p.lower().iter().map(|&x| fmt_limit(x)))?;
+        lim.write_record(p.upper().iter().map(|&x| fmt_limit(x)))?;
+        lim.flush()?;
+        let row = match old.iter().find(|r| r.get(0) == Some(name.as_str())) {
+            Some(r) => r.clone(),
             None => {
                 let start = Instant::now();
                 let (v, e, kind) = reference(family, &p);
@@ -122,21 +138,35 @@ fn write(dir: &Path) -> std::io::Result<()> {
                     "reference {name}: {v:.15e} ± {e:.1e} ({kind}, {:.1} s)",
                     start.elapsed().as_secs_f64()
                 );
-                format!("{name},{d},{family},{v:.17e},{e:.3e},{kind}")
+                let fields = [
+                    name.clone(),
+                    d.to_string(),
+                    family.to_string(),
+                    format!("{v:.17e}"),
+                    format!("{e:.3e}"),
+                    kind.to_string(),
+                ];
+                csv::StringRecord::from(fields.to_vec())
             }
         };
-        let _ = writeln!(text, "{line}");
+        rows.push(row);
     }
-    fs::write(index, text)
+    let mut w = csv::Writer::from_path(index)?;
+    for row in &rows {
+        w.write_record(row)?;
+    }
+    w.flush()
 }
 
 fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
-    let index = fs::read_to_string(dir.join("index.csv"))?;
+    let index = read_index(&dir.join("index.csv"))?;
     let threads = rayon_threads();
     let by_name: Vec<(String, &'static str, Problem)> = problems();
-    for line in index.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let (name, reference) = (f[0], f[3].parse::<f64>().expect("number"));
+    for row in &index {
+        let name = row.get(0).unwrap_or_default();
+        let Some(reference) = row.get(3).and_then(|v| v.parse::<f64>().ok()) else {
+            return Err(std::io::Error::other(format!("index.csv: {name}: no numeric reference")));
+        };
         let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
         if only.is_some_and(|o| !name.contains(o)) {
             continue;
