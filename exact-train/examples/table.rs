@@ -2,7 +2,7 @@
 //! under the default protocol, printed as markdown (stdout) and written as CSV.
 //!
 //! ```text
-//! cargo run -p exact-loss --release --example table -- [DATASET ...] [--loss NAME] [--batches N]
+//! cargo run -p exact-train --release --example table -- [DATASET ...] [--loss NAME] [--batches N]
 //!     [--epochs N] [--split-seed N] [--csv PATH]
 //! ```
 //!
