@@ -129,8 +129,9 @@ pub fn run_lines<R: BufRead, W: Write, E: Write>(
     Ok(failures)
 }
 
-/// Answers one line of a JSON Lines command: deserialises the request (see [`from_value`]), answers
-/// it with `answer` and serialises the output object.
+/// Answers one line of a JSON Lines command: deserialises the request (a mistyped or unknown
+/// field is an `"invalid-input"` error), answers it with `answer` and serialises the output
+/// object.
 ///
 /// # Errors
 ///
