@@ -116,11 +116,8 @@ struct RawCase {
     category: String,
     dim: usize,
     covariance: CovarianceSpec,
-    #[serde(default)]
     mean: Option<Vec<f64>>,
-    #[serde(default)]
     lower: Option<Value>,
-    #[serde(default)]
     upper: Option<Value>,
     reference: f64,
     log_reference: Value,

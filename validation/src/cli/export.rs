@@ -188,33 +188,25 @@ struct SuiteLine<'a> {
     gradient_provenance: Option<&'a str>,
 }
 
+/// An `orthant suite` line as read (absent `Option` fields are `None`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLine {
     id: String,
     covariance: Vec<Vec<f64>>,
-    #[serde(default)]
     mean: Option<Vec<f64>>,
-    #[serde(default)]
     lower: Option<Value>,
-    #[serde(default)]
     upper: Option<Value>,
     reference: f64,
-    #[serde(default)]
     reference_error: Option<f64>,
-    #[serde(default)]
     log_reference: Option<Value>,
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
     provenance: String,
-    #[serde(default)]
     reference_grad_upper: Option<Vec<Value>>,
-    #[serde(default)]
     reference_grad_lower: Option<Vec<Value>>,
-    #[serde(default)]
     reference_grad_mean: Option<Vec<Value>>,
-    #[serde(default)]
     gradient_provenance: Option<String>,
 }
 
