@@ -207,9 +207,10 @@ pub const FAST_STEP: f64 = 0.25;
 /// The integrand is smooth and decays like `φ(t)`, so the uniform trapezoidal rule converges
 /// geometrically in the step; the truncation error is below `2 Q(8) ≈ 1.3e−15` and the
 /// discretisation error with step 0.25 stays below `1e−11` up to ten classes (tested against the
-/// adaptive integrator of `mvn_orthant::one_factor`; step 0.5 would give `1e−8` at ten classes). Accuracy is absolute, not relative: tiny values are not resolved
-/// (irrelevant for the loss, whose gradient there is equally negligible). The products without the `k`-th factor come
-/// from prefix and suffix products, so a factor that underflows to zero does not poison the
+/// adaptive integrator of `mvn_orthant::one_factor`; step 0.5 would give `1e−8` at ten
+/// classes). Accuracy is absolute, not relative: tiny values are not resolved (irrelevant for the
+/// loss, whose gradient there is equally negligible). The products without the `k`-th factor
+/// come from prefix and suffix products, so a factor that underflows to zero does not poison the
 /// others. `work` must hold at least `2·len(d)` entries. Cost `O(len(d) · 65)`; for one delta
 /// (two classes) the closed form `A = Φ(d/√2)` is used instead.
 pub fn expected_accuracy_fast(d: &[f64], grad: &mut [f64], work: &mut [f64]) -> f64 {
