@@ -161,6 +161,8 @@ fn write(dir: &Path) -> std::io::Result<()> {
 fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
     let index = read_index(&dir.join("index.csv"))?;
     let threads = rayon_threads();
+    // The rows go to stdout as they are measured (no header: the peer script concatenates).
+    let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(std::io::stdout());
     let by_name: Vec<(String, &'static str, Problem)> = problems();
     for row in &index {
         let name = row.get(0).unwrap_or_default();
@@ -183,12 +185,18 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
             }
             let ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
             let e = e.unwrap();
-            println!(
-                "ours,exact-{},{name},{d},0,{ms:.6e},{:.3e},{:.3e},{threads}",
-                e.method,
-                e.error,
-                (e.value - reference).abs()
-            );
+            out.write_record([
+                "ours".to_string(),
+                format!("exact-{}", e.method),
+                name.to_string(),
+                d.to_string(),
+                "0".to_string(),
+                format!("{ms:.6e}"),
+                format!("{:.3e}", e.error),
+                format!("{:.3e}", (e.value - reference).abs()),
+                threads.to_string(),
+            ])?;
+            out.flush()?;
         }
         // Down to 1e-10 for the small probabilities of the random boxes at d = 50 and 100; the
         // ladder stops earlier on time.
@@ -219,12 +227,18 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
                 converged &= e.converged;
             }
             let n = seeds.len() as f64;
-            println!(
-                "ours,genz-sobol,{name},{d},{tol:e},{:.6e},{:.3e},{:.3e},{threads}",
-                ms / n,
-                rep / n,
-                (sq / n).sqrt()
-            );
+            out.write_record([
+                "ours".to_string(),
+                "genz-sobol".to_string(),
+                name.to_string(),
+                d.to_string(),
+                format!("{tol:e}"),
+                format!("{:.6e}", ms / n),
+                format!("{:.3e}", rep / n),
+                format!("{:.3e}", (sq / n).sqrt()),
+                threads.to_string(),
+            ])?;
+            out.flush()?;
             // Tighter tolerances would only take longer: stop the ladder of this problem.
             if !converged || ms / n > 3000.0 {
                 break;
