@@ -13,12 +13,12 @@
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
-use benches::exact_loss_batch;
 use criterion::{
     black_box, criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use exact_loss::{Backend, ExactLoss, Sigma};
 use std::time::Duration;
+use validation::fixtures::exact_loss_batch;
 
 /// Batch size of the comparison (issue 6).
 const BATCH: usize = 256;

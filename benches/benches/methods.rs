@@ -4,7 +4,6 @@
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
-use benches::{equicorrelated_orthant, random_box};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mvn_orthant::exact::{bivariate_cdf, trivariate_cdf};
 use mvn_orthant::genz::GenzSettings;
@@ -13,6 +12,7 @@ use mvn_orthant::qmc::PointSetKind;
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{Covariance, Integrator, MonteCarlo, OneFactor, Problem};
 use std::time::Duration;
+use validation::fixtures::{equicorrelated_orthant, random_box};
 
 fn normal_functions(c: &mut Criterion) {
     let mut g = c.benchmark_group("normal");
@@ -42,7 +42,7 @@ fn low_dimensional(c: &mut Criterion) {
         b.iter(|| trivariate_cdf(black_box([1.0, 4.0, 2.0]), black_box(r)))
     });
     for d in [10usize, 100, 1000] {
-        let p = equicorrelated_orthant(d);
+        let p = equicorrelated_orthant(d).expect("valid fixture");
         g.bench_with_input(BenchmarkId::new("one_factor", d), &p, |b, p| {
             b.iter(|| OneFactor.integrate(p).unwrap())
         });
@@ -58,7 +58,7 @@ fn genz(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_millis(500));
     for (name, kind) in [("sobol", PointSetKind::Sobol), ("lattice", PointSetKind::Lattice)] {
         for d in [5usize, 10, 20, 50, 100] {
-            let p = equicorrelated_orthant(d);
+            let p = equicorrelated_orthant(d).expect("valid fixture");
             let genz = GenzSettings::default().abs_tol(1e-4).point_set(kind).build().unwrap();
             g.bench_with_input(BenchmarkId::new(format!("{name}_orthant_1e-4"), d), &p, |b, p| {
                 b.iter(|| genz.integrate(p).unwrap())
@@ -66,13 +66,13 @@ fn genz(c: &mut Criterion) {
         }
     }
     // d = 1000: one point costs ~d²/2 flops, so a looser tolerance keeps a call near a second.
-    let p = equicorrelated_orthant(1000);
+    let p = equicorrelated_orthant(1000).expect("valid fixture");
     let genz = GenzSettings::default().abs_tol(1e-3).build().unwrap();
     g.bench_with_input(BenchmarkId::new("sobol_orthant_1e-3", 1000), &p, |b, p| {
         b.iter(|| genz.integrate(p).unwrap())
     });
     for d in [5usize, 10, 20, 50, 100] {
-        let p = random_box(d, 7);
+        let p = random_box(d, 7).expect("valid fixture");
         let genz = GenzSettings::default().abs_tol(1e-4).build().unwrap();
         g.bench_with_input(BenchmarkId::new("sobol_random_box_1e-4", d), &p, |b, p| {
             b.iter(|| genz.integrate(p).unwrap())
@@ -84,7 +84,7 @@ fn genz(c: &mut Criterion) {
     // numbers) and by conditioning
     // (d conditional integrals) at d = 20; single pass only at d = 100 (conditioning: d × value).
     for d in [20usize, 100] {
-        let p = equicorrelated_orthant(d);
+        let p = equicorrelated_orthant(d).expect("valid fixture");
         let genz = GenzSettings::default()
             .abs_tol(1e-15)
             .initial_points(1024)
@@ -134,7 +134,7 @@ fn monte_carlo(c: &mut Criterion) {
     let mut g = c.benchmark_group("monte_carlo");
     g.sample_size(10).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(300));
     for d in [2usize, 10, 100] {
-        let p = equicorrelated_orthant(d);
+        let p = equicorrelated_orthant(d).expect("valid fixture");
         let mc = MonteCarlo::new(100_000, 1).unwrap();
         g.throughput(Throughput::Elements(100_000));
         g.bench_with_input(BenchmarkId::new("samples_1e5", d), &p, |b, p| {

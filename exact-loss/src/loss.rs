@@ -2,8 +2,9 @@
 //!
 //! For a batch of logits x (B × C, row-major):
 //!
-//! 1. (switchable) normalise by one scalar mean m and standard deviation s over all B·C
-//!    entries: z = (x − m)/s (population standard deviation; s = 0 leaves z = x − m);
+//! 1. (switchable) normalise by one scalar mean m and standard deviation s over all N = B·C
+//!    entries: z = (x − m)/s (see *The standard-deviation convention* below; s = 0 leaves
+//!    z = x − m);
 //! 2. deltas δ_i = z_y − z_i (i ≠ y), clipped from above at the margin r: δ_i ← min(δ_i, r);
 //!    clipped entries get zero gradient;
 //! 3. shifts d_i = δ_i/σ and A = P(Y > 0), Y ~ N(d, I + 11ᵀ);
@@ -12,8 +13,17 @@
 //!
 //! The gradient is propagated back through every step, including the normalisation:
 //! ∂L/∂x = (g − mean(g) − z·mean(g z))/s with g = ∂L/∂z.
+//!
+//! # The standard-deviation convention
+//!
+//! This is the one definition of the batch normalisation in the workspace (the trainer of
+//! `exact-train` uses [`ExactLoss`] too): s is the **population** standard deviation,
+//! s² = (1/N) Σ_j (x_j − m)², N = B·C. The authors' PyTorch code divides by N − 1 instead
+//! (`torch.std`), so their z-scores are k = √((N−1)/N) times ours and their loss at (σ, r) equals
+//! ours at (σ/k, r/k): a relative difference of about 1/(2N) in σ and r (0.02% for a batch of
+//! 256 × 10 logits).
 
-use crate::accuracy::{accuracy_of_shifts, map_examples, validate_batch, Backend, Sigma};
+use crate::accuracy::{accuracy_of_shifts, map_examples, validate_batch, Backend, ShiftAccuracy, Sigma};
 use crate::error::LossError;
 
 /// Which function of the accuracies is minimised.
@@ -86,6 +96,45 @@ impl ExactLoss {
         labels: &[usize],
         sigma: Sigma<'_>,
     ) -> Result<LossOutput, LossError> {
+        let backend = self.backend;
+        self.evaluate_with_rule(logits, classes, labels, sigma, |shifts, example| {
+            accuracy_of_shifts(shifts, &backend, example)
+        })
+    }
+
+    /// [`ExactLoss::evaluate`] with the expected accuracy of each example computed by `rule`
+    /// instead of [`ExactLoss::backend`] (which is then ignored): `rule(d, b)` returns A(d) of
+    /// example `b` with its gradient, where d are the example's shifts (length C − 1). The
+    /// normalisation, the clipping, the objective and the chain rule are the same as
+    /// [`ExactLoss::evaluate`]'s. A rule must fill [`ShiftAccuracy::value`],
+    /// [`ShiftAccuracy::gradient`], [`ShiftAccuracy::log_value`], [`ShiftAccuracy::log_gradient`]
+    /// and [`ShiftAccuracy::log_error_probability`]; the error fields are not read.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`ExactLoss::evaluate`].
+    ///
+    /// ```
+    /// use exact_loss::accuracy::{accuracy_of_shifts, Backend};
+    /// use exact_loss::{ExactLoss, Sigma};
+    /// let loss = ExactLoss::default();
+    /// let (logits, labels) = ([0.0, 1.0, 2.0, 0.5, 0.0, 0.3], [2, 0]);
+    /// let rule = |d: &[f64], b: usize| accuracy_of_shifts(d, &Backend::Quadrature, b);
+    /// let a = loss.evaluate_with_rule(&logits, 3, &labels, Sigma::Scalar(0.5), rule).unwrap();
+    /// let b = loss.evaluate(&logits, 3, &labels, Sigma::Scalar(0.5)).unwrap();
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn evaluate_with_rule<F>(
+        &self,
+        logits: &[f64],
+        classes: usize,
+        labels: &[usize],
+        sigma: Sigma<'_>,
+        rule: F,
+    ) -> Result<LossOutput, LossError>
+    where
+        F: Fn(&[f64], usize) -> ShiftAccuracy + Sync + Send,
+    {
         validate_batch(logits, classes, labels)?;
         let batch = labels.len();
         sigma.validate(batch)?;
@@ -107,7 +156,6 @@ impl ExactLoss {
         };
         let inv_b = 1.0 / batch as f64;
         let objective = self.objective;
-        let backend = self.backend;
         let margin = self.margin.unwrap_or(f64::INFINITY);
         // Per example: (term of the loss, A, ∂loss/∂z row, ∂loss/∂σ).
         let rows = map_examples(batch, |b| {
@@ -118,7 +166,7 @@ impl ExactLoss {
             let others: Vec<usize> = (0..classes).filter(|&i| i != y).collect();
             let deltas: Vec<f64> = others.iter().map(|&i| z[y] - z[i]).collect();
             let shifts: Vec<f64> = deltas.iter().map(|&d| d.min(margin) / s).collect();
-            let r = accuracy_of_shifts(&shifts, &backend, b);
+            let r = rule(&shifts, b);
             let (term, dterm): (f64, &[f64]) = match objective {
                 // 1 − A_b itself (accurate where A_b rounds to 1, and exactly 0 for one class).
                 Objective::OneMinusAccuracy => (r.log_error_probability.exp() * inv_b, &r.gradient),

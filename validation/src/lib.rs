@@ -10,11 +10,14 @@
 //!   and products over independent blocks).
 //! * [`oracle`]: functions a test author calls to check any [`mvn_orthant::Integrator`] on a
 //!   problem, against an exact reference where one applies and Monte Carlo otherwise.
+//! * [`fixtures`]: the problems shared by the benchmarks and the work-precision sweep.
 //! * [`harness`]: runs an integrator over the suite and summarises errors, coverage and time.
 //! * [`strategies`]: public proptest strategies for covariances, boxes, problems and EXACT inputs.
 //! * `cli` (default feature `cli`): the `orthant eval`, `orthant exact`, `orthant report`,
 //!   `orthant suite` and `orthant validate` subcommands. Without the feature (`default-features =
 //!   false`) the crate builds without clap, indicatif and plotters.
+//! * [`problem_line`]: the problem fields of every JSON line (`id`, `covariance`, `mean`,
+//!   `lower`, `upper`), written and read once.
 //! * [`json_number`]: the JSON encoding of limits and non-finite numbers shared by the CLI and
 //!   the suite.
 //!
@@ -31,8 +34,10 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod closed_form;
+pub mod fixtures;
 pub mod harness;
 pub mod json_number;
 pub mod oracle;
+pub mod problem_line;
 pub mod strategies;
 pub mod suite;

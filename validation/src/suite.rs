@@ -26,7 +26,8 @@
 //!   error must be ≤ `tolerance` · P); it reflects the conditioning of the case (|ρ| near 1,
 //!   far tails), not the accuracy of the reference, which is far better.
 
-use crate::json_number::{parse_extended_number, parse_limits, Side};
+use crate::json_number::parse_extended_number;
+use crate::problem_line::problem_from_fields;
 use mvn_orthant::{Covariance, Problem};
 use serde::Deserialize;
 use serde_json::Value;
@@ -115,11 +116,8 @@ struct RawCase {
     category: String,
     dim: usize,
     covariance: CovarianceSpec,
-    #[serde(default)]
     mean: Option<Vec<f64>>,
-    #[serde(default)]
     lower: Option<Value>,
-    #[serde(default)]
     upper: Option<Value>,
     reference: f64,
     log_reference: Value,
@@ -168,13 +166,8 @@ pub fn parse_case(line: &str) -> Result<Case, String> {
     if d != raw.dim {
         return Err(format!("case {}: dim is {} but the covariance has dimension {d}", raw.id, raw.dim));
     }
-    let lower =
-        parse_limits(raw.lower.as_ref(), d, Side::Lower).map_err(|e| format!("case {}: {e}", raw.id))?;
-    let upper =
-        parse_limits(raw.upper.as_ref(), d, Side::Upper).map_err(|e| format!("case {}: {e}", raw.id))?;
-    let mean = raw.mean.unwrap_or_else(|| vec![0.0; d]);
-    let problem =
-        Problem::new(mean, covariance, lower, upper).map_err(|e| format!("case {}: {e}", raw.id))?;
+    let problem = problem_from_fields(covariance, raw.mean, raw.lower.as_ref(), raw.upper.as_ref())
+        .map_err(|e| format!("case {}: {e}", raw.id))?;
     let log_reference = parse_extended_number(&raw.log_reference, "log_reference")
         .map_err(|e| format!("case {}: {e}", raw.id))?;
     if !(raw.reference >= 0.0 && raw.reference <= 1.0) {

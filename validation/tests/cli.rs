@@ -1,6 +1,6 @@
 //! Integration tests of the `orthant` binary: field names, error lines, exit codes, order.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -148,16 +148,22 @@ fn eval_reads_a_file_and_reports_a_missing_one() {
 
 #[test]
 fn exact_validates_fields_and_answers_every_line() {
-    let input = [
-        r#"{"id":"v","logits":[2.0,0.5,-1.0],"label":0,"sigma":1.0}"#,
-        r#"{"id":"label","logits":[2.0,0.5],"label":2,"sigma":1.0}"#,
-        r#"{"id":"sigma","logits":[2.0,0.5],"label":0,"sigma":0}"#,
-        r#"{"id":"none","logits":[],"label":0,"sigma":1}"#,
-        r#"{"id":"method","logits":[2.0,0.5],"label":0,"sigma":1,"method":"exact"}"#,
-        r#"{"id":"typo","logits":[2.0,0.5],"label":0,"sigma":1,"sigmaa":1}"#,
-        r#"{"id":"margin","logits":[2.0,0.5],"label":0,"sigma":1,"margin":-1}"#,
-    ]
-    .join("\n");
+    // A valid request, then one mistake each on the request {logits (2, 0.5), label 0, σ 1}.
+    let mistakes = [
+        ("label", json!({"label": 2})),
+        ("sigma", json!({"sigma": 0})),
+        ("none", json!({"logits": []})),
+        ("method", json!({"method": "exact"})),
+        ("typo", json!({"sigmaa": 1})),
+        ("margin", json!({"margin": -1})),
+    ];
+    let mut requests = vec![json!({"id": "v", "logits": [2.0, 0.5, -1.0], "label": 0, "sigma": 1.0})];
+    for (id, change) in mistakes {
+        let mut request = json!({"id": id, "logits": [2.0, 0.5], "label": 0, "sigma": 1.0});
+        request.as_object_mut().unwrap().extend(change.as_object().unwrap().clone());
+        requests.push(request);
+    }
+    let input = requests.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
     let out = orthant(&["exact", "-"], &input);
     let v = lines(&out);
     assert_eq!(v.len(), 7);

@@ -78,6 +78,19 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs `orthant eval -` on `input`.
+fn eval(input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(ORTHANT)
+        .args(["eval", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn adapter(dir: &Path, mode: &str) -> String {
     let script = dir.join("adapter.py");
     std::fs::write(&script, ADAPTER).unwrap();
@@ -175,18 +188,7 @@ fn suite_lines_have_the_contract_fields_and_round_trip_through_eval() {
     assert_eq!(n, 11);
 
     // The lines are eval requests; the values match the references within their bounds.
-    let mut child = Command::new(ORTHANT)
-        .args(["eval", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(text.as_bytes()).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = eval(text.as_bytes());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let answers: Vec<Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -354,17 +356,7 @@ fn a_dead_command_gives_up_after_three_lost_cases() {
 fn results_files_are_scored_without_running_anything() {
     let dir = temp_dir("results");
     let suite = Command::new(ORTHANT).args(["suite", "--tag", "univariate"]).output().unwrap().stdout;
-    let mut child = Command::new(ORTHANT)
-        .args(["eval", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(&suite).unwrap();
-    }
-    let answers = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let answers = String::from_utf8(eval(&suite).stdout).unwrap();
     let good = dir.join("good.jsonl");
     std::fs::write(&good, &answers).unwrap();
     let run = |file: &Path| {

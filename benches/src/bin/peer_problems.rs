@@ -19,32 +19,36 @@
 //! exact formulas instead. An optional third argument keeps only the problems whose name contains
 //! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
 
-use benches::{equicorrelated_orthant, random_box, random_correlation};
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::{integrate, Integrator, MethodChoice, Problem, Settings};
-use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
+use validation::fixtures::{equicorrelated_orthant, random_box, random_correlation};
 
 /// The problem list: (name, family, problem).
 fn problems() -> Vec<(String, &'static str, Problem)> {
     let mut out = Vec::new();
     for d in [2usize, 3] {
         let upper: Vec<f64> = [0.3, -0.2, 0.5][..d].to_vec();
-        let p = Problem::new(vec![0.0; d], random_correlation(d, 11), vec![f64::NEG_INFINITY; d], upper)
-            .expect("valid");
+        let p = Problem::new(
+            vec![0.0; d],
+            random_correlation(d, 11).expect("valid fixture"),
+            vec![f64::NEG_INFINITY; d],
+            upper,
+        )
+        .expect("valid");
         out.push((format!("random-upper-d{d}"), "random-upper", p));
     }
     for d in [2usize, 3, 5, 10, 20, 50, 100] {
         out.push((
             format!("equicorrelated-orthant-d{d}"),
             "equicorrelated-orthant",
-            equicorrelated_orthant(d),
+            equicorrelated_orthant(d).expect("valid fixture"),
         ));
     }
     for d in [5usize, 10, 20, 50, 100] {
-        out.push((format!("random-box-d{d}"), "random-box", random_box(d, 7)));
+        out.push((format!("random-box-d{d}"), "random-box", random_box(d, 7).expect("valid fixture")));
     }
     out
 }
@@ -89,27 +93,44 @@ fn reference(family: &str, p: &Problem) -> (f64, f64, &'static str) {
     }
 }
 
+/// The rows of an existing `index.csv` (none when there is no such file), by problem name.
+fn read_index(path: &Path) -> std::io::Result<Vec<csv::StringRecord>> {
+    match csv::Reader::from_path(path) {
+        Ok(mut reader) => Ok(reader.records().collect::<Result<_, _>>()?),
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound) => {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn write(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     let index = dir.join("index.csv");
-    let old = fs::read_to_string(&index).unwrap_or_default();
-    let mut text = String::from("name,d,family,reference,reference_error,reference_kind\n");
+    let old = read_index(&index)?;
+    let mut rows = vec![csv::StringRecord::from(vec![
+        "name",
+        "d",
+        "family",
+        "reference",
+        "reference_error",
+        "reference_kind",
+    ])];
     for (name, family, p) in problems() {
         let d = p.dim();
-        let mut cov = String::new();
+        let mut cov =
+            csv::WriterBuilder::new().has_headers(false).from_path(dir.join(format!("{name}.cov.csv")))?;
         for i in 0..d {
-            let row: Vec<String> = (0..d).map(|j| format!("{:e}", p.covariance().get(i, j))).collect();
-            let _ = writeln!(cov, "{}", row.join(","));
+            cov.write_record((0..d).map(|j| format!("{:e}", p.covariance().get(i, j))))?;
         }
-        fs::write(dir.join(format!("{name}.cov.csv")), cov)?;
-        let lower: Vec<String> = p.lower().iter().map(|&x| fmt_limit(x)).collect();
-        let upper: Vec<String> = p.upper().iter().map(|&x| fmt_limit(x)).collect();
-        fs::write(
-            dir.join(format!("{name}.lim.csv")),
-            format!("{}\n{}\n", lower.join(","), upper.join(",")),
-        )?;
-        let line = match old.lines().find(|l| l.starts_with(&format!("{name},"))) {
-            Some(l) => l.to_string(),
+        cov.flush()?;
+        let mut lim =
+            csv::WriterBuilder::new().has_headers(false).from_path(dir.join(format!("{name}.lim.csv")))?;
+        lim.write_record(p.lower().iter().map(|&x| fmt_limit(x)))?;
+        lim.write_record(p.upper().iter().map(|&x| fmt_limit(x)))?;
+        lim.flush()?;
+        let row = match old.iter().find(|r| r.get(0) == Some(name.as_str())) {
+            Some(r) => r.clone(),
             None => {
                 let start = Instant::now();
                 let (v, e, kind) = reference(family, &p);
@@ -117,21 +138,37 @@ fn write(dir: &Path) -> std::io::Result<()> {
                     "reference {name}: {v:.15e} ± {e:.1e} ({kind}, {:.1} s)",
                     start.elapsed().as_secs_f64()
                 );
-                format!("{name},{d},{family},{v:.17e},{e:.3e},{kind}")
+                let fields = [
+                    name.clone(),
+                    d.to_string(),
+                    family.to_string(),
+                    format!("{v:.17e}"),
+                    format!("{e:.3e}"),
+                    kind.to_string(),
+                ];
+                csv::StringRecord::from(fields.to_vec())
             }
         };
-        let _ = writeln!(text, "{line}");
+        rows.push(row);
     }
-    fs::write(index, text)
+    let mut w = csv::Writer::from_path(index)?;
+    for row in &rows {
+        w.write_record(row)?;
+    }
+    w.flush()
 }
 
 fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
-    let index = fs::read_to_string(dir.join("index.csv"))?;
+    let index = read_index(&dir.join("index.csv"))?;
     let threads = rayon_threads();
+    // The rows go to stdout as they are measured (no header: the peer script concatenates).
+    let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(std::io::stdout());
     let by_name: Vec<(String, &'static str, Problem)> = problems();
-    for line in index.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let (name, reference) = (f[0], f[3].parse::<f64>().expect("number"));
+    for row in &index {
+        let name = row.get(0).unwrap_or_default();
+        let Some(reference) = row.get(3).and_then(|v| v.parse::<f64>().ok()) else {
+            return Err(std::io::Error::other(format!("index.csv: {name}: no numeric reference")));
+        };
         let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
         if only.is_some_and(|o| !name.contains(o)) {
             continue;
@@ -148,12 +185,18 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
             }
             let ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
             let e = e.unwrap();
-            println!(
-                "ours,exact-{},{name},{d},0,{ms:.6e},{:.3e},{:.3e},{threads}",
-                e.method,
-                e.error,
-                (e.value - reference).abs()
-            );
+            out.write_record([
+                "ours".to_string(),
+                format!("exact-{}", e.method),
+                name.to_string(),
+                d.to_string(),
+                "0".to_string(),
+                format!("{ms:.6e}"),
+                format!("{:.3e}", e.error),
+                format!("{:.3e}", (e.value - reference).abs()),
+                threads.to_string(),
+            ])?;
+            out.flush()?;
         }
         // Down to 1e-10 for the small probabilities of the random boxes at d = 50 and 100; the
         // ladder stops earlier on time.
@@ -184,12 +227,18 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
                 converged &= e.converged;
             }
             let n = seeds.len() as f64;
-            println!(
-                "ours,genz-sobol,{name},{d},{tol:e},{:.6e},{:.3e},{:.3e},{threads}",
-                ms / n,
-                rep / n,
-                (sq / n).sqrt()
-            );
+            out.write_record([
+                "ours".to_string(),
+                "genz-sobol".to_string(),
+                name.to_string(),
+                d.to_string(),
+                format!("{tol:e}"),
+                format!("{:.6e}", ms / n),
+                format!("{:.3e}", rep / n),
+                format!("{:.3e}", (sq / n).sqrt()),
+                threads.to_string(),
+            ])?;
+            out.flush()?;
             // Tighter tolerances would only take longer: stop the ladder of this problem.
             if !converged || ms / n > 3000.0 {
                 break;

@@ -42,6 +42,11 @@ import sys
 
 import mpmath as mp
 
+# The CSV number format of the one-factor tables (inf, -inf, shortest round-trip repr), written
+# once in the generator of one_factor_reference.csv. Imported before the precision is set here,
+# since that module sets its own.
+from generate_one_factor_table import fmt
+
 mp.mp.dps = 40
 INF = float("inf")
 WINDOW = 160
@@ -238,14 +243,6 @@ def narrow_cases():
         out.append(Case(f"narrow_singular_{wt}_d100", "narrow",
                         [(100, 0.0, 1e-8, math.sqrt(1 - 1e-8), 0.5, 0.5 + w)]))
     return out
-
-
-def fmt(v):
-    if v == INF:
-        return "inf"
-    if v == -INF:
-        return "-inf"
-    return repr(float(v))
 
 
 def cross_checks():

@@ -5,7 +5,9 @@ use clap::{Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use validation::cli::{eval, exact, export, open_input, property, report, tradeoff, train, validate};
+use validation::cli::{
+    eval, exact, export, open_input, property, report, run_lines, tradeoff, train, validate,
+};
 
 const EVAL_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skipped):
   id               string, echoed back (optional)
@@ -315,7 +317,7 @@ enum Command {
 
 fn lines_command(
     file: Option<&str>,
-    run: fn(Box<dyn io::BufRead>, io::StdoutLock<'static>, io::Stderr) -> io::Result<usize>,
+    mut handle_line: fn(&serde_json::Value, serde_json::Value) -> Result<String, validation::cli::LineError>,
 ) -> ExitCode {
     let input = match open_input(file) {
         Ok(i) => i,
@@ -324,7 +326,7 @@ fn lines_command(
             return ExitCode::from(2);
         }
     };
-    match run(input, io::stdout().lock(), io::stderr()) {
+    match run_lines(input, io::stdout().lock(), io::stderr(), &mut handle_line) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(n) => {
             eprintln!("orthant: {n} line(s) failed");
@@ -361,8 +363,8 @@ fn suite_command(out: Option<PathBuf>, max_dim: Option<usize>, tag: Option<&str>
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Eval { file } => lines_command(file.as_deref(), eval::run),
-        Command::Exact { file } => lines_command(file.as_deref(), exact::run),
+        Command::Eval { file } => lines_command(file.as_deref(), eval::handle_line),
+        Command::Exact { file } => lines_command(file.as_deref(), exact::handle_line),
         Command::Train { datasets, losses, all, datasets_dir, out, seeds, no_progress } => {
             let mut options = train::TrainOptions { out, ..Default::default() };
             if no_progress {

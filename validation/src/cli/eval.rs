@@ -30,8 +30,9 @@
 //!
 //! A failing line gives `{"id": …, "status": "error", "kind": …, "message": …}`.
 
-use super::{from_value, LineError};
-use crate::json_number::{json_vec, parse_limits, JsonF64, Side};
+use super::LineError;
+use crate::json_number::{json_vec, JsonF64};
+use crate::problem_line::{problem_from_fields, FieldError};
 use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -141,12 +142,12 @@ pub struct EvalOutput {
 /// A [`LineError`] naming the offending field.
 pub fn prepare(request: &EvalRequest) -> Result<(Problem, MethodChoice, Settings), LineError> {
     let covariance = Covariance::from_rows(&request.covariance)?;
-    let d = covariance.dim();
-    let bad_limits = |e: crate::json_number::LimitsError| LineError::new(e.kind(), e.to_string());
-    let lower = parse_limits(request.lower.as_ref(), d, Side::Lower).map_err(bad_limits)?;
-    let upper = parse_limits(request.upper.as_ref(), d, Side::Upper).map_err(bad_limits)?;
-    let mean = request.mean.clone().unwrap_or_else(|| vec![0.0; d]);
-    let problem = Problem::new(mean, covariance, lower, upper)?;
+    let problem =
+        problem_from_fields(covariance, request.mean.clone(), request.lower.as_ref(), request.upper.as_ref())
+            .map_err(|e| match e {
+                FieldError::Limits(e) => LineError::new(e.kind(), e.to_string()),
+                FieldError::Problem(e) => LineError::from(e),
+            })?;
     let choice = match &request.method {
         None => MethodChoice::Auto,
         Some(name) => MethodChoice::from_str(name)?,
@@ -192,26 +193,12 @@ pub fn evaluate(request: &EvalRequest) -> Result<EvalOutput, LineError> {
     })
 }
 
-/// Handles one parsed line: deserialise, evaluate, serialise.
+/// Handles one parsed line: deserialise, evaluate, serialise (the handler of
+/// [`super::run_lines`] for `orthant eval`).
 ///
 /// # Errors
 ///
 /// A [`LineError`] for anything that goes wrong.
 pub fn handle_line(_id: &Value, line: Value) -> Result<String, LineError> {
-    let request: EvalRequest = from_value(line)?;
-    let output = evaluate(&request)?;
-    serde_json::to_string(&output).map_err(|e| LineError::new("internal", e.to_string()))
-}
-
-/// Runs `eval` over a stream. Returns the number of failed lines.
-///
-/// # Errors
-///
-/// Only I/O errors.
-pub fn run<R: std::io::BufRead, W: std::io::Write, E: std::io::Write>(
-    input: R,
-    output: W,
-    errors: E,
-) -> std::io::Result<usize> {
-    super::run_lines(input, output, errors, &mut handle_line)
+    super::answer_line(line, |request: EvalRequest| evaluate(&request))
 }

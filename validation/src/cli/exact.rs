@@ -30,7 +30,7 @@
 //! ([`exact_loss::expected_accuracy`]). Defaults: `genz` uses 16 samples (the authors' choice),
 //! `monte-carlo` 100 000.
 
-use super::{from_value, LineError};
+use super::LineError;
 use crate::json_number::{json_vec, JsonF64};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -297,38 +297,25 @@ fn loss_error(e: exact_loss::LossError) -> LineError {
     }
 }
 
-/// Handles one parsed line.
+/// Handles one parsed line (the handler of [`super::run_lines`] for `orthant exact`).
 ///
 /// # Errors
 ///
 /// A [`LineError`] for anything that goes wrong.
 pub fn handle_line(_id: &Value, line: Value) -> Result<String, LineError> {
-    let request: ExactRequest = from_value(line)?;
-    let input = validate(&request)?;
-    let start = Instant::now();
-    let result = compute(&input)?;
-    let output = ExactOutput {
-        id: request.id,
-        accuracy: JsonF64(result.accuracy),
-        log_error_probability: JsonF64(result.log_error_probability),
-        grad_logits: json_vec(&result.grad_logits),
-        grad_sigma: JsonF64(result.grad_sigma),
-        error: JsonF64(result.error),
-        method: result.method,
-        seconds: start.elapsed().as_secs_f64(),
-    };
-    serde_json::to_string(&output).map_err(|e| LineError::new("internal", e.to_string()))
-}
-
-/// Runs `exact` over a stream. Returns the number of failed lines.
-///
-/// # Errors
-///
-/// Only I/O errors.
-pub fn run<R: std::io::BufRead, W: std::io::Write, E: std::io::Write>(
-    input: R,
-    output: W,
-    errors: E,
-) -> std::io::Result<usize> {
-    super::run_lines(input, output, errors, &mut handle_line)
+    super::answer_line(line, |request: ExactRequest| {
+        let input = validate(&request)?;
+        let start = Instant::now();
+        let result = compute(&input)?;
+        Ok(ExactOutput {
+            id: request.id,
+            accuracy: JsonF64(result.accuracy),
+            log_error_probability: JsonF64(result.log_error_probability),
+            grad_logits: json_vec(&result.grad_logits),
+            grad_sigma: JsonF64(result.grad_sigma),
+            error: JsonF64(result.error),
+            method: result.method,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    })
 }

@@ -30,7 +30,8 @@
 //! Dense rows make the d = 1000 lines large (about 20 MB each); `--max-dim` leaves them out.
 
 use crate::harness::GradientVectors;
-use crate::json_number::{json_vec, parse_extended_number, parse_limits, JsonF64, Side};
+use crate::json_number::{json_vec, parse_extended_number, JsonF64};
+use crate::problem_line::{problem_from_fields, ProblemLine};
 use crate::suite::{self, Case};
 use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
 use serde::{Deserialize, Serialize};
@@ -148,49 +149,30 @@ impl SuiteEntry {
 
     /// The `orthant suite` line of the entry (no trailing newline).
     pub fn to_line(&self) -> String {
-        let p = &self.case.problem;
-        let d = p.dim();
-        let sigma = p.covariance();
-        let rows: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| sigma.get(i, j)).collect()).collect();
+        let gradient = |pick: fn(&GradientVectors) -> Option<&Vec<f64>>| {
+            self.reference_gradient.as_ref().and_then(pick).map(|v| json_vec(v))
+        };
         let line = SuiteLine {
-            id: &self.case.id,
-            covariance: rows,
-            mean: p.mean(),
-            lower: json_vec(p.lower()),
-            upper: json_vec(p.upper()),
+            problem: ProblemLine::new(&self.case.id, &self.case.problem),
             reference: self.case.reference,
             reference_error: self.reference_error,
             log_reference: JsonF64(self.case.log_reference),
             tags: &self.tags,
             provenance: &self.case.provenance,
-            reference_grad_upper: self
-                .reference_gradient
-                .as_ref()
-                .and_then(|g| g.upper.as_deref())
-                .map(json_vec),
-            reference_grad_lower: self
-                .reference_gradient
-                .as_ref()
-                .and_then(|g| g.lower.as_deref())
-                .map(json_vec),
-            reference_grad_mean: self
-                .reference_gradient
-                .as_ref()
-                .and_then(|g| g.mean.as_deref())
-                .map(json_vec),
+            reference_grad_upper: gradient(|g| g.upper.as_ref()),
+            reference_grad_lower: gradient(|g| g.lower.as_ref()),
+            reference_grad_mean: gradient(|g| g.mean.as_ref()),
             gradient_provenance: self.gradient_provenance.as_deref(),
         };
         serde_json::to_string(&line).expect("a suite line serialises")
     }
 }
 
+/// An `orthant suite` line: the problem fields, then the references.
 #[derive(Serialize)]
 struct SuiteLine<'a> {
-    id: &'a str,
-    covariance: Vec<Vec<f64>>,
-    mean: &'a [f64],
-    lower: Vec<JsonF64>,
-    upper: Vec<JsonF64>,
+    #[serde(flatten)]
+    problem: ProblemLine<'a>,
     reference: f64,
     reference_error: f64,
     log_reference: JsonF64,
@@ -206,33 +188,25 @@ struct SuiteLine<'a> {
     gradient_provenance: Option<&'a str>,
 }
 
+/// An `orthant suite` line as read (absent `Option` fields are `None`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLine {
     id: String,
     covariance: Vec<Vec<f64>>,
-    #[serde(default)]
     mean: Option<Vec<f64>>,
-    #[serde(default)]
     lower: Option<Value>,
-    #[serde(default)]
     upper: Option<Value>,
     reference: f64,
-    #[serde(default)]
     reference_error: Option<f64>,
-    #[serde(default)]
     log_reference: Option<Value>,
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
     provenance: String,
-    #[serde(default)]
     reference_grad_upper: Option<Vec<Value>>,
-    #[serde(default)]
     reference_grad_lower: Option<Vec<Value>>,
-    #[serde(default)]
     reference_grad_mean: Option<Vec<Value>>,
-    #[serde(default)]
     gradient_provenance: Option<String>,
 }
 
@@ -261,10 +235,8 @@ pub fn parse_line(line: &str) -> Result<SuiteEntry, String> {
     let bad = |e: String| format!("case {id}: {e}");
     let covariance = Covariance::from_rows(&raw.covariance).map_err(|e| bad(e.to_string()))?;
     let d = covariance.dim();
-    let lower = parse_limits(raw.lower.as_ref(), d, Side::Lower).map_err(|e| bad(e.to_string()))?;
-    let upper = parse_limits(raw.upper.as_ref(), d, Side::Upper).map_err(|e| bad(e.to_string()))?;
-    let mean = raw.mean.unwrap_or_else(|| vec![0.0; d]);
-    let problem = Problem::new(mean, covariance, lower, upper).map_err(|e| bad(e.to_string()))?;
+    let problem = problem_from_fields(covariance, raw.mean, raw.lower.as_ref(), raw.upper.as_ref())
+        .map_err(|e| bad(e.to_string()))?;
     if !(0.0..=1.0).contains(&raw.reference) {
         return Err(bad(format!("reference {} is not a probability", raw.reference)));
     }

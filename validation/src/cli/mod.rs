@@ -17,6 +17,7 @@
 pub mod eval;
 pub mod exact;
 pub mod export;
+mod plot;
 pub mod property;
 pub mod report;
 pub mod tradeoff;
@@ -126,6 +127,25 @@ pub fn run_lines<R: BufRead, W: Write, E: Write>(
         output.flush()?;
     }
     Ok(failures)
+}
+
+/// Answers one line of a JSON Lines command: deserialises the request (a mistyped or unknown
+/// field is an `"invalid-input"` error), answers it with `answer` and serialises the output
+/// object.
+///
+/// # Errors
+///
+/// The [`LineError`] of the deserialisation or of `answer`.
+pub fn answer_line<Req, Out>(
+    line: Value,
+    answer: impl FnOnce(Req) -> Result<Out, LineError>,
+) -> Result<String, LineError>
+where
+    Req: serde::de::DeserializeOwned,
+    Out: Serialize,
+{
+    let output = answer(from_value(line)?)?;
+    serde_json::to_string(&output).map_err(|e| LineError::new("internal", e.to_string()))
 }
 
 /// Deserialises a request, mapping serde's messages (unknown field, wrong type) to

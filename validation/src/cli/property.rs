@@ -23,8 +23,9 @@
 
 use super::validate::{ask, AnswerOutcome, Request, Session, MAX_CONSECUTIVE_FAILURES};
 use crate::harness::{AccuracyAsked, Status};
-use crate::json_number::{json_vec, JsonF64};
+use crate::json_number::JsonF64;
 use crate::oracle::{exact_reference, Reference};
+use crate::problem_line::ProblemLine;
 use crate::strategies;
 use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
 use proptest::strategy::{Strategy, ValueTree};
@@ -108,24 +109,7 @@ pub fn reference(problem: &Problem) -> Reference {
 
 /// The `eval` request line of a problem (no reference fields).
 pub fn request_line(id: &str, problem: &Problem) -> String {
-    #[derive(Serialize)]
-    struct Line<'a> {
-        id: &'a str,
-        covariance: Vec<Vec<f64>>,
-        mean: &'a [f64],
-        lower: Vec<JsonF64>,
-        upper: Vec<JsonF64>,
-    }
-    let d = problem.dim();
-    let s = problem.covariance();
-    let line = Line {
-        id,
-        covariance: (0..d).map(|i| (0..d).map(|j| s.get(i, j)).collect()).collect(),
-        mean: problem.mean(),
-        lower: json_vec(problem.lower()),
-        upper: json_vec(problem.upper()),
-    };
-    serde_json::to_string(&line).expect("a request serialises")
+    serde_json::to_string(&ProblemLine::new(id, problem)).expect("a request line serialises")
 }
 
 /// Why an answer fails against a reference (`None`: it passes).
@@ -276,11 +260,8 @@ impl Asker<'_> {
 
 #[derive(Serialize)]
 struct Counterexample<'a> {
-    id: &'a str,
-    covariance: Vec<Vec<f64>>,
-    mean: &'a [f64],
-    lower: Vec<JsonF64>,
-    upper: Vec<JsonF64>,
+    #[serde(flatten)]
+    problem: ProblemLine<'a>,
     reference: JsonF64,
     reference_error: JsonF64,
     reference_source: &'a str,
@@ -371,13 +352,8 @@ pub fn run(options: &PropertyOptions, out: &mut dyn Write) -> io::Result<Propert
     }
     let line = request_line("counterexample", &p);
     let d = p.dim();
-    let s = p.covariance();
     let record = Counterexample {
-        id: "counterexample",
-        covariance: (0..d).map(|i| (0..d).map(|j| s.get(i, j)).collect()).collect(),
-        mean: p.mean(),
-        lower: json_vec(p.lower()),
-        upper: json_vec(p.upper()),
+        problem: ProblemLine::new("counterexample", &p),
         reference: JsonF64(r.value),
         reference_error: JsonF64(r.error),
         reference_source: &r.source,

@@ -16,6 +16,7 @@
 //! only when something is wrong: an estimate from an exact method outside its case's tolerance,
 //! or a method failing with an error other than `MethodNotApplicable`.
 
+use super::plot::{legend, log_log_chart, log_range, scatter, Labels, PlotResult, ERROR_FLOOR};
 use crate::closed_form::ClosedFormIntegrator;
 use crate::harness::{self, CaseResult, HarnessReport, Status};
 use crate::json_number::JsonF64;
@@ -256,32 +257,41 @@ pub fn summary_table(runs: &[HarnessReport]) -> String {
     s
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn num(x: Option<f64>) -> String {
     x.map_or_else(String::new, |v| format!("{v:e}"))
 }
 
 fn write_csv(path: &Path, runs: &[HarnessReport]) -> io::Result<()> {
-    let mut s = String::from(
-        "case,category,dim,integrator,status,method,value,reference,abs_error,rel_error,reported_error,covered,exact_failure,evaluations,seconds,message,grad_rel_error\n",
-    );
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "case",
+        "category",
+        "dim",
+        "integrator",
+        "status",
+        "method",
+        "value",
+        "reference",
+        "abs_error",
+        "rel_error",
+        "reported_error",
+        "covered",
+        "exact_failure",
+        "evaluations",
+        "seconds",
+        "message",
+        "grad_rel_error",
+    ])?;
     for run in runs {
         for r in &run.results {
             let e = r.answer.as_ref();
-            let fields = [
-                csv_field(&r.id),
-                csv_field(&r.category),
+            w.write_record([
+                r.id.clone(),
+                r.category.clone(),
                 r.dim.to_string(),
-                csv_field(&run.summary.integrator),
+                run.summary.integrator.clone(),
                 r.status.name().to_string(),
-                e.map_or_else(String::new, |e| csv_field(&e.method)),
+                e.map_or_else(String::new, |e| e.method.clone()),
                 num(e.map(|e| e.value)),
                 format!("{:e}", r.reference),
                 num(r.abs_error),
@@ -291,14 +301,12 @@ fn write_csv(path: &Path, runs: &[HarnessReport]) -> io::Result<()> {
                 r.exact_failure.to_string(),
                 e.and_then(|e| e.evaluations).map_or_else(String::new, |n| n.to_string()),
                 format!("{:e}", r.seconds),
-                csv_field(r.message.as_deref().unwrap_or("")),
+                r.message.clone().unwrap_or_default(),
                 num(r.grad_rel_error),
-            ];
-            s.push_str(&fields.join(","));
-            s.push('\n');
+            ])?;
         }
     }
-    std::fs::write(path, s)
+    w.flush()
 }
 
 fn write_json(path: &Path, runs: &[HarnessReport], failures: &[String], cases: usize) -> io::Result<()> {
@@ -333,34 +341,21 @@ fn write_json(path: &Path, runs: &[HarnessReport], failures: &[String], cases: u
     std::fs::write(path, text)
 }
 
-const ERROR_FLOOR: f64 = 1e-17;
 const TIME_FLOOR: f64 = 1e-7;
 
 /// A panel label and the dimensions it shows.
 type DimensionClass = (&'static str, fn(usize) -> bool);
 
-type PlotResult = Result<(), Box<dyn std::error::Error>>;
-
-fn log_range(values: impl Iterator<Item = f64>, floor: f64) -> std::ops::Range<f64> {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values {
-        let v = v.max(floor);
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if !lo.is_finite() || !hi.is_finite() {
-        return floor..1.0;
-    }
-    let lo = 10f64.powf(lo.log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
-    lo..hi
+/// The relative error of an answer, |value − reference|/reference (the absolute error where the
+/// reference is 0), raised to the error floor.
+fn relative_error(r: &CaseResult) -> Option<f64> {
+    let e = if r.reference > 0.0 { r.rel_error? } else { r.abs_error? };
+    e.is_finite().then_some(e.max(ERROR_FLOOR))
 }
 
-/// The relative error of an answer, |value − reference|/reference (the absolute error where the
-/// reference is 0), and whether it is exactly 0.
-fn relative_error(r: &CaseResult) -> Option<(f64, bool)> {
-    let e = if r.reference > 0.0 { r.rel_error? } else { r.abs_error? };
-    e.is_finite().then_some((e.max(ERROR_FLOOR), e == 0.0))
+/// Whether a point sits on the error floor (an answer exactly equal to its reference).
+fn on_floor(p: &(f64, f64)) -> bool {
+    p.1 <= ERROR_FLOOR
 }
 
 fn plot_error_vs_time(path: &Path, runs: &[HarnessReport]) -> PlotResult {
@@ -372,49 +367,28 @@ fn plot_error_vs_time(path: &Path, runs: &[HarnessReport]) -> PlotResult {
     let ok = |r: &&CaseResult| r.status == Status::Ok;
     let all: Vec<&CaseResult> = runs.iter().flat_map(|r| r.results.iter()).filter(ok).collect();
     let xr = log_range(all.iter().map(|r| r.seconds), TIME_FLOOR);
-    let yr = log_range(all.iter().filter_map(|r| relative_error(r).map(|e| e.0)), ERROR_FLOOR);
+    let yr = log_range(all.iter().filter_map(|r| relative_error(r)), ERROR_FLOOR);
     // Four decades of headroom above the data for the legend, one below for the exact zeros.
     let yr = yr.start / 10.0..(yr.end * 1e4).max(1e3);
     for (panel, (label, class)) in panels.iter().zip(classes) {
-        let mut chart = ChartBuilder::on(panel)
-            .caption(format!("relative error vs time, {label}"), ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xr.clone().log_scale(), yr.clone().log_scale())?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .x_label_formatter(&|v| power_of_ten(*v))
-            .y_label_formatter(&|v| power_of_ten(*v))
-            .x_desc("seconds")
-            .y_desc("|value − reference| / reference   (× at 1e-17: exactly 0)")
-            .draw()?;
+        let caption = format!("relative error vs time, {label}");
+        let labels = Labels {
+            caption: &caption,
+            x: "seconds",
+            y: "|value − reference| / reference   (× at 1e-17: exactly 0)",
+        };
+        let mut chart = log_log_chart(panel, &labels, xr.clone(), yr.clone())?;
         for (k, run) in runs.iter().enumerate() {
-            let color = Palette99::pick(k).mix(0.8);
-            let points: Vec<(f64, f64, bool)> = run
+            let points: Vec<(f64, f64)> = run
                 .results
                 .iter()
                 .filter(ok)
                 .filter(|r| class(r.dim))
-                .filter_map(|r| relative_error(r).map(|(e, zero)| (r.seconds.max(TIME_FLOOR), e, zero)))
+                .filter_map(|r| relative_error(r).map(|e| (r.seconds.max(TIME_FLOOR), e)))
                 .collect();
-            chart
-                .draw_series(
-                    points.iter().filter(|p| !p.2).map(|&(x, y, _)| Circle::new((x, y), 4, color.filled())),
-                )?
-                .label(run.summary.integrator.clone())
-                .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
-            chart.draw_series(
-                points.iter().filter(|p| p.2).map(|&(x, y, _)| Cross::new((x, y), 4, color.stroke_width(2))),
-            )?;
+            scatter(&mut chart, &points, on_floor, Palette99::pick(k).mix(0.8), &run.summary.integrator)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     }
     root.present()?;
     Ok(())
@@ -427,34 +401,9 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
         r.answer.as_ref().is_some_and(|e| !e.exact && e.error.is_some_and(|x| x > 0.0))
             && r.abs_error.is_some_and(f64::is_finite)
     };
-    let pts: Vec<(f64, f64)> = runs
-        .iter()
-        .flat_map(|r| r.results.iter())
-        .filter(stochastic)
-        .map(|r| (r.answer.as_ref().and_then(|e| e.error).unwrap_or(0.0), r.abs_error.unwrap_or(0.0)))
-        .collect();
-    let range = log_range(pts.iter().flat_map(|&(a, b)| [a, b]), ERROR_FLOOR);
-    let mut chart = ChartBuilder::on(&root)
-        .caption("reported vs achieved error (stochastic estimates)", ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(range.clone().log_scale(), range.clone().log_scale())?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&|v| power_of_ten(*v))
-        .y_label_formatter(&|v| power_of_ten(*v))
-        .x_desc("reported error (99% half-width)")
-        .y_desc("achieved error   (× at 1e-17: exactly 0)")
-        .draw()?;
-    chart
-        .draw_series(LineSeries::new([(range.start, range.start), (range.end, range.end)], BLACK))?
-        .label("achieved = reported")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
-    for (k, run) in runs.iter().enumerate() {
-        let color = Palette99::pick(k).mix(0.8);
-        let points: Vec<(f64, f64)> = run
-            .results
+    // (reported, achieved) of every stochastic answer, both raised to the error floor.
+    let points_of = |run: &HarnessReport| -> Vec<(f64, f64)> {
+        run.results
             .iter()
             .filter(stochastic)
             .map(|r| {
@@ -463,32 +412,29 @@ fn plot_reported_vs_achieved(path: &Path, runs: &[HarnessReport]) -> PlotResult 
                     r.abs_error.unwrap_or(0.0).max(ERROR_FLOOR),
                 )
             })
-            .collect();
-        if points.is_empty() {
-            continue;
-        }
-        // Answers exactly equal to their reference sit on the bottom axis, drawn as crosses.
-        let at_floor = |p: &&(f64, f64)| p.1 <= ERROR_FLOOR;
-        chart
-            .draw_series(points.iter().filter(|p| !at_floor(p)).map(|&p| Circle::new(p, 4, color.filled())))?
-            .label(run.summary.integrator.clone())
-            .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
-        chart
-            .draw_series(points.iter().filter(at_floor).map(|&p| Cross::new(p, 4, color.stroke_width(2))))?;
-    }
+            .collect()
+    };
+    let range = log_range(runs.iter().flat_map(points_of).flat_map(|(a, b)| [a, b]), ERROR_FLOOR);
+    let labels = Labels {
+        caption: "reported vs achieved error (stochastic estimates)",
+        x: "reported error (99% half-width)",
+        y: "achieved error   (× at 1e-17: exactly 0)",
+    };
+    let mut chart = log_log_chart(&root, &labels, range.clone(), range.clone())?;
     chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
+        .draw_series(LineSeries::new([(range.start, range.start), (range.end, range.end)], BLACK))?
+        .label("achieved = reported")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
+    for (k, run) in runs.iter().enumerate() {
+        let points = points_of(run);
+        if !points.is_empty() {
+            // Answers exactly equal to their reference sit on the bottom axis, drawn as crosses.
+            scatter(&mut chart, &points, on_floor, Palette99::pick(k).mix(0.8), &run.summary.integrator)?;
+        }
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(())
-}
-
-/// A log-axis tick label: `1e-7` rather than the shortest round-trip `1.0000000000000001e-7`.
-pub(crate) fn power_of_ten(v: f64) -> String {
-    format!("{v:.0e}")
 }
 
 /// Writes the report files into `dir` (created if needed): `report.csv`, `report.json`,

@@ -12,7 +12,7 @@
 //!
 //! * equicorrelated ρ = ½ lower orthants P(X ≤ 0), d = 5, 20, 100: exact value 1/(d + 1);
 //! * random correlation boxes, d = 5 and 20 (the same matrices and limits as
-//!   `benches::random_box(d, 7)`): no closed form, so the reference is a long Genz run (Sobol,
+//!   the benchmarks, [`crate::fixtures::random_box`]`(d, 7)`): no closed form, so the reference is a long Genz run (Sobol,
 //!   16 randomisations, seed 12345, disjoint from the ladder's seeds) whose reported 99% error is
 //!   written to the CSV; achieved errors below about three times that reported error are at the
 //!   reference's floor and say nothing more.
@@ -25,12 +25,13 @@
 //! Timings are wall time on whatever machine runs the tool, with the rayon pool of the Genz
 //! engine on all cores; run it on an idle machine.
 
+use super::plot::{legend, log_log_chart, log_range, Labels, ERROR_FLOOR};
+use crate::fixtures::{equicorrelated_orthant, random_box};
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::qmc::PointSetKind;
-use mvn_orthant::{Covariance, Integrator, MonteCarlo, OneFactor, Problem};
+use mvn_orthant::{Integrator, MonteCarlo, OneFactor, Problem};
 use plotters::prelude::*;
 use serde_json::Value;
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -101,41 +102,6 @@ pub struct TradeoffPoint {
     pub reference_error: f64,
 }
 
-/// A reproducible random correlation matrix: G Gᵀ + 0.1·I rescaled to unit diagonal, with G a
-/// d × d matrix of uniform(−1, 1) entries from a fixed linear congruential stream (the same
-/// construction and stream as `benches::random_correlation`, so the matrices coincide).
-pub fn random_correlation(d: usize, seed: u64) -> mvn_orthant::Result<Covariance> {
-    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-    let mut next = || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
-    let g: Vec<f64> = (0..d * d).map(|_| next()).collect();
-    let mut a = vec![0.0; d * d];
-    for i in 0..d {
-        for j in 0..=i {
-            let v: f64 =
-                (0..d).map(|k| g[i * d + k] * g[j * d + k]).sum::<f64>() + if i == j { 0.1 } else { 0.0 };
-            a[i * d + j] = v;
-            a[j * d + i] = v;
-        }
-    }
-    let s: Vec<f64> = (0..d).map(|i| a[i * d + i].sqrt()).collect();
-    for i in 0..d {
-        for j in 0..d {
-            a[i * d + j] /= s[i] * s[j];
-        }
-    }
-    Covariance::from_row_major(d, a)
-}
-
-/// The random box of `benches::random_box`: limits (−1 − 0.1·(i mod 5), 1.5 + 0.1·(i mod 3)).
-pub fn random_box(d: usize, seed: u64) -> mvn_orthant::Result<Problem> {
-    let lower: Vec<f64> = (0..d).map(|i| -1.0 - 0.1 * (i % 5) as f64).collect();
-    let upper: Vec<f64> = (0..d).map(|i| 1.5 + 0.1 * (i % 3) as f64).collect();
-    Problem::new(vec![0.0; d], random_correlation(d, seed)?, lower, upper)
-}
-
 /// Largest budget for dimension d: about 2²³ coordinate evaluations (d · budget), capped at 2²⁰.
 fn max_budget(d: usize, quick: bool) -> u64 {
     if quick {
@@ -154,7 +120,7 @@ pub fn problems(quick: bool) -> mvn_orthant::Result<Vec<TradeoffProblem>> {
     let mut out = Vec::new();
     let orthant_dims: &[usize] = if quick { &[5] } else { &[5, 20, 100] };
     for &d in orthant_dims {
-        let problem = Problem::lower_orthant(Covariance::equicorrelated(d, 0.5)?, vec![0.0; d])?;
+        let problem = equicorrelated_orthant(d)?;
         out.push(TradeoffProblem {
             name: format!("equicorrelated-orthant-d{d}"),
             dim: d,
@@ -327,44 +293,36 @@ pub fn sweep(
 
 /// The CSV text of the points.
 pub fn to_csv(points: &[TradeoffPoint]) -> String {
-    let mut s = String::from(
-        "problem,dim,method,budget,evaluations,seconds,achieved_error,reported_error,reference,reference_error\n",
-    );
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "problem",
+        "dim",
+        "method",
+        "budget",
+        "evaluations",
+        "seconds",
+        "achieved_error",
+        "reported_error",
+        "reference",
+        "reference_error",
+    ];
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header);
     for p in points {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{:.0},{:.6e},{:.3e},{:.3e},{:.17e},{:.3e}",
-            p.problem,
-            p.dim,
-            p.method,
-            p.budget,
-            p.evaluations,
-            p.seconds,
-            p.achieved_error,
-            p.reported_error,
-            p.reference,
-            p.reference_error
-        );
+        let _ = w.write_record([
+            p.problem.clone(),
+            p.dim.to_string(),
+            p.method.clone(),
+            p.budget.to_string(),
+            format!("{:.0}", p.evaluations),
+            format!("{:.6e}", p.seconds),
+            format!("{:.3e}", p.achieved_error),
+            format!("{:.3e}", p.reported_error),
+            format!("{:.17e}", p.reference),
+            format!("{:.3e}", p.reference_error),
+        ]);
     }
-    s
-}
-
-/// Smallest error drawn on the log axis (exact methods reach 0).
-const ERROR_FLOOR: f64 = 1e-17;
-
-fn log_range(values: impl Iterator<Item = f64>, floor: f64) -> std::ops::Range<f64> {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.filter(|v| v.is_finite()) {
-        let v = v.max(floor);
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if !lo.is_finite() {
-        return floor..1.0;
-    }
-    let lo = 10f64.powf(lo.log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
-    lo..hi
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// Draws the SVG: one panel per problem, log error against log seconds, one curve per method.
@@ -389,19 +347,9 @@ pub fn plot(
         let yr = log_range(mine.iter().map(|q| q.achieved_error), ERROR_FLOOR);
         // Three decades of headroom above the curves for the legend.
         let yr = yr.start..yr.end * 1e3;
-        let mut chart = ChartBuilder::on(panel)
-            .caption(format!("{} ({})", p.name, p.reference_kind), ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(64)
-            .build_cartesian_2d(xr.log_scale(), yr.log_scale())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|v| super::report::power_of_ten(*v))
-            .y_label_formatter(&|v| super::report::power_of_ten(*v))
-            .x_desc("seconds per call")
-            .y_desc("RMS |P̂ − P|")
-            .draw()?;
+        let caption = format!("{} ({})", p.name, p.reference_kind);
+        let labels = Labels { caption: &caption, x: "seconds per call", y: "RMS |P̂ − P|" };
+        let mut chart = log_log_chart(panel, &labels, xr, yr)?;
         if p.reference_error > 0.0 {
             let floor = p.reference_error;
             let (x0, x1) = (chart.x_range().start, chart.x_range().end);
@@ -427,12 +375,7 @@ pub fn plot(
                 .label(*m)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     root.present()?;
     Ok(())
@@ -496,12 +439,13 @@ pub fn run(options: &TradeoffOptions, out: &mut dyn Write) -> io::Result<Vec<Tra
     writeln!(out, "wrote {} and {}", csv.display(), svg.display())?;
     if let Some(dir) = &options.criterion {
         let timings = criterion_timings(dir);
-        let mut s = String::from("benchmark,mean_ns,standard_error_ns\n");
-        for (id, mean, se) in &timings {
-            let _ = writeln!(s, "{id},{mean:.1},{se:.1}");
-        }
         let path = options.out.join("criterion.csv");
-        fs::write(&path, s)?;
+        let mut w = csv::Writer::from_path(&path)?;
+        w.write_record(["benchmark", "mean_ns", "standard_error_ns"])?;
+        for (id, mean, se) in &timings {
+            w.write_record([id.clone(), format!("{mean:.1}"), format!("{se:.1}")])?;
+        }
+        w.flush()?;
         writeln!(out, "merged {} criterion timings into {}", timings.len(), path.display())?;
     }
     Ok(points)

@@ -1,9 +1,9 @@
 //! `orthant train`: linear classifiers trained with EXACT, cross-entropy and hinge on the tabular
-//! datasets, under the protocol of `exact_loss::train` (80/20 split, hyper-parameter search on a
+//! datasets, under the protocol of `exact_train` (80/20 split, hyper-parameter search on a
 //! validation split, several seeds), written as a markdown table beside the paper's numbers and
 //! as CSV.
 
-use exact_loss::train::{csv_table, markdown_table, run_table, Dataset, ExperimentResult, Loss, Protocol};
+use exact_train::{csv_table, markdown_table, run_table, Dataset, ExperimentResult, Loss, Protocol};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt;
 use std::io::{self, IsTerminal, Write};

@@ -6,20 +6,20 @@
 //! small training set is repeated, so every batch has 256 rows); SGD with momentum 0.9, weight
 //! decay on the weights only; the learning rate decays geometrically from its initial value to
 //! `1e−4` at the last epoch. For EXACT, σ follows the geometric schedule
-//! `σ_e = σ_start (σ_end/σ_start)^(e/E)` (constant within epoch `e` of `E`) and every gradient is
+//! `σ_e = σ_start (σ_end/σ_start)^(e/E)` (constant within epoch `e` of `E`), the batch objective
+//! is `exact-loss`'s `ExactLoss` (see [`exact_objective`]), and every gradient is
 //! divided by `max(EMA₀.₉ of the global gradient norm, 0.01)` (the authors' gradient normaliser;
 //! the EMA starts at the first norm).
 
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::loss::{ExactLoss, GradientNormalizer};
-use crate::{Backend, Sigma};
+use exact_loss::GradientNormalizer;
 
-use super::data::{shuffle, Dataset};
-use super::losses::{cross_entropy, exact_objective, hinge, Loss};
-use super::model::LinearModel;
-use super::optimizer::{learning_rate, Sgd};
+use crate::data::{shuffle, Dataset};
+use crate::losses::{cross_entropy, exact_objective, hinge, ExactBackend, Loss};
+use crate::model::LinearModel;
+use crate::optimizer::{learning_rate, Sgd};
 
 /// Settings of one training run that are not searched over.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,19 +45,6 @@ pub struct TrainConfig {
     pub normaliser_floor: f64,
     /// How EXACT's expected accuracy is computed during training.
     pub exact_backend: ExactBackend,
-}
-
-/// The evaluator of the EXACT batch objective used in training.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub enum ExactBackend {
-    /// [`exact_objective`]: the fixed 65-node trapezoidal rule (closed form for two classes),
-    /// with the authors' unbiased batch standard deviation. Fast; the default.
-    #[default]
-    Trapezoid,
-    /// The crate's [`ExactLoss`] (population batch standard deviation) with the given accuracy
-    /// backend: [`Backend::Quadrature`] (adaptive, accurate, about 20–50× slower than the
-    /// trapezoid) or [`Backend::Genz`] with 16 samples (the authors' noisy estimator).
-    Crate(Backend),
 }
 
 impl Default for TrainConfig {
@@ -152,8 +139,8 @@ pub struct Trained {
 /// The loss and its gradient with respect to the scores of a batch, for `loss` with the given
 /// margin and (for EXACT) σ and evaluator.
 ///
-/// With [`ExactBackend::Crate`], a batch the crate rejects (non-finite scores after a diverged
-/// step) gives a NaN loss and a zero gradient, so the run stops moving instead of panicking.
+/// A batch EXACT rejects (non-finite scores after a diverged step) gives a NaN loss and a zero
+/// gradient, so the run stops moving instead of panicking.
 pub fn batch_loss(
     loss: Loss,
     scores: &[f64],
@@ -166,15 +153,9 @@ pub fn batch_loss(
     match loss {
         Loss::CrossEntropy => cross_entropy(scores, labels, n_classes),
         Loss::Hinge => hinge(scores, labels, n_classes, margin.unwrap_or(1.0)),
-        Loss::Exact => match backend {
-            ExactBackend::Trapezoid => exact_objective(scores, labels, n_classes, sigma, margin),
-            ExactBackend::Crate(backend) => {
-                let exact = ExactLoss { margin, backend, ..ExactLoss::default() };
-                match exact.evaluate(scores, n_classes, labels, Sigma::Scalar(sigma)) {
-                    Ok(out) => (out.loss, out.gradient),
-                    Err(_) => (f64::NAN, vec![0.0; scores.len()]),
-                }
-            }
+        Loss::Exact => match exact_objective(scores, labels, n_classes, sigma, margin, backend) {
+            Ok(out) => (out.loss, out.gradient),
+            Err(_) => (f64::NAN, vec![0.0; scores.len()]),
         },
     }
 }

@@ -16,9 +16,9 @@
 
 use std::time::Instant;
 
-use super::data::{Dataset, Standardizer};
-use super::losses::Loss;
-use super::trainer::{train_model, Hyper, TrainConfig};
+use crate::data::{Dataset, Standardizer};
+use crate::losses::Loss;
+use crate::trainer::{train_model, Hyper, TrainConfig};
 
 /// The hyper-parameter grid searched on the validation split.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 //! every epoch, the search covers the grid, results are reproducible, and the tables carry the
 //! paper's numbers beside ours.
 
-use exact_loss::train::{
+use exact_train::{
     csv_table, markdown_table, paper_accuracy, run_experiment, run_table, Dataset, Grid, Loss, Protocol,
     TrainConfig,
 };
@@ -62,6 +62,15 @@ fn table_writers_show_paper_numbers_and_every_result() {
     assert_eq!(lines.len(), 1 + results.len());
     let columns = lines[0].split(',').count();
     assert!(lines.iter().all(|l| l.split(',').count() == columns));
+    // Read back with a CSV reader: every result's mean and per-seed accuracies, to the bit.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let mean_column = reader.headers().unwrap().iter().position(|h| h == "mean").unwrap();
+    for (record, r) in reader.records().zip(&results) {
+        let record = record.unwrap();
+        assert_eq!(record[mean_column].parse::<f64>().unwrap(), r.mean);
+        let seeds: Vec<f64> = record[columns - 1].split(';').map(|a| a.parse().unwrap()).collect();
+        assert_eq!(seeds, r.test_accuracies);
+    }
     assert_eq!(paper_accuracy("breast_cancer", Loss::Exact), Some(96.49));
     assert_eq!(paper_accuracy("digits", Loss::Exact), None);
 }

@@ -1,7 +1,7 @@
 //! The dataset loader: real files load with the documented shape, malformed files give the
 //! documented typed error, and standardisation uses only the data it was fitted on.
 
-use exact_loss::train::{DataError, Dataset, Standardizer};
+use exact_train::{DataError, Dataset, Standardizer};
 
 fn datasets_dir() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets").to_string()
@@ -78,6 +78,11 @@ fn blank_lines_are_skipped_and_line_numbers_count_them() {
     assert_eq!((d.len(), d.features.clone(), d.labels.clone()), (2, vec![1.0, 2.0], vec![0, 1]));
     let e = Dataset::parse("t", "x0,label\n\n1,0\nx,1\n").unwrap_err();
     assert_eq!(e, DataError::NonNumeric { line: 4, column: 0, value: "x".into() });
+    // Whitespace-only lines are blank too; CRLF line ends and quoted fields are CSV.
+    let d = Dataset::parse("t", "x0,label\r\n  \r\n\"1.5\", 0\r\n 2 ,\"1\"\r\n").unwrap();
+    assert_eq!((d.features.clone(), d.labels.clone()), (vec![1.5, 2.0], vec![0, 1]));
+    let e = Dataset::parse("t", "x0,label\n\"1,5\",0\n").unwrap_err();
+    assert_eq!(e, DataError::NonNumeric { line: 2, column: 0, value: "1,5".into() });
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Tabular datasets: a small CSV loader, train/test splits and feature standardisation.
+//! Tabular datasets: a CSV loader (on the `csv` crate), train/test splits and feature standardisation.
 //!
 //! The file format is the one of `datasets/*.csv`: a header `x0,…,x{n−1},label`, then one example
 //! per line, `n` real features and the class as an integer `0 … C−1`. Every class from `0` to the
@@ -67,6 +67,13 @@ pub enum DataError {
         /// The field as written.
         value: String,
     },
+    /// The CSV reader rejected the text (e.g. an unterminated quoted field).
+    Malformed {
+        /// One-based line number where the reader stopped.
+        line: usize,
+        /// The reader's message.
+        message: String,
+    },
     /// A class between 0 and the largest label never occurs, or there is only one class.
     MissingClass {
         /// The class that never occurs (or 1 when the file has a single class).
@@ -97,6 +104,7 @@ impl fmt::Display for DataError {
             DataError::InvalidLabel { line, value } => {
                 write!(f, "line {line}: label `{value}` is not a class index (an integer 0, 1, 2, …)")
             }
+            DataError::Malformed { line, message } => write!(f, "line {line}: malformed CSV: {message}"),
             DataError::MissingClass { class, classes } => {
                 if *classes < 2 {
                     write!(f, "the dataset has a single class; at least two are needed")
@@ -136,20 +144,32 @@ impl Dataset {
         Dataset::parse(&name, &text)
     }
 
-    /// Parses the text of a dataset file.
+    /// Parses the text of a dataset file (read with the `csv` crate: quoted fields are allowed,
+    /// fields are trimmed, blank lines skipped).
     pub fn parse(name: &str, text: &str) -> Result<Dataset, DataError> {
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-        let (_, header) = lines.next().ok_or(DataError::Empty { missing: "header" })?;
-        let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut records = reader.records().filter(|r| match r {
+            Ok(record) => !record.iter().all(|f| f.trim().is_empty()),
+            Err(_) => true,
+        });
+        let line_of = |record: &csv::StringRecord| record.position().map_or(0, |p| p.line() as usize);
+        let malformed = |e: csv::Error| DataError::Malformed {
+            line: e.position().map_or(0, |p| p.line() as usize),
+            message: e.to_string(),
+        };
+        let header = records.next().ok_or(DataError::Empty { missing: "header" })?.map_err(malformed)?;
+        let columns: Vec<&str> = header.iter().map(str::trim).collect();
         if columns.len() < 2 || columns[columns.len() - 1] != "label" {
-            return Err(DataError::BadHeader { header: header.to_string() });
+            return Err(DataError::BadHeader { header: header.iter().collect::<Vec<_>>().join(",") });
         }
         let n_features = columns.len() - 1;
         let mut features = Vec::new();
         let mut labels = Vec::new();
-        for (index, line) in lines {
-            let line_no = index + 1;
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        for record in records {
+            let record = record.map_err(malformed)?;
+            let line_no = line_of(&record);
+            let fields: Vec<&str> = record.iter().map(str::trim).collect();
             if fields.len() != columns.len() {
                 return Err(DataError::ColumnCount {
                     line: line_no,

@@ -9,11 +9,15 @@
 //!   `L = 1/(B (C−1)) Σ_b Σ_{i≠y_b} max(0, m − (μ_{b,y_b} − μ_bi))`. Each active term (`> 0`)
 //!   adds `+1/(B(C−1))` to `∂L/∂μ_bi` and `−1/(B(C−1))` to `∂L/∂μ_{b,y_b}`; at the kink the
 //!   sub-gradient 0 is used.
-//! * **EXACT**: `1 − mean expected accuracy`, computed by the crate's EXACT batch loss (see
+//! * **EXACT**: `1 − mean expected accuracy`, computed by `exact-loss`'s [`ExactLoss`] (see
 //!   [`exact_objective`]).
 
 use std::fmt;
 use std::str::FromStr;
+
+use exact_loss::accuracy::{accuracy_of_shifts, ShiftAccuracy};
+use exact_loss::loss::LossOutput;
+use exact_loss::{Backend, ExactLoss, LossError, Sigma};
 
 /// Which objective a model is trained with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,105 +118,82 @@ pub fn hinge(scores: &[f64], labels: &[usize], n_classes: usize, margin: f64) ->
     (loss / terms, grad)
 }
 
-/// The EXACT batch objective as the authors train with it, and its gradient with respect to the
-/// raw scores: returns `(1 − mean_b A_b, ∂/∂μ)`.
+/// How the expected accuracy inside the EXACT objective is evaluated during training.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum ExactBackend {
+    /// [`trapezoid_rule`]: the fixed 65-node trapezoidal rule (closed form for two classes),
+    /// deterministic and about 20–50× faster than [`Backend::Quadrature`]; the default.
+    #[default]
+    Trapezoid,
+    /// One of `exact-loss`'s accuracy backends: [`Backend::Quadrature`] (adaptive, accurate) or
+    /// [`Backend::Genz`] with 16 samples (the authors' noisy estimator).
+    Crate(Backend),
+}
+
+/// The EXACT batch objective as the authors train with it, `1 − mean_b A_b`, with its gradient
+/// with respect to the raw scores (`B × C`, row-major).
 ///
-/// Steps (Karpukhin et al., arXiv 2205.09615, and the authors' published code):
+/// This is `exact-loss`'s [`ExactLoss`] with the batch normalisation on, the clipping margin `r`
+/// (`None`: no clipping), the objective `1 − mean A` and the scalar `σ`; see
+/// [`exact_loss::loss`] for the steps and for the one standard-deviation convention (population
+/// standard deviation of all `B·C` scores). Only the evaluation of `A` is chosen here, by
+/// `backend`.
 ///
-/// 1. **Batch logit normalisation**: `z = (μ − m)/s` with `m` the mean and `s` the sample standard
-///    deviation (`N − 1`) of all `N = B·C` scores of the batch (one scalar each). The gradient
-///    passes through `m` and `s`: `∂L/∂μ_j = (g_j − ḡ − z_j Σ_k g_k z_k/(N − 1)) / s`.
-/// 2. **Deltas** `D_bi = z_{b,y_b} − z_bi` for `i ≠ y_b`, clipped from above at the margin `r`
-///    (`min(D, r)`; clipped entries get no gradient), then divided by `σ`: `d = min(D, r)/σ`.
-/// 3. **Expected accuracy** `A_b = ∫ φ(t) Π_i Φ(d_bi + t) dt` (the orthant probability of
-///    `N(d, I + 11ᵀ)`), computed with its gradient by [`expected_accuracy_fast`].
+/// # Errors
 ///
-/// This is the training path's adaptor to the EXACT loss; it evaluates `A` by a deterministic 1-D
-/// quadrature (noise-free) instead of the authors' 16-sample Genz estimate.
+/// Those of [`ExactLoss::evaluate`]: non-finite scores, a label out of range, σ not finite and
+/// positive, a NaN margin.
 pub fn exact_objective(
     scores: &[f64],
     labels: &[usize],
     n_classes: usize,
     sigma: f64,
     margin: Option<f64>,
-) -> (f64, Vec<f64>) {
-    let (loss, grad, _) = exact_objective_with_accuracy(scores, labels, n_classes, sigma, margin);
-    (loss, grad)
-}
-
-/// [`exact_objective`] that also returns the expected accuracy of every row (`A_b`).
-pub fn exact_objective_with_accuracy(
-    scores: &[f64],
-    labels: &[usize],
-    n_classes: usize,
-    sigma: f64,
-    margin: Option<f64>,
-) -> (f64, Vec<f64>, Vec<f64>) {
-    let c = n_classes;
-    let b = labels.len();
-    let n = scores.len();
-    // 1. One scalar mean and standard deviation over the whole batch.
-    let mean = scores.iter().sum::<f64>() / n as f64;
-    let var = scores.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / (n.max(2) - 1) as f64;
-    let sd = var.sqrt();
-    // A constant batch has no scale to normalise by; it is then only centred.
-    let normalise = sd > 1e-12;
-    let scale = if normalise { sd } else { 1.0 };
-    let z: Vec<f64> = scores.iter().map(|s| (s - mean) / scale).collect();
-    // 2–3. Per row: clipped deltas over σ, the orthant and its gradient.
-    let mut grad_z = vec![0.0; n];
-    let mut accuracies = Vec::with_capacity(b);
-    let mut d = vec![0.0; c - 1];
-    let mut clipped = vec![false; c - 1];
-    let mut grad_a = vec![0.0; c - 1];
-    let mut work = vec![0.0; 2 * c];
-    let mut total = 0.0;
-    for (row, &y) in labels.iter().enumerate() {
-        let zr = &z[row * c..(row + 1) * c];
-        let mut k = 0;
-        for i in 0..c {
-            if i == y {
-                continue;
-            }
-            let delta = zr[y] - zr[i];
-            let (value, is_clipped) = match margin {
-                Some(r) if delta > r => (r, true),
-                _ => (delta, false),
-            };
-            d[k] = value / sigma;
-            clipped[k] = is_clipped;
-            k += 1;
-        }
-        let a = expected_accuracy_fast(&d, &mut grad_a, &mut work);
-        accuracies.push(a);
-        total += a;
-        // ∂(1 − A/B)/∂D_k = −(A/B) · ∂ln A/∂d_k / σ for unclipped k.
-        let g = &mut grad_z[row * c..(row + 1) * c];
-        let mut k = 0;
-        for i in 0..c {
-            if i == y {
-                continue;
-            }
-            if !clipped[k] {
-                let gd = -grad_a[k] / (b as f64 * sigma);
-                g[y] += gd;
-                g[i] -= gd;
-            }
-            k += 1;
+    backend: ExactBackend,
+) -> Result<LossOutput, LossError> {
+    let sigma = Sigma::Scalar(sigma);
+    match backend {
+        ExactBackend::Trapezoid => ExactLoss { margin, ..ExactLoss::default() }.evaluate_with_rule(
+            scores,
+            n_classes,
+            labels,
+            sigma,
+            |d, _| trapezoid_rule(d),
+        ),
+        ExactBackend::Crate(backend) => {
+            ExactLoss { margin, backend, ..ExactLoss::default() }.evaluate(scores, n_classes, labels, sigma)
         }
     }
-    let loss = 1.0 - total / b as f64;
-    // 1'. Back through the normalisation.
-    let grad = if normalise {
-        let gbar = grad_z.iter().sum::<f64>() / n as f64;
-        let gz = grad_z.iter().zip(&z).map(|(g, zz)| g * zz).sum::<f64>() / (n - 1) as f64;
-        grad_z.iter().zip(&z).map(|(g, zz)| (g - gbar - zz * gz) / sd).collect()
-    } else {
-        let gbar = grad_z.iter().sum::<f64>() / n as f64;
-        grad_z.iter().map(|g| g - gbar).collect()
-    };
-    (loss, grad, accuracies)
 }
+
+/// The expected accuracy `A(d)` of one example and its gradient by [`expected_accuracy_fast`],
+/// as the [`ShiftAccuracy`] that [`ExactLoss::evaluate_with_rule`] takes.
+///
+/// `ln A`, `∂ln A/∂d = ∇A/A` and `ln(1 − A)` are formed from `A`, so they are accurate only where
+/// `A` and `1 − A` are not tiny (the rule's accuracy is absolute, see
+/// [`expected_accuracy_fast`]); the objective `1 − mean A` and its gradient need only `1 − A` and
+/// `∇A` to absolute accuracy. The error fields are 0 (the rule is deterministic).
+pub fn trapezoid_rule(shifts: &[f64]) -> ShiftAccuracy {
+    let m = shifts.len();
+    if m == 0 {
+        // One class: it always wins (A = 1 exactly, as every backend of exact-loss says).
+        return accuracy_of_shifts(shifts, &Backend::Quadrature, 0);
+    }
+    let mut gradient = vec![0.0; m];
+    let mut work = vec![0.0; 2 * m];
+    let value = expected_accuracy_fast(shifts, &mut gradient, &mut work);
+    ShiftAccuracy {
+        value,
+        log_value: value.ln(),
+        error: 0.0,
+        log_gradient: gradient.iter().map(|g| g / value).collect(),
+        gradient,
+        gradient_error: vec![0.0; m],
+        log_error_probability: (-value).ln_1p(),
+    }
+}
+
+// TODO(quadrature): replace this fixed rule by `mvn_orthant::quadrature` once it exists.
 
 /// Half-width of the integration range of [`expected_accuracy_fast`]: `Q(8) ≈ 6e−16`.
 pub const FAST_RANGE: f64 = 8.0;
@@ -226,9 +207,10 @@ pub const FAST_STEP: f64 = 0.25;
 /// The integrand is smooth and decays like `φ(t)`, so the uniform trapezoidal rule converges
 /// geometrically in the step; the truncation error is below `2 Q(8) ≈ 1.3e−15` and the
 /// discretisation error with step 0.25 stays below `1e−11` up to ten classes (tested against the
-/// adaptive integrator of `mvn_orthant::one_factor`; step 0.5 would give `1e−8` at ten classes). Accuracy is absolute, not relative: tiny values are not resolved
-/// (irrelevant for the loss, whose gradient there is equally negligible). The products without the `k`-th factor come
-/// from prefix and suffix products, so a factor that underflows to zero does not poison the
+/// adaptive integrator of `mvn_orthant::one_factor`; step 0.5 would give `1e−8` at ten
+/// classes). Accuracy is absolute, not relative: tiny values are not resolved (irrelevant for the
+/// loss, whose gradient there is equally negligible). The products without the `k`-th factor
+/// come from prefix and suffix products, so a factor that underflows to zero does not poison the
 /// others. `work` must hold at least `2·len(d)` entries. Cost `O(len(d) · 65)`; for one delta
 /// (two classes) the closed form `A = Φ(d/√2)` is used instead.
 pub fn expected_accuracy_fast(d: &[f64], grad: &mut [f64], work: &mut [f64]) -> f64 {

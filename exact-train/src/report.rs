@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::losses::Loss;
-use super::protocol::ExperimentResult;
+use crate::losses::Loss;
+use crate::protocol::ExperimentResult;
 
 /// Test accuracy in percent reported in Table 1 of the EXACT paper (Karpukhin, Dereka, Kolesnikov,
 /// arXiv 2205.09615) for the datasets we share with it: wine and breast cancer (Wisconsin
@@ -60,31 +60,44 @@ pub fn markdown_table(results: &[ExperimentResult]) -> String {
     s
 }
 
-/// CSV with a header; accuracies as fractions, one column per seed's test accuracy joined by `;`.
+/// CSV with a header (written with the `csv` crate); accuracies as fractions, one column per
+/// seed's test accuracy joined by `;`.
 pub fn csv_table(results: &[ExperimentResult]) -> String {
-    let mut s = String::from(
-        "dataset,loss,mean,std,paper,learning_rate,weight_decay,margin,train_rows,test_rows,seconds,test_accuracies\n",
-    );
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "dataset",
+        "loss",
+        "mean",
+        "std",
+        "paper",
+        "learning_rate",
+        "weight_decay",
+        "margin",
+        "train_rows",
+        "test_rows",
+        "seconds",
+        "test_accuracies",
+    ];
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header);
     for r in results {
         let paper = paper_accuracy(&r.dataset, r.loss).map(|p| format!("{}", p / 100.0)).unwrap_or_default();
         let margin = r.chosen.margin.map(|m| m.to_string()).unwrap_or_default();
         let seeds: Vec<String> = r.test_accuracies.iter().map(|a| format!("{a}")).collect();
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{:.3},{}",
-            r.dataset,
-            r.loss,
-            r.mean,
-            r.std,
+        let _ = w.write_record([
+            r.dataset.clone(),
+            r.loss.to_string(),
+            r.mean.to_string(),
+            r.std.to_string(),
             paper,
-            r.chosen.learning_rate,
-            r.chosen.weight_decay,
+            r.chosen.learning_rate.to_string(),
+            r.chosen.weight_decay.to_string(),
             margin,
-            r.train_rows,
-            r.test_rows,
-            r.seconds,
-            seeds.join(";")
-        );
+            r.train_rows.to_string(),
+            r.test_rows.to_string(),
+            format!("{:.3}", r.seconds),
+            seeds.join(";"),
+        ]);
     }
-    s
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -14,7 +14,7 @@
 //! `η₀` at the first epoch to `η_min` at the last: `η_e = η₀ (η_min/η₀)^(e/(E−1))`, `e = 0 … E−1`
 //! (no decay if `η_min ≥ η₀` or `E = 1`).
 
-use super::model::LinearModel;
+use crate::model::LinearModel;
 
 /// Momentum SGD state for a [`LinearModel`].
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! under the default protocol, printed as markdown (stdout) and written as CSV.
 //!
 //! ```text
-//! cargo run -p exact-loss --release --example table -- [DATASET ...] [--loss NAME] [--batches N]
+//! cargo run -p exact-train --release --example table -- [DATASET ...] [--loss NAME] [--batches N]
 //!     [--epochs N] [--split-seed N] [--csv PATH]
 //! ```
 //!
@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use exact_loss::train::{csv_table, markdown_table, run_experiment, Dataset, Loss, Protocol};
+use exact_train::{csv_table, markdown_table, run_experiment, Dataset, Loss, Protocol};
 
 fn main() {
     let mut names = Vec::new();
