@@ -32,6 +32,7 @@
 #![allow(clippy::excessive_precision)]
 
 use crate::error::{Error, Result};
+use crate::quadrature::{gauss_legendre_nodes, GAUSS_LEGENDRE_8};
 
 /// 1/√(2π).
 pub const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
@@ -154,20 +155,11 @@ pub fn upper_tail(x: f64) -> f64 {
     cdf(-x)
 }
 
-/// Nodes and weights of the 8-point Gauss–Legendre rule on [−1, 1] (positive half; the rule is
-/// symmetric). Standard values, e.g. Abramowitz & Stegun table 25.4.
-const GAUSS_LEGENDRE_8: [(f64, f64); 4] = [
-    (0.183_434_642_495_649_8, 0.362_683_783_378_362),
-    (0.525_532_409_916_329, 0.313_706_645_877_887_3),
-    (0.796_666_477_413_626_7, 0.222_381_034_453_374_5),
-    (0.960_289_856_497_536_3, 0.101_228_536_290_376_3),
-];
-
 /// Whether [a, b] is narrow on the scale of φ's variation: (b − a)·max(1, |a|, |b|) ≤ ¼. On such
 /// an interval φ changes by a factor of at most e^{1/4}, so an 8-point Gauss–Legendre rule
 /// integrates it to full precision, while a difference of Φ values would cancel.
 #[inline]
-fn is_narrow(a: f64, b: f64) -> bool {
+pub(crate) fn is_narrow(a: f64, b: f64) -> bool {
     (b - a) * a.abs().max(b.abs()).max(1.0) <= 0.25
 }
 
@@ -182,15 +174,12 @@ fn narrow_interval_ratio(a: f64, b: f64) -> f64 {
 
 /// [`narrow_interval_ratio`] for the interval [a, a + width], from the width itself (which a
 /// caller may know more accurately than the difference of two rounded limits).
-fn narrow_interval_ratio_of_width(a: f64, width: f64) -> f64 {
-    let half = 0.5 * width;
+pub(crate) fn narrow_interval_ratio_of_width(a: f64, width: f64) -> f64 {
     let mut sum = 0.0;
-    for &(node, weight) in &GAUSS_LEGENDRE_8 {
-        for s in [half * (1.0 - node), half * (1.0 + node)] {
-            sum += weight * (-s * (a + 0.5 * s)).exp();
-        }
+    for (s, weight) in gauss_legendre_nodes(&GAUSS_LEGENDRE_8, width) {
+        sum += weight * (-s * (a + 0.5 * s)).exp();
     }
-    sum * half
+    sum * (0.5 * width)
 }
 
 /// Φ(b) − Φ(a) for a ≤ b, with relative accuracy wherever the result is a normal number.

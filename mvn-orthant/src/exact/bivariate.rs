@@ -21,12 +21,13 @@
 //!
 //! Details and measured accuracy: `docs/exact-methods.md`.
 
-use super::quadrature::{integral_log_concave, log_signed_sum, FRAC_1_2PI, GL12, GL20, GL6};
 use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
+use super::{log_signed_sum, FRAC_1_2PI};
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
+use crate::quadrature::{integral_log_concave, GAUSS_LEGENDRE_12, GAUSS_LEGENDRE_20, GAUSS_LEGENDRE_6};
 
 /// Below this value the Genz (absolute-accuracy) result is replaced by the log-space 1-D
 /// integral, which keeps relative accuracy.
@@ -50,11 +51,11 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
             }
         };
         if ar < 0.3 {
-            GL6.iter().for_each(|&(x, w)| add(x, w));
+            GAUSS_LEGENDRE_6.iter().for_each(|&(x, w)| add(x, w));
         } else if ar < 0.75 {
-            GL12.iter().for_each(|&(x, w)| add(x, w));
+            GAUSS_LEGENDRE_12.iter().for_each(|&(x, w)| add(x, w));
         } else {
-            GL20.iter().for_each(|&(x, w)| add(x, w));
+            GAUSS_LEGENDRE_20.iter().for_each(|&(x, w)| add(x, w));
         }
         return upper_tail(h) * upper_tail(k) + 0.5 * asr * sum * FRAC_1_2PI;
     }
@@ -76,7 +77,7 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
         j -= (-hk / 2.0).exp() * SQRT_2PI * cdf(-b / a) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
     }
     let half = 0.5 * a;
-    for &(node, w) in GL20.iter() {
+    for &(node, w) in GAUSS_LEGENDRE_20.iter() {
         for sign in [-1.0, 1.0] {
             let x = half * (1.0 + sign * node);
             let xs = x * x;

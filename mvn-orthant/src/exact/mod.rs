@@ -13,7 +13,6 @@
 pub mod bivariate;
 pub mod gradient;
 pub mod orthant;
-pub(crate) mod quadrature;
 pub mod trivariate;
 pub mod univariate;
 
@@ -22,3 +21,25 @@ pub use gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient}
 pub use orthant::{zero_mean_orthant, OrthantClosedForm};
 pub use trivariate::{trivariate_cdf, Trivariate};
 pub use univariate::Univariate;
+
+/// 1/(2π).
+pub(crate) const FRAC_1_2PI: f64 = 0.5 / std::f64::consts::PI;
+
+/// ln(Σ_i s_i e^{u_i}) for terms whose first entry dominates (u_0 ≥ u_i, the sum positive):
+/// u_0 + ln(1 + Σ_{i≥1} s_i e^{u_i − u_0}). Returns −∞ when the sum is not positive (the
+/// difference vanished within rounding). `terms` holds (sign, ln |term|).
+pub(crate) fn log_signed_sum(terms: &[(f64, f64)]) -> f64 {
+    let u0 = terms[0].1;
+    if u0 == f64::NEG_INFINITY {
+        return f64::NEG_INFINITY;
+    }
+    let mut s = 0.0;
+    for &(sign, u) in &terms[1..] {
+        s += sign * (u - u0).exp();
+    }
+    if s <= -1.0 {
+        f64::NEG_INFINITY
+    } else {
+        u0 + s.ln_1p()
+    }
+}

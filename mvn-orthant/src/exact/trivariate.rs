@@ -21,12 +21,13 @@
 //! end of the path and Φ(β) becomes a step there, which the adaptive rule resolves).
 
 use super::bivariate::{self, inclusion_exclusion_cancelled, standard_box_pair, upper_orthant_absolute};
-use super::quadrature::{adaptive_integral, integral_log_concave, log_signed_sum, FRAC_1_2PI};
 use super::univariate::standardize;
+use super::{log_signed_sum, FRAC_1_2PI};
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::normal::{cdf, log_pdf, pdf};
 use crate::problem::Problem;
+use crate::quadrature::{adaptive_integral, integral_log_concave};
 
 /// Below this value the Plackett (absolute-accuracy) result is replaced by the log-space 1-D
 /// integral of the bivariate conditional.

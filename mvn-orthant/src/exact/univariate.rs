@@ -119,7 +119,7 @@ pub(crate) fn standard_interval_pair(alpha: f64, beta: f64) -> (f64, f64) {
 ///
 /// Passing the width rather than the upper limit matters for narrow intervals away from 0: the
 /// rounded double β = α + w knows w only to ulp(β)/w relative (5e-8 for w = 1e-9 at β ≈ 0.4).
-/// Where w·max(|α|, |α + w|, 1) ≤ 1/4, P = φ(α)∫_0^w exp(−s(α + s/2)) ds by 12-point
+/// Where w·max(|α|, |α + w|, 1) ≤ 1/4, P = φ(α)∫_0^w exp(−s(α + s/2)) ds by 8-point
 /// Gauss–Legendre in s (the nodes are small numbers with relative rounding only); otherwise the
 /// relatively accurate interval function of `normal` is used with β = α + w.
 #[inline]
@@ -128,14 +128,7 @@ pub(crate) fn interval_pair_by_width(alpha: f64, w: f64) -> (f64, f64) {
         return if alpha.is_nan() || w.is_nan() { (f64::NAN, f64::NAN) } else { (0.0, f64::NEG_INFINITY) };
     }
     if alpha.is_finite() && w * alpha.abs().max((alpha + w).abs()).max(1.0) <= 0.25 {
-        let half = 0.5 * w;
-        let mut sum = 0.0;
-        for &(node, weight) in &super::quadrature::GL12 {
-            for s in [half * (1.0 - node), half * (1.0 + node)] {
-                sum += weight * (-s * (0.5 * s + alpha)).exp();
-            }
-        }
-        let ratio = sum * half;
+        let ratio = crate::normal::narrow_interval_ratio_of_width(alpha, w);
         let log_value = crate::normal::log_pdf(alpha) + ratio.ln();
         let value = crate::normal::pdf(alpha) * ratio;
         return (if value > 1e-300 { value } else { log_value.exp() }, log_value);
