@@ -167,6 +167,46 @@ impl Covariance {
     }
 }
 
+/// [`Error::DimensionMismatch`] for the first vector of `vectors` (named) whose length is not
+/// `dim`.
+pub(crate) fn check_lengths(dim: usize, vectors: &[(&str, &[f64])]) -> Result<()> {
+    for &(what, v) in vectors {
+        if v.len() != dim {
+            return Err(Error::DimensionMismatch { what: what.into(), expected: dim, found: v.len() });
+        }
+    }
+    Ok(())
+}
+
+/// [`Error::NonFinite`] for the first entry of `vectors` (named) that is infinite or NaN.
+pub(crate) fn check_finite(vectors: &[(&str, &[f64])]) -> Result<()> {
+    for &(what, v) in vectors {
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFinite { what: what.into(), index: vec![i], value: v[i] });
+        }
+    }
+    Ok(())
+}
+
+/// Checks the limits of a box, coordinate by coordinate: [`Error::NonFinite`] for a NaN limit,
+/// [`Error::LowerAboveUpper`] for a > b. With `infinite_empty`, a lower limit of +∞ or an
+/// upper limit of −∞ is accepted whatever the other limit (an empty interval, P = 0).
+pub(crate) fn check_limits(lower: &[f64], upper: &[f64], infinite_empty: bool) -> Result<()> {
+    for (i, (&a, &b)) in lower.iter().zip(upper).enumerate() {
+        if a.is_nan() {
+            return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
+        }
+        if b.is_nan() {
+            return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
+        }
+        let empty = infinite_empty && (a == f64::INFINITY || b == f64::NEG_INFINITY);
+        if a > b && !empty {
+            return Err(Error::LowerAboveUpper { index: i, lower: a, upper: b });
+        }
+    }
+    Ok(())
+}
+
 /// Whether the box [a, b] is empty whatever the distribution: some a_i = +∞ or some b_i = −∞.
 pub(crate) fn is_empty_box(lower: &[f64], upper: &[f64]) -> bool {
     lower.contains(&f64::INFINITY) || upper.contains(&f64::NEG_INFINITY)
@@ -206,28 +246,9 @@ impl Problem {
     /// ```
     pub fn new(mean: Vec<f64>, covariance: Covariance, lower: Vec<f64>, upper: Vec<f64>) -> Result<Self> {
         let dim = covariance.dim();
-        for (what, v) in [("mean", &mean), ("lower", &lower), ("upper", &upper)] {
-            if v.len() != dim {
-                return Err(Error::DimensionMismatch { what: what.into(), expected: dim, found: v.len() });
-            }
-        }
-        for (i, &m) in mean.iter().enumerate() {
-            if !m.is_finite() {
-                return Err(Error::NonFinite { what: "mean".into(), index: vec![i], value: m });
-            }
-        }
-        for i in 0..dim {
-            let (a, b) = (lower[i], upper[i]);
-            if a.is_nan() {
-                return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
-            }
-            if b.is_nan() {
-                return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
-            }
-            if a > b {
-                return Err(Error::LowerAboveUpper { index: i, lower: a, upper: b });
-            }
-        }
+        check_lengths(dim, &[("mean", &mean), ("lower", &lower), ("upper", &upper)])?;
+        check_finite(&[("mean", &mean)])?;
+        check_limits(&lower, &upper, false)?;
         Ok(Problem { mean, covariance, lower, upper })
     }
 

@@ -23,7 +23,7 @@
 
 use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
 use super::{log_signed_sum, FRAC_1_2PI};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
@@ -454,36 +454,18 @@ impl Integrator for Bivariate {
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        if problem.is_empty_box() {
-            return Ok(Estimate::empty_box());
-        }
-        let Some(p) = problem.without_unbounded() else {
-            return Ok(Estimate::exact(1.0, Method::Bivariate, 0));
-        };
-        let (value, log_value) = match p.dim() {
-            1 => {
+        super::integrate_constrained(problem, Method::Bivariate, 2, |p| {
+            if p.dim() == 1 {
                 let (a, b) = p.standardized_limits(0);
-                standard_interval_pair(a, b)
+                return standard_interval_pair(a, b);
             }
-            2 => {
-                let c = p.covariance();
-                box_pair(
-                    [p.mean()[0], p.mean()[1]],
-                    [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
-                    [p.lower()[0], p.lower()[1]],
-                    [p.upper()[0], p.upper()[1]],
-                )
-            }
-            d => {
-                return Err(Error::MethodNotApplicable {
-                    method: "bivariate".into(),
-                    reason: format!(
-                        "it needs at most two constrained coordinates, but the problem has {d} after \
-                         dropping unbounded ones"
-                    ),
-                })
-            }
-        };
-        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Bivariate, 1) })
+            let c = p.covariance();
+            box_pair(
+                [p.mean()[0], p.mean()[1]],
+                [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
+                [p.lower()[0], p.lower()[1]],
+                [p.upper()[0], p.upper()[1]],
+            )
+        })
     }
 }

@@ -22,6 +22,40 @@ pub use orthant::{zero_mean_orthant, OrthantClosedForm};
 pub use trivariate::{trivariate_cdf, Trivariate};
 pub use univariate::Univariate;
 
+use crate::error::{Error, Result};
+use crate::estimate::{Estimate, Method};
+use crate::problem::Problem;
+
+/// The frame shared by the exact integrators of d ≤ `max_dim`: an empty box is P = 0,
+/// coordinates with both limits infinite are dropped (none left: P = 1), more than `max_dim`
+/// constrained coordinates is [`Error::MethodNotApplicable`]; otherwise `pair` gives (P, ln P)
+/// of the remaining problem, reported exactly (error 0, one evaluation).
+pub(crate) fn integrate_constrained(
+    problem: &Problem,
+    method: Method,
+    max_dim: usize,
+    pair: impl FnOnce(&Problem) -> (f64, f64),
+) -> Result<Estimate> {
+    if problem.is_empty_box() {
+        return Ok(Estimate::empty_box());
+    }
+    let Some(p) = problem.without_unbounded() else {
+        return Ok(Estimate::exact(1.0, method, 0));
+    };
+    if p.dim() > max_dim {
+        return Err(Error::MethodNotApplicable {
+            method: method.name().into(),
+            reason: format!(
+                "it needs at most {max_dim} constrained coordinate(s), but the problem has {} after \
+                 dropping unbounded ones",
+                p.dim()
+            ),
+        });
+    }
+    let (value, log_value) = pair(&p);
+    Ok(Estimate { value, log_value, ..Estimate::exact(value, method, 1) })
+}
+
 /// 1/(2π).
 pub(crate) const FRAC_1_2PI: f64 = 0.5 / std::f64::consts::PI;
 

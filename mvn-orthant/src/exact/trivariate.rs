@@ -23,7 +23,7 @@
 use super::bivariate::{self, inclusion_exclusion_cancelled, standard_box_pair, upper_orthant_absolute};
 use super::univariate::standardize;
 use super::{log_signed_sum, FRAC_1_2PI};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::normal::{cdf, log_pdf, pdf};
 use crate::problem::Problem;
@@ -410,39 +410,24 @@ impl Integrator for Trivariate {
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        if problem.is_empty_box() {
-            return Ok(Estimate::empty_box());
-        }
-        let Some(p) = problem.without_unbounded() else {
-            return Ok(Estimate::exact(1.0, Method::Trivariate, 0));
-        };
-        let d = p.dim();
-        if d > 3 {
-            return Err(Error::MethodNotApplicable {
-                method: "trivariate".into(),
-                reason: format!(
-                    "it needs at most three constrained coordinates, but the problem has {d} after \
-                     dropping unbounded ones"
-                ),
-            });
-        }
-        // Pad to three coordinates with independent unbounded ones.
-        let mut mean = [0.0; 3];
-        let mut cov = [[0.0; 3]; 3];
-        let mut lower = [f64::NEG_INFINITY; 3];
-        let mut upper = [f64::INFINITY; 3];
-        for i in 0..3 {
-            cov[i][i] = 1.0;
-        }
-        for i in 0..d {
-            mean[i] = p.mean()[i];
-            lower[i] = p.lower()[i];
-            upper[i] = p.upper()[i];
-            for j in 0..d {
-                cov[i][j] = p.covariance().get(i, j);
+        super::integrate_constrained(problem, Method::Trivariate, 3, |p| {
+            // Pad to three coordinates with independent unbounded ones.
+            let mut mean = [0.0; 3];
+            let mut cov = [[0.0; 3]; 3];
+            let mut lower = [f64::NEG_INFINITY; 3];
+            let mut upper = [f64::INFINITY; 3];
+            for i in 0..3 {
+                cov[i][i] = 1.0;
             }
-        }
-        let (value, log_value) = box_pair3(mean, cov, lower, upper);
-        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Trivariate, 1) })
+            for i in 0..p.dim() {
+                mean[i] = p.mean()[i];
+                lower[i] = p.lower()[i];
+                upper[i] = p.upper()[i];
+                for j in 0..p.dim() {
+                    cov[i][j] = p.covariance().get(i, j);
+                }
+            }
+            box_pair3(mean, cov, lower, upper)
+        })
     }
 }

@@ -6,7 +6,7 @@
 //! (erf(β/√2) − erf(α/√2))/2, which keeps narrow intervals near the origin accurate. In log space,
 //! ln(e^u − e^v) = u + ln(−expm1(v − u)) with u = ln Q(α) ≥ v = ln Q(β) (or the mirror image).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::estimate::{Estimate, Integrator, Method};
 
 use crate::problem::Problem;
@@ -79,25 +79,11 @@ impl Integrator for Univariate {
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        if problem.is_empty_box() {
-            return Ok(Estimate::empty_box());
-        }
-        let Some(p) = problem.without_unbounded() else {
-            return Ok(Estimate::exact(1.0, Method::Univariate, 0));
-        };
-        if p.dim() != 1 {
-            return Err(Error::MethodNotApplicable {
-                method: "univariate".into(),
-                reason: format!(
-                    "it needs one constrained coordinate, but the problem has {} after dropping unbounded ones",
-                    p.dim()
-                ),
-            });
-        }
-        let (a, b, m, v) = (p.lower()[0], p.upper()[0], p.mean()[0], p.covariance().get(0, 0));
-        let value = interval_probability(a, b, m, v);
-        let log_value = if value > 1e-300 { value.ln() } else { log_interval_probability(a, b, m, v) };
-        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Univariate, 1) })
+        super::integrate_constrained(problem, Method::Univariate, 1, |p| {
+            let (a, b, m, v) = (p.lower()[0], p.upper()[0], p.mean()[0], p.covariance().get(0, 0));
+            let value = interval_probability(a, b, m, v);
+            (value, if value > 1e-300 { value.ln() } else { log_interval_probability(a, b, m, v) })
+        })
     }
 }
 

@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::gradient::Gradient;
 use crate::normal::log_interval_probability;
-use crate::problem::Problem;
+use crate::problem::{check_finite, check_lengths, check_limits, Problem};
 use crate::quadrature::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
 
 mod detection;
@@ -133,37 +133,19 @@ impl OneFactorProblem {
         if dim == 0 {
             return Err(Error::DimensionZero);
         }
-        for (what, v) in
-            [("diagonal", &diagonal), ("loading", &loading), ("lower", &lower), ("upper", &upper)]
-        {
-            if v.len() != dim {
-                return Err(Error::DimensionMismatch { what: what.into(), expected: dim, found: v.len() });
-            }
-        }
-        for (what, v) in [("mean", &mean), ("diagonal", &diagonal), ("loading", &loading)] {
-            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFinite { what: what.into(), index: vec![i], value: v[i] });
-            }
-        }
+        check_lengths(
+            dim,
+            &[("diagonal", &diagonal), ("loading", &loading), ("lower", &lower), ("upper", &upper)],
+        )?;
+        check_finite(&[("mean", &mean), ("diagonal", &diagonal), ("loading", &loading)])?;
         if let Some(i) = diagonal.iter().position(|&x| x < 0.0) {
             return Err(Error::InvalidArgument {
                 name: format!("diagonal[{i}]"),
                 reason: format!("{} is negative; the diagonal part D must be ≥ 0", diagonal[i]),
             });
         }
-        for i in 0..dim {
-            let (a, b) = (lower[i], upper[i]);
-            if a.is_nan() {
-                return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
-            }
-            if b.is_nan() {
-                return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
-            }
-            // A lower limit of +∞ or an upper limit of −∞ is an empty interval (P = 0).
-            if a > b && a != f64::INFINITY && b != f64::NEG_INFINITY {
-                return Err(Error::LowerAboveUpper { index: i, lower: a, upper: b });
-            }
-        }
+        // A lower limit of +∞ or an upper limit of −∞ is an empty interval (P = 0).
+        check_limits(&lower, &upper, true)?;
         Ok(OneFactorProblem { mean, diagonal, loading, lower, upper })
     }
 
