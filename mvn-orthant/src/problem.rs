@@ -167,6 +167,46 @@ impl Covariance {
     }
 }
 
+/// The conditional normal distribution: for X ~ N(μ, Σ) (Σ given entrywise by `covariance`,
+/// dimension `mean.len()`) and Σ_kk > 0, the law of X_{−k} (the other coordinates, in order)
+/// given X_k = x is N(m, C) with
+///
+/// ```text
+/// m_i  = μ_i + Σ_ik·(x − μ_k)/Σ_kk,
+/// C_ij = Σ_ij − Σ_ik Σ_jk/Σ_kk   (diagonal clamped at 0 against rounding).
+/// ```
+///
+/// Returns (m, C row-major). This is the one implementation of the formula in the crate (the
+/// gradients by conditioning, the exact gradients, [`Problem::conditional`]).
+///
+/// ```
+/// use mvn_orthant::problem::conditional_normal;
+/// let sigma = [[1.0, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 1.0]];
+/// let (m, c) = conditional_normal(&[0.0, 0.0, 1.0], |i, j| sigma[i][j], 1, 2.0);
+/// assert_eq!(m, vec![1.0, 2.0]);
+/// assert_eq!(c, vec![0.75, 0.0, 0.0, 0.75]);
+/// ```
+pub fn conditional_normal(
+    mean: &[f64],
+    covariance: impl Fn(usize, usize) -> f64,
+    k: usize,
+    x: f64,
+) -> (Vec<f64>, Vec<f64>) {
+    let d = mean.len();
+    let skk = covariance(k, k);
+    let others: Vec<usize> = (0..d).filter(|&i| i != k).collect();
+    let shift = (x - mean[k]) / skk;
+    let conditional_mean = others.iter().map(|&i| mean[i] + covariance(i, k) * shift).collect();
+    let mut entries = Vec::with_capacity(others.len() * others.len());
+    for &i in &others {
+        for &j in &others {
+            let c = covariance(i, j) - covariance(i, k) * covariance(j, k) / skk;
+            entries.push(if i == j { c.max(0.0) } else { c });
+        }
+    }
+    (conditional_mean, entries)
+}
+
 /// [`Error::DimensionMismatch`] for the first vector of `vectors` (named) whose length is not
 /// `dim`.
 pub(crate) fn check_lengths(dim: usize, vectors: &[(&str, &[f64])]) -> Result<()> {
@@ -321,6 +361,39 @@ impl Problem {
             lower: indices.iter().map(|&i| self.lower[i]).collect(),
             upper: indices.iter().map(|&i| self.upper[i]).collect(),
         }
+    }
+
+    /// The law of X_{−k} given X_k = x, with the box of the other coordinates: the
+    /// (d − 1)-dimensional problem of [`conditional_normal`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when `k ≥ d` or Σ_kk = 0 (no density to condition on) or `x`
+    /// is not finite; validation errors of the conditional covariance (which cannot occur for a
+    /// valid problem beyond rounding).
+    ///
+    /// ```
+    /// use mvn_orthant::{Covariance, Problem};
+    /// let sigma = Covariance::from_rows(&[vec![2.0, 1.0], vec![1.0, 1.0]]).unwrap();
+    /// let p = Problem::new(vec![0.0, 1.0], sigma, vec![-1.0; 2], vec![1.0; 2]).unwrap();
+    /// // X₁ | X₀ = 1 ~ N(1 + ½·1, 1 − ½).
+    /// let c = p.conditional(0, 1.0).unwrap();
+    /// assert_eq!((c.mean()[0], c.covariance().get(0, 0)), (1.5, 0.5));
+    /// ```
+    pub fn conditional(&self, k: usize, x: f64) -> Result<Problem> {
+        let d = self.dim();
+        if k >= d || self.covariance.get(k, k) <= 0.0 || !x.is_finite() {
+            return Err(Error::InvalidArgument {
+                name: "k, x".into(),
+                reason: format!(
+                    "cannot condition on X_{k} = {x} in dimension {d} (needs k < d, Σ_kk > 0, x finite)"
+                ),
+            });
+        }
+        let (mean, entries) = conditional_normal(&self.mean, |i, j| self.covariance.get(i, j), k, x);
+        let covariance = Covariance::from_row_major(d - 1, entries)?;
+        let pick = |v: &[f64]| (0..d).filter(|&i| i != k).map(|i| v[i]).collect::<Vec<f64>>();
+        Problem::new(mean, covariance, pick(&self.lower), pick(&self.upper))
     }
 
     /// The problem with unbounded coordinates dropped, or `None` when every coordinate is

@@ -13,6 +13,7 @@
 pub mod bivariate;
 pub mod gradient;
 pub mod orthant;
+mod plackett;
 pub mod trivariate;
 pub mod univariate;
 

@@ -21,6 +21,7 @@
 //! end of the path and Φ(β) becomes a step there, which the adaptive rule resolves).
 
 use super::bivariate::{self, inclusion_exclusion_cancelled, standard_box_pair, upper_orthant_absolute};
+use super::plackett::{plackett_term, Third};
 use super::univariate::standardize;
 use super::{log_signed_sum, FRAC_1_2PI};
 use crate::error::Result;
@@ -32,27 +33,6 @@ use crate::quadrature::{adaptive_integral, integral_log_concave};
 /// Below this value the Plackett (absolute-accuracy) result is replaced by the log-space 1-D
 /// integral of the bivariate conditional.
 pub const TAIL_SWITCH: f64 = 1e-5;
-
-/// Plackett's integrand term for the pair (1, j): θ·exp(−f/2)·Φ(β), where `x1`, `xj` are the
-/// limits of the pair, `xk` the third limit, `r` = r_1j(t) = sin(tθ), `rk` = r_1k(t), `rjk` fixed.
-#[inline]
-fn plackett_term(x1: f64, xj: f64, xk: f64, r: f64, rr: f64, rk: f64, rjk: f64) -> f64 {
-    let f = (x1 * x1 - 2.0 * r * x1 * xj + xj * xj) / rr;
-    if f > 1500.0 {
-        return 0.0;
-    }
-    // Conditional of X_k given X_1 = x1, X_j = xj: numerator and rr·(conditional variance·rr).
-    let det = rr * (rr - (rk - rjk) * (rk - rjk) - 2.0 * rk * rjk * (1.0 - r));
-    let num = xk * rr - (rk - r * rjk) * x1 - (rjk - r * rk) * xj;
-    let p = if det > 0.0 {
-        cdf(num / det.sqrt())
-    } else if num >= 0.0 {
-        1.0
-    } else {
-        0.0
-    };
-    (-0.5 * f).exp() * p
-}
 
 /// T(x; R) by Plackett's reduction (finite x, |r_ij| < 1), absolute accuracy.
 fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
@@ -76,10 +56,24 @@ fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
         let (s13, c13) = (t * t13).sin_cos();
         let mut v = 0.0;
         if t12 != 0.0 {
-            v += t12 * plackett_term(x1, x2, x3, s12, c12 * c12, s13, r23);
+            v += t12
+                * plackett_term(
+                    x1,
+                    x2,
+                    s12,
+                    c12 * c12,
+                    Some(Third { r_ki: s13, r_kj: r23, lower: f64::NEG_INFINITY, upper: x3 }),
+                );
         }
         if t13 != 0.0 {
-            v += t13 * plackett_term(x1, x3, x2, s13, c13 * c13, s12, r23);
+            v += t13
+                * plackett_term(
+                    x1,
+                    x3,
+                    s13,
+                    c13 * c13,
+                    Some(Third { r_ki: s12, r_kj: r23, lower: f64::NEG_INFINITY, upper: x2 }),
+                );
         }
         v
     };
