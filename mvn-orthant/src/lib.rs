@@ -37,7 +37,7 @@ pub mod problem;
 pub mod qmc;
 pub mod quadrature;
 pub mod tilting;
-pub mod truncated;
+pub(crate) mod truncated;
 
 pub use auto::{covariance_gradient, integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};

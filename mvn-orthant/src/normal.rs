@@ -252,18 +252,7 @@ pub fn log_interval_probability(a: f64, b: f64) -> f64 {
 /// w whatever the size of l; elsewhere it is [`log_interval_probability`]`(l, u)`, where the
 /// rounding of u − l costs at most a relative 4·max(1, |l|)²·ε. An infinite or NaN `width`
 /// always takes the second route. Returns −∞ for an empty interval (l ≥ u, or w ≤ 0).
-///
-/// ```
-/// use mvn_orthant::normal::log_interval_probability_with_width;
-/// let (shift, w) = (1e8, 1e-12);
-/// // [shift + 0.5, shift + 0.5 + w] shifted back: the limits are rounded to ulp(1e8) ≈ 1.5e-8,
-/// // but the width is exact.
-/// let l = (shift + 0.5) - shift;
-/// let v = log_interval_probability_with_width(l, l + w, w);
-/// let want = -1.043_938_533_204_672_7 + (1e-12f64).ln(); // ln φ(½) + ln w to first order
-/// assert!((v - want).abs() < 1e-12);
-/// ```
-pub fn log_interval_probability_with_width(l: f64, u: f64, width: f64) -> f64 {
+pub(crate) fn log_interval_probability_with_width(l: f64, u: f64, width: f64) -> f64 {
     if width.is_finite() && l.is_finite() {
         if width <= 0.0 {
             return f64::NEG_INFINITY;
@@ -446,7 +435,7 @@ pub fn inverse_cdf_unchecked(p: f64) -> f64 {
 /// No argument checks: t = 0 gives +∞, t = 1 gives −∞; t outside [0, 1] gives an unspecified
 /// value; NaN gives NaN.
 #[inline]
-pub fn inverse_upper_tail_unchecked(t: f64) -> f64 {
+pub(crate) fn inverse_upper_tail_unchecked(t: f64) -> f64 {
     if t > 0.075 {
         return -inverse_cdf_unchecked(t);
     }
@@ -513,7 +502,7 @@ pub fn inverse_cdf_fast(p: f64) -> f64 {
 
 /// Q⁻¹(t) = −Φ⁻¹(t) by AS 241 alone (see [`inverse_cdf_fast`]), accurate for tiny t.
 #[inline]
-pub fn inverse_upper_tail_fast(t: f64) -> f64 {
+pub(crate) fn inverse_upper_tail_fast(t: f64) -> f64 {
     if t > 0.075 {
         return -inverse_cdf_fast(t);
     }
@@ -530,7 +519,7 @@ pub fn inverse_upper_tail_fast(t: f64) -> f64 {
 /// derivative is −φ(x)/Q(x), from the asymptotic start x₀ = √(−2 ln t − ln(−4π ln t)); it
 /// converges to full precision in a few steps because ln Q is smooth and nearly quadratic.
 /// NaN gives NaN; log_t ≥ 0 gives −∞.
-pub fn inverse_log_upper_tail(log_t: f64) -> f64 {
+pub(crate) fn inverse_log_upper_tail(log_t: f64) -> f64 {
     if log_t.is_nan() {
         return f64::NAN;
     }
@@ -590,6 +579,17 @@ pub fn inverse_upper_tail(t: f64) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interval_by_width_keeps_the_accuracy_of_the_width() {
+        let (shift, w) = (1e8, 1e-12);
+        // [shift + 0.5, shift + 0.5 + w] shifted back: the limits are rounded to ulp(1e8) ≈
+        // 1.5e-8, but the width is exact.
+        let l = (shift + 0.5) - shift;
+        let v = log_interval_probability_with_width(l, l + w, w);
+        let want = -1.043_938_533_204_672_7 + (1e-12f64).ln(); // ln φ(½) + ln w to first order
+        assert!((v - want).abs() < 1e-12);
+    }
 
     #[test]
     fn symmetry_and_complement() {

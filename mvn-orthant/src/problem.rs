@@ -178,15 +178,7 @@ impl Covariance {
 ///
 /// Returns (m, C row-major). This is the one implementation of the formula in the crate (the
 /// gradients by conditioning, the exact gradients, [`Problem::conditional`]).
-///
-/// ```
-/// use mvn_orthant::problem::conditional_normal;
-/// let sigma = [[1.0, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 1.0]];
-/// let (m, c) = conditional_normal(&[0.0, 0.0, 1.0], |i, j| sigma[i][j], 1, 2.0);
-/// assert_eq!(m, vec![1.0, 2.0]);
-/// assert_eq!(c, vec![0.75, 0.0, 0.0, 0.75]);
-/// ```
-pub fn conditional_normal(
+pub(crate) fn conditional_normal(
     mean: &[f64],
     covariance: impl Fn(usize, usize) -> f64,
     k: usize,
@@ -364,7 +356,8 @@ impl Problem {
     }
 
     /// The law of X_{−k} given X_k = x, with the box of the other coordinates: the
-    /// (d − 1)-dimensional problem of [`conditional_normal`].
+    /// (d − 1)-dimensional problem with the conditional normal distribution
+    /// N(μ_{−k} + Σ_{−k,k}(x − μ_k)/Σ_kk, Σ_{−k,−k} − Σ_{−k,k}Σ_{k,−k}/Σ_kk).
     ///
     /// # Errors
     ///
@@ -429,6 +422,14 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditional_normal_of_a_small_example() {
+        let sigma = [[1.0, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 1.0]];
+        let (m, c) = conditional_normal(&[0.0, 0.0, 1.0], |i, j| sigma[i][j], 1, 2.0);
+        assert_eq!(m, vec![1.0, 2.0]);
+        assert_eq!(c, vec![0.75, 0.0, 0.0, 0.75]);
+    }
 
     #[test]
     fn rejects_each_bad_case_with_its_variant() {

@@ -31,7 +31,7 @@ use crate::quadrature::{integral_log_concave, GAUSS_LEGENDRE_12, GAUSS_LEGENDRE_
 
 /// Below this value the Genz (absolute-accuracy) result is replaced by the log-space 1-D
 /// integral, which keeps relative accuracy.
-pub const TAIL_SWITCH: f64 = 1e-3;
+pub(crate) const TAIL_SWITCH: f64 = 1e-3;
 
 /// √(2π).
 const SQRT_2PI: f64 = 2.506_628_274_631_000_5;
@@ -258,32 +258,6 @@ pub(crate) fn upper_orthant_absolute(h: f64, k: f64, r: f64) -> f64 {
     genz_upper(h, k, r).clamp(0.0, 1.0)
 }
 
-/// The standardised upper orthant U(h, k; ρ) = P(X > h, Y > k) for standard normals with
-/// correlation ρ ∈ [−1, 1]; infinite limits allowed. Absolute error ≤ 1e-15 and relative
-/// error ≤ 1e-12 (see `docs/exact-methods.md` for the measured values).
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::upper_orthant;
-/// // Zero-mean orthant: 1/4 + asin(ρ)/(2π).
-/// let p = upper_orthant(0.0, 0.0, 0.5);
-/// assert!((p - 1.0 / 3.0).abs() < 1e-15);
-/// ```
-pub fn upper_orthant(h: f64, k: f64, r: f64) -> f64 {
-    upper_orthant_pair(h, k, r).0
-}
-
-/// ln U(h, k; ρ), accurate where U underflows.
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::log_upper_orthant;
-/// // Independent: ln Q(30) + ln Q(30).
-/// let v = log_upper_orthant(30.0, 30.0, 0.0);
-/// assert!((v / (2.0 * mvn_orthant::normal::log_upper_tail(30.0)) - 1.0).abs() < 1e-14);
-/// ```
-pub fn log_upper_orthant(h: f64, k: f64, r: f64) -> f64 {
-    upper_orthant_pair(h, k, r).1
-}
-
 /// The bivariate normal distribution function Φ₂(h, k; ρ) = P(X ≤ h, Y ≤ k).
 ///
 /// ```
@@ -359,23 +333,6 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
     } else {
         (log_value.exp(), log_value)
     }
-}
-
-/// P(lower ≤ Z ≤ upper) for a standard bivariate normal Z with correlation ρ ∈ [−1, 1].
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::standard_box;
-/// // Independent coordinates: the product of the intervals.
-/// let p = standard_box([-1.0, 0.0], [1.0, 2.0], 0.0);
-/// assert!((p - 0.682_689_492_137_085_9 * 0.477_249_868_051_820_8).abs() < 1e-15);
-/// ```
-pub fn standard_box(lower: [f64; 2], upper: [f64; 2], r: f64) -> f64 {
-    standard_box_pair(lower, upper, r).0
-}
-
-/// ln P(lower ≤ Z ≤ upper) for a standard bivariate normal Z with correlation ρ.
-pub fn log_standard_box(lower: [f64; 2], upper: [f64; 2], r: f64) -> f64 {
-    standard_box_pair(lower, upper, r).1
 }
 
 /// Standardises a 2-D box: limits of each coordinate and the correlation (0 when a variance is

@@ -32,7 +32,7 @@ use crate::quadrature::{adaptive_integral, integral_log_concave};
 
 /// Below this value the Plackett (absolute-accuracy) result is replaced by the log-space 1-D
 /// integral of the bivariate conditional.
-pub const TAIL_SWITCH: f64 = 1e-5;
+pub(crate) const TAIL_SWITCH: f64 = 1e-5;
 
 /// T(x; R) by Plackett's reduction (finite x, |r_ij| < 1), absolute accuracy.
 fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
@@ -240,19 +240,14 @@ fn other_two(i: usize) -> (usize, usize) {
     }
 }
 
-/// Builds the symmetric correlation matrix from (r₁₂, r₁₃, r₂₃).
-#[inline]
-pub fn correlation_matrix(r12: f64, r13: f64, r23: f64) -> [[f64; 3]; 3] {
-    [[1.0, r12, r13], [r12, 1.0, r23], [r13, r23, 1.0]]
-}
-
 /// The trivariate normal distribution function T(x; R) = P(X ≤ x) for standard normals with
-/// correlation matrix `r` (use [`correlation_matrix`]); infinite limits and singular R allowed.
+/// correlation matrix `r` (symmetric, unit diagonal); infinite limits and singular R allowed.
 ///
 /// ```
-/// use mvn_orthant::exact::trivariate::{correlation_matrix, trivariate_cdf};
+/// use mvn_orthant::exact::trivariate::trivariate_cdf;
 /// // Genz (1992): 0.82798489745683348.
-/// let r = correlation_matrix(3.0 / 5.0, 1.0 / 3.0, 11.0 / 15.0);
+/// let (r12, r13, r23) = (3.0 / 5.0, 1.0 / 3.0, 11.0 / 15.0);
+/// let r = [[1.0, r12, r13], [r12, 1.0, r23], [r13, r23, 1.0]];
 /// assert!((trivariate_cdf([1.0, 4.0, 2.0], r) - 0.827_984_897_456_833_48).abs() < 1e-15);
 /// ```
 pub fn trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
@@ -262,11 +257,6 @@ pub fn trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
 /// ln T(x; R), accurate where T underflows.
 pub fn log_trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
     upper_orthant_pair([-x[0], -x[1], -x[2]], r).1
-}
-
-/// The upper orthant P(X > h) for standard normals with correlation matrix `r`.
-pub fn upper_orthant(h: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
-    upper_orthant_pair(h, r).0
 }
 
 /// (P, ln P) of a standardised 3-D box.

@@ -13,13 +13,7 @@ use crate::problem::Problem;
 
 /// P(α ≤ Z ≤ β) for a standard normal Z, with relative accuracy in either tail.
 /// Returns 0 when α ≥ β. Infinite limits are allowed.
-///
-/// ```
-/// use mvn_orthant::exact::univariate::standard_interval;
-/// let p = standard_interval(10.0, f64::INFINITY); // Q(10)
-/// assert!((p / 7.619_853_024_160_526e-24 - 1.0).abs() < 1e-14);
-/// ```
-pub fn standard_interval(alpha: f64, beta: f64) -> f64 {
+pub(crate) fn standard_interval(alpha: f64, beta: f64) -> f64 {
     if alpha.is_nan() || beta.is_nan() {
         return f64::NAN;
     }
@@ -28,7 +22,7 @@ pub fn standard_interval(alpha: f64, beta: f64) -> f64 {
 
 /// ln P(α ≤ Z ≤ β) for a standard normal Z, accurate when the probability underflows
 /// (e.g. α = 40, β = 41 gives ≈ −804.6). −∞ when α ≥ β.
-pub fn log_standard_interval(alpha: f64, beta: f64) -> f64 {
+pub(crate) fn log_standard_interval(alpha: f64, beta: f64) -> f64 {
     if alpha.is_nan() || beta.is_nan() {
         return f64::NAN;
     }

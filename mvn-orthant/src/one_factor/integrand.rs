@@ -297,8 +297,3 @@ pub fn shifted_orthant_log_value_and_gradient(shift: &[f64], log_gradient: &mut 
     integrate_log_concave(&ShiftedOrthant { shift }, f64::NEG_INFINITY, f64::INFINITY, Some(log_gradient))
         .log_value
 }
-
-/// ln A for the EXACT orthant of [`shifted_orthant_log_value_and_gradient`], without the gradient.
-pub fn shifted_orthant_log_value(shift: &[f64]) -> f64 {
-    integrate_log_concave(&ShiftedOrthant { shift }, f64::NEG_INFINITY, f64::INFINITY, None).log_value
-}

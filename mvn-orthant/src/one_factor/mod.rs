@@ -51,8 +51,8 @@ mod detection;
 mod integrand;
 
 pub use detection::detect_one_factor;
+pub use integrand::shifted_orthant_log_value_and_gradient;
 use integrand::IntervalFactors;
-pub use integrand::{shifted_orthant_log_value, shifted_orthant_log_value_and_gradient};
 
 /// A validated one-factor rectangle problem: X ~ N(μ, D + λλᵀ), P(a ≤ X ≤ b).
 #[derive(Debug, Clone, PartialEq)]
