@@ -29,7 +29,8 @@ impl Covariance {
     /// [`Error::DimensionZero`], [`Error::DimensionMismatch`] for a ragged or non-square matrix,
     /// [`Error::NonFinite`], [`Error::Asymmetric`] beyond [`SYMMETRY_TOLERANCE`], and
     /// [`Error::NotPositiveSemidefinite`] when a pivoted Cholesky factorisation meets a negative
-    /// pivot beyond rounding (see [`crate::linalg::zero_pivot_threshold`]).
+    /// pivot beyond rounding: below −max(8dε, 10⁶ε)·max Σ_ii (pivots within 8dε·max Σ_ii of 0
+    /// count as zero and end the factorisation).
     ///
     /// ```
     /// use mvn_orthant::Covariance;

@@ -9,7 +9,7 @@
 //! * |ρ| ≥ 0.925: U = Q(max(h, k)) − (1/2π) ∫_0^{√(1−ρ²)} … dx (for ρ > 0; ρ < 0 by reflection),
 //!   where the part of the integrand that is singular at x = 0 is integrated in closed form and
 //!   the smooth remainder by 20-point Gauss–Legendre (Genz 2004, after Drezner & Wesolowsky 1990);
-//! * tail: where that value is below [`TAIL_SWITCH`] (and it may then have lost relative
+//! * tail: where that value is below `TAIL_SWITCH` = 1e-3 (and it may then have lost relative
 //!   accuracy, through cancellation for ρ < 0 or an unresolved peak far out), the exact 1-D form
 //!   U = ∫_h^∞ φ(x) Q((k − ρx)/√(1−ρ²)) dx, whose integrand is positive and log-concave, is
 //!   integrated in log space around its peak (see `docs/exact-methods.md`).

@@ -12,7 +12,7 @@
 //! with θ_{1j} = asin r_{1j}, f_j the bivariate quadratic form at (x₁, x_j) and β_j the
 //! standardised conditional limit of the third variable (see `docs/exact-methods.md`). The
 //! variable labelled 1 is the one outside the most correlated pair. The integral is evaluated by
-//! adaptive Gauss–Kronrod. Where the result is below [`TAIL_SWITCH`], the probability is
+//! adaptive Gauss–Kronrod. Where the result is below `TAIL_SWITCH` = 1e-5, the probability is
 //! recomputed as the log-concave 1-D integral of the bivariate conditional,
 //! P(X > h) = ∫_{h_i}^∞ φ(x) U₂(conditional limits; partial correlation) dx, in log space.
 //!

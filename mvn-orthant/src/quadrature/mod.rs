@@ -3,7 +3,7 @@
 //! log-space integrators for log-concave integrands.
 //!
 //! * Fixed rules: Gauss–Legendre with 6, 8, 12 and 20 points (the exact bivariate method, the
-//!   narrow intervals of [`crate::normal`] and [`crate::truncated`], the univariate box), and the
+//!   narrow intervals of [`crate::normal`] and of the truncated normal, the univariate box), and the
 //!   Gauss–Kronrod (7, 15) pair ([`KRONROD_NODES`], [`KRONROD_WEIGHTS`], [`GAUSS_7_WEIGHTS`]).
 //! * [`kronrod_error_estimate`]: QUADPACK's error estimate of one panel (Piessens et al. 1983),
 //!   the only one used in the crate. With E = |K − G| the difference of the Kronrod and Gauss
