@@ -23,8 +23,7 @@
 
 use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
 use super::{log_signed_sum, FRAC_1_2PI};
-use crate::error::Result;
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::Method;
 use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
 use crate::quadrature::{integral_log_concave, GAUSS_LEGENDRE_12, GAUSS_LEGENDRE_20, GAUSS_LEGENDRE_6};
@@ -400,29 +399,24 @@ pub fn log_box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], 
     box_pair(mean, cov, lower, upper).1
 }
 
-/// The d = 2 method as an [`Integrator`]: coordinates with both limits infinite are dropped
+/// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits infinite are dropped
 /// first; applies when at most two constrained coordinates remain.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bivariate;
 
-impl Integrator for Bivariate {
-    fn name(&self) -> String {
-        "bivariate".into()
-    }
+exact_integrator!(Bivariate, Method::Bivariate, 2, box_pair_of_problem);
 
-    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        super::integrate_constrained(problem, Method::Bivariate, 2, |p| {
-            if p.dim() == 1 {
-                let (a, b) = p.standardized_limits(0);
-                return standard_interval_pair(a, b);
-            }
-            let c = p.covariance();
-            box_pair(
-                [p.mean()[0], p.mean()[1]],
-                [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
-                [p.lower()[0], p.lower()[1]],
-                [p.upper()[0], p.upper()[1]],
-            )
-        })
+/// (P, ln P) of a problem with one or two constrained coordinates.
+fn box_pair_of_problem(p: &Problem) -> (f64, f64) {
+    if p.dim() == 1 {
+        let (a, b) = p.standardized_limits(0);
+        return standard_interval_pair(a, b);
     }
+    let c = p.covariance();
+    box_pair(
+        [p.mean()[0], p.mean()[1]],
+        [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
+        [p.lower()[0], p.lower()[1]],
+        [p.upper()[0], p.upper()[1]],
+    )
 }

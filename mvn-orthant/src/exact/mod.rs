@@ -10,6 +10,22 @@
 //!
 //! The derivations and measured accuracies are in `docs/exact-methods.md`.
 
+/// Implements [`crate::Integrator`] for the exact method type `$method_type` of d ≤ `$max_dim`
+/// by [`integrate_constrained`], with `$pair` giving (P, ln P) of the constrained problem.
+macro_rules! exact_integrator {
+    ($method_type:ty, $method:expr, $max_dim:expr, $pair:expr) => {
+        impl crate::estimate::Integrator for $method_type {
+            fn name(&self) -> String {
+                $method.name().into()
+            }
+
+            fn integrate(&self, problem: &Problem) -> crate::error::Result<crate::estimate::Estimate> {
+                super::integrate_constrained(problem, $method, $max_dim, $pair)
+            }
+        }
+    };
+}
+
 pub mod bivariate;
 pub mod gradient;
 pub mod orthant;

@@ -24,8 +24,7 @@ use super::bivariate::{self, inclusion_exclusion_cancelled, standard_box_pair, u
 use super::plackett::{plackett_term, Third};
 use super::univariate::standardize;
 use super::{log_signed_sum, FRAC_1_2PI};
-use crate::error::Result;
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::Method;
 use crate::normal::{cdf, log_pdf, pdf};
 use crate::problem::Problem;
 use crate::quadrature::{adaptive_integral, integral_log_concave};
@@ -54,28 +53,15 @@ fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
     let mut integrand = |t: f64| {
         let (s12, c12) = (t * t12).sin_cos();
         let (s13, c13) = (t * t13).sin_cos();
-        let mut v = 0.0;
-        if t12 != 0.0 {
-            v += t12
-                * plackett_term(
-                    x1,
-                    x2,
-                    s12,
-                    c12 * c12,
-                    Some(Third { r_ki: s13, r_kj: r23, lower: f64::NEG_INFINITY, upper: x3 }),
-                );
-        }
-        if t13 != 0.0 {
-            v += t13
-                * plackett_term(
-                    x1,
-                    x3,
-                    s13,
-                    c13 * c13,
-                    Some(Third { r_ki: s12, r_kj: r23, lower: f64::NEG_INFINITY, upper: x2 }),
-                );
-        }
-        v
+        // The pairs (1, 2) and (1, 3), each with the third variable: (θ, x_j, x_k, r_1j, cos, r_1k).
+        [(t12, x2, x3, s12, c12, s13), (t13, x3, x2, s13, c13, s12)]
+            .into_iter()
+            .filter(|term| term.0 != 0.0)
+            .map(|(theta, xj, xk, r, c, rk)| {
+                let third = Third { r_ki: rk, r_kj: r23, lower: f64::NEG_INFINITY, upper: xk };
+                theta * plackett_term(x1, xj, r, c * c, Some(third))
+            })
+            .sum::<f64>()
     };
     let integral = adaptive_integral(&mut integrand, 0.0, 1.0, 4e-16);
     (base + integral * FRAC_1_2PI).clamp(0.0, 1.0)
@@ -383,35 +369,30 @@ pub fn log_box_probability(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], 
     box_pair3(mean, cov, lower, upper).1
 }
 
-/// The d = 3 method as an [`Integrator`]: coordinates with both limits infinite are dropped
+/// The d = 3 method as an [`Integrator`](crate::Integrator): coordinates with both limits infinite are dropped
 /// first; applies when at most three constrained coordinates remain.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Trivariate;
 
-impl Integrator for Trivariate {
-    fn name(&self) -> String {
-        "trivariate".into()
-    }
+exact_integrator!(Trivariate, Method::Trivariate, 3, box_pair_of_problem);
 
-    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        super::integrate_constrained(problem, Method::Trivariate, 3, |p| {
-            // Pad to three coordinates with independent unbounded ones.
-            let mut mean = [0.0; 3];
-            let mut cov = [[0.0; 3]; 3];
-            let mut lower = [f64::NEG_INFINITY; 3];
-            let mut upper = [f64::INFINITY; 3];
-            for i in 0..3 {
-                cov[i][i] = 1.0;
-            }
-            for i in 0..p.dim() {
-                mean[i] = p.mean()[i];
-                lower[i] = p.lower()[i];
-                upper[i] = p.upper()[i];
-                for j in 0..p.dim() {
-                    cov[i][j] = p.covariance().get(i, j);
-                }
-            }
-            box_pair3(mean, cov, lower, upper)
-        })
+/// (P, ln P) of a problem with one to three constrained coordinates, padded to three.
+fn box_pair_of_problem(p: &Problem) -> (f64, f64) {
+    // Pad to three coordinates with independent unbounded ones.
+    let mut mean = [0.0; 3];
+    let mut cov = [[0.0; 3]; 3];
+    let mut lower = [f64::NEG_INFINITY; 3];
+    let mut upper = [f64::INFINITY; 3];
+    for i in 0..3 {
+        cov[i][i] = 1.0;
     }
+    for i in 0..p.dim() {
+        mean[i] = p.mean()[i];
+        lower[i] = p.lower()[i];
+        upper[i] = p.upper()[i];
+        for j in 0..p.dim() {
+            cov[i][j] = p.covariance().get(i, j);
+        }
+    }
+    box_pair3(mean, cov, lower, upper)
 }

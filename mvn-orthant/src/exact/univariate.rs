@@ -6,8 +6,7 @@
 //! (erf(β/√2) − erf(α/√2))/2, which keeps narrow intervals near the origin accurate. In log space,
 //! ln(e^u − e^v) = u + ln(−expm1(v − u)) with u = ln Q(α) ≥ v = ln Q(β) (or the mirror image).
 
-use crate::error::Result;
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::Method;
 
 use crate::problem::Problem;
 
@@ -62,23 +61,18 @@ pub fn log_interval_probability(a: f64, b: f64, mean: f64, variance: f64) -> f64
     log_standard_interval(alpha, beta)
 }
 
-/// The d = 1 method as an [`Integrator`]. Coordinates with both limits infinite are dropped
+/// The d = 1 method as an [`Integrator`](crate::Integrator). Coordinates with both limits infinite are dropped
 /// first; the method applies when at most one constrained coordinate remains.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Univariate;
 
-impl Integrator for Univariate {
-    fn name(&self) -> String {
-        "univariate".into()
-    }
+exact_integrator!(Univariate, Method::Univariate, 1, interval_pair_of_problem);
 
-    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        super::integrate_constrained(problem, Method::Univariate, 1, |p| {
-            let (a, b, m, v) = (p.lower()[0], p.upper()[0], p.mean()[0], p.covariance().get(0, 0));
-            let value = interval_probability(a, b, m, v);
-            (value, if value > 1e-300 { value.ln() } else { log_interval_probability(a, b, m, v) })
-        })
-    }
+/// (P, ln P) of a problem with one constrained coordinate.
+fn interval_pair_of_problem(p: &Problem) -> (f64, f64) {
+    let (a, b, m, v) = (p.lower()[0], p.upper()[0], p.mean()[0], p.covariance().get(0, 0));
+    let value = interval_probability(a, b, m, v);
+    (value, if value > 1e-300 { value.ln() } else { log_interval_probability(a, b, m, v) })
 }
 
 /// (P, ln P) of a standard interval: ln P from the log-space formula only where P is too small
