@@ -399,8 +399,8 @@ pub fn log_box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], 
     box_pair(mean, cov, lower, upper).1
 }
 
-/// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits infinite are dropped
-/// first; applies when at most two constrained coordinates remain.
+/// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits
+/// infinite are dropped first; applies when at most two constrained coordinates remain.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bivariate;
 

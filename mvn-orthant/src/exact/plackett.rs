@@ -33,8 +33,8 @@ pub(crate) struct Third {
     pub(crate) upper: f64,
 }
 
-/// exp(−q/2)·P(a_k ≤ X_k ≤ b_k | X_i = c_i, X_j = c_j) with q = (c_i² − 2ρ c_i c_j + c_j²)/(1 − ρ²)
-/// the quadratic form of the pair (so that φ₂(c_i, c_j; ρ) = exp(−q/2)/(2π√(1 − ρ²))); the
+/// exp(−q/2)·P(a_k ≤ X_k ≤ b_k | X_i = c_i, X_j = c_j) with
+/// q = (c_i² − 2ρ c_i c_j + c_j²)/(1 − ρ²) the quadratic form of the pair (so that φ₂(c_i, c_j; ρ) = exp(−q/2)/(2π√(1 − ρ²))); the
 /// conditional probability is 1 without a third variable. `one_minus_rho_squared` = 1 − ρ² is
 /// passed by the caller, who may know it more accurately than from ρ (cos² θ for ρ = sin θ).
 /// Finite c_i, c_j, |ρ| < 1. Where the conditional variance vanishes X_k is a point mass.

@@ -369,8 +369,8 @@ pub fn log_box_probability(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], 
     box_pair3(mean, cov, lower, upper).1
 }
 
-/// The d = 3 method as an [`Integrator`](crate::Integrator): coordinates with both limits infinite are dropped
-/// first; applies when at most three constrained coordinates remain.
+/// The d = 3 method as an [`Integrator`](crate::Integrator): coordinates with both limits
+/// infinite are dropped first; applies when at most three constrained coordinates remain.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Trivariate;
 
