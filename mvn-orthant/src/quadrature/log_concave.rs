@@ -25,7 +25,7 @@ use super::{gauss_kronrod_15, KronrodPanel};
 const LOG_WINDOW: f64 = 42.0;
 
 /// Relative tolerance of the adaptive Gauss–Kronrod bisection, applied to the error estimate
-/// [`super::kronrod_error_estimate`] of each panel.
+/// [`super::KronrodPanel::smooth_error`] of each panel.
 const QUADRATURE_TOLERANCE: f64 = 1e-14;
 
 const MAX_DEPTH: usize = 30;
@@ -407,7 +407,7 @@ fn integrate_around<F: LogConcaveIntegrand>(
                     kronrod_panel(f, frame, pa, pb, g_peak)
                 }
             };
-            let (value, error) = (panel.value, panel.error);
+            let (value, error) = (panel.value, panel.smooth_error());
             panels += 1;
             excess = excess.max(panel_excess);
             if excess > 1.0 {

@@ -5,11 +5,15 @@
 //! * Fixed rules: Gauss–Legendre with 6, 8, 12 and 20 points (the exact bivariate method, the
 //!   narrow intervals of [`crate::normal`] and of the truncated normal, the univariate box), and the
 //!   Gauss–Kronrod (7, 15) pair ([`KRONROD_NODES`], [`KRONROD_WEIGHTS`], [`GAUSS_7_WEIGHTS`]).
-//! * [`kronrod_error_estimate`]: QUADPACK's error estimate of one panel (Piessens et al. 1983),
-//!   the only one used in the crate. With E = |K − G| the difference of the Kronrod and Gauss
-//!   values and S = ∫|f − mean f| the spread of the integrand (by the Kronrod rule), the error is
-//!   S·min(1, (200 E/S)^{3/2}): the Kronrod value is far more accurate than the Gauss value it is
-//!   compared with.
+//! * [`kronrod_error_estimate`]: QUADPACK's error estimate of one panel (Piessens et al. 1983).
+//!   With E = |K − G| the difference of the Kronrod and Gauss values and S = ∫|f − mean f| the
+//!   spread of the integrand (by the Kronrod rule), the error is S·min(1, (200 E/S)^{3/2}): the
+//!   Kronrod value is far more accurate than the Gauss value it is compared with. The adaptive
+//!   rule uses it; its integrands may change sign or have endpoint singularities (the d = 4
+//!   orthant). The log-concave integrator, whose integrands are positive and analytic, uses the
+//!   sharper E·min(1, (200 E/K)^{3/2}) of the same panel (`KronrodPanel::smooth_error`): with
+//!   QUADPACK's estimate it spends 1.8 times the evaluations for no measured gain in accuracy,
+//!   and with the sharper one the d = 4 orthant misses its reference, so each keeps its own.
 //! * The adaptive rule: bisection of Gauss–Kronrod panels to an absolute tolerance, optionally
 //!   cut at known features of the integrand (the exact methods, the d = 4 orthant).
 //! * [`integrate_log_concave`]: ln ∫ e^{g(t)} dt for a concave g with g″ ≤ −1 given with its
@@ -138,6 +142,8 @@ pub(crate) struct KronrodPanel {
     pub(crate) value: f64,
     /// [`kronrod_error_estimate`] of the panel.
     pub(crate) error: f64,
+    /// |K − G| on the panel.
+    pub(crate) difference: f64,
     /// The nodes of the panel.
     pub(crate) nodes: [f64; 15],
     /// Kronrod weight × half width × f at each node.
@@ -149,7 +155,8 @@ pub(crate) struct KronrodPanel {
 #[inline]
 pub(crate) fn gauss_kronrod_15<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f64) -> KronrodPanel {
     let (center, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
-    let mut panel = KronrodPanel { value: 0.0, error: 0.0, nodes: [0.0; 15], weighted: [0.0; 15] };
+    let mut panel =
+        KronrodPanel { value: 0.0, error: 0.0, difference: 0.0, nodes: [0.0; 15], weighted: [0.0; 15] };
     let mut values = [0.0; 15];
     let (mut kronrod, mut gauss, mut n) = (0.0, 0.0, 0);
     for j in 0..8 {
@@ -173,8 +180,24 @@ pub(crate) fn gauss_kronrod_15<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f64
         spread += KRONROD_WEIGHTS[(k / 2).min(7)] * (v - mean).abs();
     }
     panel.value = kronrod * half;
-    panel.error = kronrod_error_estimate(((kronrod - gauss) * half).abs(), spread * half.abs());
+    panel.difference = ((kronrod - gauss) * half).abs();
+    panel.error = kronrod_error_estimate(panel.difference, spread * half.abs());
     panel
+}
+
+impl KronrodPanel {
+    /// The error estimate for a positive analytic integrand: E·min(1, (200 E/K)^{3/2}) with
+    /// E = |K − G| (the difference itself when K ≤ 0). On such integrands the Kronrod value's
+    /// error falls off far faster than E, which this estimate (unlike QUADPACK's, linear in the
+    /// spread) credits.
+    pub(crate) fn smooth_error(&self) -> f64 {
+        let e = self.difference;
+        if self.value > 0.0 {
+            e * (200.0 * e / self.value).powf(1.5).min(1.0)
+        } else {
+            e
+        }
+    }
 }
 
 #[cfg(test)]
