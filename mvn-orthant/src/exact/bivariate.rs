@@ -399,12 +399,11 @@ pub fn log_box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], 
     box_pair(mean, cov, lower, upper).1
 }
 
-/// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits
-/// infinite are dropped first; applies when at most two constrained coordinates remain.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Bivariate;
-
-exact_integrator!(Bivariate, Method::Bivariate, 2, box_pair_of_problem);
+exact_method!(
+    /// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits
+    /// infinite are dropped first; applies when at most two constrained coordinates remain.
+    Bivariate, Method::Bivariate, 2, box_pair_of_problem
+);
 
 /// (P, ln P) of a problem with one or two constrained coordinates.
 fn box_pair_of_problem(p: &Problem) -> (f64, f64) {

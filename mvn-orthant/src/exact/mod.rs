@@ -10,11 +10,16 @@
 //!
 //! The derivations and measured accuracies are in `docs/exact-methods.md`.
 
-/// Implements [`crate::Integrator`] for the exact method type `$method_type` of d ≤ `$max_dim`
-/// by [`integrate_constrained`], with `$pair` giving (P, ln P) of the constrained problem.
-macro_rules! exact_integrator {
-    ($method_type:ty, $method:expr, $max_dim:expr, $pair:expr) => {
-        impl crate::estimate::Integrator for $method_type {
+/// Declares the exact method type `$name` (a unit struct with the given documentation) and
+/// implements [`crate::Integrator`] for it by [`integrate_constrained`], for d ≤ `$max_dim`, with
+/// `$pair` giving (P, ln P) of the constrained problem.
+macro_rules! exact_method {
+    ($(#[$doc:meta])* $name:ident, $method:expr, $max_dim:expr, $pair:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        impl crate::estimate::Integrator for $name {
             fn name(&self) -> String {
                 $method.name().into()
             }

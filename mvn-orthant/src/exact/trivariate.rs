@@ -369,12 +369,11 @@ pub fn log_box_probability(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], 
     box_pair3(mean, cov, lower, upper).1
 }
 
-/// The d = 3 method as an [`Integrator`](crate::Integrator): coordinates with both limits
-/// infinite are dropped first; applies when at most three constrained coordinates remain.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Trivariate;
-
-exact_integrator!(Trivariate, Method::Trivariate, 3, box_pair_of_problem);
+exact_method!(
+    /// The d = 3 method as an [`Integrator`](crate::Integrator): coordinates with both limits
+    /// infinite are dropped first; applies when at most three constrained coordinates remain.
+    Trivariate, Method::Trivariate, 3, box_pair_of_problem
+);
 
 /// (P, ln P) of a problem with one to three constrained coordinates, padded to three.
 fn box_pair_of_problem(p: &Problem) -> (f64, f64) {

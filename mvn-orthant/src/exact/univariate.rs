@@ -61,13 +61,12 @@ pub fn log_interval_probability(a: f64, b: f64, mean: f64, variance: f64) -> f64
     log_standard_interval(alpha, beta)
 }
 
-/// The d = 1 method as an [`Integrator`](crate::Integrator). Coordinates with both limits
-/// infinite are dropped first; the method applies when at most one constrained coordinate
-/// remains.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Univariate;
-
-exact_integrator!(Univariate, Method::Univariate, 1, interval_pair_of_problem);
+exact_method!(
+    /// The d = 1 method as an [`Integrator`](crate::Integrator). Coordinates with both limits
+    /// infinite are dropped first; the method applies when at most one constrained coordinate
+    /// remains.
+    Univariate, Method::Univariate, 1, interval_pair_of_problem
+);
 
 /// (P, ln P) of a problem with one constrained coordinate.
 fn interval_pair_of_problem(p: &Problem) -> (f64, f64) {
