@@ -35,8 +35,9 @@ pub mod normal;
 pub mod one_factor;
 pub mod problem;
 pub mod qmc;
+pub mod quadrature;
 pub mod tilting;
-pub mod truncated;
+pub(crate) mod truncated;
 
 pub use auto::{covariance_gradient, integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};

@@ -18,17 +18,17 @@ pub struct PivotedCholesky {
 
 /// Outcome of [`pivoted_cholesky`] on a matrix that is not positive semidefinite.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct NegativePivot {
+pub(crate) struct NegativePivot {
     /// Original index of the variable whose conditional variance is negative.
-    pub index: usize,
+    pub(crate) index: usize,
     /// That conditional variance (or the smallest eigenvalue of an offending 2 × 2 block).
-    pub pivot: f64,
+    pub(crate) pivot: f64,
 }
 
 /// The threshold below which a pivot counts as zero: 8·d·ε times the largest diagonal entry.
 /// Pivots at or below it end the factorisation (the numerical rank is the number of pivots
 /// above it); what remains must then be zero up to [`negative_pivot_tolerance`].
-pub fn zero_pivot_threshold(dim: usize, max_diagonal: f64) -> f64 {
+pub(crate) fn zero_pivot_threshold(dim: usize, max_diagonal: f64) -> f64 {
     8.0 * (dim.max(1) as f64) * f64::EPSILON * max_diagonal
 }
 
@@ -40,12 +40,12 @@ pub fn zero_pivot_threshold(dim: usize, max_diagonal: f64) -> f64 {
 /// The same relative tolerance is SciPy's default for its eigenvalue test of `allow_singular`
 /// (10⁶·ε times the largest eigenvalue magnitude; we scale by the largest diagonal entry, which
 /// is within a factor d of it and needs no eigen-decomposition).
-pub const SEMIDEFINITE_TOLERANCE: f64 = 1e6 * f64::EPSILON;
+pub(crate) const SEMIDEFINITE_TOLERANCE: f64 = 1e6 * f64::EPSILON;
 
 /// The most negative pivot (conditional variance, or smallest eigenvalue of a 2 × 2 block of the
 /// remaining Schur complement) still treated as a rounded zero:
 /// max([`zero_pivot_threshold`], [`SEMIDEFINITE_TOLERANCE`] · max Σ_ii), in absolute value.
-pub fn negative_pivot_tolerance(dim: usize, max_diagonal: f64) -> f64 {
+pub(crate) fn negative_pivot_tolerance(dim: usize, max_diagonal: f64) -> f64 {
     zero_pivot_threshold(dim, max_diagonal).max(SEMIDEFINITE_TOLERANCE * max_diagonal)
 }
 
@@ -61,7 +61,7 @@ pub fn negative_pivot_tolerance(dim: usize, max_diagonal: f64) -> f64 {
 /// # Errors
 ///
 /// Returns the offending variable and pivot when the matrix is not positive semidefinite.
-pub fn pivoted_cholesky(a: &[f64], dim: usize) -> Result<PivotedCholesky, NegativePivot> {
+pub(crate) fn pivoted_cholesky(a: &[f64], dim: usize) -> Result<PivotedCholesky, NegativePivot> {
     debug_assert_eq!(a.len(), dim * dim);
     let max_diagonal = (0..dim).map(|i| a[i * dim + i].abs()).fold(0.0, f64::max);
     let threshold = zero_pivot_threshold(dim, max_diagonal);
@@ -139,7 +139,7 @@ fn swap_symmetric(s: &mut [f64], dim: usize, p: usize, q: usize) {
 ///
 /// `a` is row-major n × n and is overwritten; `b` becomes the solution. Returns `false` (and
 /// leaves `b` unspecified) when a pivot is exactly zero or the solution is not finite.
-pub fn solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
+pub(crate) fn solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
     debug_assert_eq!(a.len(), n * n);
     debug_assert_eq!(b.len(), n);
     for k in 0..n {

@@ -32,6 +32,7 @@
 #![allow(clippy::excessive_precision)]
 
 use crate::error::{Error, Result};
+use crate::quadrature::{gauss_legendre_nodes, GAUSS_LEGENDRE_8};
 
 /// 1/√(2π).
 pub const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
@@ -154,20 +155,11 @@ pub fn upper_tail(x: f64) -> f64 {
     cdf(-x)
 }
 
-/// Nodes and weights of the 8-point Gauss–Legendre rule on [−1, 1] (positive half; the rule is
-/// symmetric). Standard values, e.g. Abramowitz & Stegun table 25.4.
-const GAUSS_LEGENDRE_8: [(f64, f64); 4] = [
-    (0.183_434_642_495_649_8, 0.362_683_783_378_362),
-    (0.525_532_409_916_329, 0.313_706_645_877_887_3),
-    (0.796_666_477_413_626_7, 0.222_381_034_453_374_5),
-    (0.960_289_856_497_536_3, 0.101_228_536_290_376_3),
-];
-
 /// Whether [a, b] is narrow on the scale of φ's variation: (b − a)·max(1, |a|, |b|) ≤ ¼. On such
 /// an interval φ changes by a factor of at most e^{1/4}, so an 8-point Gauss–Legendre rule
 /// integrates it to full precision, while a difference of Φ values would cancel.
 #[inline]
-fn is_narrow(a: f64, b: f64) -> bool {
+pub(crate) fn is_narrow(a: f64, b: f64) -> bool {
     (b - a) * a.abs().max(b.abs()).max(1.0) <= 0.25
 }
 
@@ -182,15 +174,12 @@ fn narrow_interval_ratio(a: f64, b: f64) -> f64 {
 
 /// [`narrow_interval_ratio`] for the interval [a, a + width], from the width itself (which a
 /// caller may know more accurately than the difference of two rounded limits).
-fn narrow_interval_ratio_of_width(a: f64, width: f64) -> f64 {
-    let half = 0.5 * width;
+pub(crate) fn narrow_interval_ratio_of_width(a: f64, width: f64) -> f64 {
     let mut sum = 0.0;
-    for &(node, weight) in &GAUSS_LEGENDRE_8 {
-        for s in [half * (1.0 - node), half * (1.0 + node)] {
-            sum += weight * (-s * (a + 0.5 * s)).exp();
-        }
+    for (s, weight) in gauss_legendre_nodes(&GAUSS_LEGENDRE_8, width) {
+        sum += weight * (-s * (a + 0.5 * s)).exp();
     }
-    sum * half
+    sum * (0.5 * width)
 }
 
 /// Φ(b) − Φ(a) for a ≤ b, with relative accuracy wherever the result is a normal number.
@@ -263,17 +252,6 @@ pub fn log_interval_probability(a: f64, b: f64) -> f64 {
 /// w whatever the size of l; elsewhere it is [`log_interval_probability`]`(l, u)`, where the
 /// rounding of u − l costs at most a relative 4·max(1, |l|)²·ε. An infinite or NaN `width`
 /// always takes the second route. Returns −∞ for an empty interval (l ≥ u, or w ≤ 0).
-///
-/// ```
-/// use mvn_orthant::normal::log_interval_probability_with_width;
-/// let (shift, w) = (1e8, 1e-12);
-/// // [shift + 0.5, shift + 0.5 + w] shifted back: the limits are rounded to ulp(1e8) ≈ 1.5e-8,
-/// // but the width is exact.
-/// let l = (shift + 0.5) - shift;
-/// let v = log_interval_probability_with_width(l, l + w, w);
-/// let want = -1.043_938_533_204_672_7 + (1e-12f64).ln(); // ln φ(½) + ln w to first order
-/// assert!((v - want).abs() < 1e-12);
-/// ```
 pub fn log_interval_probability_with_width(l: f64, u: f64, width: f64) -> f64 {
     if width.is_finite() && l.is_finite() {
         if width <= 0.0 {
@@ -457,7 +435,7 @@ pub fn inverse_cdf_unchecked(p: f64) -> f64 {
 /// No argument checks: t = 0 gives +∞, t = 1 gives −∞; t outside [0, 1] gives an unspecified
 /// value; NaN gives NaN.
 #[inline]
-pub fn inverse_upper_tail_unchecked(t: f64) -> f64 {
+pub(crate) fn inverse_upper_tail_unchecked(t: f64) -> f64 {
     if t > 0.075 {
         return -inverse_cdf_unchecked(t);
     }
@@ -524,7 +502,7 @@ pub fn inverse_cdf_fast(p: f64) -> f64 {
 
 /// Q⁻¹(t) = −Φ⁻¹(t) by AS 241 alone (see [`inverse_cdf_fast`]), accurate for tiny t.
 #[inline]
-pub fn inverse_upper_tail_fast(t: f64) -> f64 {
+pub(crate) fn inverse_upper_tail_fast(t: f64) -> f64 {
     if t > 0.075 {
         return -inverse_cdf_fast(t);
     }
@@ -541,7 +519,7 @@ pub fn inverse_upper_tail_fast(t: f64) -> f64 {
 /// derivative is −φ(x)/Q(x), from the asymptotic start x₀ = √(−2 ln t − ln(−4π ln t)); it
 /// converges to full precision in a few steps because ln Q is smooth and nearly quadratic.
 /// NaN gives NaN; log_t ≥ 0 gives −∞.
-pub fn inverse_log_upper_tail(log_t: f64) -> f64 {
+pub(crate) fn inverse_log_upper_tail(log_t: f64) -> f64 {
     if log_t.is_nan() {
         return f64::NAN;
     }
@@ -601,6 +579,17 @@ pub fn inverse_upper_tail(t: f64) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interval_by_width_keeps_the_accuracy_of_the_width() {
+        let (shift, w) = (1e8, 1e-12);
+        // [shift + 0.5, shift + 0.5 + w] shifted back: the limits are rounded to ulp(1e8) ≈
+        // 1.5e-8, but the width is exact.
+        let l = (shift + 0.5) - shift;
+        let v = log_interval_probability_with_width(l, l + w, w);
+        let want = -1.043_938_533_204_672_7 + (1e-12f64).ln(); // ln φ(½) + ln w to first order
+        assert!((v - want).abs() < 1e-12);
+    }
 
     #[test]
     fn symmetry_and_complement() {

@@ -29,7 +29,8 @@ impl Covariance {
     /// [`Error::DimensionZero`], [`Error::DimensionMismatch`] for a ragged or non-square matrix,
     /// [`Error::NonFinite`], [`Error::Asymmetric`] beyond [`SYMMETRY_TOLERANCE`], and
     /// [`Error::NotPositiveSemidefinite`] when a pivoted Cholesky factorisation meets a negative
-    /// pivot beyond rounding (see [`crate::linalg::zero_pivot_threshold`]).
+    /// pivot beyond rounding: below −max(8dε, 10⁶ε)·max Σ_ii (pivots within 8dε·max Σ_ii of 0
+    /// count as zero and end the factorisation).
     ///
     /// ```
     /// use mvn_orthant::Covariance;
@@ -167,6 +168,78 @@ impl Covariance {
     }
 }
 
+/// The conditional normal distribution: for X ~ N(μ, Σ) (Σ given entrywise by `covariance`,
+/// dimension `mean.len()`) and Σ_kk > 0, the law of X_{−k} (the other coordinates, in order)
+/// given X_k = x is N(m, C) with
+///
+/// ```text
+/// m_i  = μ_i + Σ_ik·(x − μ_k)/Σ_kk,
+/// C_ij = Σ_ij − Σ_ik Σ_jk/Σ_kk   (diagonal clamped at 0 against rounding).
+/// ```
+///
+/// Returns (m, C row-major). This is the one implementation of the formula in the crate (the
+/// gradients by conditioning, the exact gradients, [`Problem::conditional`]).
+pub(crate) fn conditional_normal(
+    mean: &[f64],
+    covariance: impl Fn(usize, usize) -> f64,
+    k: usize,
+    x: f64,
+) -> (Vec<f64>, Vec<f64>) {
+    let d = mean.len();
+    let skk = covariance(k, k);
+    let others: Vec<usize> = (0..d).filter(|&i| i != k).collect();
+    let shift = (x - mean[k]) / skk;
+    let conditional_mean = others.iter().map(|&i| mean[i] + covariance(i, k) * shift).collect();
+    let mut entries = Vec::with_capacity(others.len() * others.len());
+    for &i in &others {
+        for &j in &others {
+            let c = covariance(i, j) - covariance(i, k) * covariance(j, k) / skk;
+            entries.push(if i == j { c.max(0.0) } else { c });
+        }
+    }
+    (conditional_mean, entries)
+}
+
+/// [`Error::DimensionMismatch`] for the first vector of `vectors` (named) whose length is not
+/// `dim`.
+pub(crate) fn check_lengths(dim: usize, vectors: &[(&str, &[f64])]) -> Result<()> {
+    for &(what, v) in vectors {
+        if v.len() != dim {
+            return Err(Error::DimensionMismatch { what: what.into(), expected: dim, found: v.len() });
+        }
+    }
+    Ok(())
+}
+
+/// [`Error::NonFinite`] for the first entry of `vectors` (named) that is infinite or NaN.
+pub(crate) fn check_finite(vectors: &[(&str, &[f64])]) -> Result<()> {
+    for &(what, v) in vectors {
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFinite { what: what.into(), index: vec![i], value: v[i] });
+        }
+    }
+    Ok(())
+}
+
+/// Checks the limits of a box, coordinate by coordinate: [`Error::NonFinite`] for a NaN limit,
+/// [`Error::LowerAboveUpper`] for a > b. With `infinite_empty`, a lower limit of +∞ or an
+/// upper limit of −∞ is accepted whatever the other limit (an empty interval, P = 0).
+pub(crate) fn check_limits(lower: &[f64], upper: &[f64], infinite_empty: bool) -> Result<()> {
+    for (i, (&a, &b)) in lower.iter().zip(upper).enumerate() {
+        if a.is_nan() {
+            return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
+        }
+        if b.is_nan() {
+            return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
+        }
+        let empty = infinite_empty && (a == f64::INFINITY || b == f64::NEG_INFINITY);
+        if a > b && !empty {
+            return Err(Error::LowerAboveUpper { index: i, lower: a, upper: b });
+        }
+    }
+    Ok(())
+}
+
 /// Whether the box [a, b] is empty whatever the distribution: some a_i = +∞ or some b_i = −∞.
 pub(crate) fn is_empty_box(lower: &[f64], upper: &[f64]) -> bool {
     lower.contains(&f64::INFINITY) || upper.contains(&f64::NEG_INFINITY)
@@ -206,28 +279,9 @@ impl Problem {
     /// ```
     pub fn new(mean: Vec<f64>, covariance: Covariance, lower: Vec<f64>, upper: Vec<f64>) -> Result<Self> {
         let dim = covariance.dim();
-        for (what, v) in [("mean", &mean), ("lower", &lower), ("upper", &upper)] {
-            if v.len() != dim {
-                return Err(Error::DimensionMismatch { what: what.into(), expected: dim, found: v.len() });
-            }
-        }
-        for (i, &m) in mean.iter().enumerate() {
-            if !m.is_finite() {
-                return Err(Error::NonFinite { what: "mean".into(), index: vec![i], value: m });
-            }
-        }
-        for i in 0..dim {
-            let (a, b) = (lower[i], upper[i]);
-            if a.is_nan() {
-                return Err(Error::NonFinite { what: "lower".into(), index: vec![i], value: a });
-            }
-            if b.is_nan() {
-                return Err(Error::NonFinite { what: "upper".into(), index: vec![i], value: b });
-            }
-            if a > b {
-                return Err(Error::LowerAboveUpper { index: i, lower: a, upper: b });
-            }
-        }
+        check_lengths(dim, &[("mean", &mean), ("lower", &lower), ("upper", &upper)])?;
+        check_finite(&[("mean", &mean)])?;
+        check_limits(&lower, &upper, false)?;
         Ok(Problem { mean, covariance, lower, upper })
     }
 
@@ -302,6 +356,40 @@ impl Problem {
         }
     }
 
+    /// The law of X_{−k} given X_k = x, with the box of the other coordinates: the
+    /// (d − 1)-dimensional problem with the conditional normal distribution
+    /// N(μ_{−k} + Σ_{−k,k}(x − μ_k)/Σ_kk, Σ_{−k,−k} − Σ_{−k,k}Σ_{k,−k}/Σ_kk).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when `k ≥ d` or Σ_kk = 0 (no density to condition on) or `x`
+    /// is not finite; validation errors of the conditional covariance (which cannot occur for a
+    /// valid problem beyond rounding).
+    ///
+    /// ```
+    /// use mvn_orthant::{Covariance, Problem};
+    /// let sigma = Covariance::from_rows(&[vec![2.0, 1.0], vec![1.0, 1.0]]).unwrap();
+    /// let p = Problem::new(vec![0.0, 1.0], sigma, vec![-1.0; 2], vec![1.0; 2]).unwrap();
+    /// // X₁ | X₀ = 1 ~ N(1 + ½·1, 1 − ½).
+    /// let c = p.conditional(0, 1.0).unwrap();
+    /// assert_eq!((c.mean()[0], c.covariance().get(0, 0)), (1.5, 0.5));
+    /// ```
+    pub fn conditional(&self, k: usize, x: f64) -> Result<Problem> {
+        let d = self.dim();
+        if k >= d || self.covariance.get(k, k) <= 0.0 || !x.is_finite() {
+            return Err(Error::InvalidArgument {
+                name: "k, x".into(),
+                reason: format!(
+                    "cannot condition on X_{k} = {x} in dimension {d} (needs k < d, Σ_kk > 0, x finite)"
+                ),
+            });
+        }
+        let (mean, entries) = conditional_normal(&self.mean, |i, j| self.covariance.get(i, j), k, x);
+        let covariance = Covariance::from_row_major(d - 1, entries)?;
+        let pick = |v: &[f64]| (0..d).filter(|&i| i != k).map(|i| v[i]).collect::<Vec<f64>>();
+        Problem::new(mean, covariance, pick(&self.lower), pick(&self.upper))
+    }
+
     /// The problem with unbounded coordinates dropped, or `None` when every coordinate is
     /// unbounded (the probability is then exactly 1).
     pub fn without_unbounded(&self) -> Option<Problem> {
@@ -335,6 +423,14 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditional_normal_of_a_small_example() {
+        let sigma = [[1.0, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 1.0]];
+        let (m, c) = conditional_normal(&[0.0, 0.0, 1.0], |i, j| sigma[i][j], 1, 2.0);
+        assert_eq!(m, vec![1.0, 2.0]);
+        assert_eq!(c, vec![0.75, 0.0, 0.0, 0.75]);
+    }
 
     #[test]
     fn rejects_each_bad_case_with_its_variant() {

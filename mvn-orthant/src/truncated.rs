@@ -28,18 +28,7 @@
 //!   stay accurate when Q(α) underflows.
 
 use crate::normal::{self, log_interval_probability, log_pdf, log_upper_tail};
-
-/// Nodes and weights of the 8-point Gauss–Legendre rule on [−1, 1] (positive half).
-const GAUSS_LEGENDRE_8: [(f64, f64); 4] = [
-    (0.183_434_642_495_649_8, 0.362_683_783_378_362),
-    (0.525_532_409_916_329, 0.313_706_645_877_887_3),
-    (0.796_666_477_413_626_7, 0.222_381_034_453_374_5),
-    (0.960_289_856_497_536_3, 0.101_228_536_290_376_3),
-];
-
-fn is_narrow(alpha: f64, beta: f64) -> bool {
-    (beta - alpha) * alpha.abs().max(beta.abs()).max(1.0) <= 0.25
-}
+use crate::quadrature::{gauss_legendre_nodes, GAUSS_LEGENDRE_8};
 
 /// ln Z = ln(Φ(β) − Φ(α)), the log mass of the interval (−∞ when α ≥ β).
 #[inline]
@@ -57,17 +46,14 @@ pub fn mean_and_variance(alpha: f64, beta: f64) -> (f64, f64) {
         let (m, v) = mean_and_variance(-beta, -alpha);
         return (-m, v);
     }
-    if is_narrow(alpha, beta) {
+    if normal::is_narrow(alpha, beta) {
         // Moments of s = y − α on [0, w] with weight exp(−s(α + s/2)).
-        let half = 0.5 * (beta - alpha);
         let (mut m0, mut m1, mut m2) = (0.0, 0.0, 0.0);
-        for &(node, weight) in &GAUSS_LEGENDRE_8 {
-            for s in [half * (1.0 - node), half * (1.0 + node)] {
-                let g = weight * (-s * (alpha + 0.5 * s)).exp();
-                m0 += g;
-                m1 += g * s;
-                m2 += g * s * s;
-            }
+        for (s, weight) in gauss_legendre_nodes(&GAUSS_LEGENDRE_8, beta - alpha) {
+            let g = weight * (-s * (alpha + 0.5 * s)).exp();
+            m0 += g;
+            m1 += g * s;
+            m2 += g * s * s;
         }
         let shift = m1 / m0;
         return (alpha + shift, (m2 / m0 - shift * shift).max(0.0));

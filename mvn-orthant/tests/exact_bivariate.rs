@@ -2,14 +2,14 @@
 //! by `data/exact_bivariate_generate.py` at 40 digits from the 1-D integral representation), in
 //! relative error, plus identities.
 
-use mvn_orthant::exact::bivariate::{
-    bivariate_cdf, box_probability, log_bivariate_cdf, log_standard_box, standard_box, upper_orthant,
-    Bivariate,
-};
+mod standard;
+
+use mvn_orthant::exact::bivariate::{bivariate_cdf, box_probability, log_bivariate_cdf, Bivariate};
 use mvn_orthant::normal::{cdf, upper_tail};
 use mvn_orthant::{Covariance, Error, Integrator, Problem};
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use standard::{log_standard_box, standard_box, upper_orthant};
 
 struct Row {
     kind: String,

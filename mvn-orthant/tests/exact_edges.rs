@@ -9,6 +9,8 @@
 //! value where the reference P is a normal double (≥ 1e-300), and ln P as
 //! |Δ ln P| / max(|ln P|, 1) (for |ln P| < 1 this is the relative error of P itself).
 
+mod standard;
+
 use mvn_orthant::exact::{bivariate, trivariate};
 use mvn_orthant::{integrate, Covariance, MethodChoice, Problem, Settings};
 use std::collections::BTreeMap;
@@ -144,11 +146,11 @@ fn closed_forms_at_the_singular_edge() {
     for k in 1..=16 {
         let r = 1.0 - 10f64.powi(-k);
         let exact2 = 0.25 + r.asin() / (2.0 * PI);
-        let p2 = bivariate::upper_orthant(0.0, 0.0, r);
+        let p2 = standard::upper_orthant(0.0, 0.0, r);
         assert!((p2 / exact2 - 1.0).abs() < TOLERANCE, "k = {k}: {p2} vs {exact2}");
         for (r13, r23) in [(0.5, 0.5), (0.3, 0.3), (-0.2, -0.2), (r, r)] {
-            let rr = trivariate::correlation_matrix(r, r13, r23);
-            let p3 = trivariate::upper_orthant([0.0; 3], rr);
+            let rr = standard::correlation_matrix(r, r13, r23);
+            let p3 = standard::upper_orthant3([0.0; 3], rr);
             let exact3 = 0.125 + (r.asin() + f64::asin(r13) + f64::asin(r23)) / (4.0 * PI);
             assert!((p3 / exact3 - 1.0).abs() < TOLERANCE, "k = {k}, r13 = {r13}: {p3} vs {exact3}");
         }

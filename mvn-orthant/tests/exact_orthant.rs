@@ -3,11 +3,12 @@
 //! (`data/exact_orthant.csv`, from `data/exact_orthant_generate.py`), against a 1-D integral of
 //! the trivariate method, and against Monte Carlo.
 
-use mvn_orthant::exact::bivariate::upper_orthant as upper2;
+mod standard;
+
 use mvn_orthant::exact::orthant::{orthant2, orthant3, orthant4, zero_mean_orthant, OrthantClosedForm};
-use mvn_orthant::exact::trivariate::{correlation_matrix, upper_orthant as upper3};
 use mvn_orthant::normal::pdf;
 use mvn_orthant::{Covariance, Error, Integrator, MonteCarlo, Problem};
+use standard::{correlation_matrix, upper_orthant as upper2, upper_orthant3 as upper3};
 
 fn one_factor(l: &[f64; 4]) -> [[f64; 4]; 4] {
     let mut r = [[1.0; 4]; 4];

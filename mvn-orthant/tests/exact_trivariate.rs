@@ -3,14 +3,15 @@
 //! the identity, at 40 + cancelled digits), in relative error, plus identities and the published
 //! value of Genz (1992).
 
-use mvn_orthant::exact::bivariate::{bivariate_cdf, standard_box};
-use mvn_orthant::exact::trivariate::{
-    box_probability, correlation_matrix, log_trivariate_cdf, trivariate_cdf, upper_orthant, Trivariate,
-};
+mod standard;
+
+use mvn_orthant::exact::bivariate::bivariate_cdf;
+use mvn_orthant::exact::trivariate::{box_probability, log_trivariate_cdf, trivariate_cdf, Trivariate};
 use mvn_orthant::normal::cdf;
 use mvn_orthant::{Covariance, Error, Integrator, MonteCarlo, Problem};
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use standard::{correlation_matrix, standard_box, upper_orthant3 as upper_orthant};
 
 struct Row {
     x: [f64; 3],

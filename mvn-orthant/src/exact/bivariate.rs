@@ -9,7 +9,7 @@
 //! * |ρ| ≥ 0.925: U = Q(max(h, k)) − (1/2π) ∫_0^{√(1−ρ²)} … dx (for ρ > 0; ρ < 0 by reflection),
 //!   where the part of the integrand that is singular at x = 0 is integrated in closed form and
 //!   the smooth remainder by 20-point Gauss–Legendre (Genz 2004, after Drezner & Wesolowsky 1990);
-//! * tail: where that value is below [`TAIL_SWITCH`] (and it may then have lost relative
+//! * tail: where that value is below `TAIL_SWITCH` = 1e-3 (and it may then have lost relative
 //!   accuracy, through cancellation for ρ < 0 or an unresolved peak far out), the exact 1-D form
 //!   U = ∫_h^∞ φ(x) Q((k − ρx)/√(1−ρ²)) dx, whose integrand is positive and log-concave, is
 //!   integrated in log space around its peak (see `docs/exact-methods.md`).
@@ -21,16 +21,16 @@
 //!
 //! Details and measured accuracy: `docs/exact-methods.md`.
 
-use super::quadrature::{integral_log_concave, log_signed_sum, FRAC_1_2PI, GL12, GL20, GL6};
 use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
-use crate::error::{Error, Result};
-use crate::estimate::{Estimate, Integrator, Method};
+use super::{log_signed_sum, FRAC_1_2PI};
+use crate::estimate::Method;
 use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
+use crate::quadrature::{integral_log_concave, GAUSS_LEGENDRE_12, GAUSS_LEGENDRE_20, GAUSS_LEGENDRE_6};
 
 /// Below this value the Genz (absolute-accuracy) result is replaced by the log-space 1-D
 /// integral, which keeps relative accuracy.
-pub const TAIL_SWITCH: f64 = 1e-3;
+pub(crate) const TAIL_SWITCH: f64 = 1e-3;
 
 /// √(2π).
 const SQRT_2PI: f64 = 2.506_628_274_631_000_5;
@@ -50,11 +50,11 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
             }
         };
         if ar < 0.3 {
-            GL6.iter().for_each(|&(x, w)| add(x, w));
+            GAUSS_LEGENDRE_6.iter().for_each(|&(x, w)| add(x, w));
         } else if ar < 0.75 {
-            GL12.iter().for_each(|&(x, w)| add(x, w));
+            GAUSS_LEGENDRE_12.iter().for_each(|&(x, w)| add(x, w));
         } else {
-            GL20.iter().for_each(|&(x, w)| add(x, w));
+            GAUSS_LEGENDRE_20.iter().for_each(|&(x, w)| add(x, w));
         }
         return upper_tail(h) * upper_tail(k) + 0.5 * asr * sum * FRAC_1_2PI;
     }
@@ -76,7 +76,7 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
         j -= (-hk / 2.0).exp() * SQRT_2PI * cdf(-b / a) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
     }
     let half = 0.5 * a;
-    for &(node, w) in GL20.iter() {
+    for &(node, w) in GAUSS_LEGENDRE_20.iter() {
         for sign in [-1.0, 1.0] {
             let x = half * (1.0 + sign * node);
             let xs = x * x;
@@ -257,32 +257,6 @@ pub(crate) fn upper_orthant_absolute(h: f64, k: f64, r: f64) -> f64 {
     genz_upper(h, k, r).clamp(0.0, 1.0)
 }
 
-/// The standardised upper orthant U(h, k; ρ) = P(X > h, Y > k) for standard normals with
-/// correlation ρ ∈ [−1, 1]; infinite limits allowed. Absolute error ≤ 1e-15 and relative
-/// error ≤ 1e-12 (see `docs/exact-methods.md` for the measured values).
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::upper_orthant;
-/// // Zero-mean orthant: 1/4 + asin(ρ)/(2π).
-/// let p = upper_orthant(0.0, 0.0, 0.5);
-/// assert!((p - 1.0 / 3.0).abs() < 1e-15);
-/// ```
-pub fn upper_orthant(h: f64, k: f64, r: f64) -> f64 {
-    upper_orthant_pair(h, k, r).0
-}
-
-/// ln U(h, k; ρ), accurate where U underflows.
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::log_upper_orthant;
-/// // Independent: ln Q(30) + ln Q(30).
-/// let v = log_upper_orthant(30.0, 30.0, 0.0);
-/// assert!((v / (2.0 * mvn_orthant::normal::log_upper_tail(30.0)) - 1.0).abs() < 1e-14);
-/// ```
-pub fn log_upper_orthant(h: f64, k: f64, r: f64) -> f64 {
-    upper_orthant_pair(h, k, r).1
-}
-
 /// The bivariate normal distribution function Φ₂(h, k; ρ) = P(X ≤ h, Y ≤ k).
 ///
 /// ```
@@ -360,23 +334,6 @@ pub(crate) fn standard_box_pair(lower: [f64; 2], upper: [f64; 2], r: f64) -> (f6
     }
 }
 
-/// P(lower ≤ Z ≤ upper) for a standard bivariate normal Z with correlation ρ ∈ [−1, 1].
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::standard_box;
-/// // Independent coordinates: the product of the intervals.
-/// let p = standard_box([-1.0, 0.0], [1.0, 2.0], 0.0);
-/// assert!((p - 0.682_689_492_137_085_9 * 0.477_249_868_051_820_8).abs() < 1e-15);
-/// ```
-pub fn standard_box(lower: [f64; 2], upper: [f64; 2], r: f64) -> f64 {
-    standard_box_pair(lower, upper, r).0
-}
-
-/// ln P(lower ≤ Z ≤ upper) for a standard bivariate normal Z with correlation ρ.
-pub fn log_standard_box(lower: [f64; 2], upper: [f64; 2], r: f64) -> f64 {
-    standard_box_pair(lower, upper, r).1
-}
-
 /// Standardises a 2-D box: limits of each coordinate and the correlation (0 when a variance is
 /// zero; a zero variance turns its coordinate into an indicator, see
 /// [`univariate::interval_probability`](super::univariate::interval_probability)).
@@ -442,47 +399,23 @@ pub fn log_box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], 
     box_pair(mean, cov, lower, upper).1
 }
 
-/// The d = 2 method as an [`Integrator`]: coordinates with both limits infinite are dropped
-/// first; applies when at most two constrained coordinates remain.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Bivariate;
+exact_method!(
+    /// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits
+    /// infinite are dropped first; applies when at most two constrained coordinates remain.
+    Bivariate, Method::Bivariate, 2, box_pair_of_problem
+);
 
-impl Integrator for Bivariate {
-    fn name(&self) -> String {
-        "bivariate".into()
+/// (P, ln P) of a problem with one or two constrained coordinates.
+fn box_pair_of_problem(p: &Problem) -> (f64, f64) {
+    if p.dim() == 1 {
+        let (a, b) = p.standardized_limits(0);
+        return standard_interval_pair(a, b);
     }
-
-    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        if problem.is_empty_box() {
-            return Ok(Estimate::empty_box());
-        }
-        let Some(p) = problem.without_unbounded() else {
-            return Ok(Estimate::exact(1.0, Method::Bivariate, 0));
-        };
-        let (value, log_value) = match p.dim() {
-            1 => {
-                let (a, b) = p.standardized_limits(0);
-                standard_interval_pair(a, b)
-            }
-            2 => {
-                let c = p.covariance();
-                box_pair(
-                    [p.mean()[0], p.mean()[1]],
-                    [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
-                    [p.lower()[0], p.lower()[1]],
-                    [p.upper()[0], p.upper()[1]],
-                )
-            }
-            d => {
-                return Err(Error::MethodNotApplicable {
-                    method: "bivariate".into(),
-                    reason: format!(
-                        "it needs at most two constrained coordinates, but the problem has {d} after \
-                         dropping unbounded ones"
-                    ),
-                })
-            }
-        };
-        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Bivariate, 1) })
-    }
+    let c = p.covariance();
+    box_pair(
+        [p.mean()[0], p.mean()[1]],
+        [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
+        [p.lower()[0], p.lower()[1]],
+        [p.upper()[0], p.upper()[1]],
+    )
 }

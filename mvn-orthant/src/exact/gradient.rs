@@ -17,14 +17,14 @@
 //! where it exists; otherwise it is `None`.
 
 use super::bivariate::box_pair;
+use super::plackett::correlation_derivative;
 use super::trivariate::box_pair3;
 use super::univariate::{interval_probability, standard_interval_pair, standardize};
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Method};
 use crate::gradient::Gradient;
 use crate::normal::pdf;
-use crate::problem::Problem;
-use std::f64::consts::PI;
+use crate::problem::{conditional_normal, Problem};
 
 /// A problem copied into fixed-size arrays (d ≤ 3), unused slots independent and unbounded.
 struct Small {
@@ -90,27 +90,19 @@ impl Small {
         if density == 0.0 {
             return 0.0;
         }
+        let (m, c) = conditional_normal(&self.mean[..self.d], |i, j| self.cov[i][j], k, c);
         let rest: Vec<usize> = (0..self.d).filter(|&j| j != k).collect();
-        let cond_mean = |j: usize| self.mean[j] + self.cov[j][k] / vk * (c - self.mean[k]);
-        let cond_cov = |i: usize, j: usize| {
-            let v = self.cov[i][j] - self.cov[i][k] * self.cov[j][k] / vk;
-            if i == j {
-                v.max(0.0)
-            } else {
-                v
-            }
-        };
         let p = match rest.len() {
             0 => 1.0,
             1 => {
                 let j = rest[0];
-                interval_probability(self.lower[j], self.upper[j], cond_mean(j), cond_cov(j, j))
+                interval_probability(self.lower[j], self.upper[j], m[0], c[0])
             }
             _ => {
                 let (i, j) = (rest[0], rest[1]);
                 box_pair(
-                    [cond_mean(i), cond_mean(j)],
-                    [[cond_cov(i, i), cond_cov(i, j)], [cond_cov(j, i), cond_cov(j, j)]],
+                    [m[0], m[1]],
+                    [[c[0], c[1]], [c[2], c[3]]],
                     [self.lower[i], self.lower[j]],
                     [self.upper[i], self.upper[j]],
                 )
@@ -124,35 +116,11 @@ impl Small {
     fn plackett(&self, i: usize, j: usize, sigma: &[f64; 3], r: &[[f64; 3]; 3]) -> f64 {
         let lim =
             |m: usize| ((self.lower[m] - self.mean[m]) / sigma[m], (self.upper[m] - self.mean[m]) / sigma[m]);
-        let ((ai, bi), (aj, bj)) = (lim(i), lim(j));
-        let rho = r[i][j];
-        let den = (1.0 - rho) * (1.0 + rho);
-        let k = if self.d == 3 { Some(3 - i - j) } else { None };
-        let mut total = 0.0;
-        for (ci, si) in [(ai, -1.0), (bi, 1.0)] {
-            for (cj, sj) in [(aj, -1.0), (bj, 1.0)] {
-                if !ci.is_finite() || !cj.is_finite() {
-                    continue;
-                }
-                let q = (ci * ci - 2.0 * rho * ci * cj + cj * cj) / den;
-                let density = (-0.5 * q).exp() / (2.0 * PI * den.sqrt());
-                if density == 0.0 {
-                    continue;
-                }
-                let rest = match k {
-                    None => 1.0,
-                    Some(k) => {
-                        let (rki, rkj) = (r[k][i], r[k][j]);
-                        let m = ((rki - rho * rkj) * ci + (rkj - rho * rki) * cj) / den;
-                        let v = (1.0 - (rki * rki - 2.0 * rho * rki * rkj + rkj * rkj) / den).max(0.0);
-                        let (ak, bk) = lim(k);
-                        interval_probability(ak, bk, m, v)
-                    }
-                };
-                total += si * sj * density * rest;
-            }
-        }
-        total
+        let third = (self.d == 3).then(|| {
+            let k = 3 - i - j;
+            (r[k][i], r[k][j], lim(k))
+        });
+        correlation_derivative(lim(i), lim(j), r[i][j], third)
     }
 
     fn gradient(&self, method: Method) -> (Estimate, Gradient) {

@@ -15,10 +15,11 @@
 //!   elementary functions. The substitution t = 1 − (1 − s)² removes the 1/√(1 − t²ρ²)
 //!   endpoint singularity when |ρ_ij| = 1. Adaptive Gauss–Kronrod, absolute error ≈ 1e-16.
 
-use super::quadrature::{adaptive_integral, FRAC_1_2PI};
+use super::FRAC_1_2PI;
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
 use crate::problem::{Covariance, Problem};
+use crate::quadrature::adaptive_integral;
 use std::f64::consts::PI;
 
 /// Zero-mean bivariate orthant P(X > 0, Y > 0) = 1/4 + asin(ρ)/(2π).

@@ -12,7 +12,7 @@
 //! with θ_{1j} = asin r_{1j}, f_j the bivariate quadratic form at (x₁, x_j) and β_j the
 //! standardised conditional limit of the third variable (see `docs/exact-methods.md`). The
 //! variable labelled 1 is the one outside the most correlated pair. The integral is evaluated by
-//! adaptive Gauss–Kronrod. Where the result is below [`TAIL_SWITCH`], the probability is
+//! adaptive Gauss–Kronrod. Where the result is below `TAIL_SWITCH` = 1e-5, the probability is
 //! recomputed as the log-concave 1-D integral of the bivariate conditional,
 //! P(X > h) = ∫_{h_i}^∞ φ(x) U₂(conditional limits; partial correlation) dx, in log space.
 //!
@@ -21,37 +21,17 @@
 //! end of the path and Φ(β) becomes a step there, which the adaptive rule resolves).
 
 use super::bivariate::{self, inclusion_exclusion_cancelled, standard_box_pair, upper_orthant_absolute};
-use super::quadrature::{adaptive_integral, integral_log_concave, log_signed_sum, FRAC_1_2PI};
+use super::plackett::{plackett_term, Third};
 use super::univariate::standardize;
-use crate::error::{Error, Result};
-use crate::estimate::{Estimate, Integrator, Method};
+use super::{log_signed_sum, FRAC_1_2PI};
+use crate::estimate::Method;
 use crate::normal::{cdf, log_pdf, pdf};
 use crate::problem::Problem;
+use crate::quadrature::{adaptive_integral, integral_log_concave};
 
 /// Below this value the Plackett (absolute-accuracy) result is replaced by the log-space 1-D
 /// integral of the bivariate conditional.
-pub const TAIL_SWITCH: f64 = 1e-5;
-
-/// Plackett's integrand term for the pair (1, j): θ·exp(−f/2)·Φ(β), where `x1`, `xj` are the
-/// limits of the pair, `xk` the third limit, `r` = r_1j(t) = sin(tθ), `rk` = r_1k(t), `rjk` fixed.
-#[inline]
-fn plackett_term(x1: f64, xj: f64, xk: f64, r: f64, rr: f64, rk: f64, rjk: f64) -> f64 {
-    let f = (x1 * x1 - 2.0 * r * x1 * xj + xj * xj) / rr;
-    if f > 1500.0 {
-        return 0.0;
-    }
-    // Conditional of X_k given X_1 = x1, X_j = xj: numerator and rr·(conditional variance·rr).
-    let det = rr * (rr - (rk - rjk) * (rk - rjk) - 2.0 * rk * rjk * (1.0 - r));
-    let num = xk * rr - (rk - r * rjk) * x1 - (rjk - r * rk) * xj;
-    let p = if det > 0.0 {
-        cdf(num / det.sqrt())
-    } else if num >= 0.0 {
-        1.0
-    } else {
-        0.0
-    };
-    (-0.5 * f).exp() * p
-}
+pub(crate) const TAIL_SWITCH: f64 = 1e-5;
 
 /// T(x; R) by Plackett's reduction (finite x, |r_ij| < 1), absolute accuracy.
 fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
@@ -73,14 +53,15 @@ fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
     let mut integrand = |t: f64| {
         let (s12, c12) = (t * t12).sin_cos();
         let (s13, c13) = (t * t13).sin_cos();
-        let mut v = 0.0;
-        if t12 != 0.0 {
-            v += t12 * plackett_term(x1, x2, x3, s12, c12 * c12, s13, r23);
-        }
-        if t13 != 0.0 {
-            v += t13 * plackett_term(x1, x3, x2, s13, c13 * c13, s12, r23);
-        }
-        v
+        // The pairs (1, 2) and (1, 3), each with the third variable: (θ, x_j, x_k, r_1j, cos, r_1k).
+        [(t12, x2, x3, s12, c12, s13), (t13, x3, x2, s13, c13, s12)]
+            .into_iter()
+            .filter(|term| term.0 != 0.0)
+            .map(|(theta, xj, xk, r, c, rk)| {
+                let third = Third { r_ki: rk, r_kj: r23, lower: f64::NEG_INFINITY, upper: xk };
+                theta * plackett_term(x1, xj, r, c * c, Some(third))
+            })
+            .sum::<f64>()
     };
     let integral = adaptive_integral(&mut integrand, 0.0, 1.0, 4e-16);
     (base + integral * FRAC_1_2PI).clamp(0.0, 1.0)
@@ -245,19 +226,14 @@ fn other_two(i: usize) -> (usize, usize) {
     }
 }
 
-/// Builds the symmetric correlation matrix from (r₁₂, r₁₃, r₂₃).
-#[inline]
-pub fn correlation_matrix(r12: f64, r13: f64, r23: f64) -> [[f64; 3]; 3] {
-    [[1.0, r12, r13], [r12, 1.0, r23], [r13, r23, 1.0]]
-}
-
 /// The trivariate normal distribution function T(x; R) = P(X ≤ x) for standard normals with
-/// correlation matrix `r` (use [`correlation_matrix`]); infinite limits and singular R allowed.
+/// correlation matrix `r` (symmetric, unit diagonal); infinite limits and singular R allowed.
 ///
 /// ```
-/// use mvn_orthant::exact::trivariate::{correlation_matrix, trivariate_cdf};
+/// use mvn_orthant::exact::trivariate::trivariate_cdf;
 /// // Genz (1992): 0.82798489745683348.
-/// let r = correlation_matrix(3.0 / 5.0, 1.0 / 3.0, 11.0 / 15.0);
+/// let (r12, r13, r23) = (3.0 / 5.0, 1.0 / 3.0, 11.0 / 15.0);
+/// let r = [[1.0, r12, r13], [r12, 1.0, r23], [r13, r23, 1.0]];
 /// assert!((trivariate_cdf([1.0, 4.0, 2.0], r) - 0.827_984_897_456_833_48).abs() < 1e-15);
 /// ```
 pub fn trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
@@ -267,11 +243,6 @@ pub fn trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
 /// ln T(x; R), accurate where T underflows.
 pub fn log_trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
     upper_orthant_pair([-x[0], -x[1], -x[2]], r).1
-}
-
-/// The upper orthant P(X > h) for standard normals with correlation matrix `r`.
-pub fn upper_orthant(h: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
-    upper_orthant_pair(h, r).0
 }
 
 /// (P, ln P) of a standardised 3-D box.
@@ -398,50 +369,29 @@ pub fn log_box_probability(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], 
     box_pair3(mean, cov, lower, upper).1
 }
 
-/// The d = 3 method as an [`Integrator`]: coordinates with both limits infinite are dropped
-/// first; applies when at most three constrained coordinates remain.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Trivariate;
+exact_method!(
+    /// The d = 3 method as an [`Integrator`](crate::Integrator): coordinates with both limits
+    /// infinite are dropped first; applies when at most three constrained coordinates remain.
+    Trivariate, Method::Trivariate, 3, box_pair_of_problem
+);
 
-impl Integrator for Trivariate {
-    fn name(&self) -> String {
-        "trivariate".into()
+/// (P, ln P) of a problem with one to three constrained coordinates, padded to three.
+fn box_pair_of_problem(p: &Problem) -> (f64, f64) {
+    // Pad to three coordinates with independent unbounded ones.
+    let mut mean = [0.0; 3];
+    let mut cov = [[0.0; 3]; 3];
+    let mut lower = [f64::NEG_INFINITY; 3];
+    let mut upper = [f64::INFINITY; 3];
+    for i in 0..3 {
+        cov[i][i] = 1.0;
     }
-
-    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        if problem.is_empty_box() {
-            return Ok(Estimate::empty_box());
+    for i in 0..p.dim() {
+        mean[i] = p.mean()[i];
+        lower[i] = p.lower()[i];
+        upper[i] = p.upper()[i];
+        for j in 0..p.dim() {
+            cov[i][j] = p.covariance().get(i, j);
         }
-        let Some(p) = problem.without_unbounded() else {
-            return Ok(Estimate::exact(1.0, Method::Trivariate, 0));
-        };
-        let d = p.dim();
-        if d > 3 {
-            return Err(Error::MethodNotApplicable {
-                method: "trivariate".into(),
-                reason: format!(
-                    "it needs at most three constrained coordinates, but the problem has {d} after \
-                     dropping unbounded ones"
-                ),
-            });
-        }
-        // Pad to three coordinates with independent unbounded ones.
-        let mut mean = [0.0; 3];
-        let mut cov = [[0.0; 3]; 3];
-        let mut lower = [f64::NEG_INFINITY; 3];
-        let mut upper = [f64::INFINITY; 3];
-        for i in 0..3 {
-            cov[i][i] = 1.0;
-        }
-        for i in 0..d {
-            mean[i] = p.mean()[i];
-            lower[i] = p.lower()[i];
-            upper[i] = p.upper()[i];
-            for j in 0..d {
-                cov[i][j] = p.covariance().get(i, j);
-            }
-        }
-        let (value, log_value) = box_pair3(mean, cov, lower, upper);
-        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Trivariate, 1) })
     }
+    box_pair3(mean, cov, lower, upper)
 }

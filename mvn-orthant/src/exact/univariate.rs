@@ -6,20 +6,13 @@
 //! (erf(β/√2) − erf(α/√2))/2, which keeps narrow intervals near the origin accurate. In log space,
 //! ln(e^u − e^v) = u + ln(−expm1(v − u)) with u = ln Q(α) ≥ v = ln Q(β) (or the mirror image).
 
-use crate::error::{Error, Result};
-use crate::estimate::{Estimate, Integrator, Method};
+use crate::estimate::Method;
 
 use crate::problem::Problem;
 
 /// P(α ≤ Z ≤ β) for a standard normal Z, with relative accuracy in either tail.
 /// Returns 0 when α ≥ β. Infinite limits are allowed.
-///
-/// ```
-/// use mvn_orthant::exact::univariate::standard_interval;
-/// let p = standard_interval(10.0, f64::INFINITY); // Q(10)
-/// assert!((p / 7.619_853_024_160_526e-24 - 1.0).abs() < 1e-14);
-/// ```
-pub fn standard_interval(alpha: f64, beta: f64) -> f64 {
+pub(crate) fn standard_interval(alpha: f64, beta: f64) -> f64 {
     if alpha.is_nan() || beta.is_nan() {
         return f64::NAN;
     }
@@ -28,7 +21,7 @@ pub fn standard_interval(alpha: f64, beta: f64) -> f64 {
 
 /// ln P(α ≤ Z ≤ β) for a standard normal Z, accurate when the probability underflows
 /// (e.g. α = 40, β = 41 gives ≈ −804.6). −∞ when α ≥ β.
-pub fn log_standard_interval(alpha: f64, beta: f64) -> f64 {
+pub(crate) fn log_standard_interval(alpha: f64, beta: f64) -> f64 {
     if alpha.is_nan() || beta.is_nan() {
         return f64::NAN;
     }
@@ -68,37 +61,18 @@ pub fn log_interval_probability(a: f64, b: f64, mean: f64, variance: f64) -> f64
     log_standard_interval(alpha, beta)
 }
 
-/// The d = 1 method as an [`Integrator`]. Coordinates with both limits infinite are dropped
-/// first; the method applies when at most one constrained coordinate remains.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Univariate;
+exact_method!(
+    /// The d = 1 method as an [`Integrator`](crate::Integrator). Coordinates with both limits
+    /// infinite are dropped first; the method applies when at most one constrained coordinate
+    /// remains.
+    Univariate, Method::Univariate, 1, interval_pair_of_problem
+);
 
-impl Integrator for Univariate {
-    fn name(&self) -> String {
-        "univariate".into()
-    }
-
-    fn integrate(&self, problem: &Problem) -> Result<Estimate> {
-        if problem.is_empty_box() {
-            return Ok(Estimate::empty_box());
-        }
-        let Some(p) = problem.without_unbounded() else {
-            return Ok(Estimate::exact(1.0, Method::Univariate, 0));
-        };
-        if p.dim() != 1 {
-            return Err(Error::MethodNotApplicable {
-                method: "univariate".into(),
-                reason: format!(
-                    "it needs one constrained coordinate, but the problem has {} after dropping unbounded ones",
-                    p.dim()
-                ),
-            });
-        }
-        let (a, b, m, v) = (p.lower()[0], p.upper()[0], p.mean()[0], p.covariance().get(0, 0));
-        let value = interval_probability(a, b, m, v);
-        let log_value = if value > 1e-300 { value.ln() } else { log_interval_probability(a, b, m, v) };
-        Ok(Estimate { value, log_value, ..Estimate::exact(value, Method::Univariate, 1) })
-    }
+/// (P, ln P) of a problem with one constrained coordinate.
+fn interval_pair_of_problem(p: &Problem) -> (f64, f64) {
+    let (a, b, m, v) = (p.lower()[0], p.upper()[0], p.mean()[0], p.covariance().get(0, 0));
+    let value = interval_probability(a, b, m, v);
+    (value, if value > 1e-300 { value.ln() } else { log_interval_probability(a, b, m, v) })
 }
 
 /// (P, ln P) of a standard interval: ln P from the log-space formula only where P is too small
@@ -119,7 +93,7 @@ pub(crate) fn standard_interval_pair(alpha: f64, beta: f64) -> (f64, f64) {
 ///
 /// Passing the width rather than the upper limit matters for narrow intervals away from 0: the
 /// rounded double β = α + w knows w only to ulp(β)/w relative (5e-8 for w = 1e-9 at β ≈ 0.4).
-/// Where w·max(|α|, |α + w|, 1) ≤ 1/4, P = φ(α)∫_0^w exp(−s(α + s/2)) ds by 12-point
+/// Where w·max(|α|, |α + w|, 1) ≤ 1/4, P = φ(α)∫_0^w exp(−s(α + s/2)) ds by 8-point
 /// Gauss–Legendre in s (the nodes are small numbers with relative rounding only); otherwise the
 /// relatively accurate interval function of `normal` is used with β = α + w.
 #[inline]
@@ -128,14 +102,7 @@ pub(crate) fn interval_pair_by_width(alpha: f64, w: f64) -> (f64, f64) {
         return if alpha.is_nan() || w.is_nan() { (f64::NAN, f64::NAN) } else { (0.0, f64::NEG_INFINITY) };
     }
     if alpha.is_finite() && w * alpha.abs().max((alpha + w).abs()).max(1.0) <= 0.25 {
-        let half = 0.5 * w;
-        let mut sum = 0.0;
-        for &(node, weight) in &super::quadrature::GL12 {
-            for s in [half * (1.0 - node), half * (1.0 + node)] {
-                sum += weight * (-s * (0.5 * s + alpha)).exp();
-            }
-        }
-        let ratio = sum * half;
+        let ratio = crate::normal::narrow_interval_ratio_of_width(alpha, w);
         let log_value = crate::normal::log_pdf(alpha) + ratio.ln();
         let value = crate::normal::pdf(alpha) * ratio;
         return (if value > 1e-300 { value } else { log_value.exp() }, log_value);
