@@ -71,20 +71,19 @@
 use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
-use crate::genz::T_QUANTILES_995;
 use crate::linalg::solve_in_place;
 use crate::normal::log_interval_probability_with_width;
 use crate::problem::Problem;
-use crate::qmc::{PointSetKind, RandomizedPointSet};
+use crate::qmc::{PointCursor, PointSetKind};
+use crate::rqmc::{
+    self, missed_feature_bound, replicate_half_width, Driver, Progress, Skewness, CHUNK_POINTS,
+};
 use crate::truncated;
 
 /// The largest number of steps (the rank of the reordered factor) for which the tilt is
 /// computed: each Newton step of the saddle point factorises a dense matrix of order 2(r − 1),
 /// O(r³) work, which at r = 1000 takes seconds per iteration.
 pub const MAX_TILTED_RANK: usize = 400;
-
-/// Points per work chunk: the unit of deterministic parallel work.
-const CHUNK: u64 = 256;
 
 /// Settings of the tilted estimator.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,41 +135,15 @@ impl TiltingSettings {
     /// [`Error::InvalidBudget`] for a randomisation count outside 2..=64, a first round that
     /// is not a power of two, or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [
-            ("rel_tol", self.rel_tol),
-            ("abs_tol", self.abs_tol),
-            ("required_rel_tol", self.required_rel_tol),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::InvalidTolerance { name: name.into(), value });
-            }
-        }
-        if self.rel_tol == 0.0 && self.abs_tol == 0.0 {
-            return Err(Error::InvalidTolerance { name: "rel_tol".into(), value: 0.0 });
-        }
-        if !(2..=64).contains(&self.randomizations) {
-            return Err(Error::InvalidBudget {
-                name: "randomizations".into(),
-                value: self.randomizations as u64,
-                reason: "between 2 and 64 randomisations are supported".into(),
-            });
-        }
-        if !self.initial_points.is_power_of_two() || self.initial_points > 1 << 31 {
-            return Err(Error::InvalidBudget {
-                name: "initial_points".into(),
-                value: self.initial_points,
-                reason: "the first round must be a power of two up to 2^31".into(),
-            });
-        }
-        let first_round = self.initial_points * self.randomizations as u64;
-        if self.max_evaluations < first_round {
-            return Err(Error::InvalidBudget {
-                name: "max_evaluations".into(),
-                value: self.max_evaluations,
-                reason: format!("the first round alone needs {first_round} paths"),
-            });
-        }
-        Ok(())
+        rqmc::check_tolerance("required_rel_tol", self.required_rel_tol)?;
+        rqmc::validate(&rqmc::Budget {
+            abs_tol: self.abs_tol,
+            rel_tol: self.rel_tol,
+            randomizations: self.randomizations,
+            initial_points: self.initial_points,
+            evaluations_per_point: 1,
+            max_evaluations: self.max_evaluations,
+        })
     }
 }
 
@@ -285,128 +258,101 @@ impl Tilted {
                 saddle_point_found: true,
             });
         }
-        if dims > s.point_set.max_dim() {
-            return Err(Error::MethodNotApplicable {
-                method: "tilted".into(),
-                reason: format!(
-                    "{dims} integrand dimensions exceed the point set's {}",
-                    s.point_set.max_dim()
-                ),
-            });
-        }
-        // Each chunk returns its largest log-weight and the sum of the weights relative to it;
-        // chunks are merged by log-sum-exp in a fixed order, so nothing overflows or underflows
-        // and the result does not depend on the thread count.
-        let sets: Vec<RandomizedPointSet> = (0..s.randomizations)
-            .map(|r| RandomizedPointSet::new(s.point_set, dims, mix_seed(s.seed, r as u64)))
-            .collect();
-        let mut log_sums = vec![f64::NEG_INFINITY; s.randomizations];
-        // The largest log-weight seen: a guard on the bound M (it cannot be below it).
-        let mut log_largest = f64::NEG_INFINITY;
-        let (mut done, mut target, mut evaluations) = (0u64, s.initial_points, 0u64);
-        let multiplier = T_QUANTILES_995[s.randomizations - 2];
-        loop {
-            let mut chunks = Vec::new();
-            for r in 0..s.randomizations {
-                let mut start = done;
-                while start < target {
-                    let count = CHUNK.min(target - start);
-                    chunks.push((r, start, count));
-                    start += count;
-                }
+        let driver = Driver::new("tilted", s.point_set, dims, s.randomizations, s.seed, path.rank)?;
+        let multiplier = rqmc::t_quantile(s.randomizations);
+        // Each chunk returns the log of its sum of weights and its largest log-weight; chunks are
+        // merged by log-sum-exp in a fixed order, so nothing overflows or underflows and the
+        // result does not depend on the thread count.
+        let work = |cursor: &mut PointCursor<'_>, count: u64| -> (f64, f64) {
+            let mut w = vec![0.0; dims];
+            let mut z = vec![0.0; path.rank];
+            let mut log_weights = Vec::with_capacity(count as usize);
+            for _ in 0..count {
+                cursor.next_into(&mut w);
+                log_weights.push(path.log_weight(&w, &tilt.mu, &mut z));
             }
-            let work = |&(r, start, count): &(usize, u64, u64)| -> (f64, f64) {
-                let mut w = vec![0.0; dims];
-                let mut z = vec![0.0; path.rank];
-                let mut cursor = sets[r].cursor(start);
-                let mut log_weights = Vec::with_capacity(count as usize);
-                for _ in 0..count {
-                    cursor.next_into(&mut w);
-                    log_weights.push(path.log_weight(&w, &tilt.mu, &mut z));
-                }
-                let largest = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                (log_sum_exp(&log_weights), largest)
-            };
-            #[cfg(feature = "parallel")]
-            let results: Vec<(f64, f64)> = {
-                use rayon::prelude::*;
-                chunks.par_iter().map(work).collect()
-            };
-            #[cfg(not(feature = "parallel"))]
-            let results: Vec<(f64, f64)> = chunks.iter().map(work).collect();
-            for (&(r, _, _), &(v, largest)) in chunks.iter().zip(&results) {
+            let largest = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (log_sum_exp(&log_weights), largest)
+        };
+        // Per-randomisation log-sums, and the largest log-weight seen: a guard on the bound M
+        // (it cannot be below it).
+        let mut state = (vec![f64::NEG_INFINITY; s.randomizations], f64::NEG_INFINITY);
+        let estimate = driver.run(
+            s.initial_points,
+            1,
+            s.max_evaluations,
+            s.point_set,
+            &mut state,
+            work,
+            |(log_sums, log_largest), r, (v, largest)| {
                 log_sums[r] = log_sum_exp(&[log_sums[r], v]);
-                log_largest = log_largest.max(largest);
-            }
-            evaluations += (target - done) * s.randomizations as u64;
-            done = target;
-            // Means per randomisation relative to the largest: m_r = exp(L_r − L_max) ∈ [0, 1].
-            let log_max = log_sums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let (log_value, relative_error) = if log_max == f64::NEG_INFINITY {
-                (f64::NEG_INFINITY, f64::INFINITY)
-            } else {
-                let relative: Vec<f64> = log_sums.iter().map(|&l| (l - log_max).exp()).collect();
-                let n = relative.len() as f64;
-                let mean = relative.iter().sum::<f64>() / n;
-                let variance = relative.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0);
-                (log_max - (done as f64).ln() + mean.ln(), multiplier * (variance / n).sqrt() / mean)
-            };
-            let value = log_value.exp();
-            // The rounding floor, relative: each log-weight sums r terms whose magnitudes add up
-            // to about |ln P| or more, so its absolute rounding is a few ulps of r·(1 + |ln P|);
-            // then the log-sum-exp of a chunk, the chunk merges, and the mean over randomisations.
-            let floor = rounding_floor(
-                1.0,
-                4.0 * path.rank as f64 * (1.0 + log_value.abs().min(1e300)),
-                done.min(CHUNK) + done.div_ceil(CHUNK) + s.randomizations as u64 + 2,
-            );
-            // An ill-conditioned factor can hide a narrow feature (a near step in one coordinate)
-            // that no point has hit, while the randomisations agree: the spread is then no
-            // error estimate. The error is at least what n points miss with 1% probability,
-            // M·ln(100)/n, with M ≥ sup w (a small margin over the saddle-point bound for the
-            // tolerance of the Newton solve).
-            let missed = match log_max_weight {
-                Some(log_m) if log_value.is_finite() => {
-                    let log_m = log_m.max(log_largest) + 1e-6;
-                    let points = (done * s.randomizations as u64) as f64;
-                    (log_m - log_value).exp() * std::f64::consts::LN_10 * 2.0 / points
-                }
-                _ => 0.0,
-            };
-            let relative_error = relative_error.max(missed) + floor;
-            // With no path of positive weight the spread says nothing: the error is unknown.
-            let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
-            // `tolerance_met`, with the relative test done on the relative error so that it stays
-            // meaningful where P underflows.
-            let converged = relative_error.is_finite()
-                && (tolerance_met(error, value, s.abs_tol, s.rel_tol) || relative_error <= s.rel_tol);
-            let refined = s.required_rel_tol == 0.0 || relative_error <= s.required_rel_tol;
-            let next = 2 * done;
-            // The relative error still to reach: the tolerance if unmet, else the refinement.
-            let goal = if converged { s.required_rel_tol } else { s.rel_tol.max(s.abs_tol / value) };
-            // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands (the
-            // best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the budget.
-            // The missed-mass floor falls only as 1/n: where it dominates, that is the rate.
-            let rate = if missed >= 0.5 * relative_error { 1.0 } else { 2.0 / 3.0 };
-            let unreachable = goal > 0.0
-                && relative_error.is_finite()
-                && evaluations as f64 * (relative_error / goal).powf(rate) > s.max_evaluations as f64;
-            let out_of_budget = unreachable
-                || next > s.point_set.max_points()
-                || evaluations + (next - done) * s.randomizations as u64 > s.max_evaluations;
-            if (converged && refined) || out_of_budget {
-                let estimate =
-                    Estimate { value, log_value, error, evaluations, method: Method::Tilted, converged };
-                let bound_valid = tilt.converged && full_rank;
-                return Ok(TiltedEstimate {
-                    estimate,
+                *log_largest = log_largest.max(largest);
+            },
+            |(log_sums, log_largest), progress| {
+                let Progress { done, evaluations, next_fits } = progress;
+                // Means per randomisation relative to the largest: m_r = exp(L_r − L_max) ∈ [0, 1].
+                let log_max = log_sums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let (log_value, relative_error) = if log_max == f64::NEG_INFINITY {
+                    (f64::NEG_INFINITY, f64::INFINITY)
+                } else {
+                    let relative = log_sums.iter().map(|&l| (l - log_max).exp());
+                    let (mean, half_width) = replicate_half_width(relative, multiplier, Skewness::Ignored);
+                    (log_max - (done as f64).ln() + mean.ln(), half_width / mean)
+                };
+                let value = log_value.exp();
+                // The rounding floor, relative: each log-weight sums r terms whose magnitudes add
+                // up to about |ln P| or more, so its absolute rounding is a few ulps of
+                // r·(1 + |ln P|); then the log-sum-exp of a chunk, the chunk merges, and the mean
+                // over randomisations.
+                let floor = rounding_floor(
+                    1.0,
+                    4.0 * path.rank as f64 * (1.0 + log_value.abs().min(1e300)),
+                    done.min(CHUNK_POINTS) + done.div_ceil(CHUNK_POINTS) + s.randomizations as u64 + 2,
+                );
+                // An ill-conditioned factor can hide a narrow feature (a near step in one
+                // coordinate) that no point has hit, while the randomisations agree: the spread is
+                // then no error estimate. The error is at least what n points miss with 1%
+                // probability, M·ln(100)/n, with M ≥ sup w (a small margin over the saddle-point
+                // bound for the tolerance of the Newton solve).
+                let missed = match log_max_weight {
+                    Some(log_m) if log_value.is_finite() => {
+                        let log_m = log_m.max(*log_largest) + 1e-6;
+                        missed_feature_bound((log_m - log_value).exp(), done * s.randomizations as u64)
+                    }
+                    _ => 0.0,
+                };
+                let relative_error = relative_error.max(missed) + floor;
+                // With no path of positive weight the spread says nothing: the error is unknown.
+                let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
+                // `tolerance_met`, with the relative test done on the relative error so that it
+                // stays meaningful where P underflows.
+                let converged = relative_error.is_finite()
+                    && (tolerance_met(error, value, s.abs_tol, s.rel_tol) || relative_error <= s.rel_tol);
+                let refined = s.required_rel_tol == 0.0 || relative_error <= s.required_rel_tol;
+                // The relative error still to reach: the tolerance if unmet, else the refinement.
+                let goal = if converged { s.required_rel_tol } else { s.rel_tol.max(s.abs_tol / value) };
+                // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands
+                // (the best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the
+                // budget. The missed-mass floor falls only as 1/n: where it dominates, that is
+                // the rate.
+                let rate = if missed >= 0.5 * relative_error { 1.0 } else { 2.0 / 3.0 };
+                let unreachable = goal > 0.0
+                    && relative_error.is_finite()
+                    && evaluations as f64 * (relative_error / goal).powf(rate) > s.max_evaluations as f64;
+                ((converged && refined) || unreachable || !next_fits).then_some((
+                    Estimate { value, log_value, error, evaluations, method: Method::Tilted, converged },
                     relative_error,
-                    log_upper_bound: bound_valid.then_some(tilt.log_bound),
-                    saddle_point_found: tilt.converged,
-                });
-            }
-            target = next;
-        }
+                ))
+            },
+        );
+        let (estimate, relative_error) = estimate;
+        let bound_valid = tilt.converged && full_rank;
+        Ok(TiltedEstimate {
+            estimate,
+            relative_error,
+            log_upper_bound: bound_valid.then_some(tilt.log_bound),
+            saddle_point_found: tilt.converged,
+        })
     }
 }
 
@@ -427,14 +373,6 @@ fn log_sum_exp(values: &[f64]) -> f64 {
         return max;
     }
     max + values.iter().map(|&v| (v - max).exp()).sum::<f64>().ln()
-}
-
-/// A seed for randomisation r derived from the user's seed (SplitMix64 finaliser).
-fn mix_seed(seed: u64, r: u64) -> u64 {
-    let mut z = seed ^ r.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// The tilt: μ for the first r − 1 steps, the path x*, and ψ*.

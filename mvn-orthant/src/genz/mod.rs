@@ -49,86 +49,10 @@ use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::gradient::{limit_gradient_by_conditioning, Gradient};
 use crate::problem::{Covariance, Problem};
-use crate::qmc::{derive_seed, PointSetKind, RandomizedPointSet};
+use crate::qmc::{derive_seed, PointCursor, PointSetKind};
+use crate::rqmc::{self, missed_feature_bound, replicate_half_width, Driver, Skewness, CHUNK_POINTS};
 use factor::{reduce, OrderedFactor, Reduction};
 use integrand::{Scratch, BATCH};
-
-/// Points of one randomisation summed sequentially as one unit of (parallel) work.
-pub const CHUNK_POINTS: u64 = 256;
-
-/// Rounds with fewer point-steps (points × rank) than this run on the calling thread, about
-/// 0.2 ms of work.
-#[cfg(feature = "parallel")]
-const PARALLEL_MIN_WORK: u64 = 1 << 15;
-
-/// Student's t quantiles t_{ν}(0.995) for ν = 1 … 63 degrees of freedom (SciPy
-/// `scipy.stats.t.ppf(0.995, ν)`): the multiple of the standard error for R = ν + 1
-/// randomisations at the 99% level.
-pub const T_QUANTILES_995: [f64; 63] = [
-    63.656741162871526,
-    9.924843200918287,
-    5.840909309733355,
-    4.604094871349992,
-    4.032142983555228,
-    3.7074280213248065,
-    3.4994832973504924,
-    3.355387331333395,
-    3.249835541592126,
-    3.16927267261695,
-    3.1058065155392804,
-    3.0545395893929013,
-    3.012275838716578,
-    2.9768427343708344,
-    2.946712883475238,
-    2.9207816224251,
-    2.8982305196774183,
-    2.8784404727386077,
-    2.8609346064649794,
-    2.8453397097861077,
-    2.83135955802305,
-    2.8187560606001423,
-    2.807335683769999,
-    2.796939504774456,
-    2.78743581367697,
-    2.778714533329683,
-    2.770682957122211,
-    2.763262455461444,
-    2.756385903670605,
-    2.7499956535672254,
-    2.744041919294269,
-    2.7384814820121877,
-    2.7332766423508357,
-    2.7283943670707203,
-    2.7238055892080912,
-    2.7194846304500073,
-    2.7154087215499882,
-    2.7115576019130825,
-    2.707913183517662,
-    2.7044592674331622,
-    2.701181303578522,
-    2.6980661862199846,
-    2.6951020791576745,
-    2.6922782656930218,
-    2.689585019374643,
-    2.6870134922422158,
-    2.6845556178665246,
-    2.6822040269502154,
-    2.679951973631552,
-    2.677793270940844,
-    2.6757222341106477,
-    2.6737336306472197,
-    2.671822636241004,
-    2.6699847957348917,
-    2.6682159884861933,
-    2.666512397556063,
-    2.664870482241971,
-    2.6632869535376584,
-    2.6617587521629673,
-    2.6602830288550368,
-    2.6588571266539263,
-    2.6574785649511563,
-    2.6561450250998613,
-];
 
 /// Settings of the Genz integrator, validated by [`GenzSettings::build`] / [`Genz::new`].
 ///
@@ -211,9 +135,13 @@ impl GenzSettings {
     setter!(point_set, PointSetKind, "Sets the point set family.");
     setter!(antithetic, bool, "Enables or disables antithetic pairing.");
 
-    /// Evaluations of one round of `points` points per randomisation.
-    fn round_cost(&self, points: u64) -> u64 {
-        points * self.randomizations as u64 * if self.antithetic { 2 } else { 1 }
+    /// Integrand evaluations per point of one randomisation: 2 with antithetic pairs, else 1.
+    fn evaluations_per_point(&self) -> u64 {
+        if self.antithetic {
+            2
+        } else {
+            1
+        }
     }
 
     /// Checks the settings.
@@ -224,44 +152,19 @@ impl GenzSettings {
     /// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two
     /// (or above 2³¹), or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [("abs_tol", self.abs_tol), ("rel_tol", self.rel_tol)] {
-            if value.is_nan() || value < 0.0 || value.is_infinite() {
-                return Err(Error::InvalidTolerance { name: name.into(), value });
-            }
-        }
-        if self.abs_tol == 0.0 && self.rel_tol == 0.0 {
-            return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
-        }
-        if !(2..=64).contains(&self.randomizations) {
-            return Err(Error::InvalidBudget {
-                name: "randomizations".into(),
-                value: self.randomizations as u64,
-                reason: "the number of randomisations must be between 2 and 64".into(),
-            });
-        }
-        if !self.initial_points.is_power_of_two() || self.initial_points > 1 << 31 {
-            return Err(Error::InvalidBudget {
-                name: "initial_points".into(),
-                value: self.initial_points,
-                reason: "the first round must be a power of two between 1 and 2^31 points".into(),
-            });
-        }
+        rqmc::validate(&rqmc::Budget {
+            abs_tol: self.abs_tol,
+            rel_tol: self.rel_tol,
+            randomizations: self.randomizations,
+            initial_points: self.initial_points,
+            evaluations_per_point: self.evaluations_per_point(),
+            max_evaluations: self.max_evaluations,
+        })?;
         if !self.well_conditioned_initial_points.is_power_of_two() {
             return Err(Error::InvalidBudget {
                 name: "well_conditioned_initial_points".into(),
                 value: self.well_conditioned_initial_points,
                 reason: "the first round of a well-conditioned factor must be a power of two".into(),
-            });
-        }
-        if self.max_evaluations < self.round_cost(self.initial_points) {
-            return Err(Error::InvalidBudget {
-                name: "max_evaluations".into(),
-                value: self.max_evaluations,
-                reason: format!(
-                    "the first round alone needs {} evaluations (randomizations × initial_points{})",
-                    self.round_cost(self.initial_points),
-                    if self.antithetic { " × 2" } else { "" }
-                ),
             });
         }
         Ok(())
@@ -278,7 +181,7 @@ impl GenzSettings {
 
     /// The multiple of the standard error for the configured R.
     pub fn error_multiplier(&self) -> f64 {
-        T_QUANTILES_995[self.randomizations - 2]
+        rqmc::t_quantile(self.randomizations)
     }
 }
 
@@ -306,11 +209,11 @@ struct RqmcRun {
     outputs: usize,
     evaluations: u64,
     converged: bool,
-    /// Lower bound on the value's error (see [`missed_feature_bound`]); 0 when the spread between
+    /// Lower bound on the value's error (see [`rqmc::missed_feature_bound`]); 0 when the spread between
     /// randomisations is informative.
     value_error_floor: f64,
     /// The bound M·ln(100)/n on what the sample can have missed, with M ≥ sup f (see
-    /// [`missed_feature_bound`]): the value's error when the spread is unreliable.
+    /// [`rqmc::missed_feature_bound`]): the value's error when the spread is unreliable.
     missed_mass: f64,
     /// The bound M ≥ sup f ([`OrderedFactor::max_value`]).
     max_value: f64,
@@ -319,9 +222,9 @@ struct RqmcRun {
     points: u64,
     /// Relative rounding of one integrand value, in units of the unit roundoff.
     ulps_per_term: f64,
-    /// Whether the replicates' skewness is taken at face value (an integrand of at most
-    /// [`LOW_DIMENSION`] coordinates) rather than beyond its noise level (see [`spread_half_width`]).
-    skewed: bool,
+    /// How the replicates' skewness widens the interval: at face value for an integrand of at
+    /// most [`LOW_DIMENSION`] coordinates, beyond its noise level above.
+    skewness: Skewness,
     /// Longest chain of sequential additions behind each mean (see [`rounding_floor`]).
     additions: u64,
 }
@@ -333,7 +236,7 @@ impl RqmcRun {
     fn summary(&self, o: usize, multiplier: f64) -> (f64, f64) {
         let r = self.means.len() / self.outputs;
         let values = (0..r).map(|i| self.means[i * self.outputs + o]);
-        let (mean, mut error) = spread_half_width(values, multiplier, self.skewed);
+        let (mean, mut error) = replicate_half_width(values, multiplier, self.skewness);
         if o == 0 {
             error = error.max(self.value_error_floor);
             if self.spread_distrusted(mean, error) {
@@ -365,7 +268,7 @@ impl RqmcRun {
     /// The statistical part of output 0's error alone (no floors): what the spread says.
     fn spread_error(&self, multiplier: f64) -> f64 {
         let r = self.means.len() / self.outputs;
-        spread_half_width((0..r).map(|i| self.means[i * self.outputs]), multiplier, self.skewed).1
+        replicate_half_width((0..r).map(|i| self.means[i * self.outputs]), multiplier, self.skewness).1
     }
 
     /// Whether the randomisations of output 0 agree to 1e-12 relative: their spread is then
@@ -376,44 +279,6 @@ impl RqmcRun {
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         hi - lo <= 1e-12 * hi.abs().max(f64::MIN_POSITIVE)
     }
-}
-
-/// The mean of the replicate estimates and the half-width of its 99% interval: the Student-t
-/// half-width t·s/√R widened by the skewness correction g·(1 + 2t²)/(6√R) · s/√R, with
-/// g = max(0, |γ̂| − σ_R), γ̂ the sample skewness of the replicates, σ_R = √(6(R − 2)/((R + 1)(R + 3)))
-/// the standard deviation of the sample skewness of R normal values (g = |γ̂| when `skewed`), and
-/// t = `multiplier`.
-///
-/// The correction is the first-order Edgeworth term of the studentised mean (Johnson, JASA 73
-/// (1978) 536–544; Hall, *The Bootstrap and Edgeworth Expansion*, 1992, §3.5): with skewed
-/// replicates the t-interval misses more often on one side, and moving its far end out by this
-/// amount restores the level to first order; both ends are moved, so that the error stays a
-/// symmetric half-width. The replicates of a low-dimensional integrand are skewed: the error of a
-/// shifted lattice or a scrambled net as a function of its randomisation is a fixed function of
-/// the shift whose values pile up at one end (a 2-D orthant with ρ = 0.3 by the lattice: skewness
-/// about 1.8 per replicate), and eight of them gave 99% intervals that missed 5–7% of the time.
-/// For the near-normal replicates of higher dimensions γ̂ is mostly noise: above
-/// [`LOW_DIMENSION`] coordinates σ_R (0.60 for R = 8) is subtracted so that it does not inflate
-/// their errors (with the raw |γ̂| everywhere, a 50-D orthant needed 47% more evaluations at
-/// abs_tol 1e-4); up to it |γ̂| is used as it is (`skewed`). Measured coverage (`docs/genz.md`,
-/// 12 000 runs): 212 misses before; 65 with the raw |γ̂| everywhere, 107 with σ_R subtracted
-/// everywhere, 61 with the rule used here.
-fn spread_half_width(values: impl Iterator<Item = f64> + Clone, multiplier: f64, skewed: bool) -> (f64, f64) {
-    let r = values.clone().count() as f64;
-    let mean = values.clone().sum::<f64>() / r;
-    let (m2, m3) = values.fold((0.0, 0.0), |(a, b), v| {
-        let d = v - mean;
-        (a + d * d, b + d * d * d)
-    });
-    let variance = m2 / (r - 1.0);
-    let standard_error = (variance / r).sqrt();
-    let skewness = if m2 > 0.0 { (m3 / r) / (m2 / r).powf(1.5) } else { 0.0 };
-    // The standard deviation of the sample skewness of r normal values: skewness up to this
-    // much is noise, and correcting for it would only inflate the error of near-normal replicates.
-    let noise = (6.0 * (r - 2.0) / ((r + 1.0) * (r + 3.0))).sqrt();
-    let beyond_noise = if skewed { skewness.abs() } else { (skewness.abs() - noise).max(0.0) };
-    let correction = beyond_noise * (1.0 + 2.0 * multiplier * multiplier) / (6.0 * r.sqrt());
-    (mean, (multiplier + correction) * standard_error)
 }
 
 /// The early-stop hook of a run: `(value, spread error, evaluations so far) → stop?`.
@@ -437,8 +302,18 @@ pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 /// least M·ln(100)/n, which is at most 14% of P̂ once the count is reached.
 pub const MIN_EXPECTED_HITS: f64 = 32.0;
 
-/// Integrands of at most this many coordinates have skewed replicates (see `spread_half_width` and `docs/genz.md`):
-/// their sample skewness is used at face value.
+/// Integrands of at most this many coordinates have skewed replicates: their sample skewness is
+/// used at face value in the error (see `docs/genz.md`).
+///
+/// The error of a shifted lattice or a scrambled net as a function of its randomisation is a
+/// fixed function of the shift whose values pile up at one end (a 2-D orthant with ρ = 0.3 by the
+/// lattice: skewness about 1.8 per replicate), and eight of them gave 99% intervals that missed
+/// 5–7% of the time. For the near-normal replicates of higher dimensions γ̂ is mostly noise: above
+/// this many coordinates its noise level σ_R (0.60 for R = 8) is subtracted so that it does not
+/// inflate their errors (with the raw |γ̂| everywhere, a 50-D orthant needed 47% more evaluations
+/// at abs_tol 1e-4). Measured coverage (`docs/genz.md`, 12 000 runs): 212 misses without the
+/// correction; 65 with the raw |γ̂| everywhere, 107 with σ_R subtracted everywhere, 61 with this
+/// rule.
 pub const LOW_DIMENSION: usize = 3;
 
 /// The largest factor by which one doubling of the points is taken to reduce the value's spread
@@ -457,20 +332,6 @@ pub const MAX_ROUND_GAIN: f64 = 2.828_427_124_746_190_3;
 /// Relative rounding of one integrand value per step, in units of the unit roundoff: Φ at each
 /// limit to about one ulp, the difference, the product, and the limit shift.
 const ULPS_PER_STEP: f64 = 4.0;
-
-/// The 99% bound on what n sample points can have missed of an integrand bounded by `max_value`.
-///
-/// The integrand f = Π p_k lies in [0, M] (M from [`OrderedFactor::max_value`], at most 1). If
-/// the sample has seen nothing of a set of measure m, the integral can differ from what it saw by
-/// up to M·m; and n uniformly distributed points all miss a set of measure m with probability
-/// (1 − m)^n ≤ e^{−mn}, which is 1% at m = ln(100)/n. So when every randomisation returns the same
-/// value (the spread says nothing) but the integrand is not constant by structure, or when the
-/// spread is unreliable (a rare event, see [`UNRELIABLE_RELATIVE_ERROR`]), the error is reported
-/// as at least M·ln(100)/n. Without this, a sharp feature that no point hit (a nearly singular Σ)
-/// would be reported with an error of 0, and a rare event with an interval that misses it.
-fn missed_feature_bound(max_value: f64, points: u64) -> f64 {
-    max_value * std::f64::consts::LN_10 * 2.0 / points as f64
-}
 
 impl Genz {
     /// Validates the settings and builds the integrator.
@@ -513,131 +374,107 @@ impl Genz {
     {
         let s = &self.settings;
         let dims = factor.rank() - 1;
-        if dims > s.point_set.max_dim() {
-            return Err(Error::MethodNotApplicable {
-                method: "genz".into(),
-                reason: format!(
-                    "the integrand has {dims} dimensions, more than the {} of the point set",
-                    s.point_set.max_dim()
-                ),
-            });
-        }
         let r_count = s.randomizations;
+        let driver = Driver::new("genz", s.point_set, dims, r_count, s.seed, factor.rank())?;
         let constant = factor.is_constant();
         let max_value = factor.max_value();
-        let sets: Vec<RandomizedPointSet> = (0..r_count)
-            .map(|r| RandomizedPointSet::new(s.point_set, dims, derive_seed(s.seed, r as u64)))
-            .collect();
-        let mut sums = vec![0.0; r_count * outputs];
-        let mut done: u64 = 0;
         let first_round = if factor.is_well_conditioned() {
             s.well_conditioned_initial_points.min(s.initial_points)
         } else {
             s.initial_points
         };
+        let multiplier = s.error_multiplier();
+        let pair = s.evaluations_per_point();
+        // One chunk: its points in blocks of BATCH (and their antithetic mirrors), summed in
+        // point order.
+        let work = |cursor: &mut PointCursor<'_>, count: u64| -> Vec<f64> {
+            let mut scratch = Scratch::new(factor.rank());
+            let mut block = vec![0.0; BATCH * dims];
+            let mut flipped = vec![0.0; BATCH * dims];
+            let mut acc = vec![0.0; outputs];
+            let mut left = count as usize;
+            while left > 0 {
+                let n = left.min(BATCH);
+                for w in block.chunks_exact_mut(dims).take(n) {
+                    cursor.next_into(w);
+                }
+                eval(&block, n, &mut scratch, &mut acc);
+                if pair == 2 {
+                    for (f, &x) in flipped.iter_mut().zip(&block).take(n * dims) {
+                        *f = 1.0 - x;
+                    }
+                    eval(&flipped, n, &mut scratch, &mut acc);
+                }
+                left -= n;
+            }
+            acc
+        };
+        // Per-randomisation sums of the outputs, and the previous round's spread.
+        let mut state = (vec![0.0; r_count * outputs], 0.0f64);
         // The first round is computed in two halves: the first half's spread is not used to stop,
         // only as the previous round of the guard (see [`MAX_ROUND_GAIN`]), so that a run that
         // stops after the first round is guarded too. The points are the same.
-        let mut target = if first_round >= 2 { first_round / 2 } else { first_round };
-        let mut evaluations: u64 = 0;
-        let multiplier = s.error_multiplier();
-        let pair = if s.antithetic { 2 } else { 1 };
-        let mut previous_spread = 0.0f64;
-        loop {
-            // Chunks of this round: (randomisation, first point, count), in a fixed order.
-            let mut chunks = Vec::new();
-            for r in 0..r_count {
-                let mut start = done;
-                while start < target {
-                    let count = CHUNK_POINTS.min(target - start);
-                    chunks.push((r, start, count));
-                    start += count;
-                }
-            }
-            let work = |&(r, start, count): &(usize, u64, u64)| -> Vec<f64> {
-                let mut scratch = Scratch::new(factor.rank());
-                let mut block = vec![0.0; BATCH * dims];
-                let mut flipped = vec![0.0; BATCH * dims];
-                let mut acc = vec![0.0; outputs];
-                let mut cursor = sets[r].cursor(start);
-                let mut left = count as usize;
-                while left > 0 {
-                    let n = left.min(BATCH);
-                    for w in block.chunks_exact_mut(dims).take(n) {
-                        cursor.next_into(w);
-                    }
-                    eval(&block, n, &mut scratch, &mut acc);
-                    if pair == 2 {
-                        for (f, &x) in flipped.iter_mut().zip(&block).take(n * dims) {
-                            *f = 1.0 - x;
-                        }
-                        eval(&flipped, n, &mut scratch, &mut acc);
-                    }
-                    left -= n;
-                }
-                acc
-            };
-            #[cfg(feature = "parallel")]
-            let results: Vec<Vec<f64>> = {
-                use rayon::prelude::*;
-                // Small rounds run on the calling thread: handing them to the pool costs more
-                // in thread wake-ups than the work itself.
-                if (target - done) * r_count as u64 * factor.rank() as u64 >= PARALLEL_MIN_WORK {
-                    chunks.par_iter().map(work).collect()
-                } else {
-                    chunks.iter().map(work).collect()
-                }
-            };
-            #[cfg(not(feature = "parallel"))]
-            let results: Vec<Vec<f64>> = chunks.iter().map(work).collect();
-            for (&(r, _, _), acc) in chunks.iter().zip(&results) {
+        let first_target = if first_round >= 2 { first_round / 2 } else { first_round };
+        let run = driver.run(
+            first_target,
+            pair,
+            s.max_evaluations,
+            s.point_set,
+            &mut state,
+            work,
+            |(sums, _), r, acc| {
                 for (o, v) in acc.iter().enumerate() {
                     sums[r * outputs + o] += v;
                 }
-            }
-            evaluations += s.round_cost(target - done);
-            done = target;
-            let scale = 1.0 / (done * pair) as f64;
-            let mut run = RqmcRun {
-                means: sums.iter().map(|v| v * scale).collect(),
-                outputs,
-                evaluations,
-                converged: false,
-                value_error_floor: 0.0,
-                missed_mass: missed_feature_bound(max_value, done * pair * r_count as u64),
-                max_value,
-                points: done * pair * r_count as u64,
-                ulps_per_term: ULPS_PER_STEP * factor.rank() as f64,
-                skewed: dims <= LOW_DIMENSION,
-                // Within a chunk ≤ CHUNK_POINTS (× 2 antithetic) terms, then the chunk sums of a
-                // randomisation in order, the scaling, and the mean over randomisations.
-                additions: (done.min(CHUNK_POINTS) * pair) + done.div_ceil(CHUNK_POINTS) + r_count as u64 + 2,
-            };
-            if !constant && run.spread_is_zero() {
-                run.value_error_floor = run.missed_mass;
-            }
-            let spread = run.spread_error(multiplier);
-            // Optional-stopping guard: the error may not fall below the previous round's spread
-            // by more than a doubling of the points can buy (see [`MAX_ROUND_GAIN`]).
-            run.value_error_floor = run.value_error_floor.max(previous_spread / MAX_ROUND_GAIN);
-            previous_spread = spread;
-            let (value, error) = run.summary(0, multiplier);
-            if done < first_round {
-                target = first_round;
-                continue;
-            }
-            if tolerance_met(error, value, s.abs_tol, s.rel_tol) {
-                return Ok(RqmcRun { converged: true, ..run });
-            }
-            let next = 2 * done;
-            if next > s.point_set.max_points()
-                || evaluations + s.round_cost(next - done) > s.max_evaluations
-                || abandon(value, run.spread_error(multiplier), evaluations)
-            {
-                return Ok(run);
-            }
-            target = next;
-        }
+            },
+            |(sums, previous_spread), progress| {
+                let done = progress.done;
+                let scale = 1.0 / (done * pair) as f64;
+                let points = done * pair * r_count as u64;
+                let mut run = RqmcRun {
+                    means: sums.iter().map(|v| v * scale).collect(),
+                    outputs,
+                    evaluations: progress.evaluations,
+                    converged: false,
+                    value_error_floor: 0.0,
+                    missed_mass: missed_feature_bound(max_value, points),
+                    max_value,
+                    points,
+                    ulps_per_term: ULPS_PER_STEP * factor.rank() as f64,
+                    skewness: if dims <= LOW_DIMENSION {
+                        Skewness::AtFaceValue
+                    } else {
+                        Skewness::BeyondNoise
+                    },
+                    // Within a chunk ≤ CHUNK_POINTS (× 2 antithetic) terms, then the chunk sums of
+                    // a randomisation in order, the scaling, and the mean over randomisations.
+                    additions: (done.min(CHUNK_POINTS) * pair)
+                        + done.div_ceil(CHUNK_POINTS)
+                        + r_count as u64
+                        + 2,
+                };
+                if !constant && run.spread_is_zero() {
+                    run.value_error_floor = run.missed_mass;
+                }
+                let spread = run.spread_error(multiplier);
+                // Optional-stopping guard: the error may not fall below the previous round's
+                // spread by more than a doubling of the points can buy (see [`MAX_ROUND_GAIN`]).
+                run.value_error_floor = run.value_error_floor.max(*previous_spread / MAX_ROUND_GAIN);
+                *previous_spread = spread;
+                let (value, error) = run.summary(0, multiplier);
+                if done < first_round {
+                    return None;
+                }
+                if tolerance_met(error, value, s.abs_tol, s.rel_tol) {
+                    return Some(RqmcRun { converged: true, ..run });
+                }
+                if !progress.next_fits || abandon(value, run.spread_error(multiplier), progress.evaluations) {
+                    return Some(run);
+                }
+                None
+            },
+        );
+        Ok(run)
     }
 
     fn estimate_from(&self, run: &RqmcRun) -> Estimate {
