@@ -71,6 +71,7 @@
 use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
+use crate::genz::integrand::BATCH;
 use crate::linalg::solve_in_place;
 use crate::normal::log_interval_probability_with_width;
 use crate::problem::Problem;
@@ -247,7 +248,7 @@ impl Tilted {
         let full_rank = path.full_rank;
         if dims == 0 {
             // One step: the probability is its interval probability, exactly.
-            let log_p = path.log_weight(&[], &tilt.mu, &mut [0.0; 1]);
+            let log_p = path.log_weights(&[], 1, &tilt.mu, &mut [0.0; BATCH])[0];
             // No sampling: the error is the rounding of one interval log-probability.
             let relative_error = rounding_floor(1.0, 4.0 * (1.0 + log_p.abs().min(1e300)), 0);
             let exact = Estimate::exact_log(log_p, Method::Tilted, 1);
@@ -264,12 +265,17 @@ impl Tilted {
         // merged by log-sum-exp in a fixed order, so nothing overflows or underflows and the
         // result does not depend on the thread count.
         let work = |cursor: &mut PointCursor<'_>, count: u64| -> (f64, f64) {
-            let mut w = vec![0.0; dims];
-            let mut z = vec![0.0; path.rank];
+            let mut block = vec![0.0; BATCH * dims];
+            let mut y = vec![0.0; path.rank * BATCH];
             let mut log_weights = Vec::with_capacity(count as usize);
-            for _ in 0..count {
-                cursor.next_into(&mut w);
-                log_weights.push(path.log_weight(&w, &tilt.mu, &mut z));
+            let mut left = count as usize;
+            while left > 0 {
+                let n = left.min(BATCH);
+                for w in block.chunks_exact_mut(dims).take(n) {
+                    cursor.next_into(w);
+                }
+                log_weights.extend_from_slice(&path.log_weights(&block, n, &tilt.mu, &mut y)[..n]);
+                left -= n;
             }
             let largest = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             (log_sum_exp(&log_weights), largest)
@@ -405,26 +411,6 @@ impl<'a> TiltedPath<'a> {
         TiltedPath { factor, rank: factor.rank(), full_rank, widths }
     }
 
-    /// The interval of step k for the path z (intersection of the step's constraints) and its
-    /// width (carried exactly for a single constraint; +∞ for an unbounded one).
-    #[inline]
-    fn interval(&self, k: usize, z: &[f64]) -> (f64, f64, f64) {
-        let step = &self.factor.steps[k];
-        if step.count == 1 {
-            let (lo, hi, _, width) = self.primary(k, z);
-            return (lo, hi, width);
-        }
-        let mut lo = f64::NEG_INFINITY;
-        let mut hi = f64::INFINITY;
-        for c in &self.factor.constraints[step.first..step.first + step.count] {
-            let coefficients = &self.factor.coefficients[c.offset..c.offset + k];
-            let shift: f64 = coefficients.iter().zip(z).map(|(a, b)| a * b).sum();
-            lo = lo.max(c.lower - shift);
-            hi = hi.min(c.upper - shift);
-        }
-        (lo, hi, hi - lo)
-    }
-
     /// The interval of step k from its primary constraint only (the smooth part used by the
     /// saddle-point equations), its coefficients, and its width.
     #[inline]
@@ -436,25 +422,45 @@ impl<'a> TiltedPath<'a> {
         (c.lower - shift, c.upper - shift, coefficients, self.widths[first])
     }
 
-    /// ln w(z) for the uniforms w (length r − 1); `z` is scratch of length r.
-    fn log_weight(&self, w: &[f64], mu: &[f64], z: &mut [f64]) -> f64 {
-        let mut log_w = 0.0;
-        for k in 0..self.rank {
-            let (lo, hi, width) = self.interval(k, z);
-            if lo >= hi {
-                return f64::NEG_INFINITY;
+    /// ln w(z) at up to [`BATCH`] points (point p at `points[p * (r − 1)..]`, unused slots
+    /// −∞), by the forward recursion of the separation of variables
+    /// ([`OrderedFactor::forward`]) with the tilted sampling rule: step k draws
+    /// z_k = μ_k + F⁻¹(w_k) from N(μ_k, 1) truncated to its interval and adds
+    /// ln(Φ(ũ_k − μ_k) − Φ(l̃_k − μ_k)) + μ_k²/2 − μ_k z_k; the last step adds its interval's
+    /// log-probability. `y` is scratch of length r · [`BATCH`].
+    fn log_weights(&self, points: &[f64], count: usize, mu: &[f64], y: &mut [f64]) -> [f64; BATCH] {
+        let dims = self.rank - 1;
+        let mut log_w = [f64::NEG_INFINITY; BATCH];
+        log_w[..count].iter_mut().for_each(|v| *v = 0.0);
+        self.factor.forward::<false, _>(0, y, |k, iv| {
+            let single = self.factor.steps[k].count == 1;
+            let first = self.factor.steps[k].first;
+            let mut z = [0.0f64; BATCH];
+            for p in 0..BATCH {
+                let (lo, hi) = (iv.lo[p], iv.hi[p]);
+                if log_w[p] == f64::NEG_INFINITY {
+                    // A finished path (or an unused slot) rides along with z = 0.
+                    continue;
+                }
+                if lo >= hi {
+                    log_w[p] = f64::NEG_INFINITY;
+                    continue;
+                }
+                // The width of a single constraint is carried exactly (+∞ for an unbounded one).
+                let width = if single { self.widths[first] } else { hi - lo };
+                if k + 1 == self.rank {
+                    log_w[p] += log_interval_probability_with_width(lo, hi, width);
+                } else {
+                    let m = mu[k];
+                    let (alpha, beta) = (lo - m, hi - m);
+                    log_w[p] += log_interval_probability_with_width(alpha, beta, width);
+                    let zk = m + truncated::quantile(alpha, beta, points[p * dims + k]);
+                    z[p] = zk;
+                    log_w[p] += m * (0.5 * m - zk);
+                }
             }
-            if k + 1 == self.rank {
-                log_w += log_interval_probability_with_width(lo, hi, width);
-            } else {
-                let m = mu[k];
-                let (alpha, beta) = (lo - m, hi - m);
-                log_w += log_interval_probability_with_width(alpha, beta, width);
-                let zk = m + truncated::quantile(alpha, beta, w[k]);
-                z[k] = zk;
-                log_w += m * (0.5 * m - zk);
-            }
-        }
+            z
+        });
         log_w
     }
 

@@ -44,6 +44,8 @@
 
 pub mod factor;
 pub mod integrand;
+#[cfg(test)]
+mod scalar;
 
 use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
@@ -195,7 +197,8 @@ pub struct Genz {
 /// The single-pass gradient estimators of a gradient run.
 #[derive(Clone, Copy)]
 enum GradientEstimator {
-    /// Each bound pinned in turn, one point at a time ([`OrderedFactor::value_and_gradient`]).
+    /// Each bound pinned in turn, eight points at a time
+    /// ([`OrderedFactor::values_and_pinned_gradients`]).
     Pinned,
     /// The reverse-mode derivative of the integrand, eight points at a time
     /// ([`OrderedFactor::values_and_pathwise_gradients`]).
@@ -499,7 +502,7 @@ impl Genz {
             Reduction::Factor(factor) if factor.rank() == 1 => {
                 // One interval probability, no sampling: its error is its rounding.
                 let mut scratch = Scratch::new(1);
-                let value = factor.value(&[], &mut scratch);
+                let value = factor.values(&[], 0, 1, &mut scratch)[0];
                 Ok(Estimate {
                     error: rounding_floor(value, ULPS_PER_STEP, 0),
                     ..Estimate::exact(value, Method::Genz, 1)
@@ -508,8 +511,7 @@ impl Genz {
             Reduction::Factor(factor) => {
                 let dims = factor.rank() - 1;
                 let run = self.run(factor, 1, abandon, |points, count, scratch, acc| {
-                    let mut values = [0.0; BATCH];
-                    factor.values(points, dims, count, scratch, &mut values);
+                    let values = factor.values(points, dims, count, scratch);
                     for v in &values[..count] {
                         acc[0] += v;
                     }
@@ -542,7 +544,7 @@ impl Genz {
                 let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
                 if let Reduction::Factor(f) = &reduction {
                     let mut scratch = Scratch::new(1);
-                    f.value_and_gradient(&[], &mut scratch, &mut lower, &mut upper);
+                    f.values_and_pinned_gradients(&[], 0, 1, &mut scratch, &mut lower, &mut upper);
                 }
                 return Ok((estimate, Gradient::exact(lower, upper)));
             }
@@ -551,7 +553,7 @@ impl Genz {
     }
 
     /// The probability and its gradient from one RQMC run, by the pathwise (reverse-mode)
-    /// derivative of the integrand at each point ([`OrderedFactor::value_and_pathwise_gradient`]):
+    /// derivative of the integrand at each point ([`OrderedFactor::values_and_pathwise_gradients`]):
     /// unbiased like the pinned estimator of [`Genz::integrate_with_gradient`], with an error
     /// estimate per component from the same randomisations, at O(r²) instead of O(r³) cost per
     /// point. Its variance differs from the pinned estimator's (it differentiates the sampling
@@ -599,8 +601,10 @@ impl Genz {
             let (lower, upper) = rest.split_at_mut(d);
             match estimator {
                 GradientEstimator::Pinned => {
-                    for w in points.chunks_exact(dims).take(count) {
-                        value[0] += factor.value_and_gradient(w, scratch, lower, upper);
+                    let values =
+                        factor.values_and_pinned_gradients(points, dims, count, scratch, lower, upper);
+                    for v in &values[..count] {
+                        value[0] += v;
                     }
                 }
                 GradientEstimator::Pathwise => {
