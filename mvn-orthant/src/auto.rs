@@ -19,7 +19,7 @@
 //!    of `rel_tol` (1e-3 when `rel_tol` is 0, [`DEFAULT_RARE_EVENT_REL_TOL`]); the better of the
 //!    two estimates is returned (converged over not converged, then the smaller error).
 //!
-//! [`integrate_with_gradient`] follows the same rule with the pathwise Genz gradient; on a rare
+//! [`integrate_with_gradient`] follows the same rule with the Genz gradient; on a rare
 //! event the gradient comes from the conditioning theorem, every conditional probability by
 //! tilting (relative error per component).
 //!
@@ -37,8 +37,12 @@ use crate::error::{Error, Result};
 use crate::estimate::{tolerance_met, Estimate, Integrator, Method};
 use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 use crate::exact::{Bivariate, Trivariate, Univariate};
+use crate::genz::NEVER;
 use crate::genz::{Genz, GenzSettings};
-use crate::gradient::{limit_gradient_by_conditioning, Gradient};
+use crate::gradient::{
+    self, limit_gradient_by_conditioning, no_gradient, Differentiable, Gradient, GradientEstimator,
+    GradientOptions,
+};
 use crate::monte_carlo::MonteCarlo;
 use crate::one_factor::OneFactorProblem;
 use crate::problem::Problem;
@@ -357,7 +361,8 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
         }
         out
     };
-    let covariance = gradient.covariance.as_ref().map(|c| {
+    let embed_matrix = |c: Option<&[f64]>| {
+        let c = c?;
         let k = kept.len();
         let mut out = vec![0.0; dim * dim];
         for (a, &i) in kept.iter().enumerate() {
@@ -365,8 +370,8 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
                 out[i * dim + j] = c[a * k + b];
             }
         }
-        out
-    });
+        Some(out)
+    };
     Gradient {
         lower: spread(&gradient.lower),
         upper: spread(&gradient.upper),
@@ -374,30 +379,57 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
         lower_error: spread(&gradient.lower_error),
         upper_error: spread(&gradient.upper_error),
         mean_error: spread(&gradient.mean_error),
-        covariance,
+        covariance: embed_matrix(gradient.covariance.as_deref()),
+        covariance_error: embed_matrix(gradient.covariance_error.as_deref()),
     }
 }
 
-/// Computes P and its gradient with respect to the limits and the mean (and, for d ≤ 3, the
-/// covariance) with the chosen method.
+/// Computes P and its gradient with the chosen method: with respect to the limits and the mean,
+/// and per `options` with respect to the covariance ([`GradientOptions::covariance`]; see
+/// [`Differentiable::integrate_with_gradient`] for how it is computed where the method has no
+/// closed form). Every component comes with its error estimate.
 ///
 /// Exact methods give exact gradients; `genz` and `genz-lattice` (and `auto` where no exact
-/// method applies and the event is not rare, see the module docs) use the single-pass pathwise
-/// estimator
-/// ([`Genz::integrate_with_pathwise_gradient`]: the derivative of the integrand at each point,
-/// from the same points and randomisations as the value, about the value's cost), with an error
-/// estimate per component. The pinned estimator ([`Genz::integrate_with_gradient`]) and the
-/// conditioning estimator ([`Genz::gradient_by_conditioning`]) remain available on `Genz`.
+/// method applies and the event is not rare, see the module docs) use the estimator of
+/// `options` ([`GradientEstimator::Pathwise`] by default: the derivative of the integrand at
+/// each point, from the same points and randomisations as the value, about the value's cost).
+///
+/// ```
+/// use mvn_orthant::{integrate_with_gradient, Covariance, GradientOptions, MethodChoice, Problem, Settings};
+/// let sigma = Covariance::from_rows(&[vec![1.0, 0.3], vec![0.3, 1.0]]).unwrap();
+/// let problem = Problem::lower_orthant(sigma, vec![0.0, 0.0]).unwrap();
+/// let options = GradientOptions::default().with_covariance();
+/// let (p, g) = integrate_with_gradient(&problem, MethodChoice::Auto, &Settings::default(), options).unwrap();
+/// // P = 1/4 + asin(ρ)/(2π), so ∂P/∂Σ₁₂ = 1/(2π√(1 − ρ²)) on the unit diagonal.
+/// let expected = 1.0 / (2.0 * std::f64::consts::PI * (1.0f64 - 0.09).sqrt());
+/// assert!((g.covariance.unwrap()[1] - expected).abs() < 1e-14);
+/// assert!((p.value - (0.25 + 0.3f64.asin() / (2.0 * std::f64::consts::PI))).abs() < 1e-15);
+/// ```
 ///
 /// # Errors
 ///
 /// As [`integrate`]; the tilted estimator and Monte Carlo give no gradient when forced
 /// ([`Error::MethodNotApplicable`]); `auto` computes the gradient of a rare event by
-/// conditioning with tilting.
+/// conditioning with tilting. With the covariance requested by conditioning:
+/// [`Error::MethodNotApplicable`] when a variance is zero or a pair of variables is perfectly
+/// correlated (the bivariate density does not exist).
 pub fn integrate_with_gradient(
     problem: &Problem,
     choice: MethodChoice,
     settings: &Settings,
+    options: GradientOptions,
+) -> Result<(Estimate, Gradient)> {
+    let limits = limit_gradient(problem, choice, settings, options.estimator)?;
+    gradient::complete(problem, options, limits, |p| integrate(p, choice, settings))
+}
+
+/// The value and the limit gradient of [`integrate_with_gradient`] (no covariance by
+/// conditioning).
+fn limit_gradient(
+    problem: &Problem,
+    choice: MethodChoice,
+    settings: &Settings,
+    estimator: GradientEstimator,
 ) -> Result<(Estimate, Gradient)> {
     settings.validate()?;
     let d = problem.dim();
@@ -405,13 +437,11 @@ pub fn integrate_with_gradient(
         return Ok((Estimate::empty_box(), Gradient::empty_box(d)));
     }
     match choice {
-        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate_with_pathwise_gradient(problem),
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.limit_gradient(problem, estimator, NEVER),
         MethodChoice::GenzLattice => {
-            settings.genz(PointSetKind::Lattice)?.integrate_with_pathwise_gradient(problem)
+            settings.genz(PointSetKind::Lattice)?.limit_gradient(problem, estimator, NEVER)
         }
-        MethodChoice::Tilted | MethodChoice::MonteCarlo => {
-            Err(not_applicable(choice, "this method estimates the probability only, not its gradient".into()))
-        }
+        MethodChoice::Tilted | MethodChoice::MonteCarlo => Err(no_gradient(choice.name())),
         MethodChoice::Exact | MethodChoice::Auto => {
             let kept = problem.constrained_indices();
             if kept.is_empty() {
@@ -439,9 +469,8 @@ pub fn integrate_with_gradient(
                     let hopeless = |value: f64, spread: f64, evaluations: u64| {
                         settings.genz_is_hopeless(value, spread, evaluations)
                     };
-                    let genz = settings
-                        .genz(PointSetKind::Sobol)?
-                        .pathwise_gradient_abandoning(&reduced, &hopeless)?;
+                    let genz =
+                        settings.genz(PointSetKind::Sobol)?.limit_gradient(&reduced, estimator, &hopeless)?;
                     if is_rare_for_genz(&genz.0) {
                         match settings.tilted()?.integrate(&reduced) {
                             Ok(tilted) if better(tilted.clone(), genz.0.clone()) == tilted => {
@@ -469,6 +498,16 @@ pub struct Auto {
     pub settings: Settings,
 }
 
+impl Differentiable for Auto {
+    fn integrate_with_gradient(
+        &self,
+        problem: &Problem,
+        options: GradientOptions,
+    ) -> Result<(Estimate, Gradient)> {
+        integrate_with_gradient(problem, self.choice, &self.settings, options)
+    }
+}
+
 impl Integrator for Auto {
     fn name(&self) -> String {
         self.choice.name().into()
@@ -477,115 +516,4 @@ impl Integrator for Auto {
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
         integrate(problem, self.choice, &self.settings)
     }
-}
-
-/// ∂P/∂Σ for every entry of the covariance, with error estimates, for any problem the chosen
-/// method can integrate.
-///
-/// Where the method's own gradient includes the covariance part (the exact methods for d ≤ 3),
-/// that is returned. Otherwise Plackett's identity (`docs/gradients.md`) is evaluated by
-/// conditioning: for i ≠ j,
-///
-/// ∂P/∂Σ_ij = Σ_corners ± f_ij(c_i, c_j) · P(a_{−ij} ≤ X_{−ij} ≤ b_{−ij} | X_i = c_i, X_j = c_j)
-///
-/// over the finite corners (c_i, c_j) of the (i, j) face (+ where both are upper or both lower
-/// limits), each conditional probability computed with `choice`; and for the diagonal, by the
-/// chain rule through the standardised limits and the correlations,
-///
-/// ∂P/∂Σ_ii = −[(b_i − μ_i) ∂P/∂b_i + (a_i − μ_i) ∂P/∂a_i]/(2Σ_ii) − Σ_{j≠i} Σ_ij ∂P/∂Σ_ij/(2Σ_ii).
-///
-/// Entry (i, j), i ≠ j, is the derivative with respect to the pair Σ_ij = Σ_ji moved together.
-/// The cost is one integral per finite corner of every pair: O(d²) integrals of dimension d − 2.
-/// Returns (row-major d × d gradient, its error estimates: sums of the absolute errors of the
-/// terms, each a 99% half-width).
-///
-/// # Errors
-///
-/// As [`integrate_with_gradient`]; [`Error::MethodNotApplicable`] when a variance is zero or a
-/// pair of variables is perfectly correlated (the bivariate density does not exist).
-pub fn covariance_gradient(
-    problem: &Problem,
-    choice: MethodChoice,
-    settings: &Settings,
-) -> Result<(Vec<f64>, Vec<f64>)> {
-    let (_, limits) = integrate_with_gradient(problem, choice, settings)?;
-    let d = problem.dim();
-    if let Some(exact) = limits.covariance.clone() {
-        return Ok((exact, vec![0.0; d * d]));
-    }
-    let sigma = problem.covariance();
-    let (mean, lower, upper) = (problem.mean(), problem.lower(), problem.upper());
-    let mut gradient = vec![0.0; d * d];
-    let mut error = vec![0.0; d * d];
-    for i in 0..d {
-        if sigma.get(i, i) <= 0.0 {
-            return Err(not_applicable(choice, format!("variable {i} has zero variance")));
-        }
-    }
-    for i in 0..d {
-        for j in (i + 1)..d {
-            let (sii, sjj, sij) = (sigma.get(i, i), sigma.get(j, j), sigma.get(i, j));
-            let determinant = sii * sjj - sij * sij;
-            if determinant <= 1e-14 * sii * sjj {
-                return Err(not_applicable(
-                    choice,
-                    format!("variables {i} and {j} are perfectly correlated: no bivariate density"),
-                ));
-            }
-            let (mut value, mut err) = (0.0, 0.0);
-            for (ci, upper_i) in [(lower[i], false), (upper[i], true)] {
-                for (cj, upper_j) in [(lower[j], false), (upper[j], true)] {
-                    if !ci.is_finite() || !cj.is_finite() {
-                        continue;
-                    }
-                    let (xi, xj) = (ci - mean[i], cj - mean[j]);
-                    let quadratic = (sjj * xi * xi - 2.0 * sij * xi * xj + sii * xj * xj) / determinant;
-                    let density =
-                        (-0.5 * quadratic).exp() / (2.0 * std::f64::consts::PI * determinant.sqrt());
-                    if density == 0.0 {
-                        continue;
-                    }
-                    let rest = if d == 2 {
-                        Estimate::exact(1.0, Method::Trivial, 0)
-                    } else {
-                        let given_i = crate::genz::conditional_problem(problem, i, ci)?;
-                        let given_both = crate::genz::conditional_problem(&given_i, j - 1, cj)?;
-                        integrate(&given_both, choice, settings)?
-                    };
-                    let sign = if upper_i == upper_j { 1.0 } else { -1.0 };
-                    value += sign * density * rest.value;
-                    err += density * rest.error;
-                }
-            }
-            gradient[i * d + j] = value;
-            gradient[j * d + i] = value;
-            error[i * d + j] = err;
-            error[j * d + i] = err;
-        }
-    }
-    for i in 0..d {
-        let sii = sigma.get(i, i);
-        let weighted = |limit: f64, derivative: f64| {
-            if limit.is_finite() {
-                (limit - mean[i]) * derivative
-            } else {
-                0.0
-            }
-        };
-        let weighted_error =
-            |limit: f64, e: f64| if limit.is_finite() { (limit - mean[i]).abs() * e } else { 0.0 };
-        let mut value =
-            -(weighted(upper[i], limits.upper[i]) + weighted(lower[i], limits.lower[i])) / (2.0 * sii);
-        let mut err = (weighted_error(upper[i], limits.upper_error[i])
-            + weighted_error(lower[i], limits.lower_error[i]))
-            / (2.0 * sii);
-        for j in (0..d).filter(|&j| j != i) {
-            let factor = sigma.get(i, j) / (2.0 * sii);
-            value -= factor * gradient[i * d + j];
-            err += factor.abs() * error[i * d + j];
-        }
-        gradient[i * d + i] = value;
-        error[i * d + i] = err;
-    }
-    Ok((gradient, error))
 }

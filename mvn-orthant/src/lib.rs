@@ -39,11 +39,11 @@ pub(crate) mod rqmc;
 pub mod tilting;
 pub mod truncated;
 
-pub use auto::{covariance_gradient, integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
+pub use auto::{integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};
 pub use estimate::{Estimate, Integrator, Method, CONFIDENCE_LEVEL};
 pub use genz::{Genz, GenzSettings};
-pub use gradient::Gradient;
+pub use gradient::{Differentiable, Gradient, GradientEstimator, GradientOptions};
 pub use monte_carlo::MonteCarlo;
 pub use one_factor::{OneFactor, OneFactorProblem};
 pub use problem::{Covariance, Problem};

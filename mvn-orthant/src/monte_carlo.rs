@@ -18,6 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, Estimate, Integrator, Method};
+use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::problem::Problem;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -157,6 +158,13 @@ impl BoxSampler {
             hits += u64::from(inside);
         }
         hits
+    }
+}
+
+impl Differentiable for MonteCarlo {
+    /// [`crate::Error::MethodNotApplicable`]: the oracle estimates the probability only.
+    fn integrate_with_gradient(&self, _: &Problem, _: GradientOptions) -> Result<(Estimate, Gradient)> {
+        Err(no_gradient("monte-carlo"))
     }
 }
 

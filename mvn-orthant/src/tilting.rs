@@ -72,6 +72,7 @@ use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
 use crate::genz::integrand::BATCH;
+use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::linalg::solve_in_place;
 use crate::normal::log_interval_probability_with_width;
 use crate::problem::Problem;
@@ -359,6 +360,14 @@ impl Tilted {
             log_upper_bound: bound_valid.then_some(tilt.log_bound),
             saddle_point_found: tilt.converged,
         })
+    }
+}
+
+impl Differentiable for Tilted {
+    /// [`Error::MethodNotApplicable`]: the tilted estimator gives the probability only (`auto`
+    /// differentiates a rare event by conditioning with tilting).
+    fn integrate_with_gradient(&self, _: &Problem, _: GradientOptions) -> Result<(Estimate, Gradient)> {
+        Err(no_gradient("tilted"))
     }
 }
 

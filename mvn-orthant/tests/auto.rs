@@ -1,5 +1,6 @@
 //! Method choice: which method `auto` picks, forced methods, and the embedding of gradients.
 
+use mvn_orthant::GradientOptions;
 use mvn_orthant::{
     integrate, integrate_with_gradient, Covariance, Error, Method, MethodChoice, Problem, Settings,
 };
@@ -88,7 +89,9 @@ fn auto_switches_to_tilting_for_rare_events() {
 fn gradients_embed_back_into_the_full_dimension() {
     let sigma = Covariance::equicorrelated(4, 0.3).unwrap();
     let p = Problem::new(vec![0.0; 4], sigma, vec![-INF; 4], vec![0.0, INF, 0.5, INF]).unwrap();
-    let (e, g) = integrate_with_gradient(&p, MethodChoice::Auto, &Settings::default()).unwrap();
+    let (e, g) =
+        integrate_with_gradient(&p, MethodChoice::Auto, &Settings::default(), GradientOptions::default())
+            .unwrap();
     assert_eq!(e.method, Method::Bivariate);
     assert_eq!(g.upper.len(), 4);
     assert_eq!((g.upper[1], g.upper[3], g.mean[1]), (0.0, 0.0, 0.0));
@@ -97,7 +100,12 @@ fn gradients_embed_back_into_the_full_dimension() {
     let expected = mvn_orthant::normal::pdf(0.0) * mvn_orthant::normal::cdf(0.5 / (1.0f64 - 0.09).sqrt());
     assert!((g.upper[0] - expected).abs() < 1e-14, "{} vs {expected}", g.upper[0]);
     assert!(matches!(
-        integrate_with_gradient(&p, MethodChoice::MonteCarlo, &Settings::default()),
+        integrate_with_gradient(
+            &p,
+            MethodChoice::MonteCarlo,
+            &Settings::default(),
+            GradientOptions::default()
+        ),
         Err(Error::MethodNotApplicable { .. })
     ));
 }

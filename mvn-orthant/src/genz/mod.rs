@@ -49,7 +49,9 @@ mod scalar;
 
 use crate::error::{Error, Result};
 use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
-use crate::gradient::{limit_gradient_by_conditioning, Gradient};
+use crate::gradient::{
+    self, limit_gradient_by_conditioning, Differentiable, Gradient, GradientEstimator, GradientOptions,
+};
 use crate::problem::{Covariance, Problem};
 use crate::qmc::{derive_seed, PointCursor, PointSetKind};
 use crate::rqmc::{self, missed_feature_bound, replicate_half_width, Driver, Skewness, CHUNK_POINTS};
@@ -196,7 +198,7 @@ pub struct Genz {
 
 /// The single-pass gradient estimators of a gradient run.
 #[derive(Clone, Copy)]
-enum GradientEstimator {
+enum SinglePass {
     /// Each bound pinned in turn, eight points at a time
     /// ([`OrderedFactor::values_and_pinned_gradients`]).
     Pinned,
@@ -288,7 +290,7 @@ impl RqmcRun {
 pub(crate) type Abandon<'a> = dyn Fn(f64, f64, u64) -> bool + Sync + 'a;
 
 /// A hook that never stops a run early.
-const NEVER: &Abandon<'static> = &|_, _, _| false;
+pub(crate) const NEVER: &Abandon<'static> = &|_, _, _| false;
 
 /// When the spread's 99% half-width exceeds this fraction of the estimate, the spread between
 /// randomisations is not trusted as an error estimate: the replicate means of a rare event are
@@ -521,23 +523,38 @@ impl Genz {
         }
     }
 
-    /// The probability and its gradient with respect to the limits and the mean from one RQMC
-    /// run: every component is estimated from the same randomisations and points as the value
-    /// (each bound pinned in turn, see [`integrand`]), with its own error estimate (same
-    /// confidence level). The stopping rule uses the value's tolerance only; the gradient's
-    /// errors are reported, not controlled. The covariance part is not computed (`None`).
+    /// The probability and its gradient with respect to the limits and the mean by `estimator`
+    /// (see [`GradientEstimator`]). The single-pass estimators take every component from the
+    /// same randomisations and points as the value, each with its own error estimate (same
+    /// confidence level); the stopping rule uses the value's tolerance only, so the gradient's
+    /// errors are reported, not controlled. After each round `abandon` may stop the run (see
+    /// [`Genz::run`]). The covariance part is not computed here.
     ///
-    /// Cost per point: about r/2 extra integrand passes of decreasing length (O(r³) flops and
-    /// O(r²) normal functions instead of O(r²) and O(r)).
-    ///
-    /// # Errors
-    ///
-    /// As [`Integrator::integrate`].
-    pub fn integrate_with_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
+    /// * [`GradientEstimator::Pinned`]: each active bound pinned in turn
+    ///   ([`OrderedFactor::values_and_pinned_gradients`]), O(r³) flops and O(r²) normal
+    ///   functions per point instead of O(r²) and O(r).
+    /// * [`GradientEstimator::Pathwise`]: the reverse-mode derivative of the integrand at each
+    ///   point ([`OrderedFactor::values_and_pathwise_gradients`]), unbiased too, at O(r²) cost
+    ///   per point; its variance differs from the pinned estimator's (it differentiates the
+    ///   sampling map instead of conditioning); `docs/gradients.md` compares the two.
+    /// * [`GradientEstimator::Conditioning`]: see [`Genz::conditioning_gradient`].
+    pub(crate) fn limit_gradient(
+        &self,
+        problem: &Problem,
+        estimator: GradientEstimator,
+        abandon: &Abandon<'_>,
+    ) -> Result<(Estimate, Gradient)> {
+        let single_pass = match estimator {
+            GradientEstimator::Conditioning => return self.conditioning_gradient(problem),
+            GradientEstimator::Pinned => SinglePass::Pinned,
+            GradientEstimator::Pathwise => SinglePass::Pathwise,
+        };
         let d = problem.dim();
         let reduction = reduce(problem);
-        let factor = match &reduction {
-            Reduction::Factor(f) if f.rank() > 1 => f,
+        match &reduction {
+            Reduction::Factor(factor) if factor.rank() > 1 => {
+                self.gradient_run(factor, d, single_pass, abandon)
+            }
             _ => {
                 // No randomness: one evaluation of the value and the pinned gradient is exact.
                 let estimate = self.integrate_reduced(&reduction, NEVER)?;
@@ -546,39 +563,9 @@ impl Genz {
                     let mut scratch = Scratch::new(1);
                     f.values_and_pinned_gradients(&[], 0, 1, &mut scratch, &mut lower, &mut upper);
                 }
-                return Ok((estimate, Gradient::exact(lower, upper)));
+                Ok((estimate, Gradient::exact(lower, upper)))
             }
-        };
-        self.gradient_run(factor, d, GradientEstimator::Pinned, NEVER)
-    }
-
-    /// The probability and its gradient from one RQMC run, by the pathwise (reverse-mode)
-    /// derivative of the integrand at each point ([`OrderedFactor::values_and_pathwise_gradients`]):
-    /// unbiased like the pinned estimator of [`Genz::integrate_with_gradient`], with an error
-    /// estimate per component from the same randomisations, at O(r²) instead of O(r³) cost per
-    /// point. Its variance differs from the pinned estimator's (it differentiates the sampling
-    /// map instead of conditioning); `docs/gradients.md` compares the two.
-    ///
-    /// # Errors
-    ///
-    /// As [`Integrator::integrate`].
-    pub fn integrate_with_pathwise_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
-        self.pathwise_gradient_abandoning(problem, NEVER)
-    }
-
-    /// [`Genz::integrate_with_pathwise_gradient`] with an early-stop hook (see [`Genz::run`]).
-    pub(crate) fn pathwise_gradient_abandoning(
-        &self,
-        problem: &Problem,
-        abandon: &Abandon<'_>,
-    ) -> Result<(Estimate, Gradient)> {
-        let d = problem.dim();
-        let reduction = reduce(problem);
-        let factor = match &reduction {
-            Reduction::Factor(f) if f.rank() > 1 => f,
-            _ => return self.integrate_with_gradient(problem),
-        };
-        self.gradient_run(factor, d, GradientEstimator::Pathwise, abandon)
+        }
     }
 
     /// [`Integrator::integrate`] with an early-stop hook (see [`Genz::run`]).
@@ -592,7 +579,7 @@ impl Genz {
         &self,
         factor: &OrderedFactor,
         d: usize,
-        estimator: GradientEstimator,
+        estimator: SinglePass,
         abandon: &Abandon<'_>,
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
@@ -600,14 +587,14 @@ impl Genz {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
             match estimator {
-                GradientEstimator::Pinned => {
+                SinglePass::Pinned => {
                     let values =
                         factor.values_and_pinned_gradients(points, dims, count, scratch, lower, upper);
                     for v in &values[..count] {
                         value[0] += v;
                     }
                 }
-                GradientEstimator::Pathwise => {
+                SinglePass::Pathwise => {
                     let values =
                         factor.values_and_pathwise_gradients(points, dims, count, scratch, lower, upper);
                     for v in &values[..count] {
@@ -633,7 +620,7 @@ impl Genz {
     /// # Errors
     ///
     /// As [`Integrator::integrate`].
-    pub fn gradient_by_conditioning(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
+    fn conditioning_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
         let estimate = self.integrate(problem)?;
         let gradient = limit_gradient_by_conditioning(problem, |rest, k, side, density| {
             let settings = GenzSettings {
@@ -669,6 +656,19 @@ pub fn conditional_problem(problem: &Problem, k: usize, x: f64) -> Result<Proble
     let covariance = Covariance::from_row_major(others.len(), entries)?;
     let pick = |v: &[f64]| others.iter().map(|&i| v[i]).collect::<Vec<f64>>();
     Problem::new(mean, covariance, pick(problem.lower()), pick(problem.upper()))
+}
+
+impl Differentiable for Genz {
+    /// P and its gradient by the estimator of `options` (see [`GradientEstimator`]), the
+    /// covariance part by conditioning when requested.
+    fn integrate_with_gradient(
+        &self,
+        problem: &Problem,
+        options: GradientOptions,
+    ) -> Result<(Estimate, Gradient)> {
+        let limits = self.limit_gradient(problem, options.estimator, NEVER)?;
+        gradient::complete(problem, options, limits, |p| self.integrate(p))
+    }
 }
 
 impl Integrator for Genz {

@@ -61,6 +61,7 @@ use super::export::{self, SuiteEntry};
 use super::report::{self, Budgeted};
 use crate::harness::{self, AccuracyAsked, Answer, CaseResult, GradientVectors, HarnessReport, Status};
 use crate::json_number::parse_extended_number;
+use mvn_orthant::GradientOptions;
 use mvn_orthant::{MethodChoice, Problem};
 use serde_json::Value;
 use std::collections::hash_map::Entry;
@@ -768,7 +769,9 @@ fn score_compared_gradients(choice: MethodChoice, entries: &[SuiteEntry], report
         let Some(answer) = r.answer.as_mut() else { continue };
         let problem: &Problem = &e.case.problem;
         let settings = report::settings_for(choice, problem.dim(), report::problem_seed(problem));
-        if let Ok((_, g)) = mvn_orthant::integrate_with_gradient(problem, choice, &settings) {
+        if let Ok((_, g)) =
+            mvn_orthant::integrate_with_gradient(problem, choice, &settings, GradientOptions::default())
+        {
             answer.gradient = Some(GradientVectors::from_gradient(&g));
             harness::score_gradient(r, Some(reference));
         }
