@@ -47,6 +47,7 @@ use crate::monte_carlo::MonteCarlo;
 use crate::one_factor::OneFactorProblem;
 use crate::problem::Problem;
 use crate::qmc::PointSetKind;
+use crate::rqmc::RqmcSettings;
 use crate::tilting::{Tilted, TiltingSettings};
 use std::fmt;
 use std::str::FromStr;
@@ -173,41 +174,43 @@ impl Settings {
 }
 
 impl Settings {
-    fn genz(&self, point_set: PointSetKind) -> Result<Genz> {
-        let defaults = GenzSettings::default();
-        // The first round must fit the budget: shrink it (to a power of two) for small budgets.
+    /// The shared RQMC settings of a method with these tolerances, budget and seed, from the
+    /// method's `defaults`: the first round shrinks (to a power of two per randomisation) to fit
+    /// the budget, and the budget is raised to one point per randomisation.
+    fn rqmc(&self, defaults: RqmcSettings) -> RqmcSettings {
         let per_randomisation = (self.max_evaluations / defaults.randomizations as u64).max(1);
         let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
-        Genz::new(GenzSettings {
+        RqmcSettings {
             abs_tol: self.abs_tol,
             rel_tol: self.rel_tol,
             max_evaluations: self.max_evaluations.max(defaults.randomizations as u64),
             seed: self.seed,
-            point_set,
             initial_points: defaults.initial_points.min(largest_fitting),
+            ..defaults
+        }
+    }
+
+    /// The Genz integrator for these (validated) settings.
+    fn genz(&self, point_set: PointSetKind) -> Genz {
+        let defaults = GenzSettings::default();
+        let rqmc = self.rqmc(RqmcSettings { point_set, ..defaults.rqmc });
+        let per_randomisation = (self.max_evaluations / defaults.rqmc.randomizations as u64).max(1);
+        let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
+        Genz::from_valid(GenzSettings {
+            rqmc,
             well_conditioned_initial_points: defaults.well_conditioned_initial_points.min(largest_fitting),
             ..defaults
         })
     }
 
-    /// The tilted estimator for these settings. It has converged when error ≤ max(abs_tol,
-    /// rel_tol · P), as every method; it also keeps refining until its relative error is at most
-    /// `rel_tol` (or [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0), so that a rare event
-    /// far below `abs_tol` still comes back with a few correct digits.
-    fn tilted(&self) -> Result<Tilted> {
+    /// The tilted estimator for these (validated) settings. It has converged when error ≤
+    /// max(abs_tol, rel_tol · P), as every method; it also keeps refining until its relative
+    /// error is at most `rel_tol` (or [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0), so that
+    /// a rare event far below `abs_tol` still comes back with a few correct digits.
+    fn tilted(&self) -> Tilted {
         let required_rel_tol = if self.rel_tol > 0.0 { self.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
         let defaults = TiltingSettings::default();
-        let per_randomisation = (self.max_evaluations / defaults.randomizations as u64).max(1);
-        let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
-        Tilted::new(TiltingSettings {
-            rel_tol: self.rel_tol,
-            abs_tol: self.abs_tol,
-            required_rel_tol,
-            max_evaluations: self.max_evaluations.max(defaults.randomizations as u64),
-            seed: self.seed,
-            initial_points: defaults.initial_points.min(largest_fitting),
-            ..defaults
-        })
+        Tilted::from_valid(TiltingSettings { rqmc: self.rqmc(defaults.rqmc), required_rel_tol })
     }
 
     /// Whether a Genz run that has not met its tolerance should hand over to the tilted
@@ -252,7 +255,7 @@ fn rare_event_value(problem: &Problem, settings: &Settings) -> Result<Estimate> 
     };
     match exact_method(&reduced) {
         Some(result) => result,
-        None => settings.tilted()?.integrate(&reduced),
+        None => settings.tilted().integrate(&reduced),
     }
 }
 
@@ -312,9 +315,9 @@ pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -
             let converged = tolerance_met(e.error, e.value, settings.abs_tol, settings.rel_tol);
             Ok(Estimate { converged, ..e })
         }
-        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate(problem),
-        MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice)?.integrate(problem),
-        MethodChoice::Tilted => settings.tilted()?.integrate(problem),
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol).integrate(problem),
+        MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice).integrate(problem),
+        MethodChoice::Tilted => settings.tilted().integrate(problem),
         MethodChoice::Exact | MethodChoice::Auto => {
             let Some(reduced) = problem.without_unbounded() else {
                 return Ok(Estimate::exact(1.0, Method::Trivial, 0));
@@ -335,11 +338,11 @@ pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -
             let hopeless = |value: f64, spread: f64, evaluations: u64| {
                 settings.genz_is_hopeless(value, spread, evaluations)
             };
-            let genz = settings.genz(PointSetKind::Sobol)?.integrate_abandoning(&reduced, &hopeless)?;
+            let genz = settings.genz(PointSetKind::Sobol).integrate_abandoning(&reduced, &hopeless)?;
             if !is_rare_for_genz(&genz) {
                 return Ok(genz);
             }
-            match settings.tilted()?.integrate(&reduced) {
+            match settings.tilted().integrate(&reduced) {
                 Ok(tilted) => Ok(better(tilted, genz)),
                 Err(Error::MethodNotApplicable { .. }) => Ok(genz),
                 Err(e) => Err(e),
@@ -437,9 +440,9 @@ fn limit_gradient(
         return Ok((Estimate::empty_box(), Gradient::empty_box(d)));
     }
     match choice {
-        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.limit_gradient(problem, estimator, NEVER),
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol).limit_gradient(problem, estimator, NEVER),
         MethodChoice::GenzLattice => {
-            settings.genz(PointSetKind::Lattice)?.limit_gradient(problem, estimator, NEVER)
+            settings.genz(PointSetKind::Lattice).limit_gradient(problem, estimator, NEVER)
         }
         MethodChoice::Tilted | MethodChoice::MonteCarlo => Err(no_gradient(choice.name())),
         MethodChoice::Exact | MethodChoice::Auto => {
@@ -470,9 +473,9 @@ fn limit_gradient(
                         settings.genz_is_hopeless(value, spread, evaluations)
                     };
                     let genz =
-                        settings.genz(PointSetKind::Sobol)?.limit_gradient(&reduced, estimator, &hopeless)?;
+                        settings.genz(PointSetKind::Sobol).limit_gradient(&reduced, estimator, &hopeless)?;
                     if is_rare_for_genz(&genz.0) {
-                        match settings.tilted()?.integrate(&reduced) {
+                        match settings.tilted().integrate(&reduced) {
                             Ok(tilted) if better(tilted.clone(), genz.0.clone()) == tilted => {
                                 (tilted, rare_event_gradient(&reduced, settings)?)
                             }

@@ -35,7 +35,7 @@ pub mod normal;
 pub mod one_factor;
 pub mod problem;
 pub mod qmc;
-pub(crate) mod rqmc;
+pub mod rqmc;
 pub mod tilting;
 pub mod truncated;
 

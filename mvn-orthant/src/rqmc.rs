@@ -109,27 +109,105 @@ pub(crate) const RANDOMIZATIONS: std::ops::RangeInclusive<usize> = 2..=64;
 ///
 /// # Panics
 ///
-/// When R is outside 2 … 64 (settings are validated first, see [`validate`]).
+/// When R is outside 2 … 64 (settings are validated first, see [`RqmcSettings`]).
 pub(crate) fn t_quantile(randomizations: usize) -> f64 {
     T_QUANTILES_995[randomizations - 2]
 }
 
-/// The settings every sampling method shares, as [`validate`] checks them.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Budget {
-    /// Absolute tolerance (≥ 0).
+/// The settings every randomised quasi-Monte Carlo method shares, embedded in
+/// [`GenzSettings`](crate::genz::GenzSettings) and
+/// [`TiltingSettings`](crate::tilting::TiltingSettings) (each with its own defaults and
+/// chainable setters of the same names) and checked in one place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RqmcSettings {
+    /// Absolute tolerance (≥ 0): the run has converged when error ≤ max(abs_tol, rel_tol · P̂)
+    /// ([`crate::estimate::tolerance_met`]).
     pub abs_tol: f64,
     /// Relative tolerance (≥ 0; not both 0).
     pub rel_tol: f64,
-    /// Number R of randomisations.
-    pub randomizations: usize,
-    /// Points per randomisation of the first round.
-    pub initial_points: u64,
-    /// Integrand evaluations per point of one randomisation (2 for antithetic pairs).
-    pub evaluations_per_point: u64,
-    /// Largest number of integrand evaluations.
+    /// Largest number of integrand evaluations over all randomisations.
     pub max_evaluations: u64,
+    /// Number R of independent randomisations, 2 … 64.
+    pub randomizations: usize,
+    /// Points per randomisation in the first round, a power of two up to 2³¹ (doubled each
+    /// round).
+    pub initial_points: u64,
+    /// Seed of the randomisations (randomisation r uses [`derive_seed`]`(seed, r)`).
+    pub seed: u64,
+    /// Point set family.
+    pub point_set: PointSetKind,
 }
+
+impl RqmcSettings {
+    /// The one check of a sampling method's settings, for `evaluations_per_point` integrand
+    /// evaluations per point of one randomisation (2 with antithetic pairs).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTolerance`] for a negative or non-finite tolerance or both zero;
+    /// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two
+    /// (or above 2³¹), or a budget smaller than the first round.
+    pub(crate) fn validate(&self, evaluations_per_point: u64) -> Result<()> {
+        check_tolerance("abs_tol", self.abs_tol)?;
+        check_tolerance("rel_tol", self.rel_tol)?;
+        if self.abs_tol == 0.0 && self.rel_tol == 0.0 {
+            return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
+        }
+        if !RANDOMIZATIONS.contains(&self.randomizations) {
+            return Err(Error::InvalidBudget {
+                name: "randomizations".into(),
+                value: self.randomizations as u64,
+                reason: "the number of randomisations must be between 2 and 64".into(),
+            });
+        }
+        if !self.initial_points.is_power_of_two() || self.initial_points > 1 << 31 {
+            return Err(Error::InvalidBudget {
+                name: "initial_points".into(),
+                value: self.initial_points,
+                reason: "the first round must be a power of two between 1 and 2^31 points".into(),
+            });
+        }
+        let first_round = self.initial_points * self.randomizations as u64 * evaluations_per_point;
+        if self.max_evaluations < first_round {
+            return Err(Error::InvalidBudget {
+                name: "max_evaluations".into(),
+                value: self.max_evaluations,
+                reason: format!(
+                    "the first round alone needs {first_round} evaluations (randomizations × initial_points{})",
+                    if evaluations_per_point > 1 { " × 2" } else { "" }
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The multiple t_{R−1}(0.995) of the standard error for the configured R
+    /// ([`t_quantile`]).
+    pub(crate) fn error_multiplier(&self) -> f64 {
+        t_quantile(self.randomizations)
+    }
+}
+
+/// Chainable setters named after the fields of the embedded [`RqmcSettings`] (`rqmc`).
+macro_rules! rqmc_setters {
+    () => {
+        $crate::rqmc::rqmc_setters!(@one abs_tol, f64, "Sets the absolute tolerance.");
+        $crate::rqmc::rqmc_setters!(@one rel_tol, f64, "Sets the relative tolerance.");
+        $crate::rqmc::rqmc_setters!(@one max_evaluations, u64, "Sets the evaluation budget.");
+        $crate::rqmc::rqmc_setters!(@one randomizations, usize, "Sets the number of randomisations.");
+        $crate::rqmc::rqmc_setters!(@one initial_points, u64, "Sets the points per randomisation of the first round.");
+        $crate::rqmc::rqmc_setters!(@one seed, u64, "Sets the seed.");
+        $crate::rqmc::rqmc_setters!(@one point_set, $crate::qmc::PointSetKind, "Sets the point set family.");
+    };
+    (@one $name:ident, $t:ty, $doc:literal) => {
+        #[doc = $doc]
+        pub fn $name(mut self, value: $t) -> Self {
+            self.rqmc.$name = value;
+            self
+        }
+    };
+}
+pub(crate) use rqmc_setters;
 
 /// Checks one tolerance: finite and ≥ 0.
 ///
@@ -142,47 +220,6 @@ pub(crate) fn check_tolerance(name: &str, value: f64) -> Result<()> {
     } else {
         Err(Error::InvalidTolerance { name: name.into(), value })
     }
-}
-
-/// The one check of a sampling method's settings.
-///
-/// # Errors
-///
-/// [`Error::InvalidTolerance`] for a negative or non-finite tolerance or both zero;
-/// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two (or
-/// above 2³¹), or a budget smaller than the first round.
-pub(crate) fn validate(b: &Budget) -> Result<()> {
-    check_tolerance("abs_tol", b.abs_tol)?;
-    check_tolerance("rel_tol", b.rel_tol)?;
-    if b.abs_tol == 0.0 && b.rel_tol == 0.0 {
-        return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
-    }
-    if !RANDOMIZATIONS.contains(&b.randomizations) {
-        return Err(Error::InvalidBudget {
-            name: "randomizations".into(),
-            value: b.randomizations as u64,
-            reason: "the number of randomisations must be between 2 and 64".into(),
-        });
-    }
-    if !b.initial_points.is_power_of_two() || b.initial_points > 1 << 31 {
-        return Err(Error::InvalidBudget {
-            name: "initial_points".into(),
-            value: b.initial_points,
-            reason: "the first round must be a power of two between 1 and 2^31 points".into(),
-        });
-    }
-    let first_round = b.initial_points * b.randomizations as u64 * b.evaluations_per_point;
-    if b.max_evaluations < first_round {
-        return Err(Error::InvalidBudget {
-            name: "max_evaluations".into(),
-            value: b.max_evaluations,
-            reason: format!(
-                "the first round alone needs {first_round} evaluations (randomizations × initial_points{})",
-                if b.evaluations_per_point > 1 { " × 2" } else { "" }
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// Where a run stands after a round, for the method's stopping rule.
@@ -409,27 +446,29 @@ mod tests {
 
     #[test]
     fn validation_rejects_each_bad_field() {
-        let good = Budget {
+        let good = RqmcSettings {
             abs_tol: 1e-6,
             rel_tol: 0.0,
             randomizations: 8,
             initial_points: 64,
-            evaluations_per_point: 1,
             max_evaluations: 1 << 20,
+            seed: 0,
+            point_set: PointSetKind::Sobol,
         };
-        assert!(validate(&good).is_ok());
+        assert!(good.validate(1).is_ok());
+        assert!(RqmcSettings { max_evaluations: 1024, ..good }.validate(2).is_ok());
         let bad = [
-            Budget { abs_tol: f64::NAN, ..good },
-            Budget { abs_tol: 0.0, ..good },
-            Budget { rel_tol: -1.0, ..good },
-            Budget { randomizations: 1, ..good },
-            Budget { randomizations: 65, ..good },
-            Budget { initial_points: 3, ..good },
-            Budget { max_evaluations: 511, ..good },
-            Budget { max_evaluations: 1023, evaluations_per_point: 2, ..good },
+            (RqmcSettings { abs_tol: f64::NAN, ..good }, 1),
+            (RqmcSettings { abs_tol: 0.0, ..good }, 1),
+            (RqmcSettings { rel_tol: -1.0, ..good }, 1),
+            (RqmcSettings { randomizations: 1, ..good }, 1),
+            (RqmcSettings { randomizations: 65, ..good }, 1),
+            (RqmcSettings { initial_points: 3, ..good }, 1),
+            (RqmcSettings { max_evaluations: 511, ..good }, 1),
+            (RqmcSettings { max_evaluations: 1023, ..good }, 2),
         ];
-        for b in bad {
-            assert!(validate(&b).is_err(), "{b:?}");
+        for (b, per_point) in bad {
+            assert!(b.validate(per_point).is_err(), "{b:?}");
         }
     }
 

@@ -78,7 +78,7 @@ use crate::normal::log_interval_probability_with_width;
 use crate::problem::Problem;
 use crate::qmc::{PointCursor, PointSetKind};
 use crate::rqmc::{
-    self, missed_feature_bound, replicate_half_width, Driver, Progress, Skewness, CHUNK_POINTS,
+    self, missed_feature_bound, replicate_half_width, Driver, Progress, RqmcSettings, Skewness, CHUNK_POINTS,
 };
 use crate::truncated;
 
@@ -88,47 +88,54 @@ use crate::truncated;
 pub const MAX_TILTED_RANK: usize = 400;
 
 /// Settings of the tilted estimator.
+///
+/// ```
+/// use mvn_orthant::tilting::TiltingSettings;
+/// let settings = TiltingSettings::default().seed(7).rel_tol(1e-2);
+/// assert_eq!((settings.rqmc.seed, settings.rqmc.rel_tol), (7, 1e-2));
+/// assert!(settings.validate().is_ok());
+/// assert!(TiltingSettings::default().randomizations(1).validate().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TiltingSettings {
-    /// Relative error target (the default 1e-3 is the issue's target at the 99% level).
-    pub rel_tol: f64,
-    /// Absolute error target: the run has converged when error ≤ max(abs_tol, rel_tol · P)
-    /// ([`tolerance_met`]). Default 0.
-    pub abs_tol: f64,
+    /// The settings shared by the RQMC methods. Defaults: rel_tol 1e-3 (the issue's target at
+    /// the 99% level), abs_tol 0 (the run has converged when error ≤ max(abs_tol, rel_tol · P),
+    /// [`tolerance_met`]), 10⁶ paths, R = 16 randomisations of a first round of 256 points,
+    /// seed 0, scrambled Sobol points.
+    pub rqmc: RqmcSettings,
     /// A relative precision the run keeps refining to after the tolerances are met (0, the
     /// default: none). It never changes what `converged` means (the tolerances above); `auto`
     /// sets it so that a rare event whose P is far below `abs_tol` is still returned with a few
     /// correct digits.
     pub required_rel_tol: f64,
-    /// Largest number of sample paths over all randomisations.
-    pub max_evaluations: u64,
-    /// Number of independent randomisations (2 to 64).
-    pub randomizations: usize,
-    /// Points per randomisation in the first round (a power of two; doubled each round).
-    pub initial_points: u64,
-    /// Seed of the randomisations.
-    pub seed: u64,
-    /// The point set.
-    pub point_set: PointSetKind,
 }
 
 impl Default for TiltingSettings {
-    /// rel_tol 1e-3, abs_tol 0, 10⁶ paths, 16 randomisations of 256 points, seed 0, Sobol.
     fn default() -> Self {
         TiltingSettings {
-            rel_tol: 1e-3,
-            abs_tol: 0.0,
+            rqmc: RqmcSettings {
+                rel_tol: 1e-3,
+                abs_tol: 0.0,
+                max_evaluations: 1_000_000,
+                randomizations: 16,
+                initial_points: 256,
+                seed: 0,
+                point_set: PointSetKind::Sobol,
+            },
             required_rel_tol: 0.0,
-            max_evaluations: 1_000_000,
-            randomizations: 16,
-            initial_points: 256,
-            seed: 0,
-            point_set: PointSetKind::Sobol,
         }
     }
 }
 
 impl TiltingSettings {
+    rqmc::rqmc_setters!();
+
+    /// Sets the relative precision to refine to after the tolerances are met.
+    pub fn required_rel_tol(mut self, value: f64) -> Self {
+        self.required_rel_tol = value;
+        self
+    }
+
     /// Checks the settings.
     ///
     /// # Errors
@@ -138,14 +145,7 @@ impl TiltingSettings {
     /// is not a power of two, or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
         rqmc::check_tolerance("required_rel_tol", self.required_rel_tol)?;
-        rqmc::validate(&rqmc::Budget {
-            abs_tol: self.abs_tol,
-            rel_tol: self.rel_tol,
-            randomizations: self.randomizations,
-            initial_points: self.initial_points,
-            evaluations_per_point: 1,
-            max_evaluations: self.max_evaluations,
-        })
+        self.rqmc.validate(1)
     }
 }
 
@@ -179,6 +179,13 @@ impl Tilted {
     pub fn new(settings: TiltingSettings) -> Result<Self> {
         settings.validate()?;
         Ok(Tilted { settings })
+    }
+
+    /// The estimator for settings known to be valid (derived from validated
+    /// [`crate::Settings`]): no second check.
+    pub(crate) fn from_valid(settings: TiltingSettings) -> Self {
+        debug_assert!(settings.validate().is_ok(), "{settings:?}");
+        Tilted { settings }
     }
 
     /// The settings.
@@ -260,8 +267,9 @@ impl Tilted {
                 saddle_point_found: true,
             });
         }
-        let driver = Driver::new("tilted", s.point_set, dims, s.randomizations, s.seed, path.rank)?;
-        let multiplier = rqmc::t_quantile(s.randomizations);
+        let driver =
+            Driver::new("tilted", s.rqmc.point_set, dims, s.rqmc.randomizations, s.rqmc.seed, path.rank)?;
+        let multiplier = rqmc::t_quantile(s.rqmc.randomizations);
         // Each chunk returns the log of its sum of weights and its largest log-weight; chunks are
         // merged by log-sum-exp in a fixed order, so nothing overflows or underflows and the
         // result does not depend on the thread count.
@@ -283,12 +291,12 @@ impl Tilted {
         };
         // Per-randomisation log-sums, and the largest log-weight seen: a guard on the bound M
         // (it cannot be below it).
-        let mut state = (vec![f64::NEG_INFINITY; s.randomizations], f64::NEG_INFINITY);
+        let mut state = (vec![f64::NEG_INFINITY; s.rqmc.randomizations], f64::NEG_INFINITY);
         let estimate = driver.run(
-            s.initial_points,
+            s.rqmc.initial_points,
             1,
-            s.max_evaluations,
-            s.point_set,
+            s.rqmc.max_evaluations,
+            s.rqmc.point_set,
             &mut state,
             work,
             |(log_sums, log_largest), r, (v, largest)| {
@@ -314,7 +322,7 @@ impl Tilted {
                 let floor = rounding_floor(
                     1.0,
                     4.0 * path.rank as f64 * (1.0 + log_value.abs().min(1e300)),
-                    done.min(CHUNK_POINTS) + done.div_ceil(CHUNK_POINTS) + s.randomizations as u64 + 2,
+                    done.min(CHUNK_POINTS) + done.div_ceil(CHUNK_POINTS) + s.rqmc.randomizations as u64 + 2,
                 );
                 // An ill-conditioned factor can hide a narrow feature (a near step in one
                 // coordinate) that no point has hit, while the randomisations agree: the spread is
@@ -324,7 +332,7 @@ impl Tilted {
                 let missed = match log_max_weight {
                     Some(log_m) if log_value.is_finite() => {
                         let log_m = log_m.max(*log_largest) + 1e-6;
-                        missed_feature_bound((log_m - log_value).exp(), done * s.randomizations as u64)
+                        missed_feature_bound((log_m - log_value).exp(), done * s.rqmc.randomizations as u64)
                     }
                     _ => 0.0,
                 };
@@ -334,10 +342,12 @@ impl Tilted {
                 // `tolerance_met`, with the relative test done on the relative error so that it
                 // stays meaningful where P underflows.
                 let converged = relative_error.is_finite()
-                    && (tolerance_met(error, value, s.abs_tol, s.rel_tol) || relative_error <= s.rel_tol);
+                    && (tolerance_met(error, value, s.rqmc.abs_tol, s.rqmc.rel_tol)
+                        || relative_error <= s.rqmc.rel_tol);
                 let refined = s.required_rel_tol == 0.0 || relative_error <= s.required_rel_tol;
                 // The relative error still to reach: the tolerance if unmet, else the refinement.
-                let goal = if converged { s.required_rel_tol } else { s.rel_tol.max(s.abs_tol / value) };
+                let goal =
+                    if converged { s.required_rel_tol } else { s.rqmc.rel_tol.max(s.rqmc.abs_tol / value) };
                 // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands
                 // (the best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the
                 // budget. The missed-mass floor falls only as 1/n: where it dominates, that is
@@ -345,7 +355,8 @@ impl Tilted {
                 let rate = if missed >= 0.5 * relative_error { 1.0 } else { 2.0 / 3.0 };
                 let unreachable = goal > 0.0
                     && relative_error.is_finite()
-                    && evaluations as f64 * (relative_error / goal).powf(rate) > s.max_evaluations as f64;
+                    && evaluations as f64 * (relative_error / goal).powf(rate)
+                        > s.rqmc.max_evaluations as f64;
                 ((converged && refined) || unreachable || !next_fits).then_some((
                     Estimate { value, log_value, error, evaluations, method: Method::Tilted, converged },
                     relative_error,

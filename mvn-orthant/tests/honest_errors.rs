@@ -143,15 +143,10 @@ fn tilted_does_not_claim_an_absolute_tolerance_it_missed() {
     let e = integrate(&problem, MethodChoice::Tilted, &loose).unwrap();
     assert!(e.converged && e.error <= 1e-3, "{e:?}");
     // The estimator itself, with both tolerances 'either' way: error ≤ max(abs, rel·P).
-    let t = Tilted::new(TiltingSettings {
-        abs_tol: 1e-12,
-        rel_tol: 1e-9,
-        max_evaluations: 1 << 14,
-        ..TiltingSettings::default()
-    })
-    .unwrap()
-    .estimate(&problem)
-    .unwrap();
+    let t = Tilted::new(TiltingSettings::default().abs_tol(1e-12).rel_tol(1e-9).max_evaluations(1 << 14))
+        .unwrap()
+        .estimate(&problem)
+        .unwrap();
     assert!(!t.estimate.converged, "{t:?}");
 }
 

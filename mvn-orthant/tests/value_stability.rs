@@ -82,7 +82,7 @@ fn monte_carlo_values_are_pinned() {
 
 #[test]
 fn tilted_values_are_pinned() {
-    let tilted = Tilted::new(TiltingSettings { seed: 2026, ..TiltingSettings::default() }).unwrap();
+    let tilted = Tilted::new(TiltingSettings::default().seed(2026)).unwrap();
     let e = in_pools(|| tilted.integrate(&rare_problem()).unwrap());
     check(
         "tilted",

@@ -54,7 +54,9 @@ use crate::gradient::{
 };
 use crate::problem::{Covariance, Problem};
 use crate::qmc::{derive_seed, PointCursor, PointSetKind};
-use crate::rqmc::{self, missed_feature_bound, replicate_half_width, Driver, Skewness, CHUNK_POINTS};
+use crate::rqmc::{
+    self, missed_feature_bound, replicate_half_width, Driver, RqmcSettings, Skewness, CHUNK_POINTS,
+};
 use factor::{reduce, OrderedFactor, Reduction};
 use integrand::{Scratch, BATCH};
 
@@ -65,35 +67,25 @@ use integrand::{Scratch, BATCH};
 /// ```
 /// use mvn_orthant::genz::GenzSettings;
 /// let genz = GenzSettings::default().abs_tol(1e-5).seed(3).build().unwrap();
-/// assert_eq!(genz.settings().abs_tol, 1e-5);
+/// assert_eq!(genz.settings().rqmc.abs_tol, 1e-5);
 /// assert!(GenzSettings::default().abs_tol(-1.0).build().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GenzSettings {
-    /// Absolute tolerance on the error estimate (default 1e-6).
-    pub abs_tol: f64,
-    /// Relative tolerance (default 0): the run stops when error ≤ max(abs_tol, rel_tol · P̂).
-    pub rel_tol: f64,
-    /// Largest number of integrand evaluations (default 10⁷).
-    pub max_evaluations: u64,
-    /// Number R of independent randomisations, 2 … 64 (default 8).
-    pub randomizations: usize,
-    /// Points per randomisation in the first round, a power of two (default 1024: with the 8
-    /// randomisations, 8192 points before any error estimate is trusted, so that a feature of
-    /// measure above ~1e-3 is almost surely sampled and shows in the spread). Used for factors
-    /// that are not well conditioned ([`OrderedFactor::is_well_conditioned`]: a nearly
-    /// singular or semidefinite covariance).
-    pub initial_points: u64,
+    /// The settings shared by the RQMC methods. Defaults: abs_tol 1e-6, rel_tol 0 (the run
+    /// stops when error ≤ max(abs_tol, rel_tol · P̂)), 10⁷ evaluations, R = 8 randomisations,
+    /// seed 0, scrambled Sobol points, and a first round of 1024 points per randomisation
+    /// (8192 points before any error estimate is trusted, so that a feature of measure above
+    /// ~1e-3 is almost surely sampled and shows in the spread), used for factors that are not
+    /// well conditioned ([`OrderedFactor::is_well_conditioned`]: a nearly singular or
+    /// semidefinite covariance).
+    pub rqmc: RqmcSettings,
     /// Points per randomisation in the first round when the factor is well conditioned, a power
     /// of two (default 64, so 512 points with the 8 randomisations; `initial_points` if that is
     /// smaller): such an integrand has no transition narrower than about 1/8 in the normal
     /// coordinates, and a small first round lets loose tolerances stop early. Set it equal to
     /// `initial_points` for a first round that ignores the conditioning.
     pub well_conditioned_initial_points: u64,
-    /// Seed of the randomisations (default 0).
-    pub seed: u64,
-    /// Point set family (default scrambled Sobol).
-    pub point_set: PointSetKind,
     /// Evaluate f(w) and f(1 − w) for every point and use their mean (default false).
     pub antithetic: bool,
 }
@@ -101,43 +93,35 @@ pub struct GenzSettings {
 impl Default for GenzSettings {
     fn default() -> Self {
         GenzSettings {
-            abs_tol: 1e-6,
-            rel_tol: 0.0,
-            max_evaluations: 10_000_000,
-            randomizations: 8,
-            initial_points: 1024,
+            rqmc: RqmcSettings {
+                abs_tol: 1e-6,
+                rel_tol: 0.0,
+                max_evaluations: 10_000_000,
+                randomizations: 8,
+                initial_points: 1024,
+                seed: 0,
+                point_set: PointSetKind::Sobol,
+            },
             well_conditioned_initial_points: 64,
-            seed: 0,
-            point_set: PointSetKind::Sobol,
             antithetic: false,
         }
     }
 }
 
-macro_rules! setter {
-    ($name:ident, $t:ty, $doc:literal) => {
-        #[doc = $doc]
-        pub fn $name(mut self, value: $t) -> Self {
-            self.$name = value;
-            self
-        }
-    };
-}
-
 impl GenzSettings {
-    setter!(abs_tol, f64, "Sets the absolute tolerance.");
-    setter!(rel_tol, f64, "Sets the relative tolerance.");
-    setter!(max_evaluations, u64, "Sets the evaluation budget.");
-    setter!(randomizations, usize, "Sets the number of randomisations.");
-    setter!(initial_points, u64, "Sets the points per randomisation of the first round.");
-    setter!(
-        well_conditioned_initial_points,
-        u64,
-        "Sets the points per randomisation of the first round for a well-conditioned factor."
-    );
-    setter!(seed, u64, "Sets the seed.");
-    setter!(point_set, PointSetKind, "Sets the point set family.");
-    setter!(antithetic, bool, "Enables or disables antithetic pairing.");
+    rqmc::rqmc_setters!();
+
+    /// Sets the points per randomisation of the first round for a well-conditioned factor.
+    pub fn well_conditioned_initial_points(mut self, value: u64) -> Self {
+        self.well_conditioned_initial_points = value;
+        self
+    }
+
+    /// Enables or disables antithetic pairing.
+    pub fn antithetic(mut self, value: bool) -> Self {
+        self.antithetic = value;
+        self
+    }
 
     /// Integrand evaluations per point of one randomisation: 2 with antithetic pairs, else 1.
     fn evaluations_per_point(&self) -> u64 {
@@ -156,14 +140,7 @@ impl GenzSettings {
     /// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two
     /// (or above 2³¹), or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
-        rqmc::validate(&rqmc::Budget {
-            abs_tol: self.abs_tol,
-            rel_tol: self.rel_tol,
-            randomizations: self.randomizations,
-            initial_points: self.initial_points,
-            evaluations_per_point: self.evaluations_per_point(),
-            max_evaluations: self.max_evaluations,
-        })?;
+        self.rqmc.validate(self.evaluations_per_point())?;
         if !self.well_conditioned_initial_points.is_power_of_two() {
             return Err(Error::InvalidBudget {
                 name: "well_conditioned_initial_points".into(),
@@ -184,8 +161,8 @@ impl GenzSettings {
     }
 
     /// The multiple of the standard error for the configured R.
-    pub fn error_multiplier(&self) -> f64 {
-        rqmc::t_quantile(self.randomizations)
+    fn error_multiplier(&self) -> f64 {
+        self.rqmc.error_multiplier()
     }
 }
 
@@ -349,6 +326,13 @@ impl Genz {
         Ok(Genz { settings })
     }
 
+    /// The integrator for settings known to be valid (derived from validated
+    /// [`crate::Settings`]): no second check.
+    pub(crate) fn from_valid(settings: GenzSettings) -> Self {
+        debug_assert!(settings.validate().is_ok(), "{settings:?}");
+        Genz { settings }
+    }
+
     /// The settings (chain from [`GenzSettings::default`] to build one).
     pub fn builder() -> GenzSettings {
         GenzSettings::default()
@@ -379,14 +363,14 @@ impl Genz {
     {
         let s = &self.settings;
         let dims = factor.rank() - 1;
-        let r_count = s.randomizations;
-        let driver = Driver::new("genz", s.point_set, dims, r_count, s.seed, factor.rank())?;
+        let r_count = s.rqmc.randomizations;
+        let driver = Driver::new("genz", s.rqmc.point_set, dims, r_count, s.rqmc.seed, factor.rank())?;
         let constant = factor.is_constant();
         let max_value = factor.max_value();
         let first_round = if factor.is_well_conditioned() {
-            s.well_conditioned_initial_points.min(s.initial_points)
+            s.well_conditioned_initial_points.min(s.rqmc.initial_points)
         } else {
-            s.initial_points
+            s.rqmc.initial_points
         };
         let multiplier = s.error_multiplier();
         let pair = s.evaluations_per_point();
@@ -423,8 +407,8 @@ impl Genz {
         let run = driver.run(
             first_target,
             pair,
-            s.max_evaluations,
-            s.point_set,
+            s.rqmc.max_evaluations,
+            s.rqmc.point_set,
             &mut state,
             work,
             |(sums, _), r, acc| {
@@ -470,7 +454,7 @@ impl Genz {
                 if done < first_round {
                     return None;
                 }
-                if tolerance_met(error, value, s.abs_tol, s.rel_tol) {
+                if tolerance_met(error, value, s.rqmc.abs_tol, s.rqmc.rel_tol) {
                     return Some(RqmcRun { converged: true, ..run });
                 }
                 if !progress.next_fits || abandon(value, run.spread_error(multiplier), progress.evaluations) {
@@ -623,11 +607,9 @@ impl Genz {
     fn conditioning_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
         let estimate = self.integrate(problem)?;
         let gradient = limit_gradient_by_conditioning(problem, |rest, k, side, density| {
-            let settings = GenzSettings {
-                abs_tol: self.settings.abs_tol / density,
-                seed: derive_seed(self.settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
-                ..self.settings
-            };
+            let mut settings = self.settings;
+            settings.rqmc.abs_tol = self.settings.rqmc.abs_tol / density;
+            settings.rqmc.seed = derive_seed(self.settings.rqmc.seed, (2 * k + side + 1) as u64 * 0x1_0000);
             Genz::new(settings)?.integrate(rest)
         })?;
         Ok((estimate, gradient))
@@ -673,7 +655,7 @@ impl Differentiable for Genz {
 
 impl Integrator for Genz {
     fn name(&self) -> String {
-        match self.settings.point_set {
+        match self.settings.rqmc.point_set {
             PointSetKind::Sobol => "genz-sobol".into(),
             PointSetKind::Lattice => "genz-lattice".into(),
         }
