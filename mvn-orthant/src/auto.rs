@@ -34,7 +34,7 @@
 //! meet that target. Exact methods always report `true`.
 
 use crate::error::{Error, Result};
-use crate::estimate::{tolerance_met, Estimate, Integrator, Method};
+use crate::estimate::{names, tolerance_met, Estimate, Integrator, Method};
 use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 use crate::exact::{Bivariate, Trivariate, Univariate};
 use crate::genz::NEVER;
@@ -93,12 +93,12 @@ impl MethodChoice {
     /// `"monte-carlo"`).
     pub fn name(self) -> &'static str {
         match self {
-            MethodChoice::Auto => "auto",
-            MethodChoice::Exact => "exact",
-            MethodChoice::Genz => "genz",
-            MethodChoice::GenzLattice => "genz-lattice",
-            MethodChoice::Tilted => "tilted",
-            MethodChoice::MonteCarlo => "monte-carlo",
+            MethodChoice::Auto => names::AUTO,
+            MethodChoice::Exact => names::EXACT,
+            MethodChoice::Genz => names::GENZ,
+            MethodChoice::GenzLattice => names::GENZ_LATTICE,
+            MethodChoice::Tilted => names::TILTED,
+            MethodChoice::MonteCarlo => names::MONTE_CARLO,
         }
     }
 }

@@ -46,6 +46,35 @@ pub fn rounding_floor(value: f64, ulps_per_term: f64, additions: u64) -> f64 {
     gamma * value.abs()
 }
 
+/// The one vocabulary of method names, shared by Rust ([`Method::name`],
+/// [`crate::MethodChoice::name`], [`Integrator::name`]), the `orthant` CLI, JSON and reports.
+pub(crate) mod names {
+    /// [`super::Method::Trivial`].
+    pub const TRIVIAL: &str = "trivial";
+    /// [`super::Method::Univariate`].
+    pub const UNIVARIATE: &str = "univariate";
+    /// [`super::Method::Bivariate`].
+    pub const BIVARIATE: &str = "bivariate";
+    /// [`super::Method::Trivariate`].
+    pub const TRIVARIATE: &str = "trivariate";
+    /// [`super::Method::OrthantClosedForm`].
+    pub const ORTHANT_CLOSED_FORM: &str = "orthant-closed-form";
+    /// [`super::Method::OneFactor`].
+    pub const ONE_FACTOR: &str = "one-factor";
+    /// [`super::Method::Genz`], [`crate::MethodChoice::Genz`] (scrambled Sobol points).
+    pub const GENZ: &str = "genz";
+    /// [`crate::MethodChoice::GenzLattice`] (its results say [`GENZ`]).
+    pub const GENZ_LATTICE: &str = "genz-lattice";
+    /// [`super::Method::Tilted`], [`crate::MethodChoice::Tilted`].
+    pub const TILTED: &str = "tilted";
+    /// [`super::Method::MonteCarlo`], [`crate::MethodChoice::MonteCarlo`].
+    pub const MONTE_CARLO: &str = "monte-carlo";
+    /// [`crate::MethodChoice::Auto`].
+    pub const AUTO: &str = "auto";
+    /// [`crate::MethodChoice::Exact`].
+    pub const EXACT: &str = "exact";
+}
+
 /// Which algorithm produced an [`Estimate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -75,15 +104,15 @@ impl Method {
     /// The stable lower-case name used in JSON and reports.
     pub fn name(self) -> &'static str {
         match self {
-            Method::Trivial => "trivial",
-            Method::Univariate => "univariate",
-            Method::Bivariate => "bivariate",
-            Method::Trivariate => "trivariate",
-            Method::OrthantClosedForm => "orthant-closed-form",
-            Method::OneFactor => "one-factor",
-            Method::Genz => "genz",
-            Method::Tilted => "tilted",
-            Method::MonteCarlo => "monte-carlo",
+            Method::Trivial => names::TRIVIAL,
+            Method::Univariate => names::UNIVARIATE,
+            Method::Bivariate => names::BIVARIATE,
+            Method::Trivariate => names::TRIVARIATE,
+            Method::OrthantClosedForm => names::ORTHANT_CLOSED_FORM,
+            Method::OneFactor => names::ONE_FACTOR,
+            Method::Genz => names::GENZ,
+            Method::Tilted => names::TILTED,
+            Method::MonteCarlo => names::MONTE_CARLO,
         }
     }
 
@@ -159,7 +188,8 @@ impl Estimate {
 /// Settings (tolerances, seeds, budgets) belong to the implementing value; `integrate` must be
 /// deterministic given those settings.
 pub trait Integrator: Sync {
-    /// A short name for reports (e.g. `"genz-sobol"`).
+    /// A short name for reports, from the crate's one vocabulary of method names (e.g.
+    /// `"genz"`, `"genz-lattice"`, `"tilted"`).
     fn name(&self) -> String;
 
     /// Computes P(a ≤ X ≤ b).

@@ -17,7 +17,7 @@
 //! feature.
 
 use crate::error::{Error, Result};
-use crate::estimate::{rounding_floor, Estimate, Integrator, Method};
+use crate::estimate::{names, rounding_floor, Estimate, Integrator, Method};
 use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::problem::Problem;
 use rand::SeedableRng;
@@ -164,13 +164,13 @@ impl BoxSampler {
 impl Differentiable for MonteCarlo {
     /// [`crate::Error::MethodNotApplicable`]: the oracle estimates the probability only.
     fn integrate_with_gradient(&self, _: &Problem, _: GradientOptions) -> Result<(Estimate, Gradient)> {
-        Err(no_gradient("monte-carlo"))
+        Err(no_gradient(names::MONTE_CARLO))
     }
 }
 
 impl Integrator for MonteCarlo {
     fn name(&self) -> String {
-        "monte-carlo".into()
+        names::MONTE_CARLO.into()
     }
 
     /// Estimates P by the hit fraction; `error` is the larger distance from p̂ to the ends of

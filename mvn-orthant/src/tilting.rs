@@ -69,7 +69,7 @@
 //! but the saddle point uses only each step's primary constraint, so no bound is reported.
 
 use crate::error::{Error, Result};
-use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
+use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
 use crate::genz::integrand::BATCH;
 use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
@@ -221,7 +221,7 @@ impl Tilted {
         }
         if factor.rank() > MAX_TILTED_RANK {
             return Err(Error::MethodNotApplicable {
-                method: "tilted".into(),
+                method: names::TILTED.into(),
                 reason: format!(
                     "the saddle point is a dense Newton system of order 2(r − 1) for r = {} steps; \
                      minimax tilting is offered up to r = {MAX_TILTED_RANK} (use genz above)",
@@ -267,8 +267,14 @@ impl Tilted {
                 saddle_point_found: true,
             });
         }
-        let driver =
-            Driver::new("tilted", s.rqmc.point_set, dims, s.rqmc.randomizations, s.rqmc.seed, path.rank)?;
+        let driver = Driver::new(
+            names::TILTED,
+            s.rqmc.point_set,
+            dims,
+            s.rqmc.randomizations,
+            s.rqmc.seed,
+            path.rank,
+        )?;
         let multiplier = rqmc::t_quantile(s.rqmc.randomizations);
         // Each chunk returns the log of its sum of weights and its largest log-weight; chunks are
         // merged by log-sum-exp in a fixed order, so nothing overflows or underflows and the
@@ -378,13 +384,13 @@ impl Differentiable for Tilted {
     /// [`Error::MethodNotApplicable`]: the tilted estimator gives the probability only (`auto`
     /// differentiates a rare event by conditioning with tilting).
     fn integrate_with_gradient(&self, _: &Problem, _: GradientOptions) -> Result<(Estimate, Gradient)> {
-        Err(no_gradient("tilted"))
+        Err(no_gradient(names::TILTED))
     }
 }
 
 impl Integrator for Tilted {
     fn name(&self) -> String {
-        "tilted".into()
+        names::TILTED.into()
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {

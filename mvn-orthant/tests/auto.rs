@@ -121,3 +121,30 @@ fn method_names_round_trip_and_unknown_names_are_errors() {
     let p = Problem::lower_orthant(Covariance::identity(2).unwrap(), vec![0.0; 2]).unwrap();
     assert!(matches!(integrate(&p, MethodChoice::Auto, &bad), Err(Error::InvalidTolerance { .. })));
 }
+
+/// One vocabulary: every choice's name parses back to it, and every sampling method type
+/// reports (as an `Integrator`) and produces (in its estimates) a name of that vocabulary.
+#[test]
+fn method_names_come_from_one_vocabulary() {
+    use mvn_orthant::qmc::PointSetKind;
+    use mvn_orthant::tilting::Tilted;
+    use mvn_orthant::{GenzSettings, Integrator, MonteCarlo};
+    for choice in MethodChoice::ALL {
+        assert_eq!(choice.name().parse::<MethodChoice>().unwrap(), choice);
+    }
+    assert!("genz-sobol".parse::<MethodChoice>().is_err());
+    let p = Problem::lower_orthant(Covariance::equicorrelated(4, 0.3).unwrap(), vec![0.5; 4]).unwrap();
+    let lattice = GenzSettings::default().point_set(PointSetKind::Lattice).build().unwrap();
+    let methods: [(&dyn Integrator, MethodChoice, Method); 4] = [
+        (&GenzSettings::default().build().unwrap(), MethodChoice::Genz, Method::Genz),
+        (&lattice, MethodChoice::GenzLattice, Method::Genz),
+        (&Tilted::default(), MethodChoice::Tilted, Method::Tilted),
+        (&MonteCarlo::new(1000, 1).unwrap(), MethodChoice::MonteCarlo, Method::MonteCarlo),
+    ];
+    for (integrator, choice, method) in methods {
+        assert_eq!(integrator.name(), choice.name());
+        let estimate = integrator.integrate(&p).unwrap();
+        assert_eq!(estimate.method, method);
+        assert_eq!(estimate.method.name(), integrate(&p, choice, &Settings::default()).unwrap().method.name());
+    }
+}

@@ -48,7 +48,7 @@ pub mod integrand;
 mod scalar;
 
 use crate::error::{Error, Result};
-use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
+use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::gradient::{
     self, limit_gradient_by_conditioning, Differentiable, Gradient, GradientEstimator, GradientOptions,
 };
@@ -364,7 +364,7 @@ impl Genz {
         let s = &self.settings;
         let dims = factor.rank() - 1;
         let r_count = s.rqmc.randomizations;
-        let driver = Driver::new("genz", s.rqmc.point_set, dims, r_count, s.rqmc.seed, factor.rank())?;
+        let driver = Driver::new(names::GENZ, s.rqmc.point_set, dims, r_count, s.rqmc.seed, factor.rank())?;
         let constant = factor.is_constant();
         let max_value = factor.max_value();
         let first_round = if factor.is_well_conditioned() {
@@ -656,8 +656,8 @@ impl Differentiable for Genz {
 impl Integrator for Genz {
     fn name(&self) -> String {
         match self.settings.rqmc.point_set {
-            PointSetKind::Sobol => "genz-sobol".into(),
-            PointSetKind::Lattice => "genz-lattice".into(),
+            PointSetKind::Sobol => names::GENZ.into(),
+            PointSetKind::Lattice => names::GENZ_LATTICE.into(),
         }
     }
 
