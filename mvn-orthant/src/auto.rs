@@ -37,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::estimate::{names, tolerance_met, Estimate, Integrator, Method};
 use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 use crate::exact::{Bivariate, Trivariate, Univariate};
+use crate::genz::factor::reduce;
 use crate::genz::NEVER;
 use crate::genz::{Genz, GenzSettings};
 use crate::gradient::{
@@ -267,7 +268,8 @@ fn rare_event_value(problem: &Problem, settings: &Settings) -> Result<Estimate> 
 fn rare_event_gradient(problem: &Problem, settings: &Settings) -> Result<Gradient> {
     limit_gradient_by_conditioning(problem, |rest, k, side, density| {
         let conditional_settings = Settings {
-            abs_tol: settings.abs_tol / density,
+            // Finite, as a tolerance must be (a subnormal density would overflow it).
+            abs_tol: (settings.abs_tol / density).min(f64::MAX),
             seed: crate::qmc::derive_seed(settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
             ..*settings
         };
@@ -305,6 +307,11 @@ fn not_applicable(choice: MethodChoice, reason: String) -> Error {
 /// ```
 pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
     settings.validate()?;
+    integrate_validated(problem, choice, settings)
+}
+
+/// [`integrate`] with settings already validated (once per request).
+fn integrate_validated(problem: &Problem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
     if problem.is_empty_box() {
         return Ok(Estimate::empty_box());
     }
@@ -338,12 +345,14 @@ pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -
             let hopeless = |value: f64, spread: f64, evaluations: u64| {
                 settings.genz_is_hopeless(value, spread, evaluations)
             };
-            let genz = settings.genz(PointSetKind::Sobol).integrate_abandoning(&reduced, &hopeless)?;
+            // One reordered factorisation for the Genz run and the tilted fallback.
+            let reduction = reduce(&reduced);
+            let genz = settings.genz(PointSetKind::Sobol).integrate_reduced(&reduction, &hopeless)?;
             if !is_rare_for_genz(&genz) {
                 return Ok(genz);
             }
-            match settings.tilted().integrate(&reduced) {
-                Ok(tilted) => Ok(better(tilted, genz)),
+            match settings.tilted().estimate_reduced(&reduced, &reduction) {
+                Ok(tilted) => Ok(better(tilted.estimate, genz)),
                 Err(Error::MethodNotApplicable { .. }) => Ok(genz),
                 Err(e) => Err(e),
             }
@@ -422,8 +431,9 @@ pub fn integrate_with_gradient(
     settings: &Settings,
     options: GradientOptions,
 ) -> Result<(Estimate, Gradient)> {
+    settings.validate()?;
     let limits = limit_gradient(problem, choice, settings, options.estimator)?;
-    gradient::complete(problem, options, limits, |p| integrate(p, choice, settings))
+    gradient::complete(problem, options, limits, |p| integrate_validated(p, choice, settings))
 }
 
 /// The value and the limit gradient of [`integrate_with_gradient`] (no covariance by
@@ -434,7 +444,6 @@ fn limit_gradient(
     settings: &Settings,
     estimator: GradientEstimator,
 ) -> Result<(Estimate, Gradient)> {
-    settings.validate()?;
     let d = problem.dim();
     if problem.is_empty_box() {
         return Ok((Estimate::empty_box(), Gradient::empty_box(d)));
@@ -472,10 +481,13 @@ fn limit_gradient(
                     let hopeless = |value: f64, spread: f64, evaluations: u64| {
                         settings.genz_is_hopeless(value, spread, evaluations)
                     };
-                    let genz =
-                        settings.genz(PointSetKind::Sobol).limit_gradient(&reduced, estimator, &hopeless)?;
+                    // One reordered factorisation for the Genz run and the tilted fallback.
+                    let reduction = reduce(&reduced);
+                    let genz = settings
+                        .genz(PointSetKind::Sobol)
+                        .limit_gradient_reduced(&reduced, &reduction, estimator, &hopeless)?;
                     if is_rare_for_genz(&genz.0) {
-                        match settings.tilted().integrate(&reduced) {
+                        match settings.tilted().estimate_reduced(&reduced, &reduction).map(|t| t.estimate) {
                             Ok(tilted) if better(tilted.clone(), genz.0.clone()) == tilted => {
                                 (tilted, rare_event_gradient(&reduced, settings)?)
                             }

@@ -199,10 +199,20 @@ impl Tilted {
     ///
     /// [`Error::MethodNotApplicable`] when the integrand has more dimensions than the point set.
     pub fn estimate(&self, problem: &Problem) -> Result<TiltedEstimate> {
-        let factor = match reduce(problem) {
+        self.estimate_reduced(problem, &reduce(problem))
+    }
+
+    /// [`Tilted::estimate`] given the reordered factorisation of `problem` (computed once per
+    /// request and shared with the Genz run of `auto`).
+    pub(crate) fn estimate_reduced(
+        &self,
+        problem: &Problem,
+        reduction: &Reduction,
+    ) -> Result<TiltedEstimate> {
+        let factor = match reduction {
             Reduction::Trivial(p) => {
                 return Ok(TiltedEstimate {
-                    estimate: Estimate::exact(p, Method::Tilted, 0),
+                    estimate: Estimate::exact(*p, Method::Tilted, 0),
                     relative_error: 0.0,
                     log_upper_bound: Some(p.ln()),
                     saddle_point_found: true,
@@ -229,7 +239,7 @@ impl Tilted {
                 ),
             });
         }
-        let path = TiltedPath::new(&factor, problem);
+        let path = TiltedPath::new(factor, problem);
         let mut tilt = path.saddle_point();
         let well_conditioned = factor.is_well_conditioned();
         // ln M with M ≥ sup w, the bound on the weights behind the missed-feature floor of an

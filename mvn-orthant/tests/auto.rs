@@ -145,6 +145,9 @@ fn method_names_come_from_one_vocabulary() {
         assert_eq!(integrator.name(), choice.name());
         let estimate = integrator.integrate(&p).unwrap();
         assert_eq!(estimate.method, method);
-        assert_eq!(estimate.method.name(), integrate(&p, choice, &Settings::default()).unwrap().method.name());
+        assert_eq!(
+            estimate.method.name(),
+            integrate(&p, choice, &Settings::default()).unwrap().method.name()
+        );
     }
 }

@@ -480,7 +480,7 @@ impl Genz {
     }
 
     /// The probability, given the reduction of the problem.
-    fn integrate_reduced(&self, reduction: &Reduction, abandon: &Abandon<'_>) -> Result<Estimate> {
+    pub(crate) fn integrate_reduced(&self, reduction: &Reduction, abandon: &Abandon<'_>) -> Result<Estimate> {
         match reduction {
             Reduction::Trivial(p) => {
                 Ok(Estimate { method: Method::Genz, ..Estimate::exact(*p, Method::Genz, 0) })
@@ -528,33 +528,42 @@ impl Genz {
         estimator: GradientEstimator,
         abandon: &Abandon<'_>,
     ) -> Result<(Estimate, Gradient)> {
+        if estimator == GradientEstimator::Conditioning {
+            return self.conditioning_gradient(problem);
+        }
+        self.limit_gradient_reduced(problem, &reduce(problem), estimator, abandon)
+    }
+
+    /// [`Genz::limit_gradient`] given the reordered factorisation of `problem` (computed once
+    /// per request and shared with the fallbacks of `auto`).
+    pub(crate) fn limit_gradient_reduced(
+        &self,
+        problem: &Problem,
+        reduction: &Reduction,
+        estimator: GradientEstimator,
+        abandon: &Abandon<'_>,
+    ) -> Result<(Estimate, Gradient)> {
         let single_pass = match estimator {
             GradientEstimator::Conditioning => return self.conditioning_gradient(problem),
             GradientEstimator::Pinned => SinglePass::Pinned,
             GradientEstimator::Pathwise => SinglePass::Pathwise,
         };
         let d = problem.dim();
-        let reduction = reduce(problem);
-        match &reduction {
+        match reduction {
             Reduction::Factor(factor) if factor.rank() > 1 => {
                 self.gradient_run(factor, d, single_pass, abandon)
             }
             _ => {
                 // No randomness: one evaluation of the value and the pinned gradient is exact.
-                let estimate = self.integrate_reduced(&reduction, NEVER)?;
+                let estimate = self.integrate_reduced(reduction, NEVER)?;
                 let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
-                if let Reduction::Factor(f) = &reduction {
+                if let Reduction::Factor(f) = reduction {
                     let mut scratch = Scratch::new(1);
                     f.values_and_pinned_gradients(&[], 0, 1, &mut scratch, &mut lower, &mut upper);
                 }
                 Ok((estimate, Gradient::exact(lower, upper)))
             }
         }
-    }
-
-    /// [`Integrator::integrate`] with an early-stop hook (see [`Genz::run`]).
-    pub(crate) fn integrate_abandoning(&self, problem: &Problem, abandon: &Abandon<'_>) -> Result<Estimate> {
-        self.integrate_reduced(&reduce(problem), abandon)
     }
 
     /// One RQMC run of the value (output 0) and the 2d limit derivatives (outputs 1 … 2d) given by
