@@ -11,12 +11,12 @@
 //! 4. Otherwise → the Genz integrator with the requested tolerances.
 //! 5. Rare events. After each Genz round that has not met the tolerance, the run is abandoned
 //!    when its estimate is 0, or when it has fewer than two correct digits (spread > 1% of P̂,
-//!    [`RARE_EVENT_RATIO`]) and either the tolerance allows fewer than two digits
+//!    `RARE_EVENT_RATIO`) and either the tolerance allows fewer than two digits
 //!    (max(abs_tol, rel_tol·P̂) ≥ 1% of P̂: P is small against the tolerance) or reaching the
 //!    tolerance at the Monte Carlo rate, n·(spread/target)², would exceed the budget. A finished
 //!    Genz run with an estimate of 0 or fewer than two correct digits is handed over too. The
 //!    minimax-tilted estimator then runs with the same tolerances, refining to a relative error
-//!    of `rel_tol` (1e-3 when `rel_tol` is 0, [`DEFAULT_RARE_EVENT_REL_TOL`]); the better of the
+//!    of `rel_tol` (1e-3 when `rel_tol` is 0, `DEFAULT_RARE_EVENT_REL_TOL`); the better of the
 //!    two estimates is returned (converged over not converged, then the smaller error).
 //!
 //! [`integrate_with_gradient`] follows the same rule with the Genz gradient; on a rare
@@ -55,10 +55,10 @@ use std::str::FromStr;
 
 /// When the Genz estimate's error exceeds `RARE_EVENT_RATIO` · P (fewer than two correct
 /// digits), `auto` switches to the tilted estimator.
-pub const RARE_EVENT_RATIO: f64 = 0.01;
+pub(crate) const RARE_EVENT_RATIO: f64 = 0.01;
 
 /// The relative tolerance the tilted estimator uses under `auto` when the user gave none.
-pub const DEFAULT_RARE_EVENT_REL_TOL: f64 = 1e-3;
+pub(crate) const DEFAULT_RARE_EVENT_REL_TOL: f64 = 1e-3;
 
 /// Which method the user asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -9,7 +9,7 @@ use std::fmt;
 pub const CONFIDENCE_LEVEL: f64 = 0.99;
 
 /// The unit roundoff u = 2⁻⁵³ of `f64` (half of [`f64::EPSILON`]).
-pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
+pub(crate) const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 
 /// Whether an error estimate meets the tolerances: `error ≤ max(abs_tol, rel_tol · |value|)`.
 ///
@@ -40,7 +40,7 @@ pub fn tolerance_met(error: f64, value: f64, abs_tol: f64, rel_tol: f64) -> bool
 ///
 /// It does not cover cancellation inside one factor (a difference Φ(b) − Φ(a) of two nearly
 /// equal values), which no a-posteriori floor can see.
-pub fn rounding_floor(value: f64, ulps_per_term: f64, additions: u64) -> f64 {
+pub(crate) fn rounding_floor(value: f64, ulps_per_term: f64, additions: u64) -> f64 {
     let n = ulps_per_term + additions as f64;
     let gamma = n * UNIT_ROUNDOFF / (1.0 - (n * UNIT_ROUNDOFF).min(0.5));
     gamma * value.abs()
@@ -146,7 +146,7 @@ pub struct Estimate {
     pub log_value: f64,
     /// Absolute error estimate: 0 for exact methods (their error is rounding only), otherwise
     /// the half-width of a [`CONFIDENCE_LEVEL`] confidence interval, the floating-point floor
-    /// of the result ([`rounding_floor`]) included.
+    /// of the result (`rounding_floor`) included.
     pub error: f64,
     /// Number of integrand evaluations (quadrature nodes, lattice points or samples).
     pub evaluations: u64,

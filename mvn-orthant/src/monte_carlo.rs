@@ -11,7 +11,7 @@
 //!
 //! # Determinism
 //!
-//! The n draws are cut into chunks of [`CHUNK_SIZE`]; chunk i uses its own Xoshiro256++ stream,
+//! The n draws are cut into chunks of `CHUNK_SIZE`; chunk i uses its own Xoshiro256++ stream,
 //! the seed's stream advanced by i jumps of 2¹²⁸. Counts are integers combined in chunk order,
 //! so the same seed gives the same bits with 1, 2 or 8 threads, with or without the `parallel`
 //! feature.
@@ -25,7 +25,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Number of draws per independent random stream.
-pub const CHUNK_SIZE: u64 = 1 << 14;
+pub(crate) const CHUNK_SIZE: u64 = 1 << 14;
 
 /// The two-sided standard normal quantile for the crate's 99% confidence level, Φ⁻¹(0.995).
 pub const Z_99: f64 = 2.575_829_303_548_900_4;
@@ -65,7 +65,7 @@ impl MonteCarlo {
     }
 
     /// Counts the draws that fall in the box: returns (hits, draws).
-    pub fn count_hits(&self, problem: &Problem) -> (u64, u64) {
+    pub(crate) fn count_hits(&self, problem: &Problem) -> (u64, u64) {
         let sampler = BoxSampler::new(problem);
         let chunks = self.samples.div_ceil(CHUNK_SIZE);
         let streams = chunk_streams(self.seed, chunks);

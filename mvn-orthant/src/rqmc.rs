@@ -10,16 +10,16 @@
 //! cube, the mean of the integrand over the same N points. A run starts with a first round of
 //! N_0 points per randomisation and doubles N (all points are kept) until the method's stopping
 //! rule holds or the next doubling would exceed the evaluation budget or the point set
-//! ([`Driver::run`]). The summary of the replicates is their mean and the half-width
-//! t_{R−1}·s/√R of its 99% interval ([`replicate_half_width`], [`t_quantile`]).
+//! (`Driver::run`). The summary of the replicates is their mean and the half-width
+//! t_{R−1}·s/√R of its 99% interval (`replicate_half_width`, `t_quantile`).
 //!
 //! # Determinism
 //!
-//! The points of each round are cut into chunks of at most [`CHUNK_POINTS`] points of one
+//! The points of each round are cut into chunks of at most `CHUNK_POINTS` points of one
 //! randomisation, in a fixed order (randomisation, then first point); each chunk is evaluated
 //! sequentially, and the methods merge the chunk results in that order. The same seed therefore
 //! gives the same bits with 1, 2 or 8 threads, with or without the `parallel` feature. Small
-//! rounds (below [`PARALLEL_MIN_WORK`] point-steps) run on the calling thread.
+//! rounds (below `PARALLEL_MIN_WORK` point-steps) run on the calling thread.
 
 use crate::error::{Error, Result};
 use crate::qmc::{derive_seed, PointCursor, PointSetKind, RandomizedPointSet};

@@ -4,7 +4,7 @@
 //!
 //! # The estimator
 //!
-//! After the reordering and factorisation of [`crate::genz::factor`], the probability is
+//! After the reordering and factorisation of `crate::genz::factor`, the probability is
 //! P = E[Π_k p_k] where step k draws z_k from the standard normal truncated to its interval
 //! [l̃_k, ũ_k] (which depends on z_0 … z_{k−1}). For a tiny P the factors p_k are tiny and wildly
 //! variable, and the plain estimator's relative error explodes. Tilting draws z_k instead from
@@ -37,7 +37,7 @@
 //! order), so nothing underflows or overflows even for P = 1e-400, and ln P is reported directly.
 //! R independent randomisations of the QMC point set give the standard error; the reported error
 //! is the Student-t multiple for the crate's 99% level plus the rounding floor
-//! ([`crate::estimate::rounding_floor`]). If no path has positive weight the error is reported as
+//! (`crate::estimate::rounding_floor`). If no path has positive weight the error is reported as
 //! +∞ (unknown) and `converged` is false. `converged` is
 //! [`tolerance_met`]: error ≤ max(abs_tol, rel_tol · P); the run stops when it holds (and the
 //! relative error is at most [`TiltingSettings::required_rel_tol`], when set) or the budget is
@@ -48,14 +48,14 @@
 //! # Ill-conditioned factors and narrow intervals
 //!
 //! When the ordered factor is not well conditioned
-//! ([`OrderedFactor::is_well_conditioned`]: a near-singular or semidefinite covariance), the
+//! (`OrderedFactor::is_well_conditioned`: a near-singular or semidefinite covariance), the
 //! weight can have a near step in some coordinate (a conditional standard deviation of 1e-4) that
 //! no point hits while the randomisations agree: the spread is then no error estimate. As in the
 //! Genz driver, the relative error is then at least the missed-mass bound M·ln(100)/(n·P̂) for n
 //! paths, with M ≥ sup w: the saddle-point value exp(ψ*) (ψ(·, μ*) is concave in the path, so
 //! x* maximises it; a semidefinite step's interval lies inside its primary one), raised by a
 //! small margin and to the largest weight sampled. If the saddle point is not found on such a
-//! factor, the tilt is dropped (μ = 0) and M is [`OrderedFactor::max_value`].
+//! factor, the tilt is dropped (μ = 0) and M is `OrderedFactor::max_value`.
 //!
 //! Each step's limits are shifted by the earlier variables and the tilt, which rounds each limit
 //! but not the width: the log-masses are formed from each constraint's width (b − a)/scale,
@@ -85,7 +85,7 @@ use crate::truncated;
 /// The largest number of steps (the rank of the reordered factor) for which the tilt is
 /// computed: each Newton step of the saddle point factorises a dense matrix of order 2(r − 1),
 /// O(r³) work, which at r = 1000 takes seconds per iteration.
-pub const MAX_TILTED_RANK: usize = 400;
+pub(crate) const MAX_TILTED_RANK: usize = 400;
 
 /// Settings of the tilted estimator.
 ///

@@ -1,9 +1,9 @@
 //! Genz's separation-of-variables method with randomised quasi-Monte Carlo: the general-dimension
 //! integrator of P(a ≤ X ≤ b), X ~ N(μ, Σ), semidefinite Σ included.
 //!
-//! * [`factor`]: reordering (Gibson–Glasbey–Elston) with a Cholesky factorisation, zero pivots
+//! * `factor`: reordering (Gibson–Glasbey–Elston) with a Cholesky factorisation, zero pivots
 //!   turned into tightened intervals, packed storage.
-//! * [`integrand`]: the integrand f(w) = Π_k (e_k − d_k) over `[0, 1]^(r−1)` and its single-pass
+//! * `integrand`: the integrand f(w) = Π_k (e_k − d_k) over `[0, 1]^(r−1)` and its single-pass
 //!   (pinned) gradient.
 //! * This module: the RQMC driver ([`Genz`], [`GenzSettings`]) and the gradients.
 //!
@@ -18,10 +18,10 @@
 //! normal (for the default R = 8 the multiple is 3.4995, Genz's customary 3.5); the g term is the
 //! first-order Edgeworth correction for skewed P̂_r, which low-dimensional integrands give (see
 //! `docs/genz.md`). After a doubling the error is at least the previous round's spread divided
-//! by [`MAX_ROUND_GAIN`] (against optional stopping). Added to it: the rounding floor
-//! ([`crate::estimate::rounding_floor`]); and where the spread is not
-//! trusted (a rare event: fewer than [`MIN_EXPECTED_HITS`] points expected where the mass is, or a
-//! relative half-width above [`UNRELIABLE_RELATIVE_ERROR`]; or all randomisations equal), the
+//! by `MAX_ROUND_GAIN` (against optional stopping). Added to it: the rounding floor
+//! (`crate::estimate::rounding_floor`); and where the spread is not
+//! trusted (a rare event: fewer than `MIN_EXPECTED_HITS` points expected where the mass is, or a
+//! relative half-width above `UNRELIABLE_RELATIVE_ERROR`; or all randomisations equal), the
 //! value's error is at least the missed-mass bound M·ln(100)/n with M ≥ sup f. N doubles (all
 //! points are kept) until the error is at most max(abs_tol, rel_tol · P̂)
 //! ([`crate::estimate::tolerance_met`]) or the next doubling would exceed the evaluation budget;
@@ -29,7 +29,7 @@
 //!
 //! # Determinism
 //!
-//! The work of each doubling is cut into chunks of [`CHUNK_POINTS`] points of one
+//! The work of each doubling is cut into chunks of `CHUNK_POINTS` points of one
 //! randomisation, each summed sequentially; chunk sums are added in a fixed order. The same seed
 //! therefore gives the same bits with 1, 2 or 8 threads, with or without the `parallel` feature.
 //!
@@ -42,8 +42,8 @@
 //! assert!(estimate.converged && estimate.error <= 1e-6);
 //! ```
 
-pub mod factor;
-pub mod integrand;
+pub(crate) mod factor;
+pub(crate) mod integrand;
 #[cfg(test)]
 mod scalar;
 
@@ -77,7 +77,7 @@ pub struct GenzSettings {
     /// seed 0, scrambled Sobol points, and a first round of 1024 points per randomisation
     /// (8192 points before any error estimate is trusted, so that a feature of measure above
     /// ~1e-3 is almost surely sampled and shows in the spread), used for factors that are not
-    /// well conditioned ([`OrderedFactor::is_well_conditioned`]: a nearly singular or
+    /// well conditioned (`OrderedFactor::is_well_conditioned`: a nearly singular or
     /// semidefinite covariance).
     pub rqmc: RqmcSettings,
     /// Points per randomisation in the first round when the factor is well conditioned, a power
@@ -274,7 +274,7 @@ pub(crate) const NEVER: &Abandon<'static> = &|_, _, _| false;
 /// skewed (most of the mass comes from a few points; a randomisation that misses them is far
 /// below the truth, and R of them are far below more often than a t-interval allows). The value's
 /// error is then at least the missed-mass bound M·ln(100)/n (see the module docs).
-pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
+pub(crate) const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 
 /// The spread is also not trusted while n·P̂ < `MIN_EXPECTED_HITS` · M, with n the points of all
 /// randomisations and M ≥ sup f ([`OrderedFactor::max_value`]). Since f ≤ M, the mass P can sit
@@ -282,7 +282,7 @@ pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 /// of them, the replicate means of a rare event are skewed even when their spread looks
 /// small (20-D tails with P ≈ 1e-8 came back 20% low with a reported 5%). The error is then at
 /// least M·ln(100)/n, which is at most 14% of P̂ once the count is reached.
-pub const MIN_EXPECTED_HITS: f64 = 32.0;
+pub(crate) const MIN_EXPECTED_HITS: f64 = 32.0;
 
 /// Integrands of at most this many coordinates have skewed replicates: their sample skewness is
 /// used at face value in the error (see `docs/genz.md`).
@@ -296,7 +296,7 @@ pub const MIN_EXPECTED_HITS: f64 = 32.0;
 /// at abs_tol 1e-4). Measured coverage (`docs/genz.md`, 12 000 runs): 212 misses without the
 /// correction; 65 with the raw |γ̂| everywhere, 107 with σ_R subtracted everywhere, 61 with this
 /// rule.
-pub const LOW_DIMENSION: usize = 3;
+pub(crate) const LOW_DIMENSION: usize = 3;
 
 /// The largest factor by which one doubling of the points is taken to reduce the value's spread
 /// half-width: 2√2, the N⁻³ᐟ² rate of scrambled nets on smooth integrands. After each doubling
@@ -309,7 +309,7 @@ pub const LOW_DIMENSION: usize = 3;
 /// (`coverage_by_dimension_sweep`, see `docs/genz.md`, raw skewness correction, before the
 /// first-round halves): with the skewness correction alone, 122 misses in 12 000 runs; with this
 /// guard too, 65; with a factor 4, 88.
-pub const MAX_ROUND_GAIN: f64 = 2.828_427_124_746_190_3;
+pub(crate) const MAX_ROUND_GAIN: f64 = 2.828_427_124_746_190_3;
 
 /// Relative rounding of one integrand value per step, in units of the unit roundoff: Φ at each
 /// limit to about one ulp, the difference, the product, and the limit shift.
@@ -631,7 +631,7 @@ impl Genz {
 ///
 /// Propagates validation errors of the conditional covariance (which cannot occur for a valid
 /// problem beyond rounding).
-pub fn conditional_problem(problem: &Problem, k: usize, x: f64) -> Result<Problem> {
+pub(crate) fn conditional_problem(problem: &Problem, k: usize, x: f64) -> Result<Problem> {
     let d = problem.dim();
     let sigma = problem.covariance();
     let skk = sigma.get(k, k);
