@@ -52,7 +52,7 @@ use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator
 use crate::gradient::{
     self, limit_gradient_by_conditioning, Differentiable, Gradient, GradientEstimator, GradientOptions,
 };
-use crate::problem::{Covariance, Problem};
+use crate::problem::Problem;
 use crate::qmc::{derive_seed, PointCursor, PointSetKind};
 use crate::rqmc::{
     self, missed_feature_bound, replicate_half_width, Driver, RqmcSettings, Skewness, CHUNK_POINTS,
@@ -623,30 +623,6 @@ impl Genz {
         })?;
         Ok((estimate, gradient))
     }
-}
-
-/// The law of X_{−k} given X_k = x as a (d − 1)-dimensional problem with the box of the others.
-///
-/// # Errors
-///
-/// Propagates validation errors of the conditional covariance (which cannot occur for a valid
-/// problem beyond rounding).
-pub(crate) fn conditional_problem(problem: &Problem, k: usize, x: f64) -> Result<Problem> {
-    let d = problem.dim();
-    let sigma = problem.covariance();
-    let skk = sigma.get(k, k);
-    let others: Vec<usize> = (0..d).filter(|&i| i != k).collect();
-    let shift = (x - problem.mean()[k]) / skk;
-    let mean: Vec<f64> = others.iter().map(|&i| problem.mean()[i] + sigma.get(i, k) * shift).collect();
-    let mut entries = Vec::with_capacity(others.len() * others.len());
-    for &i in &others {
-        for &j in &others {
-            entries.push(sigma.get(i, j) - sigma.get(i, k) * sigma.get(j, k) / skk);
-        }
-    }
-    let covariance = Covariance::from_row_major(others.len(), entries)?;
-    let pick = |v: &[f64]| others.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    Problem::new(mean, covariance, pick(problem.lower()), pick(problem.upper()))
 }
 
 impl Differentiable for Genz {
