@@ -238,6 +238,7 @@ pub(crate) struct Driver {
     sets: Vec<RandomizedPointSet>,
     /// Integrand steps per point (the rank of the factor), the unit of work of the small-round
     /// rule.
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
     steps_per_point: u64,
 }
 
