@@ -377,7 +377,8 @@ impl Gradient {
 /// The exact methods and the one-factor reduction: exact gradients (error 0).
 mod exact_methods {
     use super::{complete, Differentiable, Gradient, GradientOptions};
-    use crate::error::{Error, Result};
+    use crate::auto::{MethodChoice, Settings};
+    use crate::error::Result;
     use crate::estimate::{Estimate, Integrator};
     use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
     use crate::exact::{Bivariate, OrthantClosedForm, Trivariate, Univariate};
@@ -405,20 +406,15 @@ mod exact_methods {
     exact_gradient!(OrthantClosedForm, |o: &OrthantClosedForm,
                                         p: &Problem|
      -> Result<(Estimate, Gradient)> {
-        // The value by the closed form (which checks that it applies); the gradient of the
-        // orthant by the exact method of its dimension.
+        // The value by the closed form (which checks that it applies); the gradient by the exact
+        // methods of the constrained coordinates (d ≤ 3, or a one-factor covariance).
         let estimate = o.integrate(p)?;
-        let gradient = match p.dim() {
-            1 => univariate_gradient(p)?.1,
-            2 => bivariate_gradient(p)?.1,
-            3 => trivariate_gradient(p)?.1,
-            _ => {
-                return Err(Error::MethodNotApplicable {
-                    method: "orthant-closed-form".into(),
-                    reason: "the closed-form orthant gradient covers d ≤ 3".into(),
-                })
-            }
-        };
-        Ok((estimate, gradient))
+        let exact = crate::auto::integrate_with_gradient(
+            p,
+            MethodChoice::Exact,
+            &Settings::default(),
+            Default::default(),
+        );
+        Ok((estimate, exact?.1))
     });
 }

@@ -2,7 +2,7 @@
 //! shape; the sampling methods agree with the exact bivariate and trivariate gradients (closed
 //! forms: ∂P/∂b_k = φ(b_k)·Φ((b_j − ρ b_k)/√(1 − ρ²)) for d = 2) within their error estimates.
 
-use mvn_orthant::exact::{Bivariate, Trivariate, Univariate};
+use mvn_orthant::exact::{Bivariate, OrthantClosedForm, Trivariate, Univariate};
 use mvn_orthant::normal::{cdf, pdf};
 use mvn_orthant::tilting::Tilted;
 use mvn_orthant::{
@@ -108,4 +108,16 @@ fn auto_one_factor_and_univariate_agree_with_the_crate_call() {
     let one = Problem::new(vec![0.0], Covariance::identity(1).unwrap(), vec![-1.0], vec![2.0]).unwrap();
     let (_, g) = Univariate.integrate_with_gradient(&one, options).unwrap();
     assert!((g.upper[0] - pdf(2.0)).abs() < 1e-17 && (g.lower[0] + pdf(-1.0)).abs() < 1e-17);
+    // A zero-mean orthant with an unbounded third coordinate: the closed form's gradient is the
+    // bivariate one, ∂P/∂b_k = φ(0)·Φ(0) = φ(0)/2 for ρ = 0 (independent coordinates).
+    let inf = f64::INFINITY;
+    let orthant =
+        Problem::new(vec![0.0; 3], Covariance::identity(3).unwrap(), vec![-inf; 3], vec![0.0, 0.0, inf])
+            .unwrap();
+    let (e, g) = OrthantClosedForm.integrate_with_gradient(&orthant, options).unwrap();
+    assert!((e.value - 0.25).abs() < 1e-16);
+    for k in 0..2 {
+        assert!((g.upper[k] - 0.5 * pdf(0.0)).abs() < 1e-16, "{:?}", g.upper);
+    }
+    assert_eq!(g.upper[2], 0.0);
 }
