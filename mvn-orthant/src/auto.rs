@@ -155,14 +155,7 @@ impl Settings {
     /// [`Error::InvalidTolerance`] for a negative or non-finite tolerance or both tolerances 0;
     /// [`Error::InvalidBudget`] for a zero evaluation budget.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [("abs_tol", self.abs_tol), ("rel_tol", self.rel_tol)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::InvalidTolerance { name: name.into(), value });
-            }
-        }
-        if self.abs_tol == 0.0 && self.rel_tol == 0.0 {
-            return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
-        }
+        crate::rqmc::check_tolerances(self.abs_tol, self.rel_tol)?;
         if self.max_evaluations == 0 {
             return Err(Error::InvalidBudget {
                 name: "max_evaluations".into(),

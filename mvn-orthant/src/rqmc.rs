@@ -148,11 +148,7 @@ impl RqmcSettings {
     /// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two
     /// (or above 2³¹), or a budget smaller than the first round.
     pub(crate) fn validate(&self, evaluations_per_point: u64) -> Result<()> {
-        check_tolerance("abs_tol", self.abs_tol)?;
-        check_tolerance("rel_tol", self.rel_tol)?;
-        if self.abs_tol == 0.0 && self.rel_tol == 0.0 {
-            return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
-        }
+        check_tolerances(self.abs_tol, self.rel_tol)?;
         if !RANDOMIZATIONS.contains(&self.randomizations) {
             return Err(Error::InvalidBudget {
                 name: "randomizations".into(),
@@ -208,6 +204,20 @@ macro_rules! rqmc_setters {
     };
 }
 pub(crate) use rqmc_setters;
+
+/// Checks a pair of tolerances (the one rule of every method): each finite and ≥ 0, not both 0.
+///
+/// # Errors
+///
+/// [`Error::InvalidTolerance`] otherwise.
+pub(crate) fn check_tolerances(abs_tol: f64, rel_tol: f64) -> Result<()> {
+    check_tolerance("abs_tol", abs_tol)?;
+    check_tolerance("rel_tol", rel_tol)?;
+    if abs_tol == 0.0 && rel_tol == 0.0 {
+        return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
+    }
+    Ok(())
+}
 
 /// Checks one tolerance: finite and ≥ 0.
 ///
