@@ -11,6 +11,7 @@ use mvn_orthant::normal;
 use mvn_orthant::qmc::PointSetKind;
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{Covariance, Integrator, MonteCarlo, OneFactor, Problem};
+use mvn_orthant::{Differentiable, GradientEstimator, GradientOptions};
 use std::time::Duration;
 use validation::fixtures::{equicorrelated_orthant, random_box};
 
@@ -97,14 +98,26 @@ fn genz(c: &mut Criterion) {
             b.iter(|| genz.integrate(p).unwrap())
         });
         g.bench_with_input(BenchmarkId::new("value_and_gradient_2^13", d), &p, |b, p| {
-            b.iter(|| genz.integrate_with_gradient(p).unwrap())
+            b.iter(|| {
+                genz.integrate_with_gradient(
+                    p,
+                    GradientOptions::default().estimator(GradientEstimator::Pinned),
+                )
+                .unwrap()
+            })
         });
         g.bench_with_input(BenchmarkId::new("value_and_pathwise_gradient_2^13", d), &p, |b, p| {
-            b.iter(|| genz.integrate_with_pathwise_gradient(p).unwrap())
+            b.iter(|| genz.integrate_with_gradient(p, GradientOptions::default()).unwrap())
         });
         if d <= 20 {
             g.bench_with_input(BenchmarkId::new("gradient_by_conditioning_2^13", d), &p, |b, p| {
-                b.iter(|| genz.gradient_by_conditioning(p).unwrap())
+                b.iter(|| {
+                    genz.integrate_with_gradient(
+                        p,
+                        GradientOptions::default().estimator(GradientEstimator::Conditioning),
+                    )
+                    .unwrap()
+                })
             });
         }
     }

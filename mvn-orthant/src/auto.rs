@@ -11,15 +11,15 @@
 //! 4. Otherwise → the Genz integrator with the requested tolerances.
 //! 5. Rare events. After each Genz round that has not met the tolerance, the run is abandoned
 //!    when its estimate is 0, or when it has fewer than two correct digits (spread > 1% of P̂,
-//!    [`RARE_EVENT_RATIO`]) and either the tolerance allows fewer than two digits
+//!    `RARE_EVENT_RATIO`) and either the tolerance allows fewer than two digits
 //!    (max(abs_tol, rel_tol·P̂) ≥ 1% of P̂: P is small against the tolerance) or reaching the
 //!    tolerance at the Monte Carlo rate, n·(spread/target)², would exceed the budget. A finished
 //!    Genz run with an estimate of 0 or fewer than two correct digits is handed over too. The
 //!    minimax-tilted estimator then runs with the same tolerances, refining to a relative error
-//!    of `rel_tol` (1e-3 when `rel_tol` is 0, [`DEFAULT_RARE_EVENT_REL_TOL`]); the better of the
+//!    of `rel_tol` (1e-3 when `rel_tol` is 0, `DEFAULT_RARE_EVENT_REL_TOL`); the better of the
 //!    two estimates is returned (converged over not converged, then the smaller error).
 //!
-//! [`integrate_with_gradient`] follows the same rule with the pathwise Genz gradient; on a rare
+//! [`integrate_with_gradient`] follows the same rule with the Genz gradient; on a rare
 //! event the gradient comes from the conditioning theorem, every conditional probability by
 //! tilting (relative error per component).
 //!
@@ -34,25 +34,31 @@
 //! meet that target. Exact methods always report `true`.
 
 use crate::error::{Error, Result};
-use crate::estimate::{tolerance_met, Estimate, Integrator, Method};
+use crate::estimate::{names, tolerance_met, Estimate, Integrator, Method};
 use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 use crate::exact::{Bivariate, Trivariate, Univariate};
+use crate::genz::factor::reduce;
+use crate::genz::NEVER;
 use crate::genz::{Genz, GenzSettings};
-use crate::gradient::{limit_gradient_by_conditioning, Gradient};
+use crate::gradient::{
+    self, limit_gradient_by_conditioning, no_gradient, Differentiable, Gradient, GradientEstimator,
+    GradientOptions,
+};
 use crate::monte_carlo::MonteCarlo;
 use crate::one_factor::OneFactorProblem;
 use crate::problem::Problem;
 use crate::qmc::PointSetKind;
+use crate::rqmc::RqmcSettings;
 use crate::tilting::{Tilted, TiltingSettings};
 use std::fmt;
 use std::str::FromStr;
 
 /// When the Genz estimate's error exceeds `RARE_EVENT_RATIO` · P (fewer than two correct
 /// digits), `auto` switches to the tilted estimator.
-pub const RARE_EVENT_RATIO: f64 = 0.01;
+pub(crate) const RARE_EVENT_RATIO: f64 = 0.01;
 
 /// The relative tolerance the tilted estimator uses under `auto` when the user gave none.
-pub const DEFAULT_RARE_EVENT_REL_TOL: f64 = 1e-3;
+pub(crate) const DEFAULT_RARE_EVENT_REL_TOL: f64 = 1e-3;
 
 /// Which method the user asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -88,12 +94,12 @@ impl MethodChoice {
     /// `"monte-carlo"`).
     pub fn name(self) -> &'static str {
         match self {
-            MethodChoice::Auto => "auto",
-            MethodChoice::Exact => "exact",
-            MethodChoice::Genz => "genz",
-            MethodChoice::GenzLattice => "genz-lattice",
-            MethodChoice::Tilted => "tilted",
-            MethodChoice::MonteCarlo => "monte-carlo",
+            MethodChoice::Auto => names::AUTO,
+            MethodChoice::Exact => names::EXACT,
+            MethodChoice::Genz => names::GENZ,
+            MethodChoice::GenzLattice => names::GENZ_LATTICE,
+            MethodChoice::Tilted => names::TILTED,
+            MethodChoice::MonteCarlo => names::MONTE_CARLO,
         }
     }
 }
@@ -149,14 +155,7 @@ impl Settings {
     /// [`Error::InvalidTolerance`] for a negative or non-finite tolerance or both tolerances 0;
     /// [`Error::InvalidBudget`] for a zero evaluation budget.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [("abs_tol", self.abs_tol), ("rel_tol", self.rel_tol)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::InvalidTolerance { name: name.into(), value });
-            }
-        }
-        if self.abs_tol == 0.0 && self.rel_tol == 0.0 {
-            return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
-        }
+        crate::rqmc::check_tolerances(self.abs_tol, self.rel_tol)?;
         if self.max_evaluations == 0 {
             return Err(Error::InvalidBudget {
                 name: "max_evaluations".into(),
@@ -169,41 +168,43 @@ impl Settings {
 }
 
 impl Settings {
-    fn genz(&self, point_set: PointSetKind) -> Result<Genz> {
-        let defaults = GenzSettings::default();
-        // The first round must fit the budget: shrink it (to a power of two) for small budgets.
+    /// The shared RQMC settings of a method with these tolerances, budget and seed, from the
+    /// method's `defaults`: the first round shrinks (to a power of two per randomisation) to fit
+    /// the budget, and the budget is raised to one point per randomisation.
+    fn rqmc(&self, defaults: RqmcSettings) -> RqmcSettings {
         let per_randomisation = (self.max_evaluations / defaults.randomizations as u64).max(1);
         let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
-        Genz::new(GenzSettings {
+        RqmcSettings {
             abs_tol: self.abs_tol,
             rel_tol: self.rel_tol,
             max_evaluations: self.max_evaluations.max(defaults.randomizations as u64),
             seed: self.seed,
-            point_set,
             initial_points: defaults.initial_points.min(largest_fitting),
+            ..defaults
+        }
+    }
+
+    /// The Genz integrator for these (validated) settings.
+    fn genz(&self, point_set: PointSetKind) -> Genz {
+        let defaults = GenzSettings::default();
+        let rqmc = self.rqmc(RqmcSettings { point_set, ..defaults.rqmc });
+        let per_randomisation = (self.max_evaluations / defaults.rqmc.randomizations as u64).max(1);
+        let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
+        Genz::from_valid(GenzSettings {
+            rqmc,
             well_conditioned_initial_points: defaults.well_conditioned_initial_points.min(largest_fitting),
             ..defaults
         })
     }
 
-    /// The tilted estimator for these settings. It has converged when error ≤ max(abs_tol,
-    /// rel_tol · P), as every method; it also keeps refining until its relative error is at most
-    /// `rel_tol` (or [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0), so that a rare event
-    /// far below `abs_tol` still comes back with a few correct digits.
-    fn tilted(&self) -> Result<Tilted> {
+    /// The tilted estimator for these (validated) settings. It has converged when error ≤
+    /// max(abs_tol, rel_tol · P), as every method; it also keeps refining until its relative
+    /// error is at most `rel_tol` (or [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0), so that
+    /// a rare event far below `abs_tol` still comes back with a few correct digits.
+    fn tilted(&self) -> Tilted {
         let required_rel_tol = if self.rel_tol > 0.0 { self.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
         let defaults = TiltingSettings::default();
-        let per_randomisation = (self.max_evaluations / defaults.randomizations as u64).max(1);
-        let largest_fitting = 1u64 << (63 - per_randomisation.leading_zeros());
-        Tilted::new(TiltingSettings {
-            rel_tol: self.rel_tol,
-            abs_tol: self.abs_tol,
-            required_rel_tol,
-            max_evaluations: self.max_evaluations.max(defaults.randomizations as u64),
-            seed: self.seed,
-            initial_points: defaults.initial_points.min(largest_fitting),
-            ..defaults
-        })
+        Tilted::from_valid(TiltingSettings { rqmc: self.rqmc(defaults.rqmc), required_rel_tol })
     }
 
     /// Whether a Genz run that has not met its tolerance should hand over to the tilted
@@ -248,7 +249,7 @@ fn rare_event_value(problem: &Problem, settings: &Settings) -> Result<Estimate> 
     };
     match exact_method(&reduced) {
         Some(result) => result,
-        None => settings.tilted()?.integrate(&reduced),
+        None => settings.tilted().integrate(&reduced),
     }
 }
 
@@ -260,7 +261,8 @@ fn rare_event_value(problem: &Problem, settings: &Settings) -> Result<Estimate> 
 fn rare_event_gradient(problem: &Problem, settings: &Settings) -> Result<Gradient> {
     limit_gradient_by_conditioning(problem, |rest, k, side, density| {
         let conditional_settings = Settings {
-            abs_tol: settings.abs_tol / density,
+            // Finite, as a tolerance must be (a subnormal density would overflow it).
+            abs_tol: (settings.abs_tol / density).min(f64::MAX),
             seed: crate::qmc::derive_seed(settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
             ..*settings
         };
@@ -298,6 +300,11 @@ fn not_applicable(choice: MethodChoice, reason: String) -> Error {
 /// ```
 pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
     settings.validate()?;
+    integrate_validated(problem, choice, settings)
+}
+
+/// [`integrate`] with settings already validated (once per request).
+fn integrate_validated(problem: &Problem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
     if problem.is_empty_box() {
         return Ok(Estimate::empty_box());
     }
@@ -308,9 +315,9 @@ pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -
             let converged = tolerance_met(e.error, e.value, settings.abs_tol, settings.rel_tol);
             Ok(Estimate { converged, ..e })
         }
-        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate(problem),
-        MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice)?.integrate(problem),
-        MethodChoice::Tilted => settings.tilted()?.integrate(problem),
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol).integrate(problem),
+        MethodChoice::GenzLattice => settings.genz(PointSetKind::Lattice).integrate(problem),
+        MethodChoice::Tilted => settings.tilted().integrate(problem),
         MethodChoice::Exact | MethodChoice::Auto => {
             let Some(reduced) = problem.without_unbounded() else {
                 return Ok(Estimate::exact(1.0, Method::Trivial, 0));
@@ -331,12 +338,14 @@ pub fn integrate(problem: &Problem, choice: MethodChoice, settings: &Settings) -
             let hopeless = |value: f64, spread: f64, evaluations: u64| {
                 settings.genz_is_hopeless(value, spread, evaluations)
             };
-            let genz = settings.genz(PointSetKind::Sobol)?.integrate_abandoning(&reduced, &hopeless)?;
+            // One reordered factorisation for the Genz run and the tilted fallback.
+            let reduction = reduce(&reduced);
+            let genz = settings.genz(PointSetKind::Sobol).integrate_reduced(&reduction, &hopeless)?;
             if !is_rare_for_genz(&genz) {
                 return Ok(genz);
             }
-            match settings.tilted()?.integrate(&reduced) {
-                Ok(tilted) => Ok(better(tilted, genz)),
+            match settings.tilted().estimate_reduced(&reduced, &reduction) {
+                Ok(tilted) => Ok(better(tilted.estimate, genz)),
                 Err(Error::MethodNotApplicable { .. }) => Ok(genz),
                 Err(e) => Err(e),
             }
@@ -357,7 +366,8 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
         }
         out
     };
-    let covariance = gradient.covariance.as_ref().map(|c| {
+    let embed_matrix = |c: Option<&[f64]>| {
+        let c = c?;
         let k = kept.len();
         let mut out = vec![0.0; dim * dim];
         for (a, &i) in kept.iter().enumerate() {
@@ -365,8 +375,8 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
                 out[i * dim + j] = c[a * k + b];
             }
         }
-        out
-    });
+        Some(out)
+    };
     Gradient {
         lower: spread(&gradient.lower),
         upper: spread(&gradient.upper),
@@ -374,44 +384,69 @@ fn embed(gradient: Gradient, kept: &[usize], dim: usize) -> Gradient {
         lower_error: spread(&gradient.lower_error),
         upper_error: spread(&gradient.upper_error),
         mean_error: spread(&gradient.mean_error),
-        covariance,
+        covariance: embed_matrix(gradient.covariance.as_deref()),
+        covariance_error: embed_matrix(gradient.covariance_error.as_deref()),
     }
 }
 
-/// Computes P and its gradient with respect to the limits and the mean (and, for d ≤ 3, the
-/// covariance) with the chosen method.
+/// Computes P and its gradient with the chosen method: with respect to the limits and the mean,
+/// and per `options` with respect to the covariance ([`GradientOptions::covariance`]; see
+/// [`Differentiable::integrate_with_gradient`] for how it is computed where the method has no
+/// closed form). Every component comes with its error estimate.
 ///
 /// Exact methods give exact gradients; `genz` and `genz-lattice` (and `auto` where no exact
-/// method applies and the event is not rare, see the module docs) use the single-pass pathwise
-/// estimator
-/// ([`Genz::integrate_with_pathwise_gradient`]: the derivative of the integrand at each point,
-/// from the same points and randomisations as the value, about the value's cost), with an error
-/// estimate per component. The pinned estimator ([`Genz::integrate_with_gradient`]) and the
-/// conditioning estimator ([`Genz::gradient_by_conditioning`]) remain available on `Genz`.
+/// method applies and the event is not rare, see the module docs) use the estimator of
+/// `options` ([`GradientEstimator::Pathwise`] by default: the derivative of the integrand at
+/// each point, from the same points and randomisations as the value, about the value's cost).
+///
+/// ```
+/// use mvn_orthant::{integrate_with_gradient, Covariance, GradientOptions, MethodChoice, Problem, Settings};
+/// let sigma = Covariance::from_rows(&[vec![1.0, 0.3], vec![0.3, 1.0]]).unwrap();
+/// let problem = Problem::lower_orthant(sigma, vec![0.0, 0.0]).unwrap();
+/// let options = GradientOptions::default().with_covariance();
+/// let (p, g) = integrate_with_gradient(&problem, MethodChoice::Auto, &Settings::default(), options).unwrap();
+/// // P = 1/4 + asin(ρ)/(2π), so ∂P/∂Σ₁₂ = 1/(2π√(1 − ρ²)) on the unit diagonal.
+/// let expected = 1.0 / (2.0 * std::f64::consts::PI * (1.0f64 - 0.09).sqrt());
+/// assert!((g.covariance.unwrap()[1] - expected).abs() < 1e-14);
+/// assert!((p.value - (0.25 + 0.3f64.asin() / (2.0 * std::f64::consts::PI))).abs() < 1e-15);
+/// ```
 ///
 /// # Errors
 ///
 /// As [`integrate`]; the tilted estimator and Monte Carlo give no gradient when forced
 /// ([`Error::MethodNotApplicable`]); `auto` computes the gradient of a rare event by
-/// conditioning with tilting.
+/// conditioning with tilting. With the covariance requested by conditioning:
+/// [`Error::MethodNotApplicable`] when a variance is zero or a pair of variables is perfectly
+/// correlated (the bivariate density does not exist).
 pub fn integrate_with_gradient(
     problem: &Problem,
     choice: MethodChoice,
     settings: &Settings,
+    options: GradientOptions,
 ) -> Result<(Estimate, Gradient)> {
     settings.validate()?;
+    let limits = limit_gradient(problem, choice, settings, options.estimator)?;
+    gradient::complete(problem, options, limits, |p| integrate_validated(p, choice, settings))
+}
+
+/// The value and the limit gradient of [`integrate_with_gradient`] (no covariance by
+/// conditioning).
+fn limit_gradient(
+    problem: &Problem,
+    choice: MethodChoice,
+    settings: &Settings,
+    estimator: GradientEstimator,
+) -> Result<(Estimate, Gradient)> {
     let d = problem.dim();
     if problem.is_empty_box() {
         return Ok((Estimate::empty_box(), Gradient::empty_box(d)));
     }
     match choice {
-        MethodChoice::Genz => settings.genz(PointSetKind::Sobol)?.integrate_with_pathwise_gradient(problem),
+        MethodChoice::Genz => settings.genz(PointSetKind::Sobol).limit_gradient(problem, estimator, NEVER),
         MethodChoice::GenzLattice => {
-            settings.genz(PointSetKind::Lattice)?.integrate_with_pathwise_gradient(problem)
+            settings.genz(PointSetKind::Lattice).limit_gradient(problem, estimator, NEVER)
         }
-        MethodChoice::Tilted | MethodChoice::MonteCarlo => {
-            Err(not_applicable(choice, "this method estimates the probability only, not its gradient".into()))
-        }
+        MethodChoice::Tilted | MethodChoice::MonteCarlo => Err(no_gradient(choice.name())),
         MethodChoice::Exact | MethodChoice::Auto => {
             let kept = problem.constrained_indices();
             if kept.is_empty() {
@@ -439,11 +474,13 @@ pub fn integrate_with_gradient(
                     let hopeless = |value: f64, spread: f64, evaluations: u64| {
                         settings.genz_is_hopeless(value, spread, evaluations)
                     };
+                    // One reordered factorisation for the Genz run and the tilted fallback.
+                    let reduction = reduce(&reduced);
                     let genz = settings
-                        .genz(PointSetKind::Sobol)?
-                        .pathwise_gradient_abandoning(&reduced, &hopeless)?;
+                        .genz(PointSetKind::Sobol)
+                        .limit_gradient_reduced(&reduced, &reduction, estimator, &hopeless)?;
                     if is_rare_for_genz(&genz.0) {
-                        match settings.tilted()?.integrate(&reduced) {
+                        match settings.tilted().estimate_reduced(&reduced, &reduction).map(|t| t.estimate) {
                             Ok(tilted) if better(tilted.clone(), genz.0.clone()) == tilted => {
                                 (tilted, rare_event_gradient(&reduced, settings)?)
                             }
@@ -469,6 +506,16 @@ pub struct Auto {
     pub settings: Settings,
 }
 
+impl Differentiable for Auto {
+    fn integrate_with_gradient(
+        &self,
+        problem: &Problem,
+        options: GradientOptions,
+    ) -> Result<(Estimate, Gradient)> {
+        integrate_with_gradient(problem, self.choice, &self.settings, options)
+    }
+}
+
 impl Integrator for Auto {
     fn name(&self) -> String {
         self.choice.name().into()
@@ -477,115 +524,4 @@ impl Integrator for Auto {
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
         integrate(problem, self.choice, &self.settings)
     }
-}
-
-/// ∂P/∂Σ for every entry of the covariance, with error estimates, for any problem the chosen
-/// method can integrate.
-///
-/// Where the method's own gradient includes the covariance part (the exact methods for d ≤ 3),
-/// that is returned. Otherwise Plackett's identity (`docs/gradients.md`) is evaluated by
-/// conditioning: for i ≠ j,
-///
-/// ∂P/∂Σ_ij = Σ_corners ± f_ij(c_i, c_j) · P(a_{−ij} ≤ X_{−ij} ≤ b_{−ij} | X_i = c_i, X_j = c_j)
-///
-/// over the finite corners (c_i, c_j) of the (i, j) face (+ where both are upper or both lower
-/// limits), each conditional probability computed with `choice`; and for the diagonal, by the
-/// chain rule through the standardised limits and the correlations,
-///
-/// ∂P/∂Σ_ii = −[(b_i − μ_i) ∂P/∂b_i + (a_i − μ_i) ∂P/∂a_i]/(2Σ_ii) − Σ_{j≠i} Σ_ij ∂P/∂Σ_ij/(2Σ_ii).
-///
-/// Entry (i, j), i ≠ j, is the derivative with respect to the pair Σ_ij = Σ_ji moved together.
-/// The cost is one integral per finite corner of every pair: O(d²) integrals of dimension d − 2.
-/// Returns (row-major d × d gradient, its error estimates: sums of the absolute errors of the
-/// terms, each a 99% half-width).
-///
-/// # Errors
-///
-/// As [`integrate_with_gradient`]; [`Error::MethodNotApplicable`] when a variance is zero or a
-/// pair of variables is perfectly correlated (the bivariate density does not exist).
-pub fn covariance_gradient(
-    problem: &Problem,
-    choice: MethodChoice,
-    settings: &Settings,
-) -> Result<(Vec<f64>, Vec<f64>)> {
-    let (_, limits) = integrate_with_gradient(problem, choice, settings)?;
-    let d = problem.dim();
-    if let Some(exact) = limits.covariance.clone() {
-        return Ok((exact, vec![0.0; d * d]));
-    }
-    let sigma = problem.covariance();
-    let (mean, lower, upper) = (problem.mean(), problem.lower(), problem.upper());
-    let mut gradient = vec![0.0; d * d];
-    let mut error = vec![0.0; d * d];
-    for i in 0..d {
-        if sigma.get(i, i) <= 0.0 {
-            return Err(not_applicable(choice, format!("variable {i} has zero variance")));
-        }
-    }
-    for i in 0..d {
-        for j in (i + 1)..d {
-            let (sii, sjj, sij) = (sigma.get(i, i), sigma.get(j, j), sigma.get(i, j));
-            let determinant = sii * sjj - sij * sij;
-            if determinant <= 1e-14 * sii * sjj {
-                return Err(not_applicable(
-                    choice,
-                    format!("variables {i} and {j} are perfectly correlated: no bivariate density"),
-                ));
-            }
-            let (mut value, mut err) = (0.0, 0.0);
-            for (ci, upper_i) in [(lower[i], false), (upper[i], true)] {
-                for (cj, upper_j) in [(lower[j], false), (upper[j], true)] {
-                    if !ci.is_finite() || !cj.is_finite() {
-                        continue;
-                    }
-                    let (xi, xj) = (ci - mean[i], cj - mean[j]);
-                    let quadratic = (sjj * xi * xi - 2.0 * sij * xi * xj + sii * xj * xj) / determinant;
-                    let density =
-                        (-0.5 * quadratic).exp() / (2.0 * std::f64::consts::PI * determinant.sqrt());
-                    if density == 0.0 {
-                        continue;
-                    }
-                    let rest = if d == 2 {
-                        Estimate::exact(1.0, Method::Trivial, 0)
-                    } else {
-                        let given_i = crate::genz::conditional_problem(problem, i, ci)?;
-                        let given_both = crate::genz::conditional_problem(&given_i, j - 1, cj)?;
-                        integrate(&given_both, choice, settings)?
-                    };
-                    let sign = if upper_i == upper_j { 1.0 } else { -1.0 };
-                    value += sign * density * rest.value;
-                    err += density * rest.error;
-                }
-            }
-            gradient[i * d + j] = value;
-            gradient[j * d + i] = value;
-            error[i * d + j] = err;
-            error[j * d + i] = err;
-        }
-    }
-    for i in 0..d {
-        let sii = sigma.get(i, i);
-        let weighted = |limit: f64, derivative: f64| {
-            if limit.is_finite() {
-                (limit - mean[i]) * derivative
-            } else {
-                0.0
-            }
-        };
-        let weighted_error =
-            |limit: f64, e: f64| if limit.is_finite() { (limit - mean[i]).abs() * e } else { 0.0 };
-        let mut value =
-            -(weighted(upper[i], limits.upper[i]) + weighted(lower[i], limits.lower[i])) / (2.0 * sii);
-        let mut err = (weighted_error(upper[i], limits.upper_error[i])
-            + weighted_error(lower[i], limits.lower_error[i]))
-            / (2.0 * sii);
-        for j in (0..d).filter(|&j| j != i) {
-            let factor = sigma.get(i, j) / (2.0 * sii);
-            value -= factor * gradient[i * d + j];
-            err += factor.abs() * error[i * d + j];
-        }
-        gradient[i * d + i] = value;
-        error[i * d + i] = err;
-    }
-    Ok((gradient, error))
 }

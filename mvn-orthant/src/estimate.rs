@@ -9,7 +9,7 @@ use std::fmt;
 pub const CONFIDENCE_LEVEL: f64 = 0.99;
 
 /// The unit roundoff u = 2⁻⁵³ of `f64` (half of [`f64::EPSILON`]).
-pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
+pub(crate) const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 
 /// Whether an error estimate meets the tolerances: `error ≤ max(abs_tol, rel_tol · |value|)`.
 ///
@@ -40,10 +40,39 @@ pub fn tolerance_met(error: f64, value: f64, abs_tol: f64, rel_tol: f64) -> bool
 ///
 /// It does not cover cancellation inside one factor (a difference Φ(b) − Φ(a) of two nearly
 /// equal values), which no a-posteriori floor can see.
-pub fn rounding_floor(value: f64, ulps_per_term: f64, additions: u64) -> f64 {
+pub(crate) fn rounding_floor(value: f64, ulps_per_term: f64, additions: u64) -> f64 {
     let n = ulps_per_term + additions as f64;
     let gamma = n * UNIT_ROUNDOFF / (1.0 - (n * UNIT_ROUNDOFF).min(0.5));
     gamma * value.abs()
+}
+
+/// The one vocabulary of method names, shared by Rust ([`Method::name`],
+/// [`crate::MethodChoice::name`], [`Integrator::name`]), the `orthant` CLI, JSON and reports.
+pub(crate) mod names {
+    /// [`super::Method::Trivial`].
+    pub const TRIVIAL: &str = "trivial";
+    /// [`super::Method::Univariate`].
+    pub const UNIVARIATE: &str = "univariate";
+    /// [`super::Method::Bivariate`].
+    pub const BIVARIATE: &str = "bivariate";
+    /// [`super::Method::Trivariate`].
+    pub const TRIVARIATE: &str = "trivariate";
+    /// [`super::Method::OrthantClosedForm`].
+    pub const ORTHANT_CLOSED_FORM: &str = "orthant-closed-form";
+    /// [`super::Method::OneFactor`].
+    pub const ONE_FACTOR: &str = "one-factor";
+    /// [`super::Method::Genz`], [`crate::MethodChoice::Genz`] (scrambled Sobol points).
+    pub const GENZ: &str = "genz";
+    /// [`crate::MethodChoice::GenzLattice`] (its results say [`GENZ`]).
+    pub const GENZ_LATTICE: &str = "genz-lattice";
+    /// [`super::Method::Tilted`], [`crate::MethodChoice::Tilted`].
+    pub const TILTED: &str = "tilted";
+    /// [`super::Method::MonteCarlo`], [`crate::MethodChoice::MonteCarlo`].
+    pub const MONTE_CARLO: &str = "monte-carlo";
+    /// [`crate::MethodChoice::Auto`].
+    pub const AUTO: &str = "auto";
+    /// [`crate::MethodChoice::Exact`].
+    pub const EXACT: &str = "exact";
 }
 
 /// Which algorithm produced an [`Estimate`].
@@ -75,15 +104,15 @@ impl Method {
     /// The stable lower-case name used in JSON and reports.
     pub fn name(self) -> &'static str {
         match self {
-            Method::Trivial => "trivial",
-            Method::Univariate => "univariate",
-            Method::Bivariate => "bivariate",
-            Method::Trivariate => "trivariate",
-            Method::OrthantClosedForm => "orthant-closed-form",
-            Method::OneFactor => "one-factor",
-            Method::Genz => "genz",
-            Method::Tilted => "tilted",
-            Method::MonteCarlo => "monte-carlo",
+            Method::Trivial => names::TRIVIAL,
+            Method::Univariate => names::UNIVARIATE,
+            Method::Bivariate => names::BIVARIATE,
+            Method::Trivariate => names::TRIVARIATE,
+            Method::OrthantClosedForm => names::ORTHANT_CLOSED_FORM,
+            Method::OneFactor => names::ONE_FACTOR,
+            Method::Genz => names::GENZ,
+            Method::Tilted => names::TILTED,
+            Method::MonteCarlo => names::MONTE_CARLO,
         }
     }
 
@@ -117,7 +146,7 @@ pub struct Estimate {
     pub log_value: f64,
     /// Absolute error estimate: 0 for exact methods (their error is rounding only), otherwise
     /// the half-width of a [`CONFIDENCE_LEVEL`] confidence interval, the floating-point floor
-    /// of the result ([`rounding_floor`]) included.
+    /// of the result (`rounding_floor`) included.
     pub error: f64,
     /// Number of integrand evaluations (quadrature nodes, lattice points or samples).
     pub evaluations: u64,
@@ -159,7 +188,8 @@ impl Estimate {
 /// Settings (tolerances, seeds, budgets) belong to the implementing value; `integrate` must be
 /// deterministic given those settings.
 pub trait Integrator: Sync {
-    /// A short name for reports (e.g. `"genz-sobol"`).
+    /// A short name for reports, from the crate's one vocabulary of method names (e.g.
+    /// `"genz"`, `"genz-lattice"`, `"tilted"`).
     fn name(&self) -> String;
 
     /// Computes P(a ≤ X ≤ b).

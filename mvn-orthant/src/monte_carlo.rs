@@ -11,20 +11,21 @@
 //!
 //! # Determinism
 //!
-//! The n draws are cut into chunks of [`CHUNK_SIZE`]; chunk i uses its own Xoshiro256++ stream,
+//! The n draws are cut into chunks of `CHUNK_SIZE`; chunk i uses its own Xoshiro256++ stream,
 //! the seed's stream advanced by i jumps of 2¹²⁸. Counts are integers combined in chunk order,
 //! so the same seed gives the same bits with 1, 2 or 8 threads, with or without the `parallel`
 //! feature.
 
 use crate::error::{Error, Result};
-use crate::estimate::{rounding_floor, Estimate, Integrator, Method};
+use crate::estimate::{names, rounding_floor, Estimate, Integrator, Method};
+use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::problem::Problem;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Number of draws per independent random stream.
-pub const CHUNK_SIZE: u64 = 1 << 14;
+pub(crate) const CHUNK_SIZE: u64 = 1 << 14;
 
 /// The two-sided standard normal quantile for the crate's 99% confidence level, Φ⁻¹(0.995).
 pub const Z_99: f64 = 2.575_829_303_548_900_4;
@@ -64,7 +65,7 @@ impl MonteCarlo {
     }
 
     /// Counts the draws that fall in the box: returns (hits, draws).
-    pub fn count_hits(&self, problem: &Problem) -> (u64, u64) {
+    pub(crate) fn count_hits(&self, problem: &Problem) -> (u64, u64) {
         let sampler = BoxSampler::new(problem);
         let chunks = self.samples.div_ceil(CHUNK_SIZE);
         let streams = chunk_streams(self.seed, chunks);
@@ -160,9 +161,16 @@ impl BoxSampler {
     }
 }
 
+impl Differentiable for MonteCarlo {
+    /// [`crate::Error::MethodNotApplicable`]: the oracle estimates the probability only.
+    fn integrate_with_gradient(&self, _: &Problem, _: GradientOptions) -> Result<(Estimate, Gradient)> {
+        Err(no_gradient(names::MONTE_CARLO))
+    }
+}
+
 impl Integrator for MonteCarlo {
     fn name(&self) -> String {
-        "monte-carlo".into()
+        names::MONTE_CARLO.into()
     }
 
     /// Estimates P by the hit fraction; `error` is the larger distance from p̂ to the ends of

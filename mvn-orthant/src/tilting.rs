@@ -4,7 +4,7 @@
 //!
 //! # The estimator
 //!
-//! After the reordering and factorisation of [`crate::genz::factor`], the probability is
+//! After the reordering and factorisation of `crate::genz::factor`, the probability is
 //! P = E[Π_k p_k] where step k draws z_k from the standard normal truncated to its interval
 //! [l̃_k, ũ_k] (which depends on z_0 … z_{k−1}). For a tiny P the factors p_k are tiny and wildly
 //! variable, and the plain estimator's relative error explodes. Tilting draws z_k instead from
@@ -37,7 +37,7 @@
 //! order), so nothing underflows or overflows even for P = 1e-400, and ln P is reported directly.
 //! R independent randomisations of the QMC point set give the standard error; the reported error
 //! is the Student-t multiple for the crate's 99% level plus the rounding floor
-//! ([`crate::estimate::rounding_floor`]). If no path has positive weight the error is reported as
+//! (`crate::estimate::rounding_floor`). If no path has positive weight the error is reported as
 //! +∞ (unknown) and `converged` is false. `converged` is
 //! [`tolerance_met`]: error ≤ max(abs_tol, rel_tol · P); the run stops when it holds (and the
 //! relative error is at most [`TiltingSettings::required_rel_tol`], when set) or the budget is
@@ -48,14 +48,14 @@
 //! # Ill-conditioned factors and narrow intervals
 //!
 //! When the ordered factor is not well conditioned
-//! ([`OrderedFactor::is_well_conditioned`]: a near-singular or semidefinite covariance), the
+//! (`OrderedFactor::is_well_conditioned`: a near-singular or semidefinite covariance), the
 //! weight can have a near step in some coordinate (a conditional standard deviation of 1e-4) that
 //! no point hits while the randomisations agree: the spread is then no error estimate. As in the
 //! Genz driver, the relative error is then at least the missed-mass bound M·ln(100)/(n·P̂) for n
 //! paths, with M ≥ sup w: the saddle-point value exp(ψ*) (ψ(·, μ*) is concave in the path, so
 //! x* maximises it; a semidefinite step's interval lies inside its primary one), raised by a
 //! small margin and to the largest weight sampled. If the saddle point is not found on such a
-//! factor, the tilt is dropped (μ = 0) and M is [`OrderedFactor::max_value`].
+//! factor, the tilt is dropped (μ = 0) and M is `OrderedFactor::max_value`.
 //!
 //! Each step's limits are shifted by the earlier variables and the tilt, which rounds each limit
 //! but not the width: the log-masses are formed from each constraint's width (b − a)/scale,
@@ -69,65 +69,73 @@
 //! but the saddle point uses only each step's primary constraint, so no bound is reported.
 
 use crate::error::{Error, Result};
-use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
+use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
-use crate::genz::T_QUANTILES_995;
+use crate::genz::integrand::BATCH;
+use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::linalg::solve_in_place;
 use crate::normal::log_interval_probability_with_width;
 use crate::problem::Problem;
-use crate::qmc::{PointSetKind, RandomizedPointSet};
+use crate::qmc::{PointCursor, PointSetKind};
+use crate::rqmc::{
+    self, missed_feature_bound, replicate_half_width, Driver, Progress, RqmcSettings, Skewness, CHUNK_POINTS,
+};
 use crate::truncated;
 
 /// The largest number of steps (the rank of the reordered factor) for which the tilt is
 /// computed: each Newton step of the saddle point factorises a dense matrix of order 2(r − 1),
 /// O(r³) work, which at r = 1000 takes seconds per iteration.
-pub const MAX_TILTED_RANK: usize = 400;
-
-/// Points per work chunk: the unit of deterministic parallel work.
-const CHUNK: u64 = 256;
+pub(crate) const MAX_TILTED_RANK: usize = 400;
 
 /// Settings of the tilted estimator.
+///
+/// ```
+/// use mvn_orthant::tilting::TiltingSettings;
+/// let settings = TiltingSettings::default().seed(7).rel_tol(1e-2);
+/// assert_eq!((settings.rqmc.seed, settings.rqmc.rel_tol), (7, 1e-2));
+/// assert!(settings.validate().is_ok());
+/// assert!(TiltingSettings::default().randomizations(1).validate().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TiltingSettings {
-    /// Relative error target (the default 1e-3 is the issue's target at the 99% level).
-    pub rel_tol: f64,
-    /// Absolute error target: the run has converged when error ≤ max(abs_tol, rel_tol · P)
-    /// ([`tolerance_met`]). Default 0.
-    pub abs_tol: f64,
+    /// The settings shared by the RQMC methods. Defaults: rel_tol 1e-3 (the issue's target at
+    /// the 99% level), abs_tol 0 (the run has converged when error ≤ max(abs_tol, rel_tol · P),
+    /// [`tolerance_met`]), 10⁶ paths, R = 16 randomisations of a first round of 256 points,
+    /// seed 0, scrambled Sobol points.
+    pub rqmc: RqmcSettings,
     /// A relative precision the run keeps refining to after the tolerances are met (0, the
     /// default: none). It never changes what `converged` means (the tolerances above); `auto`
     /// sets it so that a rare event whose P is far below `abs_tol` is still returned with a few
     /// correct digits.
     pub required_rel_tol: f64,
-    /// Largest number of sample paths over all randomisations.
-    pub max_evaluations: u64,
-    /// Number of independent randomisations (2 to 64).
-    pub randomizations: usize,
-    /// Points per randomisation in the first round (a power of two; doubled each round).
-    pub initial_points: u64,
-    /// Seed of the randomisations.
-    pub seed: u64,
-    /// The point set.
-    pub point_set: PointSetKind,
 }
 
 impl Default for TiltingSettings {
-    /// rel_tol 1e-3, abs_tol 0, 10⁶ paths, 16 randomisations of 256 points, seed 0, Sobol.
     fn default() -> Self {
         TiltingSettings {
-            rel_tol: 1e-3,
-            abs_tol: 0.0,
+            rqmc: RqmcSettings {
+                rel_tol: 1e-3,
+                abs_tol: 0.0,
+                max_evaluations: 1_000_000,
+                randomizations: 16,
+                initial_points: 256,
+                seed: 0,
+                point_set: PointSetKind::Sobol,
+            },
             required_rel_tol: 0.0,
-            max_evaluations: 1_000_000,
-            randomizations: 16,
-            initial_points: 256,
-            seed: 0,
-            point_set: PointSetKind::Sobol,
         }
     }
 }
 
 impl TiltingSettings {
+    rqmc::rqmc_setters!();
+
+    /// Sets the relative precision to refine to after the tolerances are met.
+    pub fn required_rel_tol(mut self, value: f64) -> Self {
+        self.required_rel_tol = value;
+        self
+    }
+
     /// Checks the settings.
     ///
     /// # Errors
@@ -136,41 +144,8 @@ impl TiltingSettings {
     /// [`Error::InvalidBudget`] for a randomisation count outside 2..=64, a first round that
     /// is not a power of two, or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [
-            ("rel_tol", self.rel_tol),
-            ("abs_tol", self.abs_tol),
-            ("required_rel_tol", self.required_rel_tol),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::InvalidTolerance { name: name.into(), value });
-            }
-        }
-        if self.rel_tol == 0.0 && self.abs_tol == 0.0 {
-            return Err(Error::InvalidTolerance { name: "rel_tol".into(), value: 0.0 });
-        }
-        if !(2..=64).contains(&self.randomizations) {
-            return Err(Error::InvalidBudget {
-                name: "randomizations".into(),
-                value: self.randomizations as u64,
-                reason: "between 2 and 64 randomisations are supported".into(),
-            });
-        }
-        if !self.initial_points.is_power_of_two() || self.initial_points > 1 << 31 {
-            return Err(Error::InvalidBudget {
-                name: "initial_points".into(),
-                value: self.initial_points,
-                reason: "the first round must be a power of two up to 2^31".into(),
-            });
-        }
-        let first_round = self.initial_points * self.randomizations as u64;
-        if self.max_evaluations < first_round {
-            return Err(Error::InvalidBudget {
-                name: "max_evaluations".into(),
-                value: self.max_evaluations,
-                reason: format!("the first round alone needs {first_round} paths"),
-            });
-        }
-        Ok(())
+        rqmc::check_tolerance("required_rel_tol", self.required_rel_tol)?;
+        self.rqmc.validate(1)
     }
 }
 
@@ -206,6 +181,13 @@ impl Tilted {
         Ok(Tilted { settings })
     }
 
+    /// The estimator for settings known to be valid (derived from validated
+    /// [`crate::Settings`]): no second check.
+    pub(crate) fn from_valid(settings: TiltingSettings) -> Self {
+        debug_assert!(settings.validate().is_ok(), "{settings:?}");
+        Tilted { settings }
+    }
+
     /// The settings.
     pub fn settings(&self) -> &TiltingSettings {
         &self.settings
@@ -217,10 +199,20 @@ impl Tilted {
     ///
     /// [`Error::MethodNotApplicable`] when the integrand has more dimensions than the point set.
     pub fn estimate(&self, problem: &Problem) -> Result<TiltedEstimate> {
-        let factor = match reduce(problem) {
+        self.estimate_reduced(problem, &reduce(problem))
+    }
+
+    /// [`Tilted::estimate`] given the reordered factorisation of `problem` (computed once per
+    /// request and shared with the Genz run of `auto`).
+    pub(crate) fn estimate_reduced(
+        &self,
+        problem: &Problem,
+        reduction: &Reduction,
+    ) -> Result<TiltedEstimate> {
+        let factor = match reduction {
             Reduction::Trivial(p) => {
                 return Ok(TiltedEstimate {
-                    estimate: Estimate::exact(p, Method::Tilted, 0),
+                    estimate: Estimate::exact(*p, Method::Tilted, 0),
                     relative_error: 0.0,
                     log_upper_bound: Some(p.ln()),
                     saddle_point_found: true,
@@ -239,7 +231,7 @@ impl Tilted {
         }
         if factor.rank() > MAX_TILTED_RANK {
             return Err(Error::MethodNotApplicable {
-                method: "tilted".into(),
+                method: names::TILTED.into(),
                 reason: format!(
                     "the saddle point is a dense Newton system of order 2(r − 1) for r = {} steps; \
                      minimax tilting is offered up to r = {MAX_TILTED_RANK} (use genz above)",
@@ -247,7 +239,7 @@ impl Tilted {
                 ),
             });
         }
-        let path = TiltedPath::new(&factor, problem);
+        let path = TiltedPath::new(factor, problem);
         let mut tilt = path.saddle_point();
         let well_conditioned = factor.is_well_conditioned();
         // ln M with M ≥ sup w, the bound on the weights behind the missed-feature floor of an
@@ -274,7 +266,7 @@ impl Tilted {
         let full_rank = path.full_rank;
         if dims == 0 {
             // One step: the probability is its interval probability, exactly.
-            let log_p = path.log_weight(&[], &tilt.mu, &mut [0.0; 1]);
+            let log_p = path.log_weights(&[], 1, &tilt.mu, &mut [0.0; BATCH])[0];
             // No sampling: the error is the rounding of one interval log-probability.
             let relative_error = rounding_floor(1.0, 4.0 * (1.0 + log_p.abs().min(1e300)), 0);
             let exact = Estimate::exact_log(log_p, Method::Tilted, 1);
@@ -285,134 +277,130 @@ impl Tilted {
                 saddle_point_found: true,
             });
         }
-        if dims > s.point_set.max_dim() {
-            return Err(Error::MethodNotApplicable {
-                method: "tilted".into(),
-                reason: format!(
-                    "{dims} integrand dimensions exceed the point set's {}",
-                    s.point_set.max_dim()
-                ),
-            });
-        }
-        // Each chunk returns its largest log-weight and the sum of the weights relative to it;
-        // chunks are merged by log-sum-exp in a fixed order, so nothing overflows or underflows
-        // and the result does not depend on the thread count.
-        let sets: Vec<RandomizedPointSet> = (0..s.randomizations)
-            .map(|r| RandomizedPointSet::new(s.point_set, dims, mix_seed(s.seed, r as u64)))
-            .collect();
-        let mut log_sums = vec![f64::NEG_INFINITY; s.randomizations];
-        // The largest log-weight seen: a guard on the bound M (it cannot be below it).
-        let mut log_largest = f64::NEG_INFINITY;
-        let (mut done, mut target, mut evaluations) = (0u64, s.initial_points, 0u64);
-        let multiplier = T_QUANTILES_995[s.randomizations - 2];
-        loop {
-            let mut chunks = Vec::new();
-            for r in 0..s.randomizations {
-                let mut start = done;
-                while start < target {
-                    let count = CHUNK.min(target - start);
-                    chunks.push((r, start, count));
-                    start += count;
+        let driver = Driver::new(
+            names::TILTED,
+            s.rqmc.point_set,
+            dims,
+            s.rqmc.randomizations,
+            s.rqmc.seed,
+            path.rank,
+        )?;
+        let multiplier = rqmc::t_quantile(s.rqmc.randomizations);
+        // Each chunk returns the log of its sum of weights and its largest log-weight; chunks are
+        // merged by log-sum-exp in a fixed order, so nothing overflows or underflows and the
+        // result does not depend on the thread count.
+        let work = |cursor: &mut PointCursor<'_>, count: u64| -> (f64, f64) {
+            let mut block = vec![0.0; BATCH * dims];
+            let mut y = vec![0.0; path.rank * BATCH];
+            let mut log_weights = Vec::with_capacity(count as usize);
+            let mut left = count as usize;
+            while left > 0 {
+                let n = left.min(BATCH);
+                for w in block.chunks_exact_mut(dims).take(n) {
+                    cursor.next_into(w);
                 }
+                log_weights.extend_from_slice(&path.log_weights(&block, n, &tilt.mu, &mut y)[..n]);
+                left -= n;
             }
-            let work = |&(r, start, count): &(usize, u64, u64)| -> (f64, f64) {
-                let mut w = vec![0.0; dims];
-                let mut z = vec![0.0; path.rank];
-                let mut cursor = sets[r].cursor(start);
-                let mut log_weights = Vec::with_capacity(count as usize);
-                for _ in 0..count {
-                    cursor.next_into(&mut w);
-                    log_weights.push(path.log_weight(&w, &tilt.mu, &mut z));
-                }
-                let largest = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                (log_sum_exp(&log_weights), largest)
-            };
-            #[cfg(feature = "parallel")]
-            let results: Vec<(f64, f64)> = {
-                use rayon::prelude::*;
-                chunks.par_iter().map(work).collect()
-            };
-            #[cfg(not(feature = "parallel"))]
-            let results: Vec<(f64, f64)> = chunks.iter().map(work).collect();
-            for (&(r, _, _), &(v, largest)) in chunks.iter().zip(&results) {
+            let largest = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (log_sum_exp(&log_weights), largest)
+        };
+        // Per-randomisation log-sums, and the largest log-weight seen: a guard on the bound M
+        // (it cannot be below it).
+        let mut state = (vec![f64::NEG_INFINITY; s.rqmc.randomizations], f64::NEG_INFINITY);
+        let estimate = driver.run(
+            s.rqmc.initial_points,
+            1,
+            s.rqmc.max_evaluations,
+            s.rqmc.point_set,
+            &mut state,
+            work,
+            |(log_sums, log_largest), r, (v, largest)| {
                 log_sums[r] = log_sum_exp(&[log_sums[r], v]);
-                log_largest = log_largest.max(largest);
-            }
-            evaluations += (target - done) * s.randomizations as u64;
-            done = target;
-            // Means per randomisation relative to the largest: m_r = exp(L_r − L_max) ∈ [0, 1].
-            let log_max = log_sums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let (log_value, relative_error) = if log_max == f64::NEG_INFINITY {
-                (f64::NEG_INFINITY, f64::INFINITY)
-            } else {
-                let relative: Vec<f64> = log_sums.iter().map(|&l| (l - log_max).exp()).collect();
-                let n = relative.len() as f64;
-                let mean = relative.iter().sum::<f64>() / n;
-                let variance = relative.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0);
-                (log_max - (done as f64).ln() + mean.ln(), multiplier * (variance / n).sqrt() / mean)
-            };
-            let value = log_value.exp();
-            // The rounding floor, relative: each log-weight sums r terms whose magnitudes add up
-            // to about |ln P| or more, so its absolute rounding is a few ulps of r·(1 + |ln P|);
-            // then the log-sum-exp of a chunk, the chunk merges, and the mean over randomisations.
-            let floor = rounding_floor(
-                1.0,
-                4.0 * path.rank as f64 * (1.0 + log_value.abs().min(1e300)),
-                done.min(CHUNK) + done.div_ceil(CHUNK) + s.randomizations as u64 + 2,
-            );
-            // An ill-conditioned factor can hide a narrow feature (a near step in one coordinate)
-            // that no point has hit, while the randomisations agree: the spread is then no
-            // error estimate. The error is at least what n points miss with 1% probability,
-            // M·ln(100)/n, with M ≥ sup w (a small margin over the saddle-point bound for the
-            // tolerance of the Newton solve).
-            let missed = match log_max_weight {
-                Some(log_m) if log_value.is_finite() => {
-                    let log_m = log_m.max(log_largest) + 1e-6;
-                    let points = (done * s.randomizations as u64) as f64;
-                    (log_m - log_value).exp() * std::f64::consts::LN_10 * 2.0 / points
-                }
-                _ => 0.0,
-            };
-            let relative_error = relative_error.max(missed) + floor;
-            // With no path of positive weight the spread says nothing: the error is unknown.
-            let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
-            // `tolerance_met`, with the relative test done on the relative error so that it stays
-            // meaningful where P underflows.
-            let converged = relative_error.is_finite()
-                && (tolerance_met(error, value, s.abs_tol, s.rel_tol) || relative_error <= s.rel_tol);
-            let refined = s.required_rel_tol == 0.0 || relative_error <= s.required_rel_tol;
-            let next = 2 * done;
-            // The relative error still to reach: the tolerance if unmet, else the refinement.
-            let goal = if converged { s.required_rel_tol } else { s.rel_tol.max(s.abs_tol / value) };
-            // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands (the
-            // best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the budget.
-            // The missed-mass floor falls only as 1/n: where it dominates, that is the rate.
-            let rate = if missed >= 0.5 * relative_error { 1.0 } else { 2.0 / 3.0 };
-            let unreachable = goal > 0.0
-                && relative_error.is_finite()
-                && evaluations as f64 * (relative_error / goal).powf(rate) > s.max_evaluations as f64;
-            let out_of_budget = unreachable
-                || next > s.point_set.max_points()
-                || evaluations + (next - done) * s.randomizations as u64 > s.max_evaluations;
-            if (converged && refined) || out_of_budget {
-                let estimate =
-                    Estimate { value, log_value, error, evaluations, method: Method::Tilted, converged };
-                let bound_valid = tilt.converged && full_rank;
-                return Ok(TiltedEstimate {
-                    estimate,
+                *log_largest = log_largest.max(largest);
+            },
+            |(log_sums, log_largest), progress| {
+                let Progress { done, evaluations, next_fits } = progress;
+                // Means per randomisation relative to the largest: m_r = exp(L_r − L_max) ∈ [0, 1].
+                let log_max = log_sums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let (log_value, relative_error) = if log_max == f64::NEG_INFINITY {
+                    (f64::NEG_INFINITY, f64::INFINITY)
+                } else {
+                    let relative = log_sums.iter().map(|&l| (l - log_max).exp());
+                    let (mean, half_width) = replicate_half_width(relative, multiplier, Skewness::Ignored);
+                    (log_max - (done as f64).ln() + mean.ln(), half_width / mean)
+                };
+                let value = log_value.exp();
+                // The rounding floor, relative: each log-weight sums r terms whose magnitudes add
+                // up to about |ln P| or more, so its absolute rounding is a few ulps of
+                // r·(1 + |ln P|); then the log-sum-exp of a chunk, the chunk merges, and the mean
+                // over randomisations.
+                let floor = rounding_floor(
+                    1.0,
+                    4.0 * path.rank as f64 * (1.0 + log_value.abs().min(1e300)),
+                    done.min(CHUNK_POINTS) + done.div_ceil(CHUNK_POINTS) + s.rqmc.randomizations as u64 + 2,
+                );
+                // An ill-conditioned factor can hide a narrow feature (a near step in one
+                // coordinate) that no point has hit, while the randomisations agree: the spread is
+                // then no error estimate. The error is at least what n points miss with 1%
+                // probability, M·ln(100)/n, with M ≥ sup w (a small margin over the saddle-point
+                // bound for the tolerance of the Newton solve).
+                let missed = match log_max_weight {
+                    Some(log_m) if log_value.is_finite() => {
+                        let log_m = log_m.max(*log_largest) + 1e-6;
+                        missed_feature_bound((log_m - log_value).exp(), done * s.rqmc.randomizations as u64)
+                    }
+                    _ => 0.0,
+                };
+                let relative_error = relative_error.max(missed) + floor;
+                // With no path of positive weight the spread says nothing: the error is unknown.
+                let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
+                // `tolerance_met`, with the relative test done on the relative error so that it
+                // stays meaningful where P underflows.
+                let converged = relative_error.is_finite()
+                    && (tolerance_met(error, value, s.rqmc.abs_tol, s.rqmc.rel_tol)
+                        || relative_error <= s.rqmc.rel_tol);
+                let refined = s.required_rel_tol == 0.0 || relative_error <= s.required_rel_tol;
+                // The relative error still to reach: the tolerance if unmet, else the refinement.
+                let goal =
+                    if converged { s.required_rel_tol } else { s.rqmc.rel_tol.max(s.rqmc.abs_tol / value) };
+                // Out of reach even at the n^(−3/2) rate of scrambled nets on smooth integrands
+                // (the best RQMC can do; Monte Carlo is n^(−1/2)): stop now rather than spend the
+                // budget. The missed-mass floor falls only as 1/n: where it dominates, that is
+                // the rate.
+                let rate = if missed >= 0.5 * relative_error { 1.0 } else { 2.0 / 3.0 };
+                let unreachable = goal > 0.0
+                    && relative_error.is_finite()
+                    && evaluations as f64 * (relative_error / goal).powf(rate)
+                        > s.rqmc.max_evaluations as f64;
+                ((converged && refined) || unreachable || !next_fits).then_some((
+                    Estimate { value, log_value, error, evaluations, method: Method::Tilted, converged },
                     relative_error,
-                    log_upper_bound: bound_valid.then_some(tilt.log_bound),
-                    saddle_point_found: tilt.converged,
-                });
-            }
-            target = next;
-        }
+                ))
+            },
+        );
+        let (estimate, relative_error) = estimate;
+        let bound_valid = tilt.converged && full_rank;
+        Ok(TiltedEstimate {
+            estimate,
+            relative_error,
+            log_upper_bound: bound_valid.then_some(tilt.log_bound),
+            saddle_point_found: tilt.converged,
+        })
+    }
+}
+
+impl Differentiable for Tilted {
+    /// [`Error::MethodNotApplicable`]: the tilted estimator gives the probability only (`auto`
+    /// differentiates a rare event by conditioning with tilting).
+    fn integrate_with_gradient(&self, _: &Problem, _: GradientOptions) -> Result<(Estimate, Gradient)> {
+        Err(no_gradient(names::TILTED))
     }
 }
 
 impl Integrator for Tilted {
     fn name(&self) -> String {
-        "tilted".into()
+        names::TILTED.into()
     }
 
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
@@ -427,14 +415,6 @@ fn log_sum_exp(values: &[f64]) -> f64 {
         return max;
     }
     max + values.iter().map(|&v| (v - max).exp()).sum::<f64>().ln()
-}
-
-/// A seed for randomisation r derived from the user's seed (SplitMix64 finaliser).
-fn mix_seed(seed: u64, r: u64) -> u64 {
-    let mut z = seed ^ r.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// The tilt: μ for the first r − 1 steps, the path x*, and ψ*.
@@ -467,26 +447,6 @@ impl<'a> TiltedPath<'a> {
         TiltedPath { factor, rank: factor.rank(), full_rank, widths }
     }
 
-    /// The interval of step k for the path z (intersection of the step's constraints) and its
-    /// width (carried exactly for a single constraint; +∞ for an unbounded one).
-    #[inline]
-    fn interval(&self, k: usize, z: &[f64]) -> (f64, f64, f64) {
-        let step = &self.factor.steps[k];
-        if step.count == 1 {
-            let (lo, hi, _, width) = self.primary(k, z);
-            return (lo, hi, width);
-        }
-        let mut lo = f64::NEG_INFINITY;
-        let mut hi = f64::INFINITY;
-        for c in &self.factor.constraints[step.first..step.first + step.count] {
-            let coefficients = &self.factor.coefficients[c.offset..c.offset + k];
-            let shift: f64 = coefficients.iter().zip(z).map(|(a, b)| a * b).sum();
-            lo = lo.max(c.lower - shift);
-            hi = hi.min(c.upper - shift);
-        }
-        (lo, hi, hi - lo)
-    }
-
     /// The interval of step k from its primary constraint only (the smooth part used by the
     /// saddle-point equations), its coefficients, and its width.
     #[inline]
@@ -498,25 +458,45 @@ impl<'a> TiltedPath<'a> {
         (c.lower - shift, c.upper - shift, coefficients, self.widths[first])
     }
 
-    /// ln w(z) for the uniforms w (length r − 1); `z` is scratch of length r.
-    fn log_weight(&self, w: &[f64], mu: &[f64], z: &mut [f64]) -> f64 {
-        let mut log_w = 0.0;
-        for k in 0..self.rank {
-            let (lo, hi, width) = self.interval(k, z);
-            if lo >= hi {
-                return f64::NEG_INFINITY;
+    /// ln w(z) at up to [`BATCH`] points (point p at `points[p * (r − 1)..]`, unused slots
+    /// −∞), by the forward recursion of the separation of variables
+    /// ([`OrderedFactor::forward`]) with the tilted sampling rule: step k draws
+    /// z_k = μ_k + F⁻¹(w_k) from N(μ_k, 1) truncated to its interval and adds
+    /// ln(Φ(ũ_k − μ_k) − Φ(l̃_k − μ_k)) + μ_k²/2 − μ_k z_k; the last step adds its interval's
+    /// log-probability. `y` is scratch of length r · [`BATCH`].
+    fn log_weights(&self, points: &[f64], count: usize, mu: &[f64], y: &mut [f64]) -> [f64; BATCH] {
+        let dims = self.rank - 1;
+        let mut log_w = [f64::NEG_INFINITY; BATCH];
+        log_w[..count].iter_mut().for_each(|v| *v = 0.0);
+        self.factor.forward::<false, _>(0, y, |k, iv| {
+            let single = self.factor.steps[k].count == 1;
+            let first = self.factor.steps[k].first;
+            let mut z = [0.0f64; BATCH];
+            for p in 0..BATCH {
+                let (lo, hi) = (iv.lo[p], iv.hi[p]);
+                if log_w[p] == f64::NEG_INFINITY {
+                    // A finished path (or an unused slot) rides along with z = 0.
+                    continue;
+                }
+                if lo >= hi {
+                    log_w[p] = f64::NEG_INFINITY;
+                    continue;
+                }
+                // The width of a single constraint is carried exactly (+∞ for an unbounded one).
+                let width = if single { self.widths[first] } else { hi - lo };
+                if k + 1 == self.rank {
+                    log_w[p] += log_interval_probability_with_width(lo, hi, width);
+                } else {
+                    let m = mu[k];
+                    let (alpha, beta) = (lo - m, hi - m);
+                    log_w[p] += log_interval_probability_with_width(alpha, beta, width);
+                    let zk = m + truncated::quantile(alpha, beta, points[p * dims + k]);
+                    z[p] = zk;
+                    log_w[p] += m * (0.5 * m - zk);
+                }
             }
-            if k + 1 == self.rank {
-                log_w += log_interval_probability_with_width(lo, hi, width);
-            } else {
-                let m = mu[k];
-                let (alpha, beta) = (lo - m, hi - m);
-                log_w += log_interval_probability_with_width(alpha, beta, width);
-                let zk = m + truncated::quantile(alpha, beta, w[k]);
-                z[k] = zk;
-                log_w += m * (0.5 * m - zk);
-            }
-        }
+            z
+        });
         log_w
     }
 

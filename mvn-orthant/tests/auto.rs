@@ -1,5 +1,6 @@
 //! Method choice: which method `auto` picks, forced methods, and the embedding of gradients.
 
+use mvn_orthant::GradientOptions;
 use mvn_orthant::{
     integrate, integrate_with_gradient, Covariance, Error, Method, MethodChoice, Problem, Settings,
 };
@@ -88,7 +89,9 @@ fn auto_switches_to_tilting_for_rare_events() {
 fn gradients_embed_back_into_the_full_dimension() {
     let sigma = Covariance::equicorrelated(4, 0.3).unwrap();
     let p = Problem::new(vec![0.0; 4], sigma, vec![-INF; 4], vec![0.0, INF, 0.5, INF]).unwrap();
-    let (e, g) = integrate_with_gradient(&p, MethodChoice::Auto, &Settings::default()).unwrap();
+    let (e, g) =
+        integrate_with_gradient(&p, MethodChoice::Auto, &Settings::default(), GradientOptions::default())
+            .unwrap();
     assert_eq!(e.method, Method::Bivariate);
     assert_eq!(g.upper.len(), 4);
     assert_eq!((g.upper[1], g.upper[3], g.mean[1]), (0.0, 0.0, 0.0));
@@ -97,7 +100,12 @@ fn gradients_embed_back_into_the_full_dimension() {
     let expected = mvn_orthant::normal::pdf(0.0) * mvn_orthant::normal::cdf(0.5 / (1.0f64 - 0.09).sqrt());
     assert!((g.upper[0] - expected).abs() < 1e-14, "{} vs {expected}", g.upper[0]);
     assert!(matches!(
-        integrate_with_gradient(&p, MethodChoice::MonteCarlo, &Settings::default()),
+        integrate_with_gradient(
+            &p,
+            MethodChoice::MonteCarlo,
+            &Settings::default(),
+            GradientOptions::default()
+        ),
         Err(Error::MethodNotApplicable { .. })
     ));
 }
@@ -112,4 +120,34 @@ fn method_names_round_trip_and_unknown_names_are_errors() {
     let bad = Settings { abs_tol: -1.0, ..Settings::default() };
     let p = Problem::lower_orthant(Covariance::identity(2).unwrap(), vec![0.0; 2]).unwrap();
     assert!(matches!(integrate(&p, MethodChoice::Auto, &bad), Err(Error::InvalidTolerance { .. })));
+}
+
+/// One vocabulary: every choice's name parses back to it, and every sampling method type
+/// reports (as an `Integrator`) and produces (in its estimates) a name of that vocabulary.
+#[test]
+fn method_names_come_from_one_vocabulary() {
+    use mvn_orthant::qmc::PointSetKind;
+    use mvn_orthant::tilting::Tilted;
+    use mvn_orthant::{GenzSettings, Integrator, MonteCarlo};
+    for choice in MethodChoice::ALL {
+        assert_eq!(choice.name().parse::<MethodChoice>().unwrap(), choice);
+    }
+    assert!("genz-sobol".parse::<MethodChoice>().is_err());
+    let p = Problem::lower_orthant(Covariance::equicorrelated(4, 0.3).unwrap(), vec![0.5; 4]).unwrap();
+    let lattice = GenzSettings::default().point_set(PointSetKind::Lattice).build().unwrap();
+    let methods: [(&dyn Integrator, MethodChoice, Method); 4] = [
+        (&GenzSettings::default().build().unwrap(), MethodChoice::Genz, Method::Genz),
+        (&lattice, MethodChoice::GenzLattice, Method::Genz),
+        (&Tilted::default(), MethodChoice::Tilted, Method::Tilted),
+        (&MonteCarlo::new(1000, 1).unwrap(), MethodChoice::MonteCarlo, Method::MonteCarlo),
+    ];
+    for (integrator, choice, method) in methods {
+        assert_eq!(integrator.name(), choice.name());
+        let estimate = integrator.integrate(&p).unwrap();
+        assert_eq!(estimate.method, method);
+        assert_eq!(
+            estimate.method.name(),
+            integrate(&p, choice, &Settings::default()).unwrap().method.name()
+        );
+    }
 }

@@ -1,9 +1,8 @@
 //! ∂P/∂Σ by Plackett's identity for any dimension (`covariance_gradient`), against the exact
 //! trivariate covariance gradient and against the product rule on block-diagonal covariances.
 
-use mvn_orthant::{
-    covariance_gradient, integrate_with_gradient, Covariance, MethodChoice, Problem, Settings,
-};
+use mvn_orthant::GradientOptions;
+use mvn_orthant::{integrate_with_gradient, Covariance, MethodChoice, Problem, Settings};
 
 const INF: f64 = f64::INFINITY;
 
@@ -21,7 +20,8 @@ fn genz_plackett_matches_the_exact_trivariate_covariance_gradient() {
         vec![0.8, 1.5, INF],
     )
     .unwrap();
-    let (_, exact) = integrate_with_gradient(&p, MethodChoice::Exact, &settings()).unwrap();
+    let (_, exact) =
+        integrate_with_gradient(&p, MethodChoice::Exact, &settings(), GradientOptions::default()).unwrap();
     let exact = exact.covariance.expect("d = 3 has an exact covariance gradient");
     let (genz, error) = covariance_gradient(&p, MethodChoice::Genz, &settings()).unwrap();
     for k in 0..9 {
@@ -54,7 +54,13 @@ fn block_diagonal_covariance_gradient_follows_the_product_rule() {
     let upper = vec![1.0, 0.9, INF, 1.2];
     let p = Problem::new(mean, Covariance::from_rows(&rows).unwrap(), lower, upper).unwrap();
     let block = |idx: &[usize]| {
-        let (e, g) = integrate_with_gradient(&p.marginal(idx), MethodChoice::Exact, &settings()).unwrap();
+        let (e, g) = integrate_with_gradient(
+            &p.marginal(idx),
+            MethodChoice::Exact,
+            &settings(),
+            GradientOptions::default(),
+        )
+        .unwrap();
         (e.value, g)
     };
     let (p1, g1) = block(&[0, 1]);
@@ -98,4 +104,15 @@ fn zero_variance_is_a_clear_error() {
         .unwrap();
     let r = covariance_gradient(&p, MethodChoice::Genz, &settings());
     assert!(matches!(r, Err(mvn_orthant::Error::MethodNotApplicable { .. })), "{r:?}");
+}
+
+/// ∂P/∂Σ and its error estimates by `integrate_with_gradient` with the covariance requested.
+fn covariance_gradient(
+    problem: &mvn_orthant::Problem,
+    choice: mvn_orthant::MethodChoice,
+    settings: &mvn_orthant::Settings,
+) -> mvn_orthant::Result<(Vec<f64>, Vec<f64>)> {
+    let options = GradientOptions::default().with_covariance();
+    let (_, g) = mvn_orthant::integrate_with_gradient(problem, choice, settings, options)?;
+    Ok((g.covariance.expect("requested"), g.covariance_error.expect("requested")))
 }

@@ -8,10 +8,10 @@ use mvn_orthant::exact::{
 };
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{
-    covariance_gradient, integrate, integrate_with_gradient, Auto, Covariance, Error, Estimate, Genz,
-    GenzSettings, Gradient, Integrator, MethodChoice, MonteCarlo, OneFactor, OneFactorProblem, Problem,
-    Settings,
+    integrate, integrate_with_gradient, Auto, Covariance, Error, Estimate, Genz, GenzSettings, Gradient,
+    Integrator, MethodChoice, MonteCarlo, OneFactor, OneFactorProblem, Problem, Settings,
 };
+use mvn_orthant::{Differentiable, GradientEstimator, GradientOptions};
 
 const INF: f64 = f64::INFINITY;
 
@@ -108,16 +108,29 @@ fn empty_boxes_have_zero_gradients_on_every_gradient_path() {
     for (label, problem) in empty_boxes() {
         let d = problem.dim();
         for choice in MethodChoice::ALL {
-            let (e, g) = integrate_with_gradient(&problem, choice, &settings).unwrap();
+            let (e, g) =
+                integrate_with_gradient(&problem, choice, &settings, GradientOptions::default()).unwrap();
             assert_empty(label, choice.name(), &e);
             assert_zero_gradient(label, choice.name(), &g, d);
             let (c, c_error) = covariance_gradient(&problem, choice, &settings).unwrap();
             assert!(c.iter().chain(&c_error).all(|&x| x == 0.0), "{label} / {choice}: ∂P/∂Σ");
         }
         let gradient_paths = [
-            ("genz pinned", genz.integrate_with_gradient(&problem)),
-            ("genz pathwise", genz.integrate_with_pathwise_gradient(&problem)),
-            ("genz conditioning", genz.gradient_by_conditioning(&problem)),
+            (
+                "genz pinned",
+                genz.integrate_with_gradient(
+                    &problem,
+                    GradientOptions::default().estimator(GradientEstimator::Pinned),
+                ),
+            ),
+            ("genz pathwise", genz.integrate_with_gradient(&problem, GradientOptions::default())),
+            (
+                "genz conditioning",
+                genz.integrate_with_gradient(
+                    &problem,
+                    GradientOptions::default().estimator(GradientEstimator::Conditioning),
+                ),
+            ),
             ("one-factor", OneFactor.integrate_with_gradient(&problem)),
             ("univariate", univariate_gradient(&problem)),
             ("bivariate", bivariate_gradient(&problem)),
@@ -200,4 +213,15 @@ fn semidefinite_up_to_rounding_is_accepted_and_indefinite_is_rejected() {
     // −1e-8 relative is beyond the tolerance (10⁶ ε ≈ 2.2e-10): not positive semidefinite.
     let indefinite = Covariance::from_rows(&low_rank_minus(1e-8 * max_diagonal));
     assert!(matches!(indefinite, Err(Error::NotPositiveSemidefinite { .. })), "{indefinite:?}");
+}
+
+/// ∂P/∂Σ and its error estimates by `integrate_with_gradient` with the covariance requested.
+fn covariance_gradient(
+    problem: &mvn_orthant::Problem,
+    choice: mvn_orthant::MethodChoice,
+    settings: &mvn_orthant::Settings,
+) -> mvn_orthant::Result<(Vec<f64>, Vec<f64>)> {
+    let options = GradientOptions::default().with_covariance();
+    let (_, g) = mvn_orthant::integrate_with_gradient(problem, choice, settings, options)?;
+    Ok((g.covariance.expect("requested"), g.covariance_error.expect("requested")))
 }

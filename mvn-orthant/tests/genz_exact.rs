@@ -201,11 +201,6 @@ fn relative_tolerance_and_trivial_cases() {
 /// the second; both estimates must still cover the exact value.
 #[test]
 fn first_round_follows_the_conditioning() {
-    use mvn_orthant::genz::factor::{reduce, Reduction};
-    let factor = |p: &Problem| match reduce(p) {
-        Reduction::Factor(f) => f,
-        Reduction::Trivial(_) => panic!("not trivial"),
-    };
     let smooth = Problem::lower_orthant(Covariance::equicorrelated(6, 0.5).unwrap(), vec![0.0; 6]).unwrap();
     let sharp = Problem::new(
         vec![0.0; 2],
@@ -214,16 +209,8 @@ fn first_round_follows_the_conditioning() {
         vec![3.0, 4.0],
     )
     .unwrap();
-    let repeated = Problem::new(
-        vec![0.0; 3],
-        Covariance::from_row_major(3, vec![1.0, 0.5, 0.5, 0.5, 1.0, 1.0, 0.5, 1.0, 1.0]).unwrap(),
-        vec![-1.0; 3],
-        vec![1.0; 3],
-    )
-    .unwrap();
-    assert!(factor(&smooth).is_well_conditioned());
-    assert!(!factor(&sharp).is_well_conditioned());
-    assert!(!factor(&repeated).is_well_conditioned(), "a zero pivot tightens an interval");
+    // (The conditioning of these factors, and of a repeated variable, is checked in the unit
+    // tests of `genz::factor`.)
 
     let loose = GenzSettings::default().abs_tol(1e-2).build().unwrap();
     let e = loose.integrate(&smooth).unwrap();

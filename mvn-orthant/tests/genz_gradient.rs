@@ -3,6 +3,7 @@
 
 use mvn_orthant::normal::{cdf, pdf};
 use mvn_orthant::{Covariance, Genz, GenzSettings, Gradient, Problem};
+use mvn_orthant::{Differentiable, GradientEstimator, GradientOptions};
 
 fn genz(tol: f64, seed: u64) -> Genz {
     GenzSettings::default().abs_tol(tol).seed(seed).build().unwrap()
@@ -86,12 +87,19 @@ fn bivariate_box_gradient() {
         };
         let upper = [part(b0, a1, b1), part(b1, a0, b0)];
         let lower = [-part(a0, a1, b1), -part(a1, a0, b0)];
-        let (e, g) = genz(1e-7, i as u64).integrate_with_gradient(&p).unwrap();
+        let (e, g) = genz(1e-7, i as u64)
+            .integrate_with_gradient(&p, GradientOptions::default().estimator(GradientEstimator::Pinned))
+            .unwrap();
         assert!(e.converged);
         check(&g, &lower, &upper, "single pass d=2");
-        let (_, g2) = genz(1e-7, i as u64).gradient_by_conditioning(&p).unwrap();
+        let (_, g2) = genz(1e-7, i as u64)
+            .integrate_with_gradient(
+                &p,
+                GradientOptions::default().estimator(GradientEstimator::Conditioning),
+            )
+            .unwrap();
         check(&g2, &lower, &upper, "conditioning d=2");
-        let (_, g3) = genz(1e-7, i as u64).integrate_with_pathwise_gradient(&p).unwrap();
+        let (_, g3) = genz(1e-7, i as u64).integrate_with_gradient(&p, GradientOptions::default()).unwrap();
         check(&g3, &lower, &upper, "pathwise d=2");
         // The orthant special case of the formula.
         if a0 == f64::NEG_INFINITY && a1 == f64::NEG_INFINITY {
@@ -119,12 +127,16 @@ fn trivariate_orthant_gradient() {
             pdf(0.0) * (0.25 + partial.asin() / (2.0 * std::f64::consts::PI))
         })
         .collect();
-    let (_, g) = genz(1e-7, 1).integrate_with_gradient(&p).unwrap();
+    let (_, g) = genz(1e-7, 1)
+        .integrate_with_gradient(&p, GradientOptions::default().estimator(GradientEstimator::Pinned))
+        .unwrap();
     check(&g, &[0.0; 3], &upper, "single pass d=3");
     assert!(g.lower.iter().all(|&x| x == 0.0), "infinite limits have zero gradient");
-    let (_, g2) = genz(1e-7, 2).gradient_by_conditioning(&p).unwrap();
+    let (_, g2) = genz(1e-7, 2)
+        .integrate_with_gradient(&p, GradientOptions::default().estimator(GradientEstimator::Conditioning))
+        .unwrap();
     check(&g2, &[0.0; 3], &upper, "conditioning d=3");
-    let (_, g3) = genz(1e-7, 3).integrate_with_pathwise_gradient(&p).unwrap();
+    let (_, g3) = genz(1e-7, 3).integrate_with_gradient(&p, GradientOptions::default()).unwrap();
     check(&g3, &[0.0; 3], &upper, "pathwise d=3");
 }
 
@@ -142,16 +154,21 @@ fn equicorrelated_orthant_gradient_up_to_d_100() {
         let exact = pdf(0.0) * sum * h / 3.0;
         let p = Problem::lower_orthant(Covariance::equicorrelated(d, 0.5).unwrap(), vec![0.0; d]).unwrap();
         let (e, g) = genz([1e-5, 1e-4, 1e-3][(d > 5) as usize + (d > 50) as usize], d as u64)
-            .integrate_with_gradient(&p)
+            .integrate_with_gradient(&p, GradientOptions::default().estimator(GradientEstimator::Pinned))
             .unwrap();
         assert!((e.value - 1.0 / (d as f64 + 1.0)).abs() <= e.error);
         check_exchangeable(&g, exact, &format!("single pass d={d}"));
         let (_, g3) = genz([1e-5, 1e-4, 1e-3][(d > 5) as usize + (d > 50) as usize], d as u64 + 1)
-            .integrate_with_pathwise_gradient(&p)
+            .integrate_with_gradient(&p, GradientOptions::default())
             .unwrap();
         check_exchangeable(&g3, exact, &format!("pathwise d={d}"));
         if d <= 20 {
-            let (_, g2) = genz(if d > 5 { 1e-4 } else { 1e-5 }, 7).gradient_by_conditioning(&p).unwrap();
+            let (_, g2) = genz(if d > 5 { 1e-4 } else { 1e-5 }, 7)
+                .integrate_with_gradient(
+                    &p,
+                    GradientOptions::default().estimator(GradientEstimator::Conditioning),
+                )
+                .unwrap();
             check_exchangeable(&g2, exact, &format!("conditioning d={d}"));
         }
     }
@@ -169,7 +186,7 @@ fn pathwise_gradient_on_a_semidefinite_box_matches_the_exact_gradient() {
     )
     .unwrap();
     let (_, exact) = mvn_orthant::exact::gradient::trivariate_gradient(&p).unwrap();
-    let (_, g) = genz(1e-7, 11).integrate_with_pathwise_gradient(&p).unwrap();
+    let (_, g) = genz(1e-7, 11).integrate_with_gradient(&p, GradientOptions::default()).unwrap();
     for k in 0..3 {
         for (name, x, e, r) in [
             ("∂a", g.lower[k], g.lower_error[k], exact.lower[k]),

@@ -3,6 +3,7 @@
 
 use mvn_orthant::qmc::PointSetKind;
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
+use mvn_orthant::GradientOptions;
 use mvn_orthant::{
     integrate, integrate_with_gradient, Covariance, Estimate, GenzSettings, Integrator, Method, MethodChoice,
     Problem, Settings,
@@ -142,15 +143,10 @@ fn tilted_does_not_claim_an_absolute_tolerance_it_missed() {
     let e = integrate(&problem, MethodChoice::Tilted, &loose).unwrap();
     assert!(e.converged && e.error <= 1e-3, "{e:?}");
     // The estimator itself, with both tolerances 'either' way: error ≤ max(abs, rel·P).
-    let t = Tilted::new(TiltingSettings {
-        abs_tol: 1e-12,
-        rel_tol: 1e-9,
-        max_evaluations: 1 << 14,
-        ..TiltingSettings::default()
-    })
-    .unwrap()
-    .estimate(&problem)
-    .unwrap();
+    let t = Tilted::new(TiltingSettings::default().abs_tol(1e-12).rel_tol(1e-9).max_evaluations(1 << 14))
+        .unwrap()
+        .estimate(&problem)
+        .unwrap();
     assert!(!t.estimate.converged, "{t:?}");
 }
 
@@ -243,10 +239,13 @@ fn auto_gradient_of_a_rare_event_has_relative_accuracy() {
     // value); now value and gradient come from tilting (gradient by conditioning).
     let (full, first, second) = two_blocks(4, 0.5, 4, 0.3, -3.0);
     let settings = Settings::default();
-    let (p1, g1) = integrate_with_gradient(&first, MethodChoice::Exact, &settings).unwrap();
-    let (p2, g2) = integrate_with_gradient(&second, MethodChoice::Exact, &settings).unwrap();
+    let (p1, g1) =
+        integrate_with_gradient(&first, MethodChoice::Exact, &settings, GradientOptions::default()).unwrap();
+    let (p2, g2) =
+        integrate_with_gradient(&second, MethodChoice::Exact, &settings, GradientOptions::default()).unwrap();
     let truth = p1.value * p2.value;
-    let (e, g) = integrate_with_gradient(&full, MethodChoice::Auto, &settings).unwrap();
+    let (e, g) =
+        integrate_with_gradient(&full, MethodChoice::Auto, &settings, GradientOptions::default()).unwrap();
     println!("P = {truth:.6e}: {e:?}");
     assert_eq!(e.method, Method::Tilted);
     assert!(e.covers(truth) && e.error <= 1e-3 * e.value, "{e:?}");
@@ -278,8 +277,20 @@ fn genz_coverage_sweep() {
 fn auto_coverage_sweep() {
     for level in [-1.5, -2.5, -3.5, -5.0, -7.0] {
         let (full, first, second) = two_blocks(6, 0.5, 6, 0.2, level);
-        let (p1, g1) = integrate_with_gradient(&first, MethodChoice::Exact, &Settings::default()).unwrap();
-        let (p2, g2) = integrate_with_gradient(&second, MethodChoice::Exact, &Settings::default()).unwrap();
+        let (p1, g1) = integrate_with_gradient(
+            &first,
+            MethodChoice::Exact,
+            &Settings::default(),
+            GradientOptions::default(),
+        )
+        .unwrap();
+        let (p2, g2) = integrate_with_gradient(
+            &second,
+            MethodChoice::Exact,
+            &Settings::default(),
+            GradientOptions::default(),
+        )
+        .unwrap();
         let truth = p1.value * p2.value;
         let (mut runs, mut auto_misses, mut tilted_misses, mut methods) = (0, 0, 0, Vec::new());
         let (mut gradient_components, mut gradient_misses, mut worst_relative) = (0, 0, 0.0f64);
@@ -293,7 +304,9 @@ fn auto_coverage_sweep() {
             worst_relative = worst_relative.max((e.value / truth - 1.0).abs());
             methods.push(e.method);
             if seed < 10 {
-                let (_, g) = integrate_with_gradient(&full, MethodChoice::Auto, &settings).unwrap();
+                let (_, g) =
+                    integrate_with_gradient(&full, MethodChoice::Auto, &settings, GradientOptions::default())
+                        .unwrap();
                 for k in 0..12 {
                     let expected = if k < 6 { g1.upper[k] * p2.value } else { g2.upper[k - 6] * p1.value };
                     gradient_components += 1;
@@ -312,12 +325,26 @@ fn auto_coverage_sweep() {
 /// gradients: (components, misses).
 fn genz_gradient_misses(level: f64, seeds: u64) -> (u64, u64) {
     let (full, first, second) = two_blocks(6, 0.5, 6, 0.2, level);
-    let (p1, g1) = integrate_with_gradient(&first, MethodChoice::Exact, &Settings::default()).unwrap();
-    let (p2, g2) = integrate_with_gradient(&second, MethodChoice::Exact, &Settings::default()).unwrap();
+    let (p1, g1) = integrate_with_gradient(
+        &first,
+        MethodChoice::Exact,
+        &Settings::default(),
+        GradientOptions::default(),
+    )
+    .unwrap();
+    let (p2, g2) = integrate_with_gradient(
+        &second,
+        MethodChoice::Exact,
+        &Settings::default(),
+        GradientOptions::default(),
+    )
+    .unwrap();
     let (mut components, mut misses) = (0, 0);
     for seed in 0..seeds {
         let settings = Settings { seed, ..Settings::default() };
-        let (_, g) = integrate_with_gradient(&full, MethodChoice::Genz, &settings).unwrap();
+        let (_, g) =
+            integrate_with_gradient(&full, MethodChoice::Genz, &settings, GradientOptions::default())
+                .unwrap();
         for k in 0..12 {
             let expected = if k < 6 { g1.upper[k] * p2.value } else { g2.upper[k - 6] * p1.value };
             components += 1;
@@ -413,7 +440,9 @@ fn measure_examples() {
     println!("ar1 tail reference {:.10e} ± {:.1e}", reference.value, reference.error);
     show("ar1 auto", reference.value, || integrate(&ar, MethodChoice::Auto, &Settings::default()).unwrap());
     let t = Instant::now();
-    let (e, g) = integrate_with_gradient(&ar, MethodChoice::Auto, &Settings::default()).unwrap();
+    let (e, g) =
+        integrate_with_gradient(&ar, MethodChoice::Auto, &Settings::default(), GradientOptions::default())
+            .unwrap();
     println!(
         "ar1 auto+gradient: value {:.6e} error {:.2e} rel off {:.2e} converged {} method {} time {:.2}s grad[0] {:.4e} ± {:.1e}",
         e.value, e.error, (e.value / reference.value - 1.0).abs(), e.converged, e.method, t.elapsed().as_secs_f64(), g.upper[0], g.upper_error[0]

@@ -43,13 +43,9 @@ fn check_table(cheap_above: usize, cheap_tol: f64) {
     let mut worst: f64 = 0.0;
     for case in cases() {
         let rel_tol = if case.d > cheap_above { cheap_tol } else { 1e-3 };
-        let tilted = Tilted::new(TiltingSettings {
-            seed: 3,
-            rel_tol,
-            max_evaluations: 4_000_000,
-            ..TiltingSettings::default()
-        })
-        .unwrap();
+        let tilted =
+            Tilted::new(TiltingSettings::default().seed(3).rel_tol(rel_tol).max_evaluations(4_000_000))
+                .unwrap();
         let problem = upper_orthant(case.d, case.rho, case.c);
         let result = tilted.estimate(&problem).unwrap();
         let ln_reference = case.log10_p * std::f64::consts::LN_10;
@@ -109,7 +105,7 @@ fn log_value_survives_underflow() {
 #[test]
 fn same_seed_same_bits_on_1_2_and_8_threads() {
     let problem = upper_orthant(10, 0.5, 3.0);
-    let tilted = Tilted::new(TiltingSettings { seed: 17, ..TiltingSettings::default() }).unwrap();
+    let tilted = Tilted::new(TiltingSettings::default().seed(17)).unwrap();
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -129,11 +125,11 @@ fn same_seed_same_bits_on_1_2_and_8_threads() {
 fn invalid_settings_are_typed_errors() {
     use mvn_orthant::Error;
     assert!(matches!(
-        Tilted::new(TiltingSettings { rel_tol: -1.0, ..TiltingSettings::default() }),
+        Tilted::new(TiltingSettings::default().rel_tol(-1.0)),
         Err(Error::InvalidTolerance { .. })
     ));
     assert!(matches!(
-        Tilted::new(TiltingSettings { randomizations: 1, ..TiltingSettings::default() }),
+        Tilted::new(TiltingSettings::default().randomizations(1)),
         Err(Error::InvalidBudget { .. })
     ));
 }

@@ -33,7 +33,7 @@ fn assert_covers(label: &str, e: &Estimate, truth: f64) {
 /// report's settings (abs_tol 1e-7, rel_tol 1e-4, 5·10⁵ paths), for several seeds.
 fn check(label: &str, problem: &Problem, truth: f64) {
     for seed in 0..SEEDS {
-        let tilted = Tilted::new(TiltingSettings { seed, ..TiltingSettings::default() }).unwrap();
+        let tilted = Tilted::new(TiltingSettings::default().seed(seed)).unwrap();
         let e = tilted.estimate(problem).unwrap().estimate;
         assert_covers(&format!("{label}, tilted seed {seed}"), &e, truth);
         let settings = Settings { seed, abs_tol: 1e-5, ..Settings::default() };
@@ -95,7 +95,7 @@ fn near_singular_rare_event_is_covered_and_keeps_relative_accuracy() {
     let problem = Problem::new(vec![0.0; 2], cov, vec![5.0; 2], vec![f64::INFINITY; 2]).unwrap();
     let truth = integrate(&problem, MethodChoice::Exact, &Settings::default()).unwrap().value;
     for seed in 0..SEEDS {
-        let tilted = Tilted::new(TiltingSettings { seed, ..TiltingSettings::default() }).unwrap();
+        let tilted = Tilted::new(TiltingSettings::default().seed(seed)).unwrap();
         let e = tilted.estimate(&problem).unwrap().estimate;
         assert_covers(&format!("rare ρ = 1 − 1e-8, seed {seed}"), &e, truth);
         assert!(e.converged && e.error <= 1e-3 * e.value, "{e:?}");

@@ -5,6 +5,7 @@
 //! Every proptest runs with a fixed seed (deterministic CI) and a few dozen cases.
 
 use mvn_orthant::normal;
+use mvn_orthant::GradientOptions;
 use mvn_orthant::{Covariance, Estimate, Integrator, MethodChoice, MonteCarlo, Problem, Settings};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -354,11 +355,12 @@ fn gradients_match_finite_differences_where_available() {
     let h = 1e-4;
     let s = Settings { abs_tol: 1e-9, rel_tol: 0.0, max_evaluations: 4_000_000, seed: 3 };
     for choice in MethodChoice::ALL {
-        let (estimate, gradient) = match mvn_orthant::integrate_with_gradient(&p, choice, &s) {
-            Ok(v) => v,
-            Err(mvn_orthant::Error::MethodNotApplicable { .. }) => continue,
-            Err(e) => panic!("{choice}: {e}"),
-        };
+        let (estimate, gradient) =
+            match mvn_orthant::integrate_with_gradient(&p, choice, &s, GradientOptions::default()) {
+                Ok(v) => v,
+                Err(mvn_orthant::Error::MethodNotApplicable { .. }) => continue,
+                Err(e) => panic!("{choice}: {e}"),
+            };
         let exact = estimate.method.is_exact();
         let value = |lower: Vec<f64>, upper: Vec<f64>| {
             let q = Problem::new(p.mean().to_vec(), p.covariance().clone(), lower, upper).unwrap();

@@ -286,3 +286,42 @@ fn truncated_mean(lo: f64, hi: f64, p: f64) -> f64 {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Covariance;
+
+    fn factor(p: &Problem) -> OrderedFactor {
+        match reduce(p) {
+            Reduction::Factor(f) => f,
+            Reduction::Trivial(_) => panic!("not trivial"),
+        }
+    }
+
+    /// An equicorrelated ρ = ½ factor is well conditioned; ρ = 0.999 is not (conditional
+    /// standard deviation √(1 − ρ²) ≈ 0.045 < 1/√65), nor is a repeated variable (a zero pivot
+    /// tightens an interval).
+    #[test]
+    fn conditioning_of_factors() {
+        let smooth =
+            Problem::lower_orthant(Covariance::equicorrelated(6, 0.5).unwrap(), vec![0.0; 6]).unwrap();
+        let sharp = Problem::new(
+            vec![0.0; 2],
+            Covariance::from_row_major(2, vec![1.0, 0.999, 0.999, 1.0]).unwrap(),
+            vec![-1.0, 2.5],
+            vec![3.0, 4.0],
+        )
+        .unwrap();
+        let repeated = Problem::new(
+            vec![0.0; 3],
+            Covariance::from_row_major(3, vec![1.0, 0.5, 0.5, 0.5, 1.0, 1.0, 0.5, 1.0, 1.0]).unwrap(),
+            vec![-1.0; 3],
+            vec![1.0; 3],
+        )
+        .unwrap();
+        assert!(factor(&smooth).is_well_conditioned());
+        assert!(!factor(&sharp).is_well_conditioned());
+        assert!(!factor(&repeated).is_well_conditioned());
+    }
+}

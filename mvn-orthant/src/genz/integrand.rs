@@ -1,4 +1,5 @@
-//! The separation-of-variables integrand over `[0, 1]^(r−1)` and its single-pass gradient.
+//! The separation-of-variables integrand over `[0, 1]^(r−1)` and its two single-pass gradients,
+//! from one batched forward recursion ([`OrderedFactor::forward`]).
 //!
 //! For a point w, step k forms the interval `[lo_k, hi_k]` of z_k given y_0 … y_{k−1} (the
 //! intersection of the intervals of the step's constraints), its probability
@@ -8,209 +9,228 @@
 //! When lo_k > 0 the step works with upper tails instead, p_k = Q(lo_k) − Q(hi_k) and
 //! y_k = Q⁻¹(Q(lo_k) − w_k p_k), so that no relative accuracy is lost to 1 − Φ.
 //!
-//! The hot loops use the branch-free tail [`crate::mills_ratio::upper_tail_of_magnitude`] (or
-//! [`crate::normal::cdf_fast`] built on it) and [`crate::normal::inverse_cdf_fast`], with relative
-//! errors below 7e-16 and 1e-15; [`OrderedFactor::values`] evaluates eight points at a time (see
-//! [`BATCH`]).
-//!
-//! # Gradient by pinning
-//!
-//! If the bound hi_k comes from the upper limit b_j of variable j (scaled by its conditional
-//! standard deviation s_j), then, by the conditioning theorem applied given z_0 … z_{k−1},
-//!
-//! ∂P/∂b_j = E[ Π_{m<k} p_m · φ(hi_k)/s_j · Π_{m>k} p′_m ],
-//!
-//! where the p′_m continue the recursion with z_k pinned at hi_k and the same w_{k+1}, w_{k+2},
-//! …: the same random numbers as the value. A lower limit enters with a minus sign; a bound that
-//! is not the active (tightest) one of its step contributes nothing.
-
-// `!(p > 0.0)` is meant: it also rejects NaN.
-#![allow(clippy::neg_cmp_op_on_partial_ord)]
+//! The recursion carries [`BATCH`] points through the steps together and uses the branch-free
+//! tail [`crate::mills_ratio::upper_tail_of_magnitude`] and [`crate::normal::inverse_cdf_fast`],
+//! with relative errors below 7e-16 and 1e-15. The same recursion, with its own sampling rule,
+//! gives the tilted weights of [`crate::tilting`]; the pinned gradient continues it from a pinned
+//! step, the pathwise gradient sweeps back over its record. The scalar forms (one point at a
+//! time) are kept in the tests only, as references.
 
 use super::factor::{density, OrderedFactor};
 use crate::mills_ratio::{density_branch_free, upper_tail_of_magnitude};
-use crate::normal::{cdf_fast as cdf, inverse_cdf_fast, inverse_upper_tail_fast};
+use crate::normal::inverse_cdf_fast;
 
 /// The largest double below 1.
 const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
 
-/// Dot product with eight independent accumulators: a fixed association order (so results are
-/// reproducible bit for bit) and a loop the compiler vectorises. Plain multiply–add, not
-/// `mul_add`: without a target FMA unit `mul_add` is a call to a software fused multiply–add,
-/// which made this loop the dominant cost of the integrand.
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    const LANES: usize = 8;
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; LANES];
-    let (a_chunks, a_tail) = a.split_at(n - n % LANES);
-    let (b_chunks, b_tail) = b.split_at(n - n % LANES);
-    for (ca, cb) in a_chunks.chunks_exact(LANES).zip(b_chunks.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            acc[l] += ca[l] * cb[l];
-        }
-    }
-    let mut tail = 0.0;
-    for (x, y) in a_tail.iter().zip(b_tail) {
-        tail += x * y;
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
-}
-
-/// The interval of step k and the constraints that set its ends.
-#[derive(Debug, Clone, Copy)]
-struct Interval {
-    lo: f64,
-    hi: f64,
-    lo_source: usize,
-    hi_source: usize,
-}
-
-/// Number of points that [`OrderedFactor::values`] carries through the recursion together.
+/// Number of points that the forward recursion carries through the steps together.
 ///
 /// Within one point the recursion is a chain of dependent operations (each y_k feeds the next
 /// interval), so a single point leaves most of the processor idle waiting on latencies. Eight
 /// independent points interleaved step by step fill those gaps, and the conditional means of
 /// the eight points become one small matrix–vector product per constraint that the compiler
 /// vectorises.
-pub const BATCH: usize = 8;
+pub(crate) const BATCH: usize = 8;
 
 /// Per-chunk scratch space, so that the per-point loop allocates nothing.
 #[derive(Debug, Clone)]
-pub struct Scratch {
-    y: Vec<f64>,
-    pinned: Vec<f64>,
-    intervals: Vec<(f64, f64, usize, usize)>,
-    prefix: Vec<f64>,
+pub(crate) struct Scratch {
     /// The y of a batch, `batch_y[k * BATCH + p]` for step k and point p.
     batch_y: Vec<f64>,
-    /// The steps of a batch for the backward sweep, indexed like `batch_y`.
+    /// The y of a batch with one step pinned (the pinned gradient), indexed like `batch_y`.
+    pinned_y: Vec<f64>,
+    /// The steps of a batch for the gradients, indexed like `batch_y`.
     batch_record: Vec<StepRecord>,
     /// ∂ln f/∂y of a batch, indexed like `batch_y`.
     batch_y_bar: Vec<f64>,
 }
 
-/// One step of one point of the batched forward recursion, kept for the backward sweep.
+/// One step of one point of the forward recursion, kept for the gradients.
 #[derive(Debug, Clone, Copy, Default)]
 struct StepRecord {
     lo: f64,
     hi: f64,
     probability: f64,
+    /// f before this step (the product of the earlier probabilities).
+    prefix: f64,
     lo_source: usize,
     hi_source: usize,
 }
 
 impl Scratch {
     /// Scratch space for a factor of rank r.
-    pub fn new(rank: usize) -> Self {
+    pub(crate) fn new(rank: usize) -> Self {
         Scratch {
-            y: vec![0.0; rank],
-            pinned: vec![0.0; rank],
-            intervals: vec![(0.0, 0.0, 0, 0); rank],
-            prefix: vec![0.0; rank],
             batch_y: vec![0.0; rank * BATCH],
+            pinned_y: vec![0.0; rank * BATCH],
             batch_record: vec![StepRecord::default(); rank * BATCH],
             batch_y_bar: vec![0.0; rank * BATCH],
         }
     }
 }
 
-/// p = Φ(hi) − Φ(lo) and the inverse map y(w), from the tail that keeps accuracy.
-#[inline]
-fn probability_and_sample(lo: f64, hi: f64, w: Option<f64>) -> (f64, f64) {
-    if lo > 0.0 {
-        let (q_lo, q_hi) = (cdf(-lo), cdf(-hi));
-        let p = q_lo - q_hi;
-        let y = match w {
-            Some(w) if p > 0.0 => inverse_upper_tail_fast((q_lo - w * p).clamp(f64::MIN_POSITIVE, BELOW_ONE)),
-            _ => 0.0,
-        };
-        (p, y)
-    } else {
-        let (c_lo, c_hi) = (cdf(lo), cdf(hi));
-        let p = c_hi - c_lo;
-        let y = match w {
-            Some(w) if p > 0.0 => inverse_cdf_fast((c_lo + w * p).clamp(f64::MIN_POSITIVE, BELOW_ONE)),
-            _ => 0.0,
-        };
-        (p, y)
-    }
+/// The intervals [lo, hi] of one step for the points of a batch, and (when asked for) the
+/// constraints that set their ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepIntervals {
+    /// Lower ends, per point.
+    pub lo: [f64; BATCH],
+    /// Upper ends, per point.
+    pub hi: [f64; BATCH],
+    /// The constraint (index into [`OrderedFactor::constraints`]) that sets each lower end.
+    pub lo_source: [usize; BATCH],
+    /// The constraint that sets each upper end.
+    pub hi_source: [usize; BATCH],
 }
 
 impl OrderedFactor {
-    #[inline]
-    fn interval(&self, k: usize, y: &[f64]) -> Interval {
+    /// The intervals of step k for a batch whose earlier samples are `y[m * BATCH + p]`, m < k:
+    /// the intersection over the step's constraints of [lower − c·y, upper − c·y]. With
+    /// `SOURCES`, a later constraint takes over an end only if strictly tighter, and the
+    /// constraint that sets each end is kept.
+    #[inline(always)]
+    fn step_intervals<const SOURCES: bool>(&self, k: usize, y: &[f64]) -> StepIntervals {
         let step = &self.steps[k];
-        let mut out = Interval {
-            lo: f64::NEG_INFINITY,
-            hi: f64::INFINITY,
-            lo_source: step.first,
-            hi_source: step.first,
+        let mut iv = StepIntervals {
+            lo: [f64::NEG_INFINITY; BATCH],
+            hi: [f64::INFINITY; BATCH],
+            lo_source: [step.first; BATCH],
+            hi_source: [step.first; BATCH],
         };
-        for c in step.first..step.first + step.count {
-            let constraint = &self.constraints[c];
-            let shift = dot(&self.coefficients[constraint.offset..constraint.offset + k], &y[..k]);
-            let (lo, hi) = (constraint.lower - shift, constraint.upper - shift);
-            if lo > out.lo {
-                out.lo = lo;
-                out.lo_source = c;
+        for (index, constraint) in self.constraints[step.first..step.first + step.count].iter().enumerate() {
+            let coefficients = &self.coefficients[constraint.offset..constraint.offset + k];
+            let mut shift = [0.0f64; BATCH];
+            for (&a, ym) in coefficients.iter().zip(y[..k * BATCH].chunks_exact(BATCH)) {
+                for p in 0..BATCH {
+                    shift[p] += a * ym[p];
+                }
             }
-            if hi < out.hi {
-                out.hi = hi;
-                out.hi_source = c;
+            for p in 0..BATCH {
+                let (l, h) = (constraint.lower - shift[p], constraint.upper - shift[p]);
+                if SOURCES {
+                    if l > iv.lo[p] {
+                        iv.lo[p] = l;
+                        iv.lo_source[p] = step.first + index;
+                    }
+                    if h < iv.hi[p] {
+                        iv.hi[p] = h;
+                        iv.hi_source[p] = step.first + index;
+                    }
+                } else {
+                    iv.lo[p] = iv.lo[p].max(l);
+                    iv.hi[p] = iv.hi[p].min(h);
+                }
             }
         }
-        out
+        iv
     }
 
-    /// f(w) = Π_k p_k at the point w (length ≥ r − 1).
-    #[inline]
-    pub fn value(&self, w: &[f64], scratch: &mut Scratch) -> f64 {
+    /// The forward recursion of the separation of variables for a batch of [`BATCH`] points,
+    /// steps `from .. r`: at step k the intervals follow from the samples y_0 … y_{k−1} (held in
+    /// `y[m * BATCH + p]`), and `sample(k, intervals)` returns the samples y_k of the batch (its
+    /// sampling rule: Genz's inverse map, or the tilted one of [`crate::tilting`]), stored in
+    /// `y` for the later steps. This is the one implementation of the recursion.
+    #[inline(always)]
+    pub(crate) fn forward<const SOURCES: bool, F>(&self, from: usize, y: &mut [f64], mut sample: F)
+    where
+        F: FnMut(usize, &StepIntervals) -> [f64; BATCH],
+    {
         let r = self.steps.len();
-        let mut f = 1.0;
-        for k in 0..r {
-            let iv = self.interval(k, &scratch.y);
-            if iv.lo >= iv.hi {
-                return 0.0;
+        for k in from..r {
+            let iv = self.step_intervals::<SOURCES>(k, y);
+            let y_k = sample(k, &iv);
+            if k + 1 < r {
+                y[k * BATCH..(k + 1) * BATCH].copy_from_slice(&y_k);
             }
-            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
-            if !(p > 0.0) {
-                return 0.0;
-            }
-            f *= p;
-            scratch.y[k] = y;
         }
-        f
+    }
+
+    /// Genz's rule at step k for a batch: the interval probabilities p = Φ(hi) − Φ(lo) (upper
+    /// tails Q(lo) − Q(hi) above 0, so that no relative accuracy is lost to 1 − Φ) multiply `f`
+    /// (a point whose interval is empty or of probability 0 is finished, f = 0), and, except at
+    /// the last step, the samples y_k = Φ⁻¹(Φ(lo) + w_k p) (Q⁻¹(Q(lo) − w_k p) above 0) with w_k
+    /// the point's k-th coordinate; 0 for a finished point. Returns (y_k, p).
+    #[inline(always)]
+    fn genz_step(
+        &self,
+        k: usize,
+        iv: &StepIntervals,
+        points: &[f64],
+        stride: usize,
+        f: &mut [f64; BATCH],
+    ) -> ([f64; BATCH], [f64; BATCH]) {
+        let step = &self.steps[k];
+        let constraints = &self.constraints[step.first..step.first + step.count];
+        let last = k + 1 == self.steps.len();
+        // Which ends can be finite at this step (the same for every point).
+        let bounded_below = constraints.iter().any(|c| c.lower > f64::NEG_INFINITY);
+        let bounded_above = constraints.iter().any(|c| c.upper < f64::INFINITY);
+        // Phase 1: the tails Q(|lo|) and Q(|hi|), branch-free and independent across points.
+        let mut tail_lo = [0.0f64; BATCH];
+        let mut tail_hi = [0.0f64; BATCH];
+        if bounded_below {
+            for p in 0..BATCH {
+                tail_lo[p] = upper_tail_of_magnitude(iv.lo[p]);
+            }
+        }
+        if bounded_above {
+            for p in 0..BATCH {
+                tail_hi[p] = upper_tail_of_magnitude(iv.hi[p]);
+            }
+        }
+        // Phase 2: the interval probability and the argument of the inverse. Below zero
+        // Φ(lo) = Q(|lo|); an interval above zero works with upper tails, where Q(lo) = Q(|lo|).
+        let mut argument = [0.5f64; BATCH];
+        let mut upper_mode = [false; BATCH];
+        let mut probabilities = [0.0f64; BATCH];
+        for p in 0..BATCH {
+            let (l, h) = (iv.lo[p], iv.hi[p]);
+            let upper = l > 0.0;
+            let top = if upper || h <= 0.0 { tail_hi[p] } else { 1.0 - tail_hi[p] };
+            let probability = if upper { tail_lo[p] - top } else { top - tail_lo[p] };
+            probabilities[p] = probability;
+            let alive = f[p] != 0.0 && l < h && probability > 0.0;
+            f[p] = if alive { f[p] * probability } else { 0.0 };
+            if !last {
+                let w = points[p * stride + k];
+                let u = if upper { tail_lo[p] - w * probability } else { tail_lo[p] + w * probability };
+                argument[p] = if alive { u.clamp(f64::MIN_POSITIVE, BELOW_ONE) } else { 0.5 };
+                upper_mode[p] = upper;
+            }
+        }
+        // Phase 3: the samples, eight independent inverses.
+        let mut y = [0.0f64; BATCH];
+        if !last {
+            for p in 0..BATCH {
+                let z = inverse_cdf_fast(argument[p]);
+                y[p] = if upper_mode[p] { -z } else { z };
+            }
+        }
+        (y, probabilities)
     }
 
     /// f at up to [`BATCH`] points at once: point p (p < `count`) is
-    /// `points[p * stride..p * stride + r − 1]`, and f of point p is written to `out[p]`.
-    ///
-    /// The same recursion as [`OrderedFactor::value`], carried out step by step for all points
-    /// together (see [`BATCH`]); a point whose interval becomes empty is finished with f = 0 and
-    /// rides along with y = 0. Results agree with [`OrderedFactor::value`] to rounding (the
-    /// conditional means are summed in another order).
+    /// `points[p * stride..p * stride + r − 1]`, and f of point p is returned in slot p (0 for
+    /// the unused slots).
     ///
     /// # Panics
     ///
     /// When `count` exceeds [`BATCH`] or `points` is too short.
-    pub fn values(
+    pub(crate) fn values(
         &self,
         points: &[f64],
         stride: usize,
         count: usize,
         scratch: &mut Scratch,
-        out: &mut [f64; BATCH],
-    ) {
-        *out = self.forward_batch::<false>(points, stride, count, scratch);
+    ) -> [f64; BATCH] {
+        self.genz_forward::<false>(points, stride, count, scratch)
     }
 
-    /// The batched forward recursion behind [`OrderedFactor::values`]; with `RECORD` it also
-    /// keeps, per step and point, the interval, its probability and the constraints that set its
-    /// ends, for the backward sweep of [`OrderedFactor::values_and_pathwise_gradients`].
+    /// Genz's forward recursion from step 0 for a batch; with `RECORD` it also keeps, per step
+    /// and point, the interval, its probability, the prefix product and the constraints that
+    /// set its ends, for the gradients.
     #[inline(always)]
-    fn forward_batch<const RECORD: bool>(
+    fn genz_forward<const RECORD: bool>(
         &self,
         points: &[f64],
         stride: usize,
@@ -218,113 +238,64 @@ impl OrderedFactor {
         scratch: &mut Scratch,
     ) -> [f64; BATCH] {
         assert!(count <= BATCH, "at most {BATCH} points per batch");
-        let r = self.steps.len();
-        let y = &mut scratch.batch_y;
-        let record = &mut scratch.batch_record;
+        let Scratch { batch_y: y, batch_record: record, .. } = scratch;
         let mut f = [0.0f64; BATCH];
         f[..count].iter_mut().for_each(|v| *v = 1.0);
-        for k in 0..r {
-            let step = &self.steps[k];
-            let constraints = &self.constraints[step.first..step.first + step.count];
-            let mut lo = [f64::NEG_INFINITY; BATCH];
-            let mut hi = [f64::INFINITY; BATCH];
-            let mut lo_source = [step.first; BATCH];
-            let mut hi_source = [step.first; BATCH];
-            for (index, constraint) in constraints.iter().enumerate() {
-                let coefficients = &self.coefficients[constraint.offset..constraint.offset + k];
-                let mut shift = [0.0f64; BATCH];
-                for (&a, ym) in coefficients.iter().zip(y[..k * BATCH].chunks_exact(BATCH)) {
-                    for p in 0..BATCH {
-                        shift[p] += a * ym[p];
-                    }
-                }
+        self.forward::<RECORD, _>(0, y, |k, iv| {
+            let prefix = f;
+            let (y_k, probability) = self.genz_step(k, iv, points, stride, &mut f);
+            if RECORD {
                 for p in 0..BATCH {
-                    let (l, h) = (constraint.lower - shift[p], constraint.upper - shift[p]);
-                    if RECORD {
-                        // The scalar recursion's rule: a later constraint takes over only if
-                        // strictly tighter.
-                        if l > lo[p] {
-                            lo[p] = l;
-                            lo_source[p] = step.first + index;
-                        }
-                        if h < hi[p] {
-                            hi[p] = h;
-                            hi_source[p] = step.first + index;
-                        }
-                    } else {
-                        lo[p] = lo[p].max(l);
-                        hi[p] = hi[p].min(h);
-                    }
-                }
-            }
-            let last = k + 1 == r;
-            // Which ends can be finite at this step (the same for every point).
-            let bounded_below = constraints.iter().any(|c| c.lower > f64::NEG_INFINITY);
-            let bounded_above = constraints.iter().any(|c| c.upper < f64::INFINITY);
-            // Phase 1: the tails Q(|lo|) and Q(|hi|), branch-free and independent across points.
-            let mut tail_lo = [0.0f64; BATCH];
-            let mut tail_hi = [0.0f64; BATCH];
-            if bounded_below {
-                for p in 0..BATCH {
-                    tail_lo[p] = upper_tail_of_magnitude(lo[p]);
-                }
-            }
-            if bounded_above {
-                for p in 0..BATCH {
-                    tail_hi[p] = upper_tail_of_magnitude(hi[p]);
-                }
-            }
-            // Phase 2: the interval probability and the argument of the inverse. Below zero
-            // Φ(lo) = Q(|lo|); an interval above zero works with upper tails (see
-            // `probability_and_sample`), where Q(lo) = Q(|lo|) as well.
-            let mut argument = [0.5f64; BATCH];
-            let mut upper_mode = [false; BATCH];
-            for p in 0..BATCH {
-                let (l, h) = (lo[p], hi[p]);
-                let upper = l > 0.0;
-                let top = if upper || h <= 0.0 { tail_hi[p] } else { 1.0 - tail_hi[p] };
-                let probability = if upper { tail_lo[p] - top } else { top - tail_lo[p] };
-                let alive = f[p] != 0.0 && l < h && probability > 0.0;
-                f[p] = if alive { f[p] * probability } else { 0.0 };
-                if RECORD {
                     record[k * BATCH + p] = StepRecord {
-                        lo: l,
-                        hi: h,
-                        probability,
-                        lo_source: lo_source[p],
-                        hi_source: hi_source[p],
+                        lo: iv.lo[p],
+                        hi: iv.hi[p],
+                        probability: probability[p],
+                        prefix: prefix[p],
+                        lo_source: iv.lo_source[p],
+                        hi_source: iv.hi_source[p],
                     };
                 }
-                if !last {
-                    let w = points[p * stride + k];
-                    let u = if upper { tail_lo[p] - w * probability } else { tail_lo[p] + w * probability };
-                    argument[p] = if alive { u.clamp(f64::MIN_POSITIVE, BELOW_ONE) } else { 0.5 };
-                    upper_mode[p] = upper;
-                }
             }
-            // Phase 3: the samples, eight independent inverses.
-            if !last {
-                for p in 0..BATCH {
-                    let z = inverse_cdf_fast(argument[p]);
-                    y[k * BATCH + p] = if upper_mode[p] { -z } else { z };
-                }
-            }
-        }
+            y_k
+        });
         f
     }
 
-    /// The batched form of [`OrderedFactor::value_and_pathwise_gradient`]: f at up to [`BATCH`]
-    /// points (laid out as for [`OrderedFactor::values`]), returned per point, and the sum over
-    /// the points of the pathwise derivatives ∂f/∂a_j, ∂f/∂b_j added to `lower` and `upper`.
+    /// Adds the derivative `g` of f with respect to an end of an interval set by constraint
+    /// `source` (`is_upper_bound`: its upper end) to the derivative of the limit it comes from:
+    /// the end is (limit − shift)/t with |t| = scale, and a flipped constraint (t < 0) takes its
+    /// lower end from the upper limit and vice versa.
+    #[inline]
+    fn add_to_limit(
+        &self,
+        source: usize,
+        g: f64,
+        is_upper_bound: bool,
+        lower: &mut [f64],
+        upper: &mut [f64],
+    ) {
+        let constraint = &self.constraints[source];
+        let g = g / constraint.scale;
+        let g = if constraint.flipped { -g } else { g };
+        if is_upper_bound != constraint.flipped {
+            upper[constraint.variable] += g;
+        } else {
+            lower[constraint.variable] += g;
+        }
+    }
+
+    /// f at up to [`BATCH`] points (laid out as for [`OrderedFactor::values`]), returned per
+    /// point, and the sum over the points of the pinned estimates of ∂f/∂a_j, ∂f/∂b_j added to
+    /// `lower` and `upper` (original indexing).
     ///
-    /// The forward recursion is [`OrderedFactor::values`]'s, recording each step; the backward
-    /// sweep runs over the steps for all points together, and its propagation of ȳ through the
-    /// coefficients is one small matrix–vector product per constraint, as in the forward pass.
-    ///
-    /// # Panics
-    ///
-    /// When `count` exceeds [`BATCH`] or `points` is too short.
-    pub fn values_and_pathwise_gradients(
+    /// If the end hi_k of step k comes from the upper limit b_j (scaled by s_j), then by the
+    /// conditioning theorem applied given z_0 … z_{k−1},
+    /// ∂P/∂b_j = E[Π_{m<k} p_m · φ(hi_k)/s_j · Π_{m>k} p′_m], where the p′_m continue the
+    /// recursion with z_k pinned at hi_k and the same w_{k+1}, …; a lower limit enters with a
+    /// minus sign; an end that is not the active (tightest) one of its step contributes nothing.
+    /// Each pinned continuation is the forward recursion from step k + 1 for the whole batch.
+    /// Cost: O(r³) per point, against O(r²) for the value.
+    pub(crate) fn values_and_pinned_gradients(
         &self,
         points: &[f64],
         stride: usize,
@@ -333,7 +304,76 @@ impl OrderedFactor {
         lower: &mut [f64],
         upper: &mut [f64],
     ) -> [f64; BATCH] {
-        let f = self.forward_batch::<true>(points, stride, count, scratch);
+        let f = self.genz_forward::<true>(points, stride, count, scratch);
+        let r = self.steps.len();
+        let Scratch { batch_y: y, pinned_y, batch_record: record, .. } = scratch;
+        for k in 0..r {
+            let steps = &record[k * BATCH..(k + 1) * BATCH];
+            for is_upper_bound in [false, true] {
+                // The weight prefix · φ(end) of each point (0 where nothing is contributed).
+                let mut weight = [0.0f64; BATCH];
+                for (p, s) in steps.iter().enumerate() {
+                    let end = if is_upper_bound { s.hi } else { s.lo };
+                    if s.lo < s.hi && s.prefix != 0.0 && end.is_finite() {
+                        weight[p] = s.prefix * density(end);
+                    }
+                }
+                if weight.iter().all(|&w| w == 0.0) {
+                    continue;
+                }
+                let mut rest = weight;
+                if k + 1 < r {
+                    pinned_y[..k * BATCH].copy_from_slice(&y[..k * BATCH]);
+                    for (p, s) in steps.iter().enumerate() {
+                        let end = if is_upper_bound { s.hi } else { s.lo };
+                        pinned_y[k * BATCH + p] = if weight[p] != 0.0 { end } else { 0.0 };
+                    }
+                    self.forward::<false, _>(k + 1, pinned_y, |m, iv| {
+                        self.genz_step(m, iv, points, stride, &mut rest).0
+                    });
+                }
+                for (p, s) in steps.iter().enumerate() {
+                    if rest[p] != 0.0 {
+                        let (source, sign) =
+                            if is_upper_bound { (s.hi_source, 1.0) } else { (s.lo_source, -1.0) };
+                        self.add_to_limit(source, sign * rest[p], is_upper_bound, lower, upper);
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    /// f at up to [`BATCH`] points (laid out as for [`OrderedFactor::values`]), returned per
+    /// point, and the sum over the points of the pathwise (reverse-mode) derivatives
+    /// ∂f/∂a_j, ∂f/∂b_j of the integrand at the fixed points, added to `lower` and `upper`
+    /// (original indexing).
+    ///
+    /// The cube does not depend on the limits, so E_w[∂f/∂b] = ∂P/∂b: differentiating the
+    /// integrand at fixed w is a second unbiased single-pass estimator. With ln f = Σ_k ln p_k,
+    /// p_k = Φ(hi_k) − Φ(lo_k) and y_k = Φ⁻¹((1 − w_k)Φ(lo_k) + w_k Φ(hi_k)), one backward sweep
+    /// over the steps accumulates ȳ_k = ∂ln f/∂y_k and
+    ///
+    /// ∂ln f/∂hi_k = φ(hi_k)/p_k + ȳ_k w_k φ(hi_k)/φ(y_k),
+    /// ∂ln f/∂lo_k = −φ(lo_k)/p_k + ȳ_k (1 − w_k) φ(lo_k)/φ(y_k),
+    ///
+    /// then passes −(∂ln f/∂lo_k)·c_lo − (∂ln f/∂hi_k)·c_hi back to the earlier ȳ through the
+    /// coefficients of the active constraints, one small matrix–vector product per constraint
+    /// for the batch. Cost: about twice the value's, O(r²) per point.
+    ///
+    /// # Panics
+    ///
+    /// When `count` exceeds [`BATCH`] or `points` is too short.
+    pub(crate) fn values_and_pathwise_gradients(
+        &self,
+        points: &[f64],
+        stride: usize,
+        count: usize,
+        scratch: &mut Scratch,
+        lower: &mut [f64],
+        upper: &mut [f64],
+    ) -> [f64; BATCH] {
+        let f = self.genz_forward::<true>(points, stride, count, scratch);
         let r = self.steps.len();
         let Scratch { batch_y: y, batch_record: record, batch_y_bar: y_bar, .. } = scratch;
         y_bar[..r * BATCH].iter_mut().for_each(|v| *v = 0.0);
@@ -365,20 +405,8 @@ impl OrderedFactor {
                 lo_bar[p] = lb;
                 hi_bar[p] = hb;
             }
-            // ∂f/∂(bound) = f·bar per point, added to the limit that sets the bound. With a single
-            // constraint every point's bounds come from it, and the points are summed first.
-            let mut add = |source: usize, g: f64, is_upper_bound: bool| {
-                let constraint = &self.constraints[source];
-                // As in the scalar sweep: a flipped constraint (negative pivot) takes its lower
-                // bound from the upper limit and vice versa.
-                let g = g / constraint.scale;
-                let g = if constraint.flipped { -g } else { g };
-                if is_upper_bound != constraint.flipped {
-                    upper[constraint.variable] += g;
-                } else {
-                    lower[constraint.variable] += g;
-                }
-            };
+            // ∂f/∂(end) = f·bar per point, added to the limit that sets the end. With a single
+            // constraint every point's ends come from it, and the points are summed first.
             if step.count == 1 {
                 let (mut sum_lo, mut sum_hi) = (0.0, 0.0);
                 for p in 0..BATCH {
@@ -386,19 +414,19 @@ impl OrderedFactor {
                     sum_hi += f[p] * hi_bar[p];
                 }
                 if sum_lo != 0.0 {
-                    add(step.first, sum_lo, false);
+                    self.add_to_limit(step.first, sum_lo, false, lower, upper);
                 }
                 if sum_hi != 0.0 {
-                    add(step.first, sum_hi, true);
+                    self.add_to_limit(step.first, sum_hi, true, lower, upper);
                 }
             } else {
                 for p in 0..BATCH {
                     let StepRecord { lo_source, hi_source, .. } = record[k * BATCH + p];
                     if lo_bar[p] != 0.0 {
-                        add(lo_source, f[p] * lo_bar[p], false);
+                        self.add_to_limit(lo_source, f[p] * lo_bar[p], false, lower, upper);
                     }
                     if hi_bar[p] != 0.0 {
-                        add(hi_source, f[p] * hi_bar[p], true);
+                        self.add_to_limit(hi_source, f[p] * hi_bar[p], true, lower, upper);
                     }
                 }
             }
@@ -423,164 +451,13 @@ impl OrderedFactor {
         }
         f
     }
-
-    /// f(w) and adds the pinned estimates of ∂f/∂a_j and ∂f/∂b_j (original indexing) to
-    /// `lower` and `upper`.
-    pub fn value_and_gradient(
-        &self,
-        w: &[f64],
-        scratch: &mut Scratch,
-        lower: &mut [f64],
-        upper: &mut [f64],
-    ) -> f64 {
-        let r = self.steps.len();
-        let mut f = 1.0;
-        let mut reached = 0;
-        for k in 0..r {
-            let iv = self.interval(k, &scratch.y);
-            scratch.intervals[k] = (iv.lo, iv.hi, iv.lo_source, iv.hi_source);
-            scratch.prefix[k] = f;
-            reached = k + 1;
-            if iv.lo >= iv.hi {
-                f = 0.0;
-                break;
-            }
-            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
-            if !(p > 0.0) {
-                f = 0.0;
-                break;
-            }
-            f *= p;
-            scratch.y[k] = y;
-        }
-        for k in 0..reached {
-            let (lo, hi, lo_source, hi_source) = scratch.intervals[k];
-            let prefix = scratch.prefix[k];
-            if !(lo < hi) || prefix == 0.0 {
-                continue;
-            }
-            for (bound, source, is_upper_bound) in [(lo, lo_source, false), (hi, hi_source, true)] {
-                if !bound.is_finite() {
-                    continue;
-                }
-                let constraint = &self.constraints[source];
-                let weight = prefix * density(bound) / constraint.scale;
-                if weight == 0.0 {
-                    continue;
-                }
-                let g = weight * self.pinned_rest(k, bound, w, scratch);
-                // Which limit of the original variable this bound is.
-                let from_upper_limit = is_upper_bound != constraint.flipped;
-                if from_upper_limit {
-                    upper[constraint.variable] += g;
-                } else {
-                    lower[constraint.variable] -= g;
-                }
-            }
-        }
-        f
-    }
-
-    /// f(w) and adds the pathwise (reverse-mode) derivatives ∂f/∂a_j and ∂f/∂b_j of the integrand
-    /// at the fixed point w to `lower` and `upper` (original indexing).
-    ///
-    /// The cube does not depend on the limits, so E_w[∂f/∂b] = ∂P/∂b: differentiating the
-    /// integrand at fixed w is a second unbiased single-pass estimator. With ln f = Σ_k ln p_k,
-    /// p_k = Φ(hi_k) − Φ(lo_k) and y_k = Φ⁻¹((1 − w_k)Φ(lo_k) + w_k Φ(hi_k)), one backward sweep
-    /// over the steps accumulates ȳ_k = ∂ln f/∂y_k and
-    ///
-    /// ∂ln f/∂hi_k = φ(hi_k)/p_k + ȳ_k w_k φ(hi_k)/φ(y_k),
-    /// ∂ln f/∂lo_k = −φ(lo_k)/p_k + ȳ_k (1 − w_k) φ(lo_k)/φ(y_k),
-    ///
-    /// then passes −(∂ln f/∂lo_k)·c_lo − (∂ln f/∂hi_k)·c_hi back to the earlier ȳ through the
-    /// coefficients of the active constraints. Cost: about twice the value's, O(r²) per point,
-    /// against O(r³) for the pinned estimator of [`OrderedFactor::value_and_gradient`].
-    pub fn value_and_pathwise_gradient(
-        &self,
-        w: &[f64],
-        scratch: &mut Scratch,
-        lower: &mut [f64],
-        upper: &mut [f64],
-    ) -> f64 {
-        let r = self.steps.len();
-        let mut f = 1.0;
-        for k in 0..r {
-            let iv = self.interval(k, &scratch.y);
-            scratch.intervals[k] = (iv.lo, iv.hi, iv.lo_source, iv.hi_source);
-            if iv.lo >= iv.hi {
-                return 0.0;
-            }
-            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
-            if !(p > 0.0) {
-                return 0.0;
-            }
-            f *= p;
-            scratch.prefix[k] = p;
-            scratch.y[k] = y;
-        }
-        let y_bar = &mut scratch.pinned;
-        y_bar[..r].iter_mut().for_each(|v| *v = 0.0);
-        for k in (0..r).rev() {
-            let (lo, hi, lo_source, hi_source) = scratch.intervals[k];
-            let p = scratch.prefix[k];
-            let (density_lo, density_hi) = (density(lo), density(hi));
-            let mut lo_bar = -density_lo / p;
-            let mut hi_bar = density_hi / p;
-            if k + 1 < r && y_bar[k] != 0.0 {
-                let density_y = density(scratch.y[k]);
-                if density_y > 0.0 {
-                    lo_bar += y_bar[k] * (1.0 - w[k]) * density_lo / density_y;
-                    hi_bar += y_bar[k] * w[k] * density_hi / density_y;
-                }
-            }
-            for (bar, source, is_upper_bound) in [(lo_bar, lo_source, false), (hi_bar, hi_source, true)] {
-                if bar == 0.0 {
-                    continue;
-                }
-                let constraint = &self.constraints[source];
-                // The bound is (limit − shift)/t with |t| = scale; a flipped constraint (t < 0)
-                // takes its lower bound from the upper limit and vice versa.
-                let g = f * bar / constraint.scale;
-                if is_upper_bound != constraint.flipped {
-                    upper[constraint.variable] += if constraint.flipped { -g } else { g };
-                } else {
-                    lower[constraint.variable] += if constraint.flipped { -g } else { g };
-                }
-                let coefficients = &self.coefficients[constraint.offset..constraint.offset + k];
-                for (m, &c) in coefficients.iter().enumerate() {
-                    y_bar[m] -= bar * c;
-                }
-            }
-        }
-        f
-    }
-
-    /// Π_{m>k} p′_m with z_k pinned at `z`, continuing with the same w.
-    fn pinned_rest(&self, k: usize, z: f64, w: &[f64], scratch: &mut Scratch) -> f64 {
-        let r = self.steps.len();
-        scratch.pinned[..k].copy_from_slice(&scratch.y[..k]);
-        scratch.pinned[k] = z;
-        let mut f = 1.0;
-        for m in k + 1..r {
-            let iv = self.interval(m, &scratch.pinned);
-            if iv.lo >= iv.hi {
-                return 0.0;
-            }
-            let (p, y) = probability_and_sample(iv.lo, iv.hi, (m + 1 < r).then(|| w[m]));
-            if !(p > 0.0) {
-                return 0.0;
-            }
-            f *= p;
-            scratch.pinned[m] = y;
-        }
-        f
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::genz::factor::{reduce, Reduction};
+    use crate::genz::scalar::ScalarScratch;
     use crate::problem::{Covariance, Problem};
 
     /// A problem whose steps mix one- and two-sided limits, a step with the interval in the upper
@@ -611,8 +488,9 @@ mod tests {
         .unwrap()
     }
 
-    /// The batched recursion and its backward sweep agree with the scalar ones point by point
-    /// (to rounding: the conditional means are summed in another order).
+    /// The batched recursion, its pinned continuation and its backward sweep agree with the
+    /// scalar ones point by point (to rounding: the conditional means are summed in another
+    /// order).
     #[test]
     fn batched_values_and_gradients_match_the_scalar_recursion() {
         let problem = mixed_problem();
@@ -622,6 +500,7 @@ mod tests {
         let dims = r - 1;
         let d = problem.dim();
         let mut scratch = Scratch::new(r);
+        let mut scalar_scratch = ScalarScratch::new(r);
         let mut state: u64 = 7;
         let mut uniform = || {
             state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
@@ -630,8 +509,17 @@ mod tests {
         for _ in 0..50 {
             let points: Vec<f64> = (0..BATCH * dims).map(|_| uniform()).collect();
             let count = BATCH - 1; // the last slot is an unused (dead) point
-            let mut batched = [0.0; BATCH];
-            factor.values(&points, dims, count, &mut scratch, &mut batched);
+            let batched = factor.values(&points, dims, count, &mut scratch);
+            let (mut lower_pinned, mut upper_pinned) = (vec![0.0; d], vec![0.0; d]);
+            let pinned = factor.values_and_pinned_gradients(
+                &points,
+                dims,
+                count,
+                &mut scratch,
+                &mut lower_pinned,
+                &mut upper_pinned,
+            );
+            assert_eq!(batched, pinned);
             let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
             let with_gradient = factor.values_and_pathwise_gradients(
                 &points,
@@ -642,11 +530,23 @@ mod tests {
                 &mut upper,
             );
             let (mut lower_scalar, mut upper_scalar) = (vec![0.0; d], vec![0.0; d]);
+            let (mut lower_pinned_scalar, mut upper_pinned_scalar) = (vec![0.0; d], vec![0.0; d]);
             for p in 0..count {
                 let w = &points[p * dims..(p + 1) * dims];
-                let scalar = factor.value(w, &mut scratch);
-                let scalar_g =
-                    factor.value_and_pathwise_gradient(w, &mut scratch, &mut lower_scalar, &mut upper_scalar);
+                let scalar = factor.scalar_value(w, &mut scalar_scratch);
+                let scalar_g = factor.scalar_value_and_pathwise_gradient(
+                    w,
+                    &mut scalar_scratch,
+                    &mut lower_scalar,
+                    &mut upper_scalar,
+                );
+                let scalar_pinned = factor.scalar_value_and_pinned_gradient(
+                    w,
+                    &mut scalar_scratch,
+                    &mut lower_pinned_scalar,
+                    &mut upper_pinned_scalar,
+                );
+                assert_eq!(scalar_pinned, scalar);
                 assert!(
                     (batched[p] - scalar).abs() <= 1e-13 * scalar.abs().max(1e-300),
                     "{} vs {scalar}",
@@ -659,6 +559,11 @@ mod tests {
             for (a, b) in lower.iter().chain(&upper).zip(lower_scalar.iter().chain(&upper_scalar)) {
                 assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-3), "gradient {a} vs {b}");
             }
+            let pinned_batched = lower_pinned.iter().chain(&upper_pinned);
+            for (a, b) in pinned_batched.zip(lower_pinned_scalar.iter().chain(&upper_pinned_scalar)) {
+                assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-3), "pinned gradient {a} vs {b}");
+            }
+            assert!(lower_pinned.iter().chain(&upper_pinned).any(|&g| g != 0.0));
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Genz's separation-of-variables method with randomised quasi-Monte Carlo: the general-dimension
 //! integrator of P(a ≤ X ≤ b), X ~ N(μ, Σ), semidefinite Σ included.
 //!
-//! * [`factor`]: reordering (Gibson–Glasbey–Elston) with a Cholesky factorisation, zero pivots
+//! * `factor`: reordering (Gibson–Glasbey–Elston) with a Cholesky factorisation, zero pivots
 //!   turned into tightened intervals, packed storage.
-//! * [`integrand`]: the integrand f(w) = Π_k (e_k − d_k) over `[0, 1]^(r−1)` and its single-pass
+//! * `integrand`: the integrand f(w) = Π_k (e_k − d_k) over `[0, 1]^(r−1)` and its single-pass
 //!   (pinned) gradient.
 //! * This module: the RQMC driver ([`Genz`], [`GenzSettings`]) and the gradients.
 //!
@@ -18,10 +18,10 @@
 //! normal (for the default R = 8 the multiple is 3.4995, Genz's customary 3.5); the g term is the
 //! first-order Edgeworth correction for skewed P̂_r, which low-dimensional integrands give (see
 //! `docs/genz.md`). After a doubling the error is at least the previous round's spread divided
-//! by [`MAX_ROUND_GAIN`] (against optional stopping). Added to it: the rounding floor
-//! ([`crate::estimate::rounding_floor`]); and where the spread is not
-//! trusted (a rare event: fewer than [`MIN_EXPECTED_HITS`] points expected where the mass is, or a
-//! relative half-width above [`UNRELIABLE_RELATIVE_ERROR`]; or all randomisations equal), the
+//! by `MAX_ROUND_GAIN` (against optional stopping). Added to it: the rounding floor
+//! (`crate::estimate::rounding_floor`); and where the spread is not
+//! trusted (a rare event: fewer than `MIN_EXPECTED_HITS` points expected where the mass is, or a
+//! relative half-width above `UNRELIABLE_RELATIVE_ERROR`; or all randomisations equal), the
 //! value's error is at least the missed-mass bound M·ln(100)/n with M ≥ sup f. N doubles (all
 //! points are kept) until the error is at most max(abs_tol, rel_tol · P̂)
 //! ([`crate::estimate::tolerance_met`]) or the next doubling would exceed the evaluation budget;
@@ -29,7 +29,7 @@
 //!
 //! # Determinism
 //!
-//! The work of each doubling is cut into chunks of [`CHUNK_POINTS`] points of one
+//! The work of each doubling is cut into chunks of `CHUNK_POINTS` points of one
 //! randomisation, each summed sequentially; chunk sums are added in a fixed order. The same seed
 //! therefore gives the same bits with 1, 2 or 8 threads, with or without the `parallel` feature.
 //!
@@ -42,93 +42,23 @@
 //! assert!(estimate.converged && estimate.error <= 1e-6);
 //! ```
 
-pub mod factor;
-pub mod integrand;
+pub(crate) mod factor;
+pub(crate) mod integrand;
+#[cfg(test)]
+mod scalar;
 
 use crate::error::{Error, Result};
-use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
-use crate::gradient::{limit_gradient_by_conditioning, Gradient};
-use crate::problem::{Covariance, Problem};
-use crate::qmc::{derive_seed, PointSetKind, RandomizedPointSet};
+use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
+use crate::gradient::{
+    self, limit_gradient_by_conditioning, Differentiable, Gradient, GradientEstimator, GradientOptions,
+};
+use crate::problem::Problem;
+use crate::qmc::{derive_seed, PointCursor, PointSetKind};
+use crate::rqmc::{
+    self, missed_feature_bound, replicate_half_width, Driver, RqmcSettings, Skewness, CHUNK_POINTS,
+};
 use factor::{reduce, OrderedFactor, Reduction};
 use integrand::{Scratch, BATCH};
-
-/// Points of one randomisation summed sequentially as one unit of (parallel) work.
-pub const CHUNK_POINTS: u64 = 256;
-
-/// Rounds with fewer point-steps (points × rank) than this run on the calling thread, about
-/// 0.2 ms of work.
-#[cfg(feature = "parallel")]
-const PARALLEL_MIN_WORK: u64 = 1 << 15;
-
-/// Student's t quantiles t_{ν}(0.995) for ν = 1 … 63 degrees of freedom (SciPy
-/// `scipy.stats.t.ppf(0.995, ν)`): the multiple of the standard error for R = ν + 1
-/// randomisations at the 99% level.
-pub const T_QUANTILES_995: [f64; 63] = [
-    63.656741162871526,
-    9.924843200918287,
-    5.840909309733355,
-    4.604094871349992,
-    4.032142983555228,
-    3.7074280213248065,
-    3.4994832973504924,
-    3.355387331333395,
-    3.249835541592126,
-    3.16927267261695,
-    3.1058065155392804,
-    3.0545395893929013,
-    3.012275838716578,
-    2.9768427343708344,
-    2.946712883475238,
-    2.9207816224251,
-    2.8982305196774183,
-    2.8784404727386077,
-    2.8609346064649794,
-    2.8453397097861077,
-    2.83135955802305,
-    2.8187560606001423,
-    2.807335683769999,
-    2.796939504774456,
-    2.78743581367697,
-    2.778714533329683,
-    2.770682957122211,
-    2.763262455461444,
-    2.756385903670605,
-    2.7499956535672254,
-    2.744041919294269,
-    2.7384814820121877,
-    2.7332766423508357,
-    2.7283943670707203,
-    2.7238055892080912,
-    2.7194846304500073,
-    2.7154087215499882,
-    2.7115576019130825,
-    2.707913183517662,
-    2.7044592674331622,
-    2.701181303578522,
-    2.6980661862199846,
-    2.6951020791576745,
-    2.6922782656930218,
-    2.689585019374643,
-    2.6870134922422158,
-    2.6845556178665246,
-    2.6822040269502154,
-    2.679951973631552,
-    2.677793270940844,
-    2.6757222341106477,
-    2.6737336306472197,
-    2.671822636241004,
-    2.6699847957348917,
-    2.6682159884861933,
-    2.666512397556063,
-    2.664870482241971,
-    2.6632869535376584,
-    2.6617587521629673,
-    2.6602830288550368,
-    2.6588571266539263,
-    2.6574785649511563,
-    2.6561450250998613,
-];
 
 /// Settings of the Genz integrator, validated by [`GenzSettings::build`] / [`Genz::new`].
 ///
@@ -137,35 +67,25 @@ pub const T_QUANTILES_995: [f64; 63] = [
 /// ```
 /// use mvn_orthant::genz::GenzSettings;
 /// let genz = GenzSettings::default().abs_tol(1e-5).seed(3).build().unwrap();
-/// assert_eq!(genz.settings().abs_tol, 1e-5);
+/// assert_eq!(genz.settings().rqmc.abs_tol, 1e-5);
 /// assert!(GenzSettings::default().abs_tol(-1.0).build().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GenzSettings {
-    /// Absolute tolerance on the error estimate (default 1e-6).
-    pub abs_tol: f64,
-    /// Relative tolerance (default 0): the run stops when error ≤ max(abs_tol, rel_tol · P̂).
-    pub rel_tol: f64,
-    /// Largest number of integrand evaluations (default 10⁷).
-    pub max_evaluations: u64,
-    /// Number R of independent randomisations, 2 … 64 (default 8).
-    pub randomizations: usize,
-    /// Points per randomisation in the first round, a power of two (default 1024: with the 8
-    /// randomisations, 8192 points before any error estimate is trusted, so that a feature of
-    /// measure above ~1e-3 is almost surely sampled and shows in the spread). Used for factors
-    /// that are not well conditioned ([`OrderedFactor::is_well_conditioned`]: a nearly
-    /// singular or semidefinite covariance).
-    pub initial_points: u64,
+    /// The settings shared by the RQMC methods. Defaults: abs_tol 1e-6, rel_tol 0 (the run
+    /// stops when error ≤ max(abs_tol, rel_tol · P̂)), 10⁷ evaluations, R = 8 randomisations,
+    /// seed 0, scrambled Sobol points, and a first round of 1024 points per randomisation
+    /// (8192 points before any error estimate is trusted, so that a feature of measure above
+    /// ~1e-3 is almost surely sampled and shows in the spread), used for factors that are not
+    /// well conditioned (`OrderedFactor::is_well_conditioned`: a nearly singular or
+    /// semidefinite covariance).
+    pub rqmc: RqmcSettings,
     /// Points per randomisation in the first round when the factor is well conditioned, a power
     /// of two (default 64, so 512 points with the 8 randomisations; `initial_points` if that is
     /// smaller): such an integrand has no transition narrower than about 1/8 in the normal
     /// coordinates, and a small first round lets loose tolerances stop early. Set it equal to
     /// `initial_points` for a first round that ignores the conditioning.
     pub well_conditioned_initial_points: u64,
-    /// Seed of the randomisations (default 0).
-    pub seed: u64,
-    /// Point set family (default scrambled Sobol).
-    pub point_set: PointSetKind,
     /// Evaluate f(w) and f(1 − w) for every point and use their mean (default false).
     pub antithetic: bool,
 }
@@ -173,47 +93,43 @@ pub struct GenzSettings {
 impl Default for GenzSettings {
     fn default() -> Self {
         GenzSettings {
-            abs_tol: 1e-6,
-            rel_tol: 0.0,
-            max_evaluations: 10_000_000,
-            randomizations: 8,
-            initial_points: 1024,
+            rqmc: RqmcSettings {
+                abs_tol: 1e-6,
+                rel_tol: 0.0,
+                max_evaluations: 10_000_000,
+                randomizations: 8,
+                initial_points: 1024,
+                seed: 0,
+                point_set: PointSetKind::Sobol,
+            },
             well_conditioned_initial_points: 64,
-            seed: 0,
-            point_set: PointSetKind::Sobol,
             antithetic: false,
         }
     }
 }
 
-macro_rules! setter {
-    ($name:ident, $t:ty, $doc:literal) => {
-        #[doc = $doc]
-        pub fn $name(mut self, value: $t) -> Self {
-            self.$name = value;
-            self
-        }
-    };
-}
-
 impl GenzSettings {
-    setter!(abs_tol, f64, "Sets the absolute tolerance.");
-    setter!(rel_tol, f64, "Sets the relative tolerance.");
-    setter!(max_evaluations, u64, "Sets the evaluation budget.");
-    setter!(randomizations, usize, "Sets the number of randomisations.");
-    setter!(initial_points, u64, "Sets the points per randomisation of the first round.");
-    setter!(
-        well_conditioned_initial_points,
-        u64,
-        "Sets the points per randomisation of the first round for a well-conditioned factor."
-    );
-    setter!(seed, u64, "Sets the seed.");
-    setter!(point_set, PointSetKind, "Sets the point set family.");
-    setter!(antithetic, bool, "Enables or disables antithetic pairing.");
+    rqmc::rqmc_setters!();
 
-    /// Evaluations of one round of `points` points per randomisation.
-    fn round_cost(&self, points: u64) -> u64 {
-        points * self.randomizations as u64 * if self.antithetic { 2 } else { 1 }
+    /// Sets the points per randomisation of the first round for a well-conditioned factor.
+    pub fn well_conditioned_initial_points(mut self, value: u64) -> Self {
+        self.well_conditioned_initial_points = value;
+        self
+    }
+
+    /// Enables or disables antithetic pairing.
+    pub fn antithetic(mut self, value: bool) -> Self {
+        self.antithetic = value;
+        self
+    }
+
+    /// Integrand evaluations per point of one randomisation: 2 with antithetic pairs, else 1.
+    fn evaluations_per_point(&self) -> u64 {
+        if self.antithetic {
+            2
+        } else {
+            1
+        }
     }
 
     /// Checks the settings.
@@ -224,44 +140,12 @@ impl GenzSettings {
     /// [`Error::InvalidBudget`] for R outside 2 … 64, a first round that is not a power of two
     /// (or above 2³¹), or a budget smaller than the first round.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [("abs_tol", self.abs_tol), ("rel_tol", self.rel_tol)] {
-            if value.is_nan() || value < 0.0 || value.is_infinite() {
-                return Err(Error::InvalidTolerance { name: name.into(), value });
-            }
-        }
-        if self.abs_tol == 0.0 && self.rel_tol == 0.0 {
-            return Err(Error::InvalidTolerance { name: "abs_tol".into(), value: 0.0 });
-        }
-        if !(2..=64).contains(&self.randomizations) {
-            return Err(Error::InvalidBudget {
-                name: "randomizations".into(),
-                value: self.randomizations as u64,
-                reason: "the number of randomisations must be between 2 and 64".into(),
-            });
-        }
-        if !self.initial_points.is_power_of_two() || self.initial_points > 1 << 31 {
-            return Err(Error::InvalidBudget {
-                name: "initial_points".into(),
-                value: self.initial_points,
-                reason: "the first round must be a power of two between 1 and 2^31 points".into(),
-            });
-        }
+        self.rqmc.validate(self.evaluations_per_point())?;
         if !self.well_conditioned_initial_points.is_power_of_two() {
             return Err(Error::InvalidBudget {
                 name: "well_conditioned_initial_points".into(),
                 value: self.well_conditioned_initial_points,
                 reason: "the first round of a well-conditioned factor must be a power of two".into(),
-            });
-        }
-        if self.max_evaluations < self.round_cost(self.initial_points) {
-            return Err(Error::InvalidBudget {
-                name: "max_evaluations".into(),
-                value: self.max_evaluations,
-                reason: format!(
-                    "the first round alone needs {} evaluations (randomizations × initial_points{})",
-                    self.round_cost(self.initial_points),
-                    if self.antithetic { " × 2" } else { "" }
-                ),
             });
         }
         Ok(())
@@ -277,8 +161,8 @@ impl GenzSettings {
     }
 
     /// The multiple of the standard error for the configured R.
-    pub fn error_multiplier(&self) -> f64 {
-        T_QUANTILES_995[self.randomizations - 2]
+    fn error_multiplier(&self) -> f64 {
+        self.rqmc.error_multiplier()
     }
 }
 
@@ -291,8 +175,9 @@ pub struct Genz {
 
 /// The single-pass gradient estimators of a gradient run.
 #[derive(Clone, Copy)]
-enum GradientEstimator {
-    /// Each bound pinned in turn, one point at a time ([`OrderedFactor::value_and_gradient`]).
+enum SinglePass {
+    /// Each bound pinned in turn, eight points at a time
+    /// ([`OrderedFactor::values_and_pinned_gradients`]).
     Pinned,
     /// The reverse-mode derivative of the integrand, eight points at a time
     /// ([`OrderedFactor::values_and_pathwise_gradients`]).
@@ -306,11 +191,11 @@ struct RqmcRun {
     outputs: usize,
     evaluations: u64,
     converged: bool,
-    /// Lower bound on the value's error (see [`missed_feature_bound`]); 0 when the spread between
+    /// Lower bound on the value's error (see [`rqmc::missed_feature_bound`]); 0 when the spread between
     /// randomisations is informative.
     value_error_floor: f64,
     /// The bound M·ln(100)/n on what the sample can have missed, with M ≥ sup f (see
-    /// [`missed_feature_bound`]): the value's error when the spread is unreliable.
+    /// [`rqmc::missed_feature_bound`]): the value's error when the spread is unreliable.
     missed_mass: f64,
     /// The bound M ≥ sup f ([`OrderedFactor::max_value`]).
     max_value: f64,
@@ -319,9 +204,9 @@ struct RqmcRun {
     points: u64,
     /// Relative rounding of one integrand value, in units of the unit roundoff.
     ulps_per_term: f64,
-    /// Whether the replicates' skewness is taken at face value (an integrand of at most
-    /// [`LOW_DIMENSION`] coordinates) rather than beyond its noise level (see [`spread_half_width`]).
-    skewed: bool,
+    /// How the replicates' skewness widens the interval: at face value for an integrand of at
+    /// most [`LOW_DIMENSION`] coordinates, beyond its noise level above.
+    skewness: Skewness,
     /// Longest chain of sequential additions behind each mean (see [`rounding_floor`]).
     additions: u64,
 }
@@ -333,7 +218,7 @@ impl RqmcRun {
     fn summary(&self, o: usize, multiplier: f64) -> (f64, f64) {
         let r = self.means.len() / self.outputs;
         let values = (0..r).map(|i| self.means[i * self.outputs + o]);
-        let (mean, mut error) = spread_half_width(values, multiplier, self.skewed);
+        let (mean, mut error) = replicate_half_width(values, multiplier, self.skewness);
         if o == 0 {
             error = error.max(self.value_error_floor);
             if self.spread_distrusted(mean, error) {
@@ -365,7 +250,7 @@ impl RqmcRun {
     /// The statistical part of output 0's error alone (no floors): what the spread says.
     fn spread_error(&self, multiplier: f64) -> f64 {
         let r = self.means.len() / self.outputs;
-        spread_half_width((0..r).map(|i| self.means[i * self.outputs]), multiplier, self.skewed).1
+        replicate_half_width((0..r).map(|i| self.means[i * self.outputs]), multiplier, self.skewness).1
     }
 
     /// Whether the randomisations of output 0 agree to 1e-12 relative: their spread is then
@@ -378,56 +263,18 @@ impl RqmcRun {
     }
 }
 
-/// The mean of the replicate estimates and the half-width of its 99% interval: the Student-t
-/// half-width t·s/√R widened by the skewness correction g·(1 + 2t²)/(6√R) · s/√R, with
-/// g = max(0, |γ̂| − σ_R), γ̂ the sample skewness of the replicates, σ_R = √(6(R − 2)/((R + 1)(R + 3)))
-/// the standard deviation of the sample skewness of R normal values (g = |γ̂| when `skewed`), and
-/// t = `multiplier`.
-///
-/// The correction is the first-order Edgeworth term of the studentised mean (Johnson, JASA 73
-/// (1978) 536–544; Hall, *The Bootstrap and Edgeworth Expansion*, 1992, §3.5): with skewed
-/// replicates the t-interval misses more often on one side, and moving its far end out by this
-/// amount restores the level to first order; both ends are moved, so that the error stays a
-/// symmetric half-width. The replicates of a low-dimensional integrand are skewed: the error of a
-/// shifted lattice or a scrambled net as a function of its randomisation is a fixed function of
-/// the shift whose values pile up at one end (a 2-D orthant with ρ = 0.3 by the lattice: skewness
-/// about 1.8 per replicate), and eight of them gave 99% intervals that missed 5–7% of the time.
-/// For the near-normal replicates of higher dimensions γ̂ is mostly noise: above
-/// [`LOW_DIMENSION`] coordinates σ_R (0.60 for R = 8) is subtracted so that it does not inflate
-/// their errors (with the raw |γ̂| everywhere, a 50-D orthant needed 47% more evaluations at
-/// abs_tol 1e-4); up to it |γ̂| is used as it is (`skewed`). Measured coverage (`docs/genz.md`,
-/// 12 000 runs): 212 misses before; 65 with the raw |γ̂| everywhere, 107 with σ_R subtracted
-/// everywhere, 61 with the rule used here.
-fn spread_half_width(values: impl Iterator<Item = f64> + Clone, multiplier: f64, skewed: bool) -> (f64, f64) {
-    let r = values.clone().count() as f64;
-    let mean = values.clone().sum::<f64>() / r;
-    let (m2, m3) = values.fold((0.0, 0.0), |(a, b), v| {
-        let d = v - mean;
-        (a + d * d, b + d * d * d)
-    });
-    let variance = m2 / (r - 1.0);
-    let standard_error = (variance / r).sqrt();
-    let skewness = if m2 > 0.0 { (m3 / r) / (m2 / r).powf(1.5) } else { 0.0 };
-    // The standard deviation of the sample skewness of r normal values: skewness up to this
-    // much is noise, and correcting for it would only inflate the error of near-normal replicates.
-    let noise = (6.0 * (r - 2.0) / ((r + 1.0) * (r + 3.0))).sqrt();
-    let beyond_noise = if skewed { skewness.abs() } else { (skewness.abs() - noise).max(0.0) };
-    let correction = beyond_noise * (1.0 + 2.0 * multiplier * multiplier) / (6.0 * r.sqrt());
-    (mean, (multiplier + correction) * standard_error)
-}
-
 /// The early-stop hook of a run: `(value, spread error, evaluations so far) → stop?`.
 pub(crate) type Abandon<'a> = dyn Fn(f64, f64, u64) -> bool + Sync + 'a;
 
 /// A hook that never stops a run early.
-const NEVER: &Abandon<'static> = &|_, _, _| false;
+pub(crate) const NEVER: &Abandon<'static> = &|_, _, _| false;
 
 /// When the spread's 99% half-width exceeds this fraction of the estimate, the spread between
 /// randomisations is not trusted as an error estimate: the replicate means of a rare event are
 /// skewed (most of the mass comes from a few points; a randomisation that misses them is far
 /// below the truth, and R of them are far below more often than a t-interval allows). The value's
 /// error is then at least the missed-mass bound M·ln(100)/n (see the module docs).
-pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
+pub(crate) const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 
 /// The spread is also not trusted while n·P̂ < `MIN_EXPECTED_HITS` · M, with n the points of all
 /// randomisations and M ≥ sup f ([`OrderedFactor::max_value`]). Since f ≤ M, the mass P can sit
@@ -435,11 +282,21 @@ pub const UNRELIABLE_RELATIVE_ERROR: f64 = 0.25;
 /// of them, the replicate means of a rare event are skewed even when their spread looks
 /// small (20-D tails with P ≈ 1e-8 came back 20% low with a reported 5%). The error is then at
 /// least M·ln(100)/n, which is at most 14% of P̂ once the count is reached.
-pub const MIN_EXPECTED_HITS: f64 = 32.0;
+pub(crate) const MIN_EXPECTED_HITS: f64 = 32.0;
 
-/// Integrands of at most this many coordinates have skewed replicates (see `spread_half_width` and `docs/genz.md`):
-/// their sample skewness is used at face value.
-pub const LOW_DIMENSION: usize = 3;
+/// Integrands of at most this many coordinates have skewed replicates: their sample skewness is
+/// used at face value in the error (see `docs/genz.md`).
+///
+/// The error of a shifted lattice or a scrambled net as a function of its randomisation is a
+/// fixed function of the shift whose values pile up at one end (a 2-D orthant with ρ = 0.3 by the
+/// lattice: skewness about 1.8 per replicate), and eight of them gave 99% intervals that missed
+/// 5–7% of the time. For the near-normal replicates of higher dimensions γ̂ is mostly noise: above
+/// this many coordinates its noise level σ_R (0.60 for R = 8) is subtracted so that it does not
+/// inflate their errors (with the raw |γ̂| everywhere, a 50-D orthant needed 47% more evaluations
+/// at abs_tol 1e-4). Measured coverage (`docs/genz.md`, 12 000 runs): 212 misses without the
+/// correction; 65 with the raw |γ̂| everywhere, 107 with σ_R subtracted everywhere, 61 with this
+/// rule.
+pub(crate) const LOW_DIMENSION: usize = 3;
 
 /// The largest factor by which one doubling of the points is taken to reduce the value's spread
 /// half-width: 2√2, the N⁻³ᐟ² rate of scrambled nets on smooth integrands. After each doubling
@@ -452,25 +309,11 @@ pub const LOW_DIMENSION: usize = 3;
 /// (`coverage_by_dimension_sweep`, see `docs/genz.md`, raw skewness correction, before the
 /// first-round halves): with the skewness correction alone, 122 misses in 12 000 runs; with this
 /// guard too, 65; with a factor 4, 88.
-pub const MAX_ROUND_GAIN: f64 = 2.828_427_124_746_190_3;
+pub(crate) const MAX_ROUND_GAIN: f64 = 2.828_427_124_746_190_3;
 
 /// Relative rounding of one integrand value per step, in units of the unit roundoff: Φ at each
 /// limit to about one ulp, the difference, the product, and the limit shift.
 const ULPS_PER_STEP: f64 = 4.0;
-
-/// The 99% bound on what n sample points can have missed of an integrand bounded by `max_value`.
-///
-/// The integrand f = Π p_k lies in [0, M] (M from [`OrderedFactor::max_value`], at most 1). If
-/// the sample has seen nothing of a set of measure m, the integral can differ from what it saw by
-/// up to M·m; and n uniformly distributed points all miss a set of measure m with probability
-/// (1 − m)^n ≤ e^{−mn}, which is 1% at m = ln(100)/n. So when every randomisation returns the same
-/// value (the spread says nothing) but the integrand is not constant by structure, or when the
-/// spread is unreliable (a rare event, see [`UNRELIABLE_RELATIVE_ERROR`]), the error is reported
-/// as at least M·ln(100)/n. Without this, a sharp feature that no point hit (a nearly singular Σ)
-/// would be reported with an error of 0, and a rare event with an interval that misses it.
-fn missed_feature_bound(max_value: f64, points: u64) -> f64 {
-    max_value * std::f64::consts::LN_10 * 2.0 / points as f64
-}
 
 impl Genz {
     /// Validates the settings and builds the integrator.
@@ -481,6 +324,13 @@ impl Genz {
     pub fn new(settings: GenzSettings) -> Result<Self> {
         settings.validate()?;
         Ok(Genz { settings })
+    }
+
+    /// The integrator for settings known to be valid (derived from validated
+    /// [`crate::Settings`]): no second check.
+    pub(crate) fn from_valid(settings: GenzSettings) -> Self {
+        debug_assert!(settings.validate().is_ok(), "{settings:?}");
+        Genz { settings }
     }
 
     /// The settings (chain from [`GenzSettings::default`] to build one).
@@ -513,131 +363,107 @@ impl Genz {
     {
         let s = &self.settings;
         let dims = factor.rank() - 1;
-        if dims > s.point_set.max_dim() {
-            return Err(Error::MethodNotApplicable {
-                method: "genz".into(),
-                reason: format!(
-                    "the integrand has {dims} dimensions, more than the {} of the point set",
-                    s.point_set.max_dim()
-                ),
-            });
-        }
-        let r_count = s.randomizations;
+        let r_count = s.rqmc.randomizations;
+        let driver = Driver::new(names::GENZ, s.rqmc.point_set, dims, r_count, s.rqmc.seed, factor.rank())?;
         let constant = factor.is_constant();
         let max_value = factor.max_value();
-        let sets: Vec<RandomizedPointSet> = (0..r_count)
-            .map(|r| RandomizedPointSet::new(s.point_set, dims, derive_seed(s.seed, r as u64)))
-            .collect();
-        let mut sums = vec![0.0; r_count * outputs];
-        let mut done: u64 = 0;
         let first_round = if factor.is_well_conditioned() {
-            s.well_conditioned_initial_points.min(s.initial_points)
+            s.well_conditioned_initial_points.min(s.rqmc.initial_points)
         } else {
-            s.initial_points
+            s.rqmc.initial_points
         };
+        let multiplier = s.error_multiplier();
+        let pair = s.evaluations_per_point();
+        // One chunk: its points in blocks of BATCH (and their antithetic mirrors), summed in
+        // point order.
+        let work = |cursor: &mut PointCursor<'_>, count: u64| -> Vec<f64> {
+            let mut scratch = Scratch::new(factor.rank());
+            let mut block = vec![0.0; BATCH * dims];
+            let mut flipped = vec![0.0; BATCH * dims];
+            let mut acc = vec![0.0; outputs];
+            let mut left = count as usize;
+            while left > 0 {
+                let n = left.min(BATCH);
+                for w in block.chunks_exact_mut(dims).take(n) {
+                    cursor.next_into(w);
+                }
+                eval(&block, n, &mut scratch, &mut acc);
+                if pair == 2 {
+                    for (f, &x) in flipped.iter_mut().zip(&block).take(n * dims) {
+                        *f = 1.0 - x;
+                    }
+                    eval(&flipped, n, &mut scratch, &mut acc);
+                }
+                left -= n;
+            }
+            acc
+        };
+        // Per-randomisation sums of the outputs, and the previous round's spread.
+        let mut state = (vec![0.0; r_count * outputs], 0.0f64);
         // The first round is computed in two halves: the first half's spread is not used to stop,
         // only as the previous round of the guard (see [`MAX_ROUND_GAIN`]), so that a run that
         // stops after the first round is guarded too. The points are the same.
-        let mut target = if first_round >= 2 { first_round / 2 } else { first_round };
-        let mut evaluations: u64 = 0;
-        let multiplier = s.error_multiplier();
-        let pair = if s.antithetic { 2 } else { 1 };
-        let mut previous_spread = 0.0f64;
-        loop {
-            // Chunks of this round: (randomisation, first point, count), in a fixed order.
-            let mut chunks = Vec::new();
-            for r in 0..r_count {
-                let mut start = done;
-                while start < target {
-                    let count = CHUNK_POINTS.min(target - start);
-                    chunks.push((r, start, count));
-                    start += count;
-                }
-            }
-            let work = |&(r, start, count): &(usize, u64, u64)| -> Vec<f64> {
-                let mut scratch = Scratch::new(factor.rank());
-                let mut block = vec![0.0; BATCH * dims];
-                let mut flipped = vec![0.0; BATCH * dims];
-                let mut acc = vec![0.0; outputs];
-                let mut cursor = sets[r].cursor(start);
-                let mut left = count as usize;
-                while left > 0 {
-                    let n = left.min(BATCH);
-                    for w in block.chunks_exact_mut(dims).take(n) {
-                        cursor.next_into(w);
-                    }
-                    eval(&block, n, &mut scratch, &mut acc);
-                    if pair == 2 {
-                        for (f, &x) in flipped.iter_mut().zip(&block).take(n * dims) {
-                            *f = 1.0 - x;
-                        }
-                        eval(&flipped, n, &mut scratch, &mut acc);
-                    }
-                    left -= n;
-                }
-                acc
-            };
-            #[cfg(feature = "parallel")]
-            let results: Vec<Vec<f64>> = {
-                use rayon::prelude::*;
-                // Small rounds run on the calling thread: handing them to the pool costs more
-                // in thread wake-ups than the work itself.
-                if (target - done) * r_count as u64 * factor.rank() as u64 >= PARALLEL_MIN_WORK {
-                    chunks.par_iter().map(work).collect()
-                } else {
-                    chunks.iter().map(work).collect()
-                }
-            };
-            #[cfg(not(feature = "parallel"))]
-            let results: Vec<Vec<f64>> = chunks.iter().map(work).collect();
-            for (&(r, _, _), acc) in chunks.iter().zip(&results) {
+        let first_target = if first_round >= 2 { first_round / 2 } else { first_round };
+        let run = driver.run(
+            first_target,
+            pair,
+            s.rqmc.max_evaluations,
+            s.rqmc.point_set,
+            &mut state,
+            work,
+            |(sums, _), r, acc| {
                 for (o, v) in acc.iter().enumerate() {
                     sums[r * outputs + o] += v;
                 }
-            }
-            evaluations += s.round_cost(target - done);
-            done = target;
-            let scale = 1.0 / (done * pair) as f64;
-            let mut run = RqmcRun {
-                means: sums.iter().map(|v| v * scale).collect(),
-                outputs,
-                evaluations,
-                converged: false,
-                value_error_floor: 0.0,
-                missed_mass: missed_feature_bound(max_value, done * pair * r_count as u64),
-                max_value,
-                points: done * pair * r_count as u64,
-                ulps_per_term: ULPS_PER_STEP * factor.rank() as f64,
-                skewed: dims <= LOW_DIMENSION,
-                // Within a chunk ≤ CHUNK_POINTS (× 2 antithetic) terms, then the chunk sums of a
-                // randomisation in order, the scaling, and the mean over randomisations.
-                additions: (done.min(CHUNK_POINTS) * pair) + done.div_ceil(CHUNK_POINTS) + r_count as u64 + 2,
-            };
-            if !constant && run.spread_is_zero() {
-                run.value_error_floor = run.missed_mass;
-            }
-            let spread = run.spread_error(multiplier);
-            // Optional-stopping guard: the error may not fall below the previous round's spread
-            // by more than a doubling of the points can buy (see [`MAX_ROUND_GAIN`]).
-            run.value_error_floor = run.value_error_floor.max(previous_spread / MAX_ROUND_GAIN);
-            previous_spread = spread;
-            let (value, error) = run.summary(0, multiplier);
-            if done < first_round {
-                target = first_round;
-                continue;
-            }
-            if tolerance_met(error, value, s.abs_tol, s.rel_tol) {
-                return Ok(RqmcRun { converged: true, ..run });
-            }
-            let next = 2 * done;
-            if next > s.point_set.max_points()
-                || evaluations + s.round_cost(next - done) > s.max_evaluations
-                || abandon(value, run.spread_error(multiplier), evaluations)
-            {
-                return Ok(run);
-            }
-            target = next;
-        }
+            },
+            |(sums, previous_spread), progress| {
+                let done = progress.done;
+                let scale = 1.0 / (done * pair) as f64;
+                let points = done * pair * r_count as u64;
+                let mut run = RqmcRun {
+                    means: sums.iter().map(|v| v * scale).collect(),
+                    outputs,
+                    evaluations: progress.evaluations,
+                    converged: false,
+                    value_error_floor: 0.0,
+                    missed_mass: missed_feature_bound(max_value, points),
+                    max_value,
+                    points,
+                    ulps_per_term: ULPS_PER_STEP * factor.rank() as f64,
+                    skewness: if dims <= LOW_DIMENSION {
+                        Skewness::AtFaceValue
+                    } else {
+                        Skewness::BeyondNoise
+                    },
+                    // Within a chunk ≤ CHUNK_POINTS (× 2 antithetic) terms, then the chunk sums of
+                    // a randomisation in order, the scaling, and the mean over randomisations.
+                    additions: (done.min(CHUNK_POINTS) * pair)
+                        + done.div_ceil(CHUNK_POINTS)
+                        + r_count as u64
+                        + 2,
+                };
+                if !constant && run.spread_is_zero() {
+                    run.value_error_floor = run.missed_mass;
+                }
+                let spread = run.spread_error(multiplier);
+                // Optional-stopping guard: the error may not fall below the previous round's
+                // spread by more than a doubling of the points can buy (see [`MAX_ROUND_GAIN`]).
+                run.value_error_floor = run.value_error_floor.max(*previous_spread / MAX_ROUND_GAIN);
+                *previous_spread = spread;
+                let (value, error) = run.summary(0, multiplier);
+                if done < first_round {
+                    return None;
+                }
+                if tolerance_met(error, value, s.rqmc.abs_tol, s.rqmc.rel_tol) {
+                    return Some(RqmcRun { converged: true, ..run });
+                }
+                if !progress.next_fits || abandon(value, run.spread_error(multiplier), progress.evaluations) {
+                    return Some(run);
+                }
+                None
+            },
+        );
+        Ok(run)
     }
 
     fn estimate_from(&self, run: &RqmcRun) -> Estimate {
@@ -654,7 +480,7 @@ impl Genz {
     }
 
     /// The probability, given the reduction of the problem.
-    fn integrate_reduced(&self, reduction: &Reduction, abandon: &Abandon<'_>) -> Result<Estimate> {
+    pub(crate) fn integrate_reduced(&self, reduction: &Reduction, abandon: &Abandon<'_>) -> Result<Estimate> {
         match reduction {
             Reduction::Trivial(p) => {
                 Ok(Estimate { method: Method::Genz, ..Estimate::exact(*p, Method::Genz, 0) })
@@ -662,7 +488,7 @@ impl Genz {
             Reduction::Factor(factor) if factor.rank() == 1 => {
                 // One interval probability, no sampling: its error is its rounding.
                 let mut scratch = Scratch::new(1);
-                let value = factor.value(&[], &mut scratch);
+                let value = factor.values(&[], 0, 1, &mut scratch)[0];
                 Ok(Estimate {
                     error: rounding_floor(value, ULPS_PER_STEP, 0),
                     ..Estimate::exact(value, Method::Genz, 1)
@@ -671,8 +497,7 @@ impl Genz {
             Reduction::Factor(factor) => {
                 let dims = factor.rank() - 1;
                 let run = self.run(factor, 1, abandon, |points, count, scratch, acc| {
-                    let mut values = [0.0; BATCH];
-                    factor.values(points, dims, count, scratch, &mut values);
+                    let values = factor.values(points, dims, count, scratch);
                     for v in &values[..count] {
                         acc[0] += v;
                     }
@@ -682,69 +507,63 @@ impl Genz {
         }
     }
 
-    /// The probability and its gradient with respect to the limits and the mean from one RQMC
-    /// run: every component is estimated from the same randomisations and points as the value
-    /// (each bound pinned in turn, see [`integrand`]), with its own error estimate (same
-    /// confidence level). The stopping rule uses the value's tolerance only; the gradient's
-    /// errors are reported, not controlled. The covariance part is not computed (`None`).
+    /// The probability and its gradient with respect to the limits and the mean by `estimator`
+    /// (see [`GradientEstimator`]). The single-pass estimators take every component from the
+    /// same randomisations and points as the value, each with its own error estimate (same
+    /// confidence level); the stopping rule uses the value's tolerance only, so the gradient's
+    /// errors are reported, not controlled. After each round `abandon` may stop the run (see
+    /// [`Genz::run`]). The covariance part is not computed here.
     ///
-    /// Cost per point: about r/2 extra integrand passes of decreasing length (O(r³) flops and
-    /// O(r²) normal functions instead of O(r²) and O(r)).
-    ///
-    /// # Errors
-    ///
-    /// As [`Integrator::integrate`].
-    pub fn integrate_with_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
-        let d = problem.dim();
-        let reduction = reduce(problem);
-        let factor = match &reduction {
-            Reduction::Factor(f) if f.rank() > 1 => f,
-            _ => {
-                // No randomness: one evaluation of the value and the pinned gradient is exact.
-                let estimate = self.integrate_reduced(&reduction, NEVER)?;
-                let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
-                if let Reduction::Factor(f) = &reduction {
-                    let mut scratch = Scratch::new(1);
-                    f.value_and_gradient(&[], &mut scratch, &mut lower, &mut upper);
-                }
-                return Ok((estimate, Gradient::exact(lower, upper)));
-            }
-        };
-        self.gradient_run(factor, d, GradientEstimator::Pinned, NEVER)
-    }
-
-    /// The probability and its gradient from one RQMC run, by the pathwise (reverse-mode)
-    /// derivative of the integrand at each point ([`OrderedFactor::value_and_pathwise_gradient`]):
-    /// unbiased like the pinned estimator of [`Genz::integrate_with_gradient`], with an error
-    /// estimate per component from the same randomisations, at O(r²) instead of O(r³) cost per
-    /// point. Its variance differs from the pinned estimator's (it differentiates the sampling
-    /// map instead of conditioning); `docs/gradients.md` compares the two.
-    ///
-    /// # Errors
-    ///
-    /// As [`Integrator::integrate`].
-    pub fn integrate_with_pathwise_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
-        self.pathwise_gradient_abandoning(problem, NEVER)
-    }
-
-    /// [`Genz::integrate_with_pathwise_gradient`] with an early-stop hook (see [`Genz::run`]).
-    pub(crate) fn pathwise_gradient_abandoning(
+    /// * [`GradientEstimator::Pinned`]: each active bound pinned in turn
+    ///   ([`OrderedFactor::values_and_pinned_gradients`]), O(r³) flops and O(r²) normal
+    ///   functions per point instead of O(r²) and O(r).
+    /// * [`GradientEstimator::Pathwise`]: the reverse-mode derivative of the integrand at each
+    ///   point ([`OrderedFactor::values_and_pathwise_gradients`]), unbiased too, at O(r²) cost
+    ///   per point; its variance differs from the pinned estimator's (it differentiates the
+    ///   sampling map instead of conditioning); `docs/gradients.md` compares the two.
+    /// * [`GradientEstimator::Conditioning`]: see [`Genz::conditioning_gradient`].
+    pub(crate) fn limit_gradient(
         &self,
         problem: &Problem,
+        estimator: GradientEstimator,
         abandon: &Abandon<'_>,
     ) -> Result<(Estimate, Gradient)> {
-        let d = problem.dim();
-        let reduction = reduce(problem);
-        let factor = match &reduction {
-            Reduction::Factor(f) if f.rank() > 1 => f,
-            _ => return self.integrate_with_gradient(problem),
-        };
-        self.gradient_run(factor, d, GradientEstimator::Pathwise, abandon)
+        if estimator == GradientEstimator::Conditioning {
+            return self.conditioning_gradient(problem);
+        }
+        self.limit_gradient_reduced(problem, &reduce(problem), estimator, abandon)
     }
 
-    /// [`Integrator::integrate`] with an early-stop hook (see [`Genz::run`]).
-    pub(crate) fn integrate_abandoning(&self, problem: &Problem, abandon: &Abandon<'_>) -> Result<Estimate> {
-        self.integrate_reduced(&reduce(problem), abandon)
+    /// [`Genz::limit_gradient`] given the reordered factorisation of `problem` (computed once
+    /// per request and shared with the fallbacks of `auto`).
+    pub(crate) fn limit_gradient_reduced(
+        &self,
+        problem: &Problem,
+        reduction: &Reduction,
+        estimator: GradientEstimator,
+        abandon: &Abandon<'_>,
+    ) -> Result<(Estimate, Gradient)> {
+        let single_pass = match estimator {
+            GradientEstimator::Conditioning => return self.conditioning_gradient(problem),
+            GradientEstimator::Pinned => SinglePass::Pinned,
+            GradientEstimator::Pathwise => SinglePass::Pathwise,
+        };
+        let d = problem.dim();
+        match reduction {
+            Reduction::Factor(factor) if factor.rank() > 1 => {
+                self.gradient_run(factor, d, single_pass, abandon)
+            }
+            _ => {
+                // No randomness: one evaluation of the value and the pinned gradient is exact.
+                let estimate = self.integrate_reduced(reduction, NEVER)?;
+                let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
+                if let Reduction::Factor(f) = reduction {
+                    let mut scratch = Scratch::new(1);
+                    f.values_and_pinned_gradients(&[], 0, 1, &mut scratch, &mut lower, &mut upper);
+                }
+                Ok((estimate, Gradient::exact(lower, upper)))
+            }
+        }
     }
 
     /// One RQMC run of the value (output 0) and the 2d limit derivatives (outputs 1 … 2d) given by
@@ -753,7 +572,7 @@ impl Genz {
         &self,
         factor: &OrderedFactor,
         d: usize,
-        estimator: GradientEstimator,
+        estimator: SinglePass,
         abandon: &Abandon<'_>,
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
@@ -761,12 +580,14 @@ impl Genz {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
             match estimator {
-                GradientEstimator::Pinned => {
-                    for w in points.chunks_exact(dims).take(count) {
-                        value[0] += factor.value_and_gradient(w, scratch, lower, upper);
+                SinglePass::Pinned => {
+                    let values =
+                        factor.values_and_pinned_gradients(points, dims, count, scratch, lower, upper);
+                    for v in &values[..count] {
+                        value[0] += v;
                     }
                 }
-                GradientEstimator::Pathwise => {
+                SinglePass::Pathwise => {
                     let values =
                         factor.values_and_pathwise_gradients(points, dims, count, scratch, lower, upper);
                     for v in &values[..count] {
@@ -792,49 +613,36 @@ impl Genz {
     /// # Errors
     ///
     /// As [`Integrator::integrate`].
-    pub fn gradient_by_conditioning(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
+    fn conditioning_gradient(&self, problem: &Problem) -> Result<(Estimate, Gradient)> {
         let estimate = self.integrate(problem)?;
         let gradient = limit_gradient_by_conditioning(problem, |rest, k, side, density| {
-            let settings = GenzSettings {
-                abs_tol: self.settings.abs_tol / density,
-                seed: derive_seed(self.settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
-                ..self.settings
-            };
+            let mut settings = self.settings;
+            settings.rqmc.abs_tol = self.settings.rqmc.abs_tol / density;
+            settings.rqmc.seed = derive_seed(self.settings.rqmc.seed, (2 * k + side + 1) as u64 * 0x1_0000);
             Genz::new(settings)?.integrate(rest)
         })?;
         Ok((estimate, gradient))
     }
 }
 
-/// The law of X_{−k} given X_k = x as a (d − 1)-dimensional problem with the box of the others.
-///
-/// # Errors
-///
-/// Propagates validation errors of the conditional covariance (which cannot occur for a valid
-/// problem beyond rounding).
-pub fn conditional_problem(problem: &Problem, k: usize, x: f64) -> Result<Problem> {
-    let d = problem.dim();
-    let sigma = problem.covariance();
-    let skk = sigma.get(k, k);
-    let others: Vec<usize> = (0..d).filter(|&i| i != k).collect();
-    let shift = (x - problem.mean()[k]) / skk;
-    let mean: Vec<f64> = others.iter().map(|&i| problem.mean()[i] + sigma.get(i, k) * shift).collect();
-    let mut entries = Vec::with_capacity(others.len() * others.len());
-    for &i in &others {
-        for &j in &others {
-            entries.push(sigma.get(i, j) - sigma.get(i, k) * sigma.get(j, k) / skk);
-        }
+impl Differentiable for Genz {
+    /// P and its gradient by the estimator of `options` (see [`GradientEstimator`]), the
+    /// covariance part by conditioning when requested.
+    fn integrate_with_gradient(
+        &self,
+        problem: &Problem,
+        options: GradientOptions,
+    ) -> Result<(Estimate, Gradient)> {
+        let limits = self.limit_gradient(problem, options.estimator, NEVER)?;
+        gradient::complete(problem, options, limits, |p| self.integrate(p))
     }
-    let covariance = Covariance::from_row_major(others.len(), entries)?;
-    let pick = |v: &[f64]| others.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    Problem::new(mean, covariance, pick(problem.lower()), pick(problem.upper()))
 }
 
 impl Integrator for Genz {
     fn name(&self) -> String {
-        match self.settings.point_set {
-            PointSetKind::Sobol => "genz-sobol".into(),
-            PointSetKind::Lattice => "genz-lattice".into(),
+        match self.settings.rqmc.point_set {
+            PointSetKind::Sobol => names::GENZ.into(),
+            PointSetKind::Lattice => names::GENZ_LATTICE.into(),
         }
     }
 

@@ -17,7 +17,7 @@
 //!
 //! # Generating vector
 //!
-//! Korobov form z_j = A^{j−1} mod 2³² with the multiplier A = [`KOROBOV_MULTIPLIER`], chosen by
+//! Korobov form z_j = A^{j−1} mod 2³² with the multiplier A = `KOROBOV_MULTIPLIER`, chosen by
 //! `data/korobov_search.py` of the crate: among 1000 seeded random odd candidates, the one that
 //! minimises the mean, over N = 2⁸ … 2¹⁴, of the log shift-averaged worst-case error in the
 //! weighted Korobov space (smoothness 1, product weights γ_j = j⁻², first 32 coordinates).
@@ -32,7 +32,7 @@ use rand::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The Korobov multiplier A of the generating vector z_j = A^{j−1} mod 2³².
-pub const KOROBOV_MULTIPLIER: u32 = 4_038_717_227;
+pub(crate) const KOROBOV_MULTIPLIER: u32 = 4_038_717_227;
 
 /// A randomly shifted, tent-transformed rank-1 lattice sequence.
 #[derive(Debug, Clone)]

@@ -38,18 +38,18 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::sync::OnceLock;
 
 /// Bits per coordinate of the unscrambled sequence: at most 2³² points.
-pub const SOBOL_BITS: u32 = 32;
+pub(crate) const SOBOL_BITS: u32 = 32;
 
 /// Number of dimensions available (the Joe–Kuo file has 21201).
-pub const SOBOL_MAX_DIM: usize = 21201;
+pub(crate) const SOBOL_MAX_DIM: usize = 21201;
 
 /// The Joe–Kuo direction-number file, in its original format (header line, then one line
 /// `d s a m_1 … m_s` per dimension d ≥ 2).
-pub const JOE_KUO_DATA: &str = include_str!("../../data/new-joe-kuo-6.21201");
+pub(crate) const JOE_KUO_DATA: &str = include_str!("../../data/new-joe-kuo-6.21201");
 
 /// Primitive polynomial and initial direction integers of one dimension.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirectionSpec {
+pub(crate) struct DirectionSpec {
     /// Degree s of the primitive polynomial (0 for the first dimension).
     pub degree: u32,
     /// The interior coefficients a_1 … a_{s−1} packed with a_1 as the most significant bit.
@@ -59,7 +59,7 @@ pub struct DirectionSpec {
 }
 
 /// Parses the Joe–Kuo data once: entry j is dimension j + 1.
-pub fn direction_specs() -> &'static [DirectionSpec] {
+pub(crate) fn direction_specs() -> &'static [DirectionSpec] {
     static SPECS: OnceLock<Vec<DirectionSpec>> = OnceLock::new();
     SPECS.get_or_init(|| {
         let mut specs = Vec::with_capacity(SOBOL_MAX_DIM);
@@ -116,11 +116,11 @@ pub struct Sobol {
 }
 
 impl Sobol {
-    /// The unscrambled sequence in `dim` dimensions (1 ≤ dim ≤ [`SOBOL_MAX_DIM`]).
+    /// The unscrambled sequence in `dim` dimensions (1 ≤ dim ≤ `SOBOL_MAX_DIM`).
     ///
     /// # Panics
     ///
-    /// When `dim` is 0 or above [`SOBOL_MAX_DIM`] (callers validate dimensions first).
+    /// When `dim` is 0 or above `SOBOL_MAX_DIM` (callers validate dimensions first).
     pub fn new(dim: usize) -> Self {
         assert!((1..=SOBOL_MAX_DIM).contains(&dim), "Sobol dimension {dim} outside 1..={SOBOL_MAX_DIM}");
         let specs = direction_specs();
@@ -198,7 +198,7 @@ impl Sobol {
 /// Converts a 64-bit binary fraction to a double in [2⁻⁵³, 1 − 2⁻⁵³]: its top 52 bits plus half
 /// a unit of the 52nd bit.
 #[inline]
-pub fn bits_to_unit(x: u64) -> f64 {
+pub(crate) fn bits_to_unit(x: u64) -> f64 {
     const SCALE: f64 = 1.0 / (1u64 << 52) as f64;
     ((x >> 12) as f64 + 0.5) * SCALE
 }

@@ -33,6 +33,7 @@
 use super::LineError;
 use crate::json_number::{json_vec, JsonF64};
 use crate::problem_line::{problem_from_fields, FieldError};
+use mvn_orthant::GradientOptions;
 use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -172,7 +173,8 @@ pub fn evaluate(request: &EvalRequest) -> Result<EvalOutput, LineError> {
     let (problem, choice, settings) = prepare(request)?;
     let start = Instant::now();
     let (estimate, gradient) = if request.gradient {
-        let (e, g) = mvn_orthant::integrate_with_gradient(&problem, choice, &settings)?;
+        let (e, g) =
+            mvn_orthant::integrate_with_gradient(&problem, choice, &settings, GradientOptions::default())?;
         (e, Some(g))
     } else {
         (mvn_orthant::integrate(&problem, choice, &settings)?, None)

@@ -33,6 +33,7 @@ use crate::harness::GradientVectors;
 use crate::json_number::{json_vec, parse_extended_number, JsonF64};
 use crate::problem_line::{problem_from_fields, ProblemLine};
 use crate::suite::{self, Case};
+use mvn_orthant::GradientOptions;
 use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -67,9 +68,13 @@ differentiable";
 /// gradient is not trusted either), or when P is not differentiable there (a singular
 /// covariance at a kink, found by one-sided differences).
 pub fn exact_gradient(case: &Case) -> Option<GradientVectors> {
-    let (estimate, gradient) =
-        mvn_orthant::integrate_with_gradient(&case.problem, MethodChoice::Exact, &Settings::default())
-            .ok()?;
+    let (estimate, gradient) = mvn_orthant::integrate_with_gradient(
+        &case.problem,
+        MethodChoice::Exact,
+        &Settings::default(),
+        GradientOptions::default(),
+    )
+    .ok()?;
     let finite =
         [&gradient.upper, &gradient.lower, &gradient.mean].iter().all(|v| v.iter().all(|x| x.is_finite()));
     (finite

@@ -278,7 +278,12 @@ fn score_compared_gradients(choice: MethodChoice, entries: &[SuiteEntry], report
         let Some(answer) = r.answer.as_mut() else { continue };
         let problem: &Problem = &e.case.problem;
         let settings = report::settings_for(choice, problem.dim(), report::problem_seed(problem));
-        if let Ok((_, g)) = mvn_orthant::integrate_with_gradient(problem, choice, &settings) {
+        if let Ok((_, g)) = mvn_orthant::integrate_with_gradient(
+            problem,
+            choice,
+            &settings,
+            mvn_orthant::GradientOptions::default(),
+        ) {
             answer.gradient = Some(GradientVectors::from_gradient(&g));
             harness::score_gradient(r, Some(reference));
         }
