@@ -35,6 +35,7 @@ pub mod normal;
 pub mod one_factor;
 pub mod problem;
 pub mod qmc;
+pub mod student_t;
 pub mod tilting;
 pub mod truncated;
 
