@@ -156,10 +156,15 @@ impl BetaPoint {
     /// (the form in which the Student t distribution meets the beta function: r = ν/t² or
     /// r = t²/ν). Every field keeps relative accuracy, also where r over- or underflows.
     pub fn from_log_ratio(ln_r: f64) -> Self {
-        // ln(1 + r) = ln r + log1p(1/r) for r > 1, log1p(r) otherwise.
-        let ln_1p_r = if ln_r > 0.0 { ln_r + (-ln_r).exp().ln_1p() } else { ln_r.exp().ln_1p() };
-        let ln_x = ln_r - ln_1p_r;
-        let ln_y = -ln_1p_r;
+        // For r > 1: ln x = −log1p(1/r), ln(1 − x) = −ln r − log1p(1/r); for r ≤ 1:
+        // ln x = ln r − log1p(r), ln(1 − x) = −log1p(r). No difference of large logarithms.
+        let (ln_x, ln_y) = if ln_r > 0.0 {
+            let l = (-ln_r).exp().ln_1p();
+            (-l, -ln_r - l)
+        } else {
+            let l = ln_r.exp().ln_1p();
+            (ln_r - l, -l)
+        };
         BetaPoint { x: ln_x.exp(), y: ln_y.exp(), ln_x, ln_y }
     }
 
@@ -176,11 +181,12 @@ const MAX_TERMS: usize = 100_000;
 /// The continued fraction 1/(1 + d₁/(1 + d₂/(1 + ⋯))) of I_x(a, b) (DLMF 8.17.22) by the modified
 /// Lentz algorithm (Lentz 1976; Thompson and Barnett 1986): tiny denominators are replaced by
 /// 10⁻³⁰⁰, and the product of the ratios C_k/D_k is stopped when it changes by less than ε/2.
-fn continued_fraction(x: f64, a: f64, b: f64) -> f64 {
+fn continued_fraction(x: f64, y: f64, a: f64, b: f64) -> f64 {
     const TINY: f64 = 1e-300;
     let guard = |v: f64| if v.abs() < TINY { TINY } else { v };
     let mut c = 1.0;
-    let mut d = 1.0 / guard(1.0 - (a + b) * x / (a + 1.0));
+    // 1 − (a + b)x/(a + 1) = (1 − b + (a + b)(1 − x))/(a + 1), without cancellation near x = 1.
+    let mut d = 1.0 / guard((1.0 - b + (a + b) * y) / (a + 1.0));
     let mut value = d;
     for m in 1..MAX_TERMS {
         let m = m as f64;
@@ -209,11 +215,14 @@ fn ln_by_continued_fraction(p: BetaPoint, a: f64, b: f64) -> f64 {
     if front == f64::NEG_INFINITY {
         return f64::NEG_INFINITY;
     }
-    front + continued_fraction(p.x, a, b).ln()
+    front + continued_fraction(p.x, p.y, a, b).ln()
 }
 
 /// (ln I_x(a, b), ln(1 − I_x(a, b))) for a, b > 0, each to relative accuracy (a few ulps, times
-/// the condition number a|ln x| + b|ln(1 − x)| of the power x^a (1 − x)^b).
+/// the condition number a|ln x| + b|ln(1 − x)| of the power x^a (1 − x)^b) while a and b are
+/// moderate. For large a (or b) with x near the mean a/(a + b), the recurrence loses about
+/// max(a, b)·10⁻¹⁹ relative (3·10⁻¹⁴ at 1000, measured against mpmath): the Student t functions
+/// switch to the chi mixture above ν = [`super::univariate::LARGE_DEGREES_OF_FREEDOM`].
 ///
 /// The continued fraction is evaluated on the side where it converges fast: for
 /// x < (a + 1)/(a + b + 2) it gives I_x(a, b) and the complement is 1 − I; otherwise it gives

@@ -11,6 +11,7 @@
 //! [`BetaPoint::from_log_ratio`]), so that t² may overflow and ν may be 10¹².
 
 use super::beta::{incomplete_beta_log_pair, ln_beta, BetaPoint};
+use super::chi_mixture::{chi_mixture_pair, scale_limit};
 use std::f64::consts::LN_2;
 
 /// (ln P(T > t), ln P(T < t)) for T ~ t_ν, t any real (±∞ included), ν > 0 (ν = ∞: normal).
@@ -27,20 +28,58 @@ pub fn log_tails(t: f64, nu: f64) -> (f64, f64) {
     if t.is_infinite() {
         return if t > 0.0 { (f64::NEG_INFINITY, 0.0) } else { (0.0, f64::NEG_INFINITY) };
     }
-    // ln(t²/ν) without forming t².
-    let ln_ratio = 2.0 * (t.abs().ln() - 0.5 * nu.ln());
-    let ln_ratio = if ln_ratio.abs() < 1.0 { ((t / nu.sqrt()) * (t / nu.sqrt())).ln() } else { ln_ratio };
-    // Tail point x = ν/(ν + t²): the ratio ν/t².
-    let point = BetaPoint::from_log_ratio(-ln_ratio);
-    let (ln_i, _) = incomplete_beta_log_pair(point, 0.5 * nu, 0.5);
-    // P(|T| > |t|, on the side of t) = ½ I ≤ ½; the near side is its complement.
-    let ln_far = ln_i - LN_2;
+    let (ln_far, _) = log_far_and_central(t, nu);
+    // The near side is the complement of the far tail (≤ ½).
     let ln_near = (-(ln_far.exp())).ln_1p();
     if t > 0.0 {
         (ln_far, ln_near)
     } else {
         (ln_near, ln_far)
     }
+}
+
+/// Above this ν the t functions integrate over the chi variable instead of evaluating the
+/// incomplete beta function's continued fraction (whose rounding error grows like ν·10⁻¹⁹).
+pub const LARGE_DEGREES_OF_FREEDOM: f64 = 200.0;
+
+/// (ln P(T > |t|), ln P(0 < T < |t|)) for finite t ≠ 0 and finite ν: ½ I_x(ν/2, ½) and
+/// ½ (1 − I_x(ν/2, ½)) with x = ν/(ν + t²), both from one continued fraction.
+fn log_far_and_central(t: f64, nu: f64) -> (f64, f64) {
+    if nu > LARGE_DEGREES_OF_FREEDOM {
+        // The continued fraction loses ~ν·10⁻¹⁹ relative: integrate the normal tails over the
+        // chi variable instead (relative accuracy in log space, any ν).
+        let x = t.abs();
+        let far = chi_mixture_pair(nu, |u| {
+            let l = crate::normal::log_upper_tail(scale_limit(x, u));
+            (l.exp(), l)
+        });
+        let central = chi_mixture_pair(nu, |u| {
+            let l = crate::normal::log_interval_probability(0.0, scale_limit(x, u));
+            (l.exp(), l)
+        });
+        return (far.1, central.1);
+    }
+    // ln(t²/ν) without forming t².
+    let ln_ratio = 2.0 * (t.abs().ln() - 0.5 * nu.ln());
+    let ln_ratio = if ln_ratio.abs() < 1.0 { ((t / nu.sqrt()) * (t / nu.sqrt())).ln() } else { ln_ratio };
+    // Tail point x = ν/(ν + t²): the ratio ν/t².
+    let point = BetaPoint::from_log_ratio(-ln_ratio);
+    let (ln_i, ln_complement) = incomplete_beta_log_pair(point, 0.5 * nu, 0.5);
+    (ln_i - LN_2, ln_complement - LN_2)
+}
+
+/// ln P(0 < T < |t|) for T ~ t_ν (the central part, accurate for small |t|).
+pub fn log_central(t: f64, nu: f64) -> f64 {
+    if t == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if t.is_infinite() {
+        return -LN_2;
+    }
+    if nu == f64::INFINITY {
+        return crate::normal::log_interval_probability(0.0, t.abs());
+    }
+    log_far_and_central(t, nu).1
 }
 
 /// P(T ≤ t) for T ~ t_ν.
@@ -95,13 +134,19 @@ pub fn interval_pair(alpha: f64, beta: f64, nu: f64) -> (f64, f64) {
     if alpha >= beta {
         return (0.0, f64::NEG_INFINITY);
     }
+    if alpha == f64::NEG_INFINITY {
+        let ln_p = log_tails(beta, nu).1;
+        return (ln_p.exp(), ln_p);
+    }
+    if beta == f64::INFINITY {
+        let ln_p = log_tails(alpha, nu).0;
+        return (ln_p.exp(), ln_p);
+    }
     // Reflect so that the interval's midpoint is ≥ 0.
     let (a, b) = if alpha + beta < 0.0 { (-beta, -alpha) } else { (alpha, beta) };
     if a <= 0.0 {
         // Straddles 0: P = P(a < T ≤ 0) + P(0 < T < b), two central parts.
-        let (_, ln_left) = log_tails(a, nu);
-        let (ln_b_upper, _) = log_tails(b, nu);
-        let p = (0.5 - ln_left.exp()) + (0.5 - ln_b_upper.exp());
+        let p = log_central(a, nu).exp() + log_central(b, nu).exp();
         return (p, p.ln());
     }
     let (ln_sa, _) = log_tails(a, nu);

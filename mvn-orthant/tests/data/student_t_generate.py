@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Reference tables for the multivariate Student t methods (tests/student_t_reference.rs).
+
+T = Z / sqrt(W/nu), Z ~ N(0, R) with unit variances (correlations R), W ~ chi2_nu, nu real > 0.
+Every value is computed with mpmath, independently of the library's route (the library integrates
+over the chi variable; these formulas condition on the first coordinate instead):
+
+  d = 1   P(a < T < b) from the regularised incomplete beta function (mpmath betainc, 60 digits):
+          P(T < t) = I_{nu/(nu+t^2)}(nu/2, 1/2)/2 for t < 0.
+  d = 2   P = int_{a1}^{b1} f_nu(x) [F_{nu+1}(u(b2, x)) - F_{nu+1}(u(a2, x))] dx,
+          u(y, x) = (y - rho x) / sqrt((1 - rho^2)(nu + x^2)/(nu + 1)),
+          the conditional law of T2 given T1 = x (a t with nu + 1 degrees of freedom); 30 digits.
+          Each row is computed twice, conditioning on T1 and on T2, and written only when the two
+          agree to 1e-16 relative (a check of the quadrature).
+  d = 3   the same conditioning on T1, with the bivariate formula above inside (25 digits).
+  one-factor (equicorrelated rho >= 0, equal limits a, b in every coordinate)
+          P = int_0^inf f_S(s) int phi(z) [Phi((s b - sqrt(rho) z)/sqrt(1 - rho))
+                                           - Phi((s a - sqrt(rho) z)/sqrt(1 - rho))]^d dz ds,
+          f_S the density of S = sqrt(W/nu), 30 digits; also computed twice (two splittings of the
+          inner range) and written only when they agree to 1e-20 relative.
+
+Every input is a double (written with repr), so the table is exact for the library's inputs.
+Columns: P and lnP with 25 significant digits.
+Run: python3 student_t_generate.py   (writes the four student_t_*.csv next to this script)
+"""
+import os
+import sys
+
+import mpmath as mp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NUS = [0.5, 1.0, 2.5, 5.0, 30.0, 1e6]
+
+
+def cdf(t, nu):
+    """P(T < t) for T ~ t_nu."""
+    if t == mp.inf:
+        return mp.mpf(1)
+    if t == -mp.inf:
+        return mp.mpf(0)
+    half = mp.betainc(nu / 2, mp.mpf(1) / 2, 0, nu / (nu + t * t), regularized=True) / 2
+    return half if t < 0 else 1 - half
+
+
+def interval(a, b, nu):
+    """P(a < T < b) without cancellation: tails on the side away from 0."""
+    if a + b < 0:
+        a, b = -b, -a
+    if a <= 0:
+        return 1 - cdf(a, nu) - cdf(-b, nu)
+    return cdf(-a, nu) - cdf(-b, nu)
+
+
+def pdf(x, nu):
+    return mp.exp(mp.loggamma((nu + 1) / 2) - mp.loggamma(nu / 2) - mp.log(nu * mp.pi) / 2
+                  - (nu + 1) / 2 * mp.log1p(x * x / nu))
+
+
+def fmt(x):
+    return mp.nstr(x, 25, min_fixed=-10**9, max_fixed=10**9) if x != 0 else "0"
+
+
+def lnfmt(p):
+    return fmt(mp.log(p)) if p > 0 else "-inf"
+
+
+def d(x):
+    """A float as written in the table (repr round-trips)."""
+    return repr(float(x)).replace("inf", "inf")
+
+
+def integrate_line(f, a, b, extra):
+    """int_a^b f(x) dx over the real line: |x| >= 1 in v = ln|x| (the t tails are algebraic,
+    exponential in v), split at every unit of v and at the extra points; [-1, 1] directly."""
+    total = mp.mpf(0)
+    finite_extra = [e for e in extra if mp.isfinite(e)]
+    for sign in (-1, 1):
+        # The part of [a, b] with sign*x >= 1, in v = ln(sign*x).
+        lo, hi = (a, min(b, mp.mpf(-1))) if sign < 0 else (max(a, mp.mpf(1)), b)
+        if lo >= hi:
+            continue
+        v_lo, v_hi = (mp.log(-hi), mp.log(-lo) if lo != -mp.inf else mp.inf) if sign < 0 else \
+            (mp.log(lo), mp.log(hi) if hi != mp.inf else mp.inf)
+        pts = {v_lo, v_hi}
+        top = v_hi if v_hi != mp.inf else v_lo + 400
+        k = mp.floor(v_lo) + 1
+        while k < top:
+            pts.add(mp.mpf(k))
+            k += 1
+        for e in finite_extra:
+            if sign * e > 1:
+                v = mp.log(sign * e)
+                if v_lo < v < v_hi:
+                    pts.add(v)
+        g = (lambda v, sign=sign: f(sign * mp.exp(v)) * mp.exp(v))
+        total += mp.quad(g, sorted(pts))
+    lo, hi = max(a, mp.mpf(-1)), min(b, mp.mpf(1))
+    if lo < hi:
+        pts = sorted({lo, hi, mp.mpf(0)} | {e for e in finite_extra if lo < e < hi})
+        pts = [p for p in pts if lo <= p <= hi]
+        total += mp.quad(f, pts)
+    return total
+
+
+def bivariate(a1, b1, a2, b2, rho, nu):
+    """P(a1 < T1 < b1, a2 < T2 < b2) by conditioning on T1 (|rho| < 1)."""
+    nu = mp.mpf(nu)
+    rho = mp.mpf(rho)
+    s = mp.sqrt((1 - rho) * (1 + rho))
+
+    def f(x):
+        scale = s * mp.sqrt((nu + x * x) / (nu + 1))
+        lo = (a2 - rho * x) / scale if a2 != -mp.inf else -mp.inf
+        hi = (b2 - rho * x) / scale if b2 != mp.inf else mp.inf
+        return pdf(x, nu) * interval(lo, hi, nu + 1)
+
+    extra = []
+    if rho != 0:
+        for y in (a2, b2):
+            if mp.isfinite(y):
+                c = y / rho
+                extra += [c] + [c + k * s * (1 + abs(c)) for k in (-2, -0.5, 0.5, 2)]
+    return integrate_line(f, a1, b1, extra)
+
+
+def univariate_rows():
+    rows = []
+    tails = {0.5: [1e60, 1e100], 1.0: [1e30, 1e200], 2.5: [1e12, 1e50], 5.0: [1e6, 1e20],
+             30.0: [12.0, 40.0], 1e6: [11.0, 20.0], 150.0: [10.0, 30.0], 250.0: [10.0, 30.0],
+             1e12: [11.0, 30.0]}
+    for nu in NUS + [150.0, 250.0, 1e12]:
+        boxes = [(-mp.inf, 0.0), (-mp.inf, -1.0), (-mp.inf, 2.0), (-mp.inf, -3.5), (0.5, mp.inf),
+                 (-1.0, 2.0), (1.0, 1.001), (1.0, 1.0 + 2.0**-40), (3.0, 4.0), (-1e-8, 1e-8)]
+        for t in tails[nu]:
+            boxes += [(-mp.inf, -t), (t, mp.inf), (t, 2 * t)]
+        for a, b in boxes:
+            p = interval(mp.mpf(a), mp.mpf(b), mp.mpf(nu))
+            rows.append(f"{d(nu)},{d(a)},{d(b)},{fmt(p)},{lnfmt(p)}")
+    return rows
+
+
+def bivariate_rows():
+    rows = []
+    tails = {0.5: -1e60, 1.0: -1e30, 2.5: -1e12, 5.0: -1e6, 30.0: -12.0, 1e6: -11.0}
+    inf = mp.inf
+    for nu in NUS:
+        h = tails[nu]
+        cases = [(-inf, -1.0, -inf, -1.0, 0.5), (-inf, 2.0, -inf, -3.0, -0.7),
+                 (-inf, 0.0, -inf, 0.0, 0.3), (-1.0, 2.0, 0.5, 3.0, 0.6),
+                 (1.0, 1.001, -2.0, -1.999, -0.4), (5.0, 6.0, 5.0, 7.0, 0.9),
+                 (-inf, h, -inf, h, 0.5), (-inf, h, -inf, h, -0.5), (-inf, h, 0.0, inf, 0.0)]
+        for a1, b1, a2, b2, rho in cases:
+            args = [mp.mpf(v) for v in (a1, b1, a2, b2)]
+            p = bivariate(args[0], args[1], args[2], args[3], rho, nu)
+            q = bivariate(args[2], args[3], args[0], args[1], rho, nu)
+            if abs(p - q) > mp.mpf("1e-16") * abs(p) and p > 0:
+                sys.exit(f"bivariate check failed: nu={nu} {a1} {b1} {a2} {b2} {rho}: {p} {q}")
+            rows.append(f"{d(nu)},{d(a1)},{d(b1)},{d(a2)},{d(b2)},{d(rho)},{fmt(p)},{lnfmt(p)}")
+    return rows
+
+
+def trivariate(lo, hi, r, nu):
+    """P(lo < T < hi), T trivariate t with correlations r, by conditioning on T1."""
+    nu = mp.mpf(nu)
+    r12, r13, r23 = (mp.mpf(v) for v in r)
+    s2, s3 = mp.sqrt(1 - r12 * r12), mp.sqrt(1 - r13 * r13)
+    rc = (r23 - r12 * r13) / (s2 * s3)
+
+    def f(x):
+        c = mp.sqrt((nu + x * x) / (nu + 1))
+        lim = []
+        for (a, b, rr, ss) in ((lo[1], hi[1], r12, s2), (lo[2], hi[2], r13, s3)):
+            la = (a - rr * x) / (ss * c) if a != -mp.inf else -mp.inf
+            lb = (b - rr * x) / (ss * c) if b != mp.inf else mp.inf
+            lim.append((la, lb))
+        return pdf(x, nu) * bivariate(lim[0][0], lim[0][1], lim[1][0], lim[1][1], rc, nu + 1)
+
+    return integrate_line(f, lo[0], hi[0], [])
+
+
+def trivariate_rows():
+    rows = []
+    inf = float("inf")
+    cases = [((-inf, -inf, -inf), (0.5, 1.0, -0.5), (0.5, 0.3, 0.2)),
+             ((-1.0, 0.0, -2.0), (1.0, 2.0, 1.5), (-0.3, 0.4, 0.1)),
+             ((-inf, -inf, -inf), (-3.0, -3.0, -3.0), (0.6, 0.6, 0.6))]
+    for nu in (1.0, 2.5, 30.0):
+        for lo, hi, r in cases:
+            p = trivariate([mp.mpf(v) for v in lo], [mp.mpf(v) for v in hi], r, nu)
+            vals = ",".join(d(v) for v in lo + hi + r)
+            rows.append(f"{d(nu)},{vals},{fmt(p)},{lnfmt(p)}")
+    return rows
+
+
+def one_factor(dim, rho, a, b, nu, split):
+    nu, rho = mp.mpf(nu), mp.mpf(rho)
+    sr, sc = mp.sqrt(rho), mp.sqrt(1 - rho)
+    log_c = mp.log(2) + nu / 2 * mp.log(nu / 2) - mp.loggamma(nu / 2)
+
+    def inner(s):
+        def g(z):
+            hi = mp.ncdf((s * b - sr * z) / sc) if b != mp.inf else mp.mpf(1)
+            lo = mp.ncdf((s * a - sr * z) / sc) if a != -mp.inf else mp.mpf(0)
+            return mp.npdf(z) * (hi - lo) ** dim
+        # The product switches on where Phi((s b - sr z)/sc)^d does: around Phi(-w) = 1/d.
+        w = -mp.sqrt(2 * mp.log(dim + 1))
+        centre = (s * b - sc * (-w)) / sr if b != mp.inf else (s * a + sc * (-w)) / sr
+        width = sc / sr / max(1, abs(w))
+        offsets = [-8, -4, -2, -1, 0, 1, 2, 4, 8] if split else [-6, -3, 0, 3, 6]
+        pts = sorted(set([centre + k * width for k in offsets] + [-8 * split - 6, 6 + 8 * split]))
+        return mp.quad(g, [-mp.inf] + pts + [mp.inf])
+
+    def outer(s):
+        return mp.exp(log_c + (nu - 1) * mp.log(s) - nu * s * s / 2) * inner(s)
+
+    width = 1 / mp.sqrt(2 * nu)
+    pts = sorted(set([mp.mpf(0)] + [p for p in (1 - 4 * width, 1 - width, 1, 1 + width, 1 + 4 * width, 0.1, 0.5, 2, 4)
+                                     if p > 0] + [mp.inf]))
+    return mp.quad(outer, pts)
+
+
+def one_factor_rows():
+    rows = []
+    inf = float("inf")
+    cases = [(10, 0.5, -inf, 1.0, 2.5), (10, 0.3, -1.0, 2.0, 5.0), (100, 0.5, -inf, 2.5, 30.0),
+             (100, 0.2, -inf, 0.0, 1.0), (1000, 0.5, -inf, 3.0, 5.0), (1000, 0.7, -inf, -1.0, 30.0)]
+    for dim, rho, a, b, nu in cases:
+        p = one_factor(dim, rho, mp.mpf(a), mp.mpf(b), nu, 1)
+        q = one_factor(dim, rho, mp.mpf(a), mp.mpf(b), nu, 0)
+        if abs(p - q) > mp.mpf("1e-20") * p:
+            sys.exit(f"one-factor check failed: {dim} {rho} {a} {b} {nu}: {p} {q}")
+        rows.append(f"{dim},{d(rho)},{d(a)},{d(b)},{d(nu)},{fmt(p)},{lnfmt(p)}")
+    return rows
+
+
+def write(name, header, rows):
+    with open(os.path.join(HERE, name), "w") as out:
+        out.write(header + "\n")
+        for r in rows:
+            out.write(r + "\n")
+
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["univariate", "bivariate", "trivariate", "one_factor"]
+    if "univariate" in which:
+        mp.mp.dps = 60
+        write("student_t_univariate.csv", "nu,a,b,P,lnP", univariate_rows())
+    if "bivariate" in which:
+        mp.mp.dps = 30
+        write("student_t_bivariate.csv", "nu,a1,b1,a2,b2,rho,P,lnP", bivariate_rows())
+    if "trivariate" in which:
+        mp.mp.dps = 25
+        write("student_t_trivariate.csv", "nu,a1,a2,a3,b1,b2,b3,r12,r13,r23,P,lnP", trivariate_rows())
+    if "one_factor" in which:
+        mp.mp.dps = 30
+        write("student_t_one_factor.csv", "dim,rho,a,b,nu,P,lnP", one_factor_rows())
