@@ -57,10 +57,37 @@ pub fn log_chi_density(t: f64, nu: f64) -> f64 {
 /// (P, ln P) = ∫ f_τ(t) P_N(e^t) dt, where `normal_pair(t)` returns (P_N, ln P_N) of the normal
 /// problem with its centred limits scaled by s = e^t (see [`scale_limit`]).
 ///
-/// The lower end of the τ-range is −800/ν − 40: below it f_τ ≤ √(ν/π) e^{ν t} bounds the
-/// neglected mass by e^{−800}, far below any probability of interest.
-pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, normal_pair: F) -> (f64, f64) {
-    let lo = -800.0 / nu - 40.0;
+/// **Range.** The upper end is ½ ln(3400/ν + 20), where (ν/2)(e^{2t} − 1 − 2t) > 1700, so that
+/// (P_N ≤ 1) the mass beyond is below e^{−1700}. On the left, f_τ(t) ≤ √(ν/π) e^{ν t} bounds the
+/// mass below a point t₀ by √(ν/π) e^{ν t₀}/ν. The integral is first taken from
+/// t₀ = −50/ν − 5; if that bound is not 40 nats below the result, t₀ is moved to where it is, and
+/// the integral taken again. Far to the left the normal methods lose the shrunken box (its
+/// probability underflows even in log space), so starting no further left than needed also
+/// keeps the integrand unimodal in floating point. `limits` are the centred limits: t₀ never
+/// goes below −700 − ln min |x − μ| (over the finite nonzero ones), where a scaled limit would
+/// become subnormal.
+pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, limits: &[f64], normal_pair: F) -> (f64, f64) {
+    let smallest = limits.iter().map(|x| x.abs()).filter(|x| *x > 0.0 && x.is_finite()).fold(f64::INFINITY, f64::min);
+    let t_min = if smallest.is_finite() { -700.0 - smallest.ln() } else { f64::NEG_INFINITY };
+    let hi = 0.5 * (3400.0 / nu + 20.0).ln();
+    let ln_front = 0.5 * (nu / std::f64::consts::PI).ln() - nu.ln();
+    let mut lo = (-50.0 / nu - 5.0).max(t_min);
+    loop {
+        let result = integrate_from(nu, &normal_pair, lo, hi);
+        let ln_neglected = ln_front + nu * lo;
+        if lo <= t_min || !(result.1 > f64::NEG_INFINITY) || ln_neglected <= result.1 - 40.0 {
+            return result;
+        }
+        let next = ((result.1 - 40.0 - ln_front) / nu).max(t_min);
+        if next >= lo {
+            return result;
+        }
+        lo = next;
+    }
+}
+
+/// ∫_lo^hi f_τ(t) P_N(e^t) dt in log space.
+fn integrate_from<F: Fn(f64) -> (f64, f64)>(nu: f64, normal_pair: &F, lo: f64, hi: f64) -> (f64, f64) {
     let g = |t: f64| {
         let lp = normal_pair(t).1;
         if lp == f64::NEG_INFINITY {
@@ -75,7 +102,7 @@ pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, normal_pair: F) -> (f
         }
         log_chi_density(t, nu).exp() * p
     };
-    crate::exact::quadrature::integral_log_concave(g, linear, lo, f64::INFINITY, &[])
+    crate::exact::quadrature::integral_log_concave(g, linear, lo, hi, &[])
 }
 
 /// A centred limit x − μ scaled by s = e^t, computed as ±exp(t + ln|x − μ|) so that neither s
@@ -97,7 +124,7 @@ mod tests {
     #[test]
     fn chi_density_is_normalised() {
         for nu in [0.5, 1.0, 2.5, 30.0, 1e6] {
-            let (p, _) = chi_mixture_pair(nu, |_| (1.0, 0.0));
+            let (p, _) = chi_mixture_pair(nu, &[], |_| (1.0, 0.0));
             assert!((p - 1.0).abs() < 1e-14, "ν = {nu}: {p}");
         }
     }
@@ -106,7 +133,7 @@ mod tests {
     fn univariate_mixture_matches_the_beta_route() {
         for nu in [0.5, 2.5, 30.0] {
             for b in [-30.0, -2.0, 0.7, 5.0] {
-                let (p, lp) = chi_mixture_pair(nu, |t| {
+                let (p, lp) = chi_mixture_pair(nu, &[b], |t| {
                     let lcdf = crate::normal::log_cdf(scale_limit(b, t));
                     (lcdf.exp(), lcdf)
                 });

@@ -213,7 +213,8 @@ pub fn integrate(student: &StudentProblem) -> Result<Estimate> {
         return Ok(Estimate::exact_log(ln_p, method.method(), 1));
     }
     let evaluations = Cell::new(0u64);
-    let (_, ln_p) = chi_mixture_pair(nu, |t| {
+    let limits: Vec<f64> = lower.iter().chain(&upper).copied().collect();
+    let (_, ln_p) = chi_mixture_pair(nu, &limits, |t| {
         evaluations.set(evaluations.get() + 1);
         scaled_normal_pair(&method, &lower, &upper, t)
     });

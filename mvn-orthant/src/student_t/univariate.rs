@@ -49,11 +49,11 @@ fn log_far_and_central(t: f64, nu: f64) -> (f64, f64) {
         // The continued fraction loses ~ν·10⁻¹⁹ relative: integrate the normal tails over the
         // chi variable instead (relative accuracy in log space, any ν).
         let x = t.abs();
-        let far = chi_mixture_pair(nu, |u| {
+        let far = chi_mixture_pair(nu, &[x], |u| {
             let l = crate::normal::log_upper_tail(scale_limit(x, u));
             (l.exp(), l)
         });
-        let central = chi_mixture_pair(nu, |u| {
+        let central = chi_mixture_pair(nu, &[x], |u| {
             let l = crate::normal::log_interval_probability(0.0, scale_limit(x, u));
             (l.exp(), l)
         });
