@@ -22,7 +22,8 @@ fn check(mean: Vec<f64>, rows: &[Vec<f64>], lower: Vec<f64>, upper: Vec<f64>, nu
     let sigma = Covariance::from_rows(rows).unwrap();
     let d = mean.len();
     let p = Problem::new(mean.clone(), sigma.clone(), lower.clone(), upper.clone()).unwrap();
-    let (estimate, gradient) = student_t::integrate_with_gradient(&StudentProblem::new(p, nu).unwrap()).unwrap();
+    let (estimate, gradient) =
+        student_t::integrate_with_gradient(&StudentProblem::new(p, nu).unwrap()).unwrap();
     let base = probability(&mean, &sigma, &lower, &upper, nu);
     assert_eq!(estimate.value, base);
     for k in 0..d {
@@ -89,6 +90,7 @@ fn trivariate_gradient() {
 #[test]
 fn one_factor_gradient() {
     let d = 5;
-    let rows: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| if i == j { 1.0 } else { 0.5 }).collect()).collect();
+    let rows: Vec<Vec<f64>> =
+        (0..d).map(|i| (0..d).map(|j| if i == j { 1.0 } else { 0.5 }).collect()).collect();
     check(vec![0.0; d], &rows, vec![-INF; d], vec![1.0, 0.5, 2.0, -0.5, 1.5], 3.0);
 }

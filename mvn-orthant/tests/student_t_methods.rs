@@ -49,7 +49,8 @@ fn trivariate_with_one_unbounded_coordinate_matches_bivariate() {
     for nu in [1.0, 2.5, 30.0] {
         let rows = vec![vec![1.0, 0.4, 0.2], vec![0.4, 1.0, -0.3], vec![0.2, -0.3, 1.0]];
         let tri = student(vec![0.0; 3], &rows, vec![-1.0, -INF, -INF], vec![2.0, 0.5, 1e15], nu);
-        let bi = student(vec![0.0; 2], &[vec![1.0, 0.4], vec![0.4, 1.0]], vec![-1.0, -INF], vec![2.0, 0.5], nu);
+        let bi =
+            student(vec![0.0; 2], &[vec![1.0, 0.4], vec![0.4, 1.0]], vec![-1.0, -INF], vec![2.0, 0.5], nu);
         let (t, b) = (student_t::integrate(&tri).unwrap(), student_t::integrate(&bi).unwrap());
         assert_eq!(t.method, Method::Trivariate);
         assert!((t.value / b.value - 1.0).abs() < 1e-13, "ν = {nu}: {} vs {}", t.value, b.value);
@@ -61,7 +62,11 @@ fn one_factor_matches_trivariate_and_bivariate() {
     // Equicorrelated d = 3 evaluated by the trivariate route, and the same problem embedded in
     // d = 4 with a far-away fourth limit (the one-factor route): the same P.
     // (The trivariate normal method is slow on the tiny boxes met at small s: one box case.)
-    let cases = [(0.5, [-INF; 3], [0.5, -1.0, 2.0]), (30.0, [-INF; 3], [0.5, -1.0, 2.0]), (2.5, [-1.0, 0.0, -2.0], [1.0, 2.0, 1.5])];
+    let cases = [
+        (0.5, [-INF; 3], [0.5, -1.0, 2.0]),
+        (30.0, [-INF; 3], [0.5, -1.0, 2.0]),
+        (2.5, [-1.0, 0.0, -2.0], [1.0, 2.0, 1.5]),
+    ];
     for (nu, lo, hi) in cases {
         {
             let tri = student(vec![0.0; 3], &equicorrelated(3, 0.4), lo.to_vec(), hi.to_vec(), nu);
@@ -79,7 +84,7 @@ fn one_factor_matches_trivariate_and_bivariate() {
 
 #[test]
 fn large_nu_agrees_with_the_normal_methods() {
-    let rows = vec![vec![2.0, 0.6, -0.3], vec![0.6, 1.0, 0.2], vec![-0.3, 0.2, 0.5]];
+    let rows = [vec![2.0, 0.6, -0.3], vec![0.6, 1.0, 0.2], vec![-0.3, 0.2, 0.5]];
     let (mean, lower, upper) = (vec![0.1, -0.2, 0.3], vec![-1.0, -INF, -0.5], vec![2.0, 0.7, INF]);
     for d in 1..=3 {
         let sub: Vec<Vec<f64>> = rows[..d].iter().map(|r| r[..d].to_vec()).collect();
@@ -91,7 +96,12 @@ fn large_nu_agrees_with_the_normal_methods() {
         // The t probability differs from the normal one by O(1/ν).
         for (nu, tol) in [(1e6, 1e-5), (1e12, 1e-11)] {
             let e = student_t::integrate(&make(nu)).unwrap();
-            assert!((e.value / normal.value - 1.0).abs() < tol, "d = {d}, ν = {nu}: {} vs {}", e.value, normal.value);
+            assert!(
+                (e.value / normal.value - 1.0).abs() < tol,
+                "d = {d}, ν = {nu}: {} vs {}",
+                e.value,
+                normal.value
+            );
         }
     }
 }

@@ -17,7 +17,7 @@
 //! theorem s ↦ P_N(s) = P(s(a − μ) ≤ Z ≤ s(b − μ)) is log-concave; so is e^{−νs²/2}. The
 //! integrand over τ is exp(ν t + L(e^t)) with L concave, and its log-derivative ν + s L′(s)
 //! changes sign at most once (s L′(s) is positive while L′ > 0 and decreasing once L′ < 0): the
-//! integrand is unimodal for every ν > 0. [`crate::exact::quadrature`]'s log-space integrator for
+//! integrand is unimodal for every ν > 0. The log-space integrator of the exact methods for
 //! unimodal (log-concave) integrands therefore applies: it finds the mode, the one-nat scales on
 //! each side, and integrates panels until the integrand has dropped by 46 nats, in log space, so
 //! that the result keeps relative accuracy far below the smallest double.
@@ -67,7 +67,8 @@ pub fn log_chi_density(t: f64, nu: f64) -> f64 {
 /// goes below −700 − ln min |x − μ| (over the finite nonzero ones), where a scaled limit would
 /// become subnormal.
 pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, limits: &[f64], normal_pair: F) -> (f64, f64) {
-    let smallest = limits.iter().map(|x| x.abs()).filter(|x| *x > 0.0 && x.is_finite()).fold(f64::INFINITY, f64::min);
+    let smallest =
+        limits.iter().map(|x| x.abs()).filter(|x| *x > 0.0 && x.is_finite()).fold(f64::INFINITY, f64::min);
     let t_min = if smallest.is_finite() { -700.0 - smallest.ln() } else { f64::NEG_INFINITY };
     let hi = 0.5 * (3400.0 / nu + 20.0).ln();
     let ln_front = 0.5 * (nu / std::f64::consts::PI).ln() - nu.ln();
@@ -75,7 +76,8 @@ pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, limits: &[f64], norma
     loop {
         let result = integrate_from(nu, &normal_pair, lo, hi);
         let ln_neglected = ln_front + nu * lo;
-        if lo <= t_min || !(result.1 > f64::NEG_INFINITY) || ln_neglected <= result.1 - 40.0 {
+        let vanished = result.1.is_nan() || result.1 == f64::NEG_INFINITY;
+        if lo <= t_min || vanished || ln_neglected <= result.1 - 40.0 {
             return result;
         }
         let next = ((result.1 - 40.0 - ln_front) / nu).max(t_min);

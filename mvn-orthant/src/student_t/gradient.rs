@@ -60,7 +60,8 @@ pub fn integrate_with_gradient(student: &StudentProblem) -> Result<(Estimate, Gr
             if density == 0.0 {
                 continue;
             }
-            let conditional = if d == 1 { 1.0 } else { integrate(&conditional_problem(student, k, limit)?)?.value };
+            let conditional =
+                if d == 1 { 1.0 } else { integrate(&conditional_problem(student, k, limit)?)?.value };
             limits[side][k] = sign * density * conditional;
         }
     }
@@ -84,7 +85,8 @@ pub fn conditional_problem(student: &StudentProblem, k: usize, x: f64) -> Result
         z * z
     };
     let factor = if nu == f64::INFINITY { 1.0 } else { ((nu + z2) / (nu + 1.0)).sqrt() };
-    let rescale = |v: &[f64]| -> Vec<f64> { v.iter().zip(normal.mean()).map(|(l, m)| (l - m) / factor).collect() };
+    let rescale =
+        |v: &[f64]| -> Vec<f64> { v.iter().zip(normal.mean()).map(|(l, m)| (l - m) / factor).collect() };
     let scaled = Problem::new(
         vec![0.0; normal.dim()],
         normal.covariance().clone(),

@@ -111,8 +111,13 @@ fn scaled_normal_pair(method: &NormalMethod, lower: &[f64], upper: &[f64], t: f6
         }
         NormalMethod::OneFactor { diagonal, loading } => {
             let d = lo.len();
-            match crate::one_factor::OneFactorProblem::new(vec![0.0; d], diagonal.clone(), loading.clone(), lo, hi)
-            {
+            match crate::one_factor::OneFactorProblem::new(
+                vec![0.0; d],
+                diagonal.clone(),
+                loading.clone(),
+                lo,
+                hi,
+            ) {
                 Ok(p) => {
                     let e = p.integrate();
                     (e.value, e.log_value)
@@ -183,7 +188,9 @@ pub fn integrate(student: &StudentProblem) -> Result<Estimate> {
         return Ok(Estimate::exact_log(ln_p, Method::Univariate, 1));
     }
     let method = match d {
-        2 => NormalMethod::Bivariate([[sigma.get(0, 0), sigma.get(0, 1)], [sigma.get(1, 0), sigma.get(1, 1)]]),
+        2 => {
+            NormalMethod::Bivariate([[sigma.get(0, 0), sigma.get(0, 1)], [sigma.get(1, 0), sigma.get(1, 1)]])
+        }
         3 => {
             let mut cov = [[0.0; 3]; 3];
             for (i, row) in cov.iter_mut().enumerate() {
