@@ -61,3 +61,29 @@ fn bivariate_to_1e13_in_both_tails() {
     assert!(smallest < 1e-30, "the table reaches P = {smallest:e}");
     println!("bivariate: worst |Δ ln P| = {worst:e}");
 }
+
+/// Rows `dim,rho,a,b,nu,P,lnP`: equicorrelated ρ, every coordinate in (a, b).
+fn equicorrelated_rows(text: &str, tol: f64, method: Method) -> usize {
+    let table = rows(text);
+    let mut worst: f64 = 0.0;
+    for r in &table {
+        let (d, rho, a, b, nu, ln_p) = (r[0] as usize, r[1], r[2], r[3], r[4], r[6]);
+        let e = estimate(Covariance::equicorrelated(d, rho).unwrap(), vec![a; d], vec![b; d], nu);
+        assert_eq!(e.method, method);
+        worst = worst.max(check(&format!("d = {d}, ρ = {rho}, ({a}, {b}), ν = {nu}"), e.log_value, ln_p, tol));
+    }
+    println!("{method}: worst |Δ ln P| = {worst:e} over {} rows", table.len());
+    table.len()
+}
+
+#[test]
+fn trivariate_to_1e13() {
+    let n = equicorrelated_rows(include_str!("data/student_t_trivariate.csv"), 1e-13, Method::Trivariate);
+    assert!(n >= 3);
+}
+
+#[test]
+fn one_factor_to_1e12_up_to_d_1000() {
+    let n = equicorrelated_rows(include_str!("data/student_t_one_factor.csv"), 1e-12, Method::OneFactor);
+    assert!(n >= 6);
+}
