@@ -29,7 +29,7 @@
 
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Integrator, Method};
-use crate::problem::{Covariance, Problem};
+use crate::problem::Problem;
 
 /// Which estimator of the limit derivatives a sampling method uses ([`crate::Genz`]; the exact
 /// methods ignore it). `docs/gradients.md` compares them.
@@ -184,8 +184,8 @@ where
                     let rest = if d == 2 {
                         Estimate::exact(1.0, Method::Trivial, 0)
                     } else {
-                        let given_i = conditional_problem(problem, i, ci)?;
-                        let given_both = conditional_problem(&given_i, j - 1, cj)?;
+                        let given_i = problem.conditional(i, ci)?;
+                        let given_both = given_i.conditional(j - 1, cj)?;
                         integrate(&given_both)?
                     };
                     let sign = if upper_i == upper_j { 1.0 } else { -1.0 };
@@ -226,37 +226,13 @@ where
     Ok((gradient, error))
 }
 
-/// The law of X_{−k} given X_k = x as a (d − 1)-dimensional problem with the box of the others.
-///
-/// # Errors
-///
-/// Propagates validation errors of the conditional covariance (which cannot occur for a valid
-/// problem beyond rounding).
-pub(crate) fn conditional_problem(problem: &Problem, k: usize, x: f64) -> Result<Problem> {
-    let d = problem.dim();
-    let sigma = problem.covariance();
-    let skk = sigma.get(k, k);
-    let others: Vec<usize> = (0..d).filter(|&i| i != k).collect();
-    let shift = (x - problem.mean()[k]) / skk;
-    let mean: Vec<f64> = others.iter().map(|&i| problem.mean()[i] + sigma.get(i, k) * shift).collect();
-    let mut entries = Vec::with_capacity(others.len() * others.len());
-    for &i in &others {
-        for &j in &others {
-            entries.push(sigma.get(i, j) - sigma.get(i, k) * sigma.get(j, k) / skk);
-        }
-    }
-    let covariance = Covariance::from_row_major(others.len(), entries)?;
-    let pick = |v: &[f64]| others.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    Problem::new(mean, covariance, pick(problem.lower()), pick(problem.upper()))
-}
-
 /// The limit derivatives by the conditioning theorem: for every finite limit c of coordinate k
 /// with σ_kk > 0,
 ///
 /// ∂P/∂b_k = φ_k(b_k) · P(a_{−k} ≤ X_{−k} ≤ b_{−k} | X_k = b_k), and −φ_k(a_k) · P(… | X_k = a_k),
 ///
 /// where `conditional(rest, k, side, density)` computes the conditional (d − 1)-dimensional
-/// probability of `rest` = [`conditional_problem`]`(problem, k, c)` with the method
+/// probability of `rest` = [`Problem::conditional`]`(k, c)` with the method
 /// of the caller (`side` is 0 for a_k and 1 for b_k, `density` = φ_k(c), by which the caller
 /// scales its absolute tolerance). Each component's error is φ_k(c) times the conditional
 /// estimate's error. For d = 1 the conditional probability is 1 and no call is made.
@@ -291,7 +267,7 @@ where
                 limits[side][k] = sign * density;
                 continue;
             }
-            let rest = conditional_problem(problem, k, limit)?;
+            let rest = problem.conditional(k, limit)?;
             let e = conditional(&rest, k, side, density)?;
             limits[side][k] = sign * density * e.value;
             errors[side][k] = density * e.error;

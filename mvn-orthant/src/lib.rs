@@ -32,6 +32,7 @@
 //! * [`rqmc`]: the settings ([`rqmc::RqmcSettings`]) and driver shared by the last two.
 //! * [`qmc`]: scrambled Sobol and shifted lattice point sets.
 //! * [`monte_carlo`]: crude Monte Carlo with a Wilson interval, the independent oracle.
+//! * [`student_t`]: the multivariate Student t: exact in d ≤ 3 and for one-factor scale matrices.
 //! * [`normal`]: φ, Φ, Q, ln Φ and Φ⁻¹ to full double precision (relative error in the tails).
 //! * [`quadrature`]: Gauss–Kronrod panels, the adaptive rule and the log-concave integrator
 //!   behind the exact methods and the one-factor reduction.
@@ -58,6 +59,7 @@ pub mod problem;
 pub mod qmc;
 pub mod quadrature;
 pub mod rqmc;
+pub mod student_t;
 pub mod tilting;
 pub(crate) mod truncated;
 
