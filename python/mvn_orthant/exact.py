@@ -18,7 +18,10 @@ def expected_accuracy(logits, labels, sigma, *, margin=None, method="quadrature"
     logits : array_like, shape (B, C)
     labels : array_like of int, shape (B,)
     sigma : float or array_like of shape (B,), positive
-    margin : must be None (the margin clipping of the authors' recipe is not in this slice)
+    margin : None, or r: the deltas x_y - x_i are clipped from above at r (the authors' margin:
+        an example already ahead by r of class i gets no push from i, and its derivative with
+        respect to that delta is 0). With a sampling method each example is then seeded by a
+        seed derived from ``seed`` and its index (other streams than with ``margin=None``).
     method : ``"quadrature"`` (exact one-factor quadrature, deterministic), ``"genz"`` (the
         authors' estimator with ``samples`` points) or ``"monte-carlo"``
     samples : points per example for ``"genz"`` and ``"monte-carlo"``
@@ -33,7 +36,9 @@ def expected_accuracy(logits, labels, sigma, *, margin=None, method="quadrature"
     mismatched shapes) with the Rust core's message.
     """
     if margin is not None:
-        raise NotImplementedError("margin is not supported yet: pass margin=None")
+        margin = float(margin)
+        if np.isnan(margin):
+            raise ValueError("margin must not be NaN")
     if method not in _METHODS and method != "monte_carlo":
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(_METHODS)}")
     logits = np.asarray(logits, dtype=np.float64)
@@ -61,6 +66,7 @@ def expected_accuracy(logits, labels, sigma, *, margin=None, method="quadrature"
         labels,
         sigma_scalar=sigma_scalar,
         sigma_per_example=sigma_per_example,
+        margin=margin,
         method=method,
         samples=samples,
         seed=seed,
