@@ -9,13 +9,15 @@
 //! happens here.
 //!
 //! * [`cdf`]: rectangle probabilities and their gradients (`mvn_cdf`, `mvn_cdf_gradient`);
-//! * [`exact`]: the EXACT expected accuracy, the loss and its training pieces.
+//! * [`exact`]: the EXACT expected accuracy, the loss and its training pieces;
+//! * [`suite`]: the reference suite and the scoring of `orthant validate`.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 pub mod cdf;
 pub mod exact;
+pub mod suite;
 
 /// A `ValueError` carrying the message of a core error (the CLI's wording).
 pub(crate) fn value_error(e: impl std::fmt::Display) -> PyErr {
@@ -31,6 +33,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exact::exact_loss_of_batch, m)?)?;
     m.add_function(wrap_pyfunction!(exact::geometric_schedule, m)?)?;
     m.add_class::<exact::GradientNormalizer>()?;
+    m.add_function(wrap_pyfunction!(suite::suite_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(suite::score_answers, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
