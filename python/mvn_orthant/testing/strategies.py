@@ -50,7 +50,9 @@ def correlation_matrices(draw, dim=None, kinds=CORRELATION_KINDS, max_dim=6):
     if kind == "equicorrelated":
         low = -1.0 / (d - 1)
         rho = draw(st.floats(low, 0.999, allow_nan=False).filter(lambda r: r > low + 1e-6))
-        return (1 - rho) * np.eye(d) + rho * np.ones((d, d))
+        c = (1 - rho) * np.eye(d) + rho * np.ones((d, d))
+        np.fill_diagonal(c, 1.0)  # (1 - rho) + rho may round below 1
+        return c
     if kind == "one-factor":
         lam = np.array(draw(st.lists(st.floats(-0.999, 0.999, allow_nan=False), min_size=d, max_size=d)))
         c = np.outer(lam, lam) + np.diag(1 - lam**2)
