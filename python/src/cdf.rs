@@ -3,7 +3,7 @@
 
 use crate::value_error;
 use mvn_orthant::{
-    covariance_gradient, integrate, integrate_with_gradient, Covariance, MethodChoice, Problem, Settings,
+    integrate, integrate_with_gradient, Covariance, GradientOptions, MethodChoice, Problem, Settings,
 };
 use numpy::ndarray::{Array2, Array3};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2};
@@ -210,11 +210,16 @@ pub fn mvn_cdf_gradient<'py>(
     let results: Vec<PointGradient> = py
         .allow_threads(|| {
             batch.map(|problem, settings| {
-                let (estimate, gradient) = integrate_with_gradient(problem, batch.choice, settings)?;
-                let cov = if with_covariance {
-                    Some(covariance_gradient(problem, batch.choice, settings)?)
+                let options = if with_covariance {
+                    GradientOptions::default().with_covariance()
                 } else {
-                    None
+                    GradientOptions::default()
+                };
+                let (estimate, gradient) = integrate_with_gradient(problem, batch.choice, settings, options)?;
+                let cov = match (with_covariance, &gradient.covariance, &gradient.covariance_error) {
+                    (true, Some(g), Some(e)) => Some((g.clone(), e.clone())),
+                    (true, Some(g), None) => Some((g.clone(), vec![0.0; g.len()])),
+                    _ => None,
                 };
                 Ok((estimate.value, estimate.error, gradient, cov))
             })
