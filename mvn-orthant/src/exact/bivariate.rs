@@ -182,7 +182,7 @@ pub(crate) fn cliff(c: f64, r: f64, s: f64) -> (f64, f64) {
 
 /// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
 /// has cancelled too much and the box is recomputed by a conditional 1-D integral.
-const CANCELLATION_LIMIT: f64 = 8.0;
+pub(super) const CANCELLATION_LIMIT: f64 = 8.0;
 
 /// Whether an inclusion–exclusion of corner orthants has cancelled: Σ|terms| (`magnitude`)
 /// exceeds [`CANCELLATION_LIMIT`] times the result, compared in log space (the largest term's
