@@ -359,9 +359,12 @@ fn box_corner(lo: [f64; 3], hi: [f64; 3], mask: u32) -> Option<([f64; 3], f64)> 
 }
 
 /// (P, ln P) of a standardised box (lo < hi, R regular, no perfectly correlated pair) from the
-/// absolute-accuracy corner orthants, or `None` when P < [`ABSOLUTE_CORNERS_MIN`] or the corners
-/// cancel (the caller then takes the relative-accuracy path).
+/// absolute-accuracy corner orthants, or `None` when P < [`ABSOLUTE_CORNERS_MIN`], the corners
+/// cancel, or the box is an orthant (the caller then takes the relative-accuracy path).
 fn box_by_absolute_corners(lo: [f64; 3], hi: [f64; 3], r: [[f64; 3]; 3]) -> Option<(f64, f64)> {
+    if hi.iter().all(|h| *h == f64::INFINITY) {
+        return None;
+    }
     let (mut value, mut magnitude) = (0.0, 0.0);
     for mask in 0..8u32 {
         let Some((corner, sign)) = box_corner(lo, hi, mask) else { continue };
