@@ -70,7 +70,8 @@ fn equicorrelated_rows(text: &str, tol: f64, method: Method) -> usize {
         let (d, rho, a, b, nu, ln_p) = (r[0] as usize, r[1], r[2], r[3], r[4], r[6]);
         let e = estimate(Covariance::equicorrelated(d, rho).unwrap(), vec![a; d], vec![b; d], nu);
         assert_eq!(e.method, method);
-        worst = worst.max(check(&format!("d = {d}, ρ = {rho}, ({a}, {b}), ν = {nu}"), e.log_value, ln_p, tol));
+        worst =
+            worst.max(check(&format!("d = {d}, ρ = {rho}, ({a}, {b}), ν = {nu}"), e.log_value, ln_p, tol));
     }
     println!("{method}: worst |Δ ln P| = {worst:e} over {} rows", table.len());
     table.len()
