@@ -13,13 +13,13 @@
 //! is the t_ν density. A shift of μ is a shift of both limits the other way:
 //! ∂P/∂μ_k = −(∂P/∂a_k + ∂P/∂b_k). For ν = ∞, c = 1 and this is the normal formula.
 
-use super::{integrate, univariate, StudentProblem};
+use super::{integrate_exact as integrate, univariate, StudentProblem};
 use crate::error::Result;
 use crate::estimate::Estimate;
 use crate::gradient::Gradient;
 use crate::problem::Problem;
 
-/// P(a ≤ X ≤ b) (as [`integrate`]) and its exact gradient with respect to a, b and μ.
+/// P(a ≤ X ≤ b) (as [`integrate_exact`](super::integrate_exact)) and its exact gradient with respect to a, b and μ.
 /// Coordinates with zero scale (point masses) and infinite limits have zero derivatives.
 ///
 /// # Errors
