@@ -19,6 +19,7 @@
 
 pub mod beta;
 pub mod chi_mixture;
+pub mod gamma;
 pub mod gradient;
 pub mod method_choice;
 pub mod univariate;
