@@ -6,16 +6,24 @@
 //! 1. ν = ∞: the normal [`crate::integrate`] with the same choice and settings.
 //! 2. An exact method ([`integrate_exact`]: d ≤ 3 after dropping unbounded coordinates, a
 //!    one-factor scale matrix, a cone).
-//! 3. Otherwise [`Error::MethodNotApplicable`] (the t version of Genz's method comes next).
+//! 3. Otherwise Genz's method for the t ([`super::genz`]: the chi variable as one more
+//!    coordinate) with scrambled Sobol points and the settings' tolerances.
+//!
+//! `genz` and `genz-lattice` run Genz's method for the t with their point set for any problem;
+//! `exact` fails with [`Error::MethodNotApplicable`] where no exact method applies.
 
-use super::{integrate_exact, StudentProblem};
+use super::{genz, integrate_exact, StudentProblem};
 use crate::auto::{MethodChoice, Settings};
 use crate::error::{Error, Result};
 use crate::estimate::Estimate;
+use crate::genz::factor::reduce;
+use crate::genz::NEVER;
+use crate::qmc::PointSetKind;
 
 /// P(a ≤ X ≤ b) for X = μ + Z/√(W/ν) with the chosen method and settings.
 ///
 /// * `Exact`: [`integrate_exact`];
+/// * `Genz`, `GenzLattice`: Genz's method for the t ([`super::genz`]);
 /// * `Auto`: see the module docs;
 /// * ν = ∞: the normal [`crate::integrate`] for every choice.
 ///
@@ -37,8 +45,18 @@ pub fn integrate(student: &StudentProblem, choice: MethodChoice, settings: &Sett
     if student.is_normal() {
         return crate::auto::integrate(student.problem(), choice, settings);
     }
+    let nu = student.degrees_of_freedom();
+    let genz_t = |point_set: PointSetKind| {
+        genz::integrate_reduced(&settings.genz(point_set), &reduce(student.problem()), nu, NEVER)
+    };
     match choice {
-        MethodChoice::Exact | MethodChoice::Auto => integrate_exact(student),
+        MethodChoice::Exact => integrate_exact(student),
+        MethodChoice::Auto => match integrate_exact(student) {
+            Err(Error::MethodNotApplicable { .. }) => genz_t(PointSetKind::Sobol),
+            result => result,
+        },
+        MethodChoice::Genz => genz_t(PointSetKind::Sobol),
+        MethodChoice::GenzLattice => genz_t(PointSetKind::Lattice),
         _ => Err(Error::MethodNotApplicable {
             method: choice.name().into(),
             reason: format!(

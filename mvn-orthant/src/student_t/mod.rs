@@ -20,6 +20,7 @@
 pub mod beta;
 pub mod chi_mixture;
 pub mod gamma;
+pub mod genz;
 pub mod gradient;
 pub mod method_choice;
 pub mod univariate;
