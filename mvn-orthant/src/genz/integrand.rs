@@ -532,7 +532,7 @@ mod tests {
         for _ in 0..50 {
             let points: Vec<f64> = (0..BATCH * dims).map(|_| uniform()).collect();
             let count = BATCH - 1; // the last slot is an unused (dead) point
-            let batched = factor.values(&points, dims, count, &mut scratch);
+            let batched = factor.values(&points, dims, count, &UNSCALED, &mut scratch);
             let (mut lower_pinned, mut upper_pinned) = (vec![0.0; d], vec![0.0; d]);
             let pinned = factor.values_and_pinned_gradients(
                 &points,

@@ -149,7 +149,7 @@ pub fn gamma_quantile(a: f64, u: f64) -> f64 {
             above = t;
         }
         let mut next = t - g / slope;
-        if !(next > below && next < above) || !next.is_finite() {
+        if !(next > below && next < above && next.is_finite()) {
             next = match (below.is_finite(), above.is_finite()) {
                 (true, true) => 0.5 * (below + above),
                 (true, false) => below + 1.0,
