@@ -14,7 +14,9 @@
 //! * a cone (every finite limit equal to the location): P does not depend on ν, and is the
 //!   normal probability.
 //!
-//! [`gradient`] gives ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning. The mathematics is in
+//! [`integrate`] chooses among these and Genz's method for the t ([`genz`]: the chi variable as
+//! one more quasi-Monte Carlo coordinate) by a [`crate::MethodChoice`];
+//! [`integrate_with_gradient`] adds ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning ([`gradient`]). The mathematics is in
 //! `docs/student-t.md`.
 
 pub mod beta;
@@ -25,8 +27,7 @@ pub mod gradient;
 pub mod method_choice;
 pub mod univariate;
 
-pub use gradient::integrate_with_gradient;
-pub use method_choice::integrate;
+pub use method_choice::{integrate, integrate_with_gradient};
 
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Method};
