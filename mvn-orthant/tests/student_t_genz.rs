@@ -157,3 +157,37 @@ fn deterministic_for_a_seed() {
     assert_ne!(a.value.to_bits(), c.value.to_bits());
     assert!((a.value - c.value).abs() <= a.error + c.error);
 }
+
+/// Crude Monte Carlo (an independent sampler: Ziggurat normals, gamma-sampled χ²) agrees with
+/// the exact one-factor value and with Genz-t on a general d = 5 problem, within both errors.
+#[test]
+fn monte_carlo_agrees_with_exact_and_genz() {
+    let settings = Settings { abs_tol: 1e-3, rel_tol: 0.0, max_evaluations: 400_000, seed: 21 };
+    let mut next = lcg(5);
+    let d = 5;
+    for one_factor in [true, false] {
+        let sigma = if one_factor {
+            Covariance::equicorrelated(d, 0.4).unwrap()
+        } else {
+            random_correlation(d, &mut next)
+        };
+        let upper: Vec<f64> = (0..d).map(|_| 0.5 + next()).collect();
+        let lower: Vec<f64> = upper.iter().map(|u| u - 1.0 - 2.0 * next()).collect();
+        let p = StudentProblem::new(Problem::new(vec![0.0; d], sigma, lower, upper).unwrap(), 3.0).unwrap();
+        let mc = student_t::integrate(&p, MethodChoice::MonteCarlo, &settings).unwrap();
+        assert_eq!(mc.method, Method::MonteCarlo);
+        assert_eq!(mc.evaluations, 400_000);
+        let reference = if one_factor {
+            student_t::integrate(&p, MethodChoice::Exact, &settings).unwrap()
+        } else {
+            student_t::integrate(&p, MethodChoice::Genz, &Settings { abs_tol: 1e-5, ..settings }).unwrap()
+        };
+        assert!(
+            (mc.value - reference.value).abs() <= mc.error + reference.error,
+            "{} against {} ({:.1e})",
+            mc.value,
+            reference.value,
+            mc.error
+        );
+    }
+}

@@ -10,13 +10,15 @@
 //!    coordinate) with scrambled Sobol points and the settings' tolerances.
 //!
 //! `genz` and `genz-lattice` run Genz's method for the t with their point set for any problem;
-//! `exact` fails with [`Error::MethodNotApplicable`] where no exact method applies.
+//! `monte-carlo` samples X = μ + Z/√(W/ν) crudely; `exact` fails with
+//! [`Error::MethodNotApplicable`] where no exact method applies, `tilted` for every finite ν
+//! (not written yet).
 
 use super::gradient::{integrate_with_gradient_exact, limit_gradient_by_conditioning};
 use super::{genz, integrate_exact, StudentProblem};
 use crate::auto::{MethodChoice, Settings};
 use crate::error::{Error, Result};
-use crate::estimate::Estimate;
+use crate::estimate::{tolerance_met, Estimate};
 use crate::genz::factor::reduce;
 use crate::genz::NEVER;
 use crate::gradient::Gradient;
@@ -26,6 +28,8 @@ use crate::qmc::PointSetKind;
 ///
 /// * `Exact`: [`integrate_exact`];
 /// * `Genz`, `GenzLattice`: Genz's method for the t ([`super::genz`]);
+/// * `MonteCarlo`: crude sampling of X = μ + Z/√(W/ν) ([`super::monte_carlo`]), `max_evaluations`
+///   draws;
 /// * `Auto`: see the module docs;
 /// * ν = ∞: the normal [`crate::integrate`] for every choice.
 ///
@@ -59,6 +63,13 @@ pub fn integrate(student: &StudentProblem, choice: MethodChoice, settings: &Sett
         },
         MethodChoice::Genz => genz_t(PointSetKind::Sobol),
         MethodChoice::GenzLattice => genz_t(PointSetKind::Lattice),
+        MethodChoice::MonteCarlo => {
+            let e =
+                super::monte_carlo::integrate_monte_carlo(student, settings.max_evaluations, settings.seed)?;
+            // A fixed sample: converged only if its interval happens to meet the tolerance.
+            let converged = tolerance_met(e.error, e.value, settings.abs_tol, settings.rel_tol);
+            Ok(Estimate { converged, ..e })
+        }
         _ => Err(Error::MethodNotApplicable {
             method: choice.name().into(),
             reason: format!(

@@ -25,6 +25,7 @@ pub mod gamma;
 pub mod genz;
 pub mod gradient;
 pub mod method_choice;
+pub mod monte_carlo;
 pub mod univariate;
 
 pub use method_choice::{integrate, integrate_with_gradient};
