@@ -9,7 +9,7 @@
 //! * the common factor x^a e^{−x}/Γ(a) in log space, for a ≥ 10 as
 //!   a(ln t − t + 1) + ½ ln a − ½ ln 2π − δ(a) with t = x/a and δ the Stirling remainder, so
 //!   that the large terms a ln x, x and ln Γ(a) do not cancel numerically;
-//! * the quantile by Newton's method on ln P (or ln Q above the median) as a function of ln x,
+//! * the quantile by Halley's method on ln P (or ln Q above the median) as a function of ln x,
 //!   from the Wilson–Hilferty start, kept inside a bracket by bisection.
 
 use super::beta::{ln_gamma, stirling_remainder};
@@ -21,15 +21,24 @@ const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 /// The largest number of series or continued-fraction terms.
 const MAX_TERMS: usize = 100_000;
 
-/// ln(x^a e^{−x}/Γ(a)) for a > 0, x > 0.
-fn ln_prefactor(a: f64, x: f64) -> f64 {
+/// The part of ln(x^a e^{−x}/Γ(a)) that depends on a only: ½ ln a − ½ ln 2π − δ(a) for a ≥ 10,
+/// −ln Γ(a) below.
+fn ln_prefactor_constant(a: f64) -> f64 {
+    if a >= 10.0 {
+        0.5 * a.ln() - HALF_LN_2PI - stirling_remainder(a)
+    } else {
+        -ln_gamma(a)
+    }
+}
+
+/// ln(x^a e^{−x}/Γ(a)) for a > 0, x > 0, given `constant` = [`ln_prefactor_constant`]`(a)`.
+fn ln_prefactor(a: f64, x: f64, constant: f64) -> f64 {
     if a >= 10.0 {
         let t = x / a;
         let ln_t = if (t - 1.0).abs() < 0.5 { (t - 1.0).ln_1p() } else { t.ln() };
-        let ln_t_minus_t_plus_one = ln_t - (t - 1.0);
-        a * ln_t_minus_t_plus_one + 0.5 * a.ln() - HALF_LN_2PI - stirling_remainder(a)
+        a * (ln_t - (t - 1.0)) + constant
     } else {
-        a * x.ln() - x - ln_gamma(a)
+        a * x.ln() - x + constant
     }
 }
 
@@ -50,7 +59,11 @@ pub fn ln_regularized_gamma_pair(a: f64, x: f64) -> (f64, f64) {
     if x == f64::INFINITY {
         return (0.0, f64::NEG_INFINITY);
     }
-    let ln_front = ln_prefactor(a, x);
+    ln_pair_given_prefactor(a, x, ln_prefactor(a, x, ln_prefactor_constant(a)))
+}
+
+/// (ln P(a, x), ln Q(a, x)) for a > 0, 0 < x < ∞, given ln(x^a e^{−x}/Γ(a)).
+fn ln_pair_given_prefactor(a: f64, x: f64, ln_front: f64) -> (f64, f64) {
     if x < a + 1.0 {
         // P = front/a · Σ x^n/((a + 1)⋯(a + n)).
         let (mut term, mut sum) = (1.0, 1.0);
@@ -131,14 +144,18 @@ pub fn gamma_quantile(a: f64, u: f64) -> f64 {
         t = small_x;
     }
     let (mut below, mut above) = (f64::NEG_INFINITY, f64::INFINITY);
+    let constant = ln_prefactor_constant(a);
     for _ in 0..100 {
         let x = t.exp();
-        let (ln_p, ln_q) = ln_regularized_gamma_pair(a, x);
-        let ln_density_x = ln_prefactor(a, x); // x · d P/dx
-        let (g, slope) = if lower_side {
-            (ln_p - target, (ln_density_x - ln_p).exp())
+        let ln_density_x = ln_prefactor(a, x, constant); // x · dP/dx
+        let (ln_p, ln_q) = ln_pair_given_prefactor(a, x, ln_density_x);
+        // g(t) and g′(t) = q; g″ = q (a − x ∓ q) (d ln(x·dP/dx)/dt = a − x).
+        let (g, slope, curvature) = if lower_side {
+            let q = (ln_density_x - ln_p).exp();
+            (ln_p - target, q, q * (a - x - q))
         } else {
-            (target - ln_q, (ln_density_x - ln_q).exp())
+            let q = (ln_density_x - ln_q).exp();
+            (target - ln_q, q, q * (a - x + q))
         };
         if g == 0.0 {
             break;
@@ -148,8 +165,16 @@ pub fn gamma_quantile(a: f64, u: f64) -> f64 {
         } else {
             above = t;
         }
-        let mut next = t - g / slope;
+        // Halley's step (cubic convergence), Newton's where the correction is not small.
+        let newton = g / slope;
+        let correction = 1.0 - 0.5 * newton * curvature / slope;
+        let mut halley = (0.5..=2.0).contains(&correction);
+        let mut next = if halley { t - newton / correction } else { t - newton };
+        if next == t {
+            break; // the correction is below the spacing of doubles at t
+        }
         if !(next > below && next < above && next.is_finite()) {
+            halley = false;
             next = match (below.is_finite(), above.is_finite()) {
                 (true, true) => 0.5 * (below + above),
                 (true, false) => below + 1.0,
@@ -159,7 +184,12 @@ pub fn gamma_quantile(a: f64, u: f64) -> f64 {
         }
         let step = next - t;
         t = next;
-        if step.abs() <= 4.0 * f64::EPSILON * t.abs().max(1e-300) || above - below <= f64::EPSILON * t.abs() {
+        // Newton's correction g/g′ estimates the distance to the root; after a Halley step from
+        // a point within e of it the distance is O(e³): e ≤ 1e-6 leaves rounding level. (t = ln x:
+        // an absolute distance in t is a relative one in x.)
+        let settled =
+            if halley { newton.abs() <= 1e-6 } else { step.abs() <= 4.0 * f64::EPSILON * t.abs().max(1.0) };
+        if settled || above - below <= f64::EPSILON * t.abs() {
             break;
         }
     }
