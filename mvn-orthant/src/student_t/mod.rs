@@ -152,7 +152,7 @@ impl NormalMethod {
 }
 
 /// P(a ≤ X ≤ b) for the multivariate t (or normal, ν = ∞) by an exact method (what
-/// [`integrate`] runs for [`MethodChoice::Exact`]): d = 1 by the
+/// [`integrate`] runs for [`crate::MethodChoice::Exact`]): d = 1 by the
 /// incomplete beta function, d = 2, 3 and one-factor scale matrices by the chi mixture
 /// (after dropping coordinates with both limits infinite). `log_value` keeps relative accuracy
 /// where `value` underflows; `error` is 0 (the methods are exact to rounding and quadrature at
