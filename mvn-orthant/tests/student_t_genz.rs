@@ -191,3 +191,31 @@ fn monte_carlo_agrees_with_exact_and_genz() {
         );
     }
 }
+
+/// Same seed, same bits with 1, 2 and 8 threads (value and gradient), both point sets.
+#[test]
+fn thread_count_does_not_change_the_bits() {
+    let mut next = lcg(17);
+    let d = 9;
+    let sigma = random_correlation(d, &mut next);
+    let upper: Vec<f64> = (0..d).map(|_| 0.5 + next()).collect();
+    let lower: Vec<f64> = upper.iter().map(|u| u - 1.5 - next()).collect();
+    let p = StudentProblem::new(Problem::new(vec![0.0; d], sigma, lower, upper).unwrap(), 2.5).unwrap();
+    let settings = Settings { abs_tol: 1e-7, rel_tol: 0.0, max_evaluations: 65_536, seed: 17 };
+    let coarse = Settings { abs_tol: 1e-3, ..settings };
+    for choice in [MethodChoice::Genz, MethodChoice::GenzLattice] {
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let e = student_t::integrate(&p, choice, &settings).unwrap();
+                let (_, g) = student_t::integrate_with_gradient(&p, choice, &coarse).unwrap();
+                let mut bits = vec![e.value.to_bits(), e.error.to_bits()];
+                bits.extend(g.upper.iter().chain(&g.lower).chain(&g.upper_error).map(|x| x.to_bits()));
+                bits
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2), "{choice}");
+        assert_eq!(one, run(8), "{choice}");
+    }
+}
