@@ -219,3 +219,27 @@ fn thread_count_does_not_change_the_bits() {
         assert_eq!(one, run(8), "{choice}");
     }
 }
+
+/// ν = 10⁷ (the largest for Genz-t) agrees with the normal within the errors plus O(1/ν); above
+/// it Genz-t is not applicable (a typed error, not a silently truncated series).
+#[test]
+fn largest_degrees_of_freedom() {
+    let d = 4;
+    let rows: Vec<Vec<f64>> = (0..d)
+        .map(|i| (0..d).map(|j| if i == j { 1.0 } else { 0.2 + 0.1 * ((i + j) % 2) as f64 }).collect())
+        .collect();
+    let problem =
+        Problem::lower_orthant(Covariance::from_rows(&rows).unwrap(), vec![1.0, 0.5, 1.5, 0.8]).unwrap();
+    let s = settings(1e-4, 2);
+    let normal = mvn_orthant::integrate(&problem, MethodChoice::Genz, &s).unwrap();
+    let t = student_t::integrate(&StudentProblem::new(problem.clone(), 1e7).unwrap(), MethodChoice::Genz, &s)
+        .unwrap();
+    assert!((t.value - normal.value).abs() <= t.error + normal.error + 1e-6);
+    let beyond = StudentProblem::new(problem, 2e7).unwrap();
+    for choice in [MethodChoice::Genz, MethodChoice::Auto] {
+        assert!(matches!(
+            student_t::integrate(&beyond, choice, &s),
+            Err(mvn_orthant::Error::MethodNotApplicable { .. })
+        ));
+    }
+}

@@ -14,22 +14,41 @@
 //! estimate and determinism. The integrand has one dimension more than the normal one.
 
 use super::gamma::chi_scale_quantile;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Method};
 use crate::genz::factor::Reduction;
 use crate::genz::integrand::BATCH;
 use crate::genz::{Abandon, Genz};
 
-/// P(a ≤ X ≤ b) for the multivariate t with ν degrees of freedom (0 < ν < ∞), given the
+/// The largest ν for Genz's method for the t: the series and continued fraction of the chi
+/// quantile take O(√ν) terms (about 2·10⁴ at ν = 10⁷, within their cap of 10⁵); beyond, the t
+/// is within O(1/ν) of the normal (ν = ∞).
+pub const MAX_DEGREES_OF_FREEDOM: f64 = 1e7;
+
+/// P(a ≤ X ≤ b) for the multivariate t with ν degrees of freedom (0 < ν ≤
+/// [`MAX_DEGREES_OF_FREEDOM`]), given the
 /// reduction (reordered factor) of its normal problem, by Genz's method with the chi
 /// coordinate. After each round `abandon(value, spread error, evaluations)` may stop the run
 /// (not converged).
+///
+/// # Errors
+///
+/// [`Error::MethodNotApplicable`] for ν > [`MAX_DEGREES_OF_FREEDOM`]; the driver's errors.
 pub(crate) fn integrate_reduced(
     genz: &Genz,
     reduction: &Reduction,
     nu: f64,
     abandon: &Abandon<'_>,
 ) -> Result<Estimate> {
+    if nu > MAX_DEGREES_OF_FREEDOM {
+        return Err(Error::MethodNotApplicable {
+            method: "genz (student t)".into(),
+            reason: format!(
+                "ν = {nu} exceeds {MAX_DEGREES_OF_FREEDOM:e}: the chi quantile would need more than \
+                 10⁵ series terms; use ν = ∞ (the normal), which differs by O(1/ν)"
+            ),
+        });
+    }
     match reduction {
         // A constant outside its interval (0) or no constraint (1): the same for every scale.
         Reduction::Trivial(p) => Ok(Estimate::exact(*p, Method::Genz, 0)),
