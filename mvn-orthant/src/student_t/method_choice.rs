@@ -6,7 +6,7 @@
 //! 1. ν = ∞: the normal [`crate::integrate`] with the same choice and settings.
 //! 2. An exact method ([`integrate_exact`]: d ≤ 3 after dropping unbounded coordinates, a
 //!    one-factor scale matrix, a cone).
-//! 3. Otherwise Genz's method for the t ([`super::genz`]: the chi variable as one more
+//! 3. Otherwise (ν ≤ 10⁷) Genz's method for the t ([`super::genz`]: the chi variable as one more
 //!    coordinate) with scrambled Sobol points and the settings' tolerances.
 //!
 //! `genz` and `genz-lattice` run Genz's method for the t with their point set for any problem;
