@@ -185,7 +185,7 @@ impl Settings {
     }
 
     /// The Genz integrator for these (validated) settings.
-    fn genz(&self, point_set: PointSetKind) -> Genz {
+    pub(crate) fn genz(&self, point_set: PointSetKind) -> Genz {
         let defaults = GenzSettings::default();
         let rqmc = self.rqmc(RqmcSettings { point_set, ..defaults.rqmc });
         let per_randomisation = (self.max_evaluations / defaults.rqmc.randomizations as u64).max(1);
@@ -201,7 +201,7 @@ impl Settings {
     /// max(abs_tol, rel_tol · P), as every method; it also keeps refining until its relative
     /// error is at most `rel_tol` (or [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0), so that
     /// a rare event far below `abs_tol` still comes back with a few correct digits.
-    fn tilted(&self) -> Tilted {
+    pub(crate) fn tilted(&self) -> Tilted {
         let required_rel_tol = if self.rel_tol > 0.0 { self.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
         let defaults = TiltingSettings::default();
         Tilted::from_valid(TiltingSettings { rqmc: self.rqmc(defaults.rqmc), required_rel_tol })
@@ -212,7 +212,7 @@ impl Settings {
     /// (`spread > RARE_EVENT_RATIO · P̂`) and either the tolerance itself allows fewer than two
     /// digits (so that `auto` would switch at the end anyway) or reaching it at the Monte Carlo
     /// rate, evaluations · (spread/target)², would exceed the budget.
-    fn genz_is_hopeless(&self, value: f64, spread: f64, evaluations: u64) -> bool {
+    pub(crate) fn genz_is_hopeless(&self, value: f64, spread: f64, evaluations: u64) -> bool {
         if value <= 0.0 {
             return true;
         }

@@ -71,7 +71,7 @@
 use crate::error::{Error, Result};
 use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
-use crate::genz::integrand::BATCH;
+use crate::genz::integrand::{BATCH, UNSCALED};
 use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::linalg::solve_in_place;
 use crate::normal::log_interval_probability_with_width;
@@ -468,7 +468,7 @@ impl<'a> TiltedPath<'a> {
         let dims = self.rank - 1;
         let mut log_w = [f64::NEG_INFINITY; BATCH];
         log_w[..count].iter_mut().for_each(|v| *v = 0.0);
-        self.factor.forward::<false, _>(0, y, |k, iv| {
+        self.factor.forward::<false, _>(0, y, &UNSCALED, |k, iv| {
             let single = self.factor.steps[k].count == 1;
             let first = self.factor.steps[k].first;
             let mut z = [0.0f64; BATCH];

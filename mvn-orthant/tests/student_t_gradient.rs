@@ -8,7 +8,7 @@ const INF: f64 = f64::INFINITY;
 
 fn probability(mean: &[f64], sigma: &Covariance, lower: &[f64], upper: &[f64], nu: f64) -> f64 {
     let p = Problem::new(mean.to_vec(), sigma.clone(), lower.to_vec(), upper.to_vec()).unwrap();
-    student_t::integrate(&StudentProblem::new(p, nu).unwrap()).unwrap().value
+    student_t::integrate_exact(&StudentProblem::new(p, nu).unwrap()).unwrap().value
 }
 
 /// Central difference of P in one input, with step 10⁻⁴/max(1, |x|) (in a tail at x the
@@ -23,7 +23,7 @@ fn check(mean: Vec<f64>, rows: &[Vec<f64>], lower: Vec<f64>, upper: Vec<f64>, nu
     let d = mean.len();
     let p = Problem::new(mean.clone(), sigma.clone(), lower.clone(), upper.clone()).unwrap();
     let (estimate, gradient) =
-        student_t::integrate_with_gradient(&StudentProblem::new(p, nu).unwrap()).unwrap();
+        student_t::gradient::integrate_with_gradient_exact(&StudentProblem::new(p, nu).unwrap()).unwrap();
     let base = probability(&mean, &sigma, &lower, &upper, nu);
     assert_eq!(estimate.value, base);
     for k in 0..d {

@@ -146,6 +146,25 @@ impl OrderedFactor {
         bound
     }
 
+    /// A deterministic upper bound on the integrand when every limit is multiplied by a scale
+    /// s > 0 ([`OrderedFactor::forward`] with a limit scale, the multivariate t), for every s:
+    /// the first step's interval probability is at most 1 when its interval contains 0 in its
+    /// interior and at most ½ otherwise (Φ(hi·s) − Φ(lo·s) ≤ ½ for 0 ≤ lo or hi ≤ 0); the later
+    /// steps' widths grow without bound with s, so they are bounded by 1 only.
+    pub fn max_value_over_scales(&self) -> f64 {
+        let Some(step) = self.steps.first() else { return 1.0 };
+        let constraints = &self.constraints[step.first..step.first + step.count];
+        let lo = constraints.iter().map(|c| c.lower).fold(f64::NEG_INFINITY, f64::max);
+        let hi = constraints.iter().map(|c| c.upper).fold(f64::INFINITY, f64::min);
+        if lo >= hi {
+            0.0
+        } else if lo < 0.0 && hi > 0.0 {
+            1.0
+        } else {
+            0.5
+        }
+    }
+
     /// Whether the integrand is constant by structure: no finite limit of any step depends on
     /// an earlier variable (all such coefficients are zero), as for independent coordinates.
     pub fn is_constant(&self) -> bool {

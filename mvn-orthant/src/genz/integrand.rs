@@ -32,6 +32,10 @@ const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
 /// vectorises.
 pub(crate) const BATCH: usize = 8;
 
+/// The limit scale of the normal problem: every limit taken as it is (multiplying by 1 is exact,
+/// so the normal integrand is unchanged bit for bit).
+pub(crate) const UNSCALED: [f64; BATCH] = [1.0; BATCH];
+
 /// Per-chunk scratch space, so that the per-point loop allocates nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct Scratch {
@@ -85,11 +89,18 @@ pub(crate) struct StepIntervals {
 
 impl OrderedFactor {
     /// The intervals of step k for a batch whose earlier samples are `y[m * BATCH + p]`, m < k:
-    /// the intersection over the step's constraints of [lower − c·y, upper − c·y]. With
+    /// the intersection over the step's constraints of [s·lower − c·y, s·upper − c·y], with
+    /// s = `limit_scale[p]` the point's scale of the limits ([`UNSCALED`] for the normal; the
+    /// chi scale √(W/ν) for the multivariate t, see [`crate::student_t::genz`]). With
     /// `SOURCES`, a later constraint takes over an end only if strictly tighter, and the
     /// constraint that sets each end is kept.
     #[inline(always)]
-    fn step_intervals<const SOURCES: bool>(&self, k: usize, y: &[f64]) -> StepIntervals {
+    fn step_intervals<const SOURCES: bool>(
+        &self,
+        k: usize,
+        y: &[f64],
+        limit_scale: &[f64; BATCH],
+    ) -> StepIntervals {
         let step = &self.steps[k];
         let mut iv = StepIntervals {
             lo: [f64::NEG_INFINITY; BATCH],
@@ -106,7 +117,10 @@ impl OrderedFactor {
                 }
             }
             for p in 0..BATCH {
-                let (l, h) = (constraint.lower - shift[p], constraint.upper - shift[p]);
+                let (l, h) = (
+                    constraint.lower * limit_scale[p] - shift[p],
+                    constraint.upper * limit_scale[p] - shift[p],
+                );
                 if SOURCES {
                     if l > iv.lo[p] {
                         iv.lo[p] = l;
@@ -129,15 +143,21 @@ impl OrderedFactor {
     /// steps `from .. r`: at step k the intervals follow from the samples y_0 … y_{k−1} (held in
     /// `y[m * BATCH + p]`), and `sample(k, intervals)` returns the samples y_k of the batch (its
     /// sampling rule: Genz's inverse map, or the tilted one of [`crate::tilting`]), stored in
-    /// `y` for the later steps. This is the one implementation of the recursion.
+    /// `y` for the later steps. Every limit of point p is multiplied by `limit_scale[p]`
+    /// ([`UNSCALED`] for the normal). This is the one implementation of the recursion.
     #[inline(always)]
-    pub(crate) fn forward<const SOURCES: bool, F>(&self, from: usize, y: &mut [f64], mut sample: F)
-    where
+    pub(crate) fn forward<const SOURCES: bool, F>(
+        &self,
+        from: usize,
+        y: &mut [f64],
+        limit_scale: &[f64; BATCH],
+        mut sample: F,
+    ) where
         F: FnMut(usize, &StepIntervals) -> [f64; BATCH],
     {
         let r = self.steps.len();
         for k in from..r {
-            let iv = self.step_intervals::<SOURCES>(k, y);
+            let iv = self.step_intervals::<SOURCES>(k, y, limit_scale);
             let y_k = sample(k, &iv);
             if k + 1 < r {
                 y[k * BATCH..(k + 1) * BATCH].copy_from_slice(&y_k);
@@ -211,7 +231,8 @@ impl OrderedFactor {
 
     /// f at up to [`BATCH`] points at once: point p (p < `count`) is
     /// `points[p * stride..p * stride + r − 1]`, and f of point p is returned in slot p (0 for
-    /// the unused slots).
+    /// the unused slots). Point p's limits are multiplied by `limit_scale[p]` ([`UNSCALED`] for
+    /// the normal).
     ///
     /// # Panics
     ///
@@ -221,9 +242,10 @@ impl OrderedFactor {
         points: &[f64],
         stride: usize,
         count: usize,
+        limit_scale: &[f64; BATCH],
         scratch: &mut Scratch,
     ) -> [f64; BATCH] {
-        self.genz_forward::<false>(points, stride, count, scratch)
+        self.genz_forward::<false>(points, stride, count, limit_scale, scratch)
     }
 
     /// Genz's forward recursion from step 0 for a batch; with `RECORD` it also keeps, per step
@@ -235,13 +257,14 @@ impl OrderedFactor {
         points: &[f64],
         stride: usize,
         count: usize,
+        limit_scale: &[f64; BATCH],
         scratch: &mut Scratch,
     ) -> [f64; BATCH] {
         assert!(count <= BATCH, "at most {BATCH} points per batch");
         let Scratch { batch_y: y, batch_record: record, .. } = scratch;
         let mut f = [0.0f64; BATCH];
         f[..count].iter_mut().for_each(|v| *v = 1.0);
-        self.forward::<RECORD, _>(0, y, |k, iv| {
+        self.forward::<RECORD, _>(0, y, limit_scale, |k, iv| {
             let prefix = f;
             let (y_k, probability) = self.genz_step(k, iv, points, stride, &mut f);
             if RECORD {
@@ -304,7 +327,7 @@ impl OrderedFactor {
         lower: &mut [f64],
         upper: &mut [f64],
     ) -> [f64; BATCH] {
-        let f = self.genz_forward::<true>(points, stride, count, scratch);
+        let f = self.genz_forward::<true>(points, stride, count, &UNSCALED, scratch);
         let r = self.steps.len();
         let Scratch { batch_y: y, pinned_y, batch_record: record, .. } = scratch;
         for k in 0..r {
@@ -328,7 +351,7 @@ impl OrderedFactor {
                         let end = if is_upper_bound { s.hi } else { s.lo };
                         pinned_y[k * BATCH + p] = if weight[p] != 0.0 { end } else { 0.0 };
                     }
-                    self.forward::<false, _>(k + 1, pinned_y, |m, iv| {
+                    self.forward::<false, _>(k + 1, pinned_y, &UNSCALED, |m, iv| {
                         self.genz_step(m, iv, points, stride, &mut rest).0
                     });
                 }
@@ -373,7 +396,7 @@ impl OrderedFactor {
         lower: &mut [f64],
         upper: &mut [f64],
     ) -> [f64; BATCH] {
-        let f = self.genz_forward::<true>(points, stride, count, scratch);
+        let f = self.genz_forward::<true>(points, stride, count, &UNSCALED, scratch);
         let r = self.steps.len();
         let Scratch { batch_y: y, batch_record: record, batch_y_bar: y_bar, .. } = scratch;
         y_bar[..r * BATCH].iter_mut().for_each(|v| *v = 0.0);
@@ -509,7 +532,7 @@ mod tests {
         for _ in 0..50 {
             let points: Vec<f64> = (0..BATCH * dims).map(|_| uniform()).collect();
             let count = BATCH - 1; // the last slot is an unused (dead) point
-            let batched = factor.values(&points, dims, count, &mut scratch);
+            let batched = factor.values(&points, dims, count, &UNSCALED, &mut scratch);
             let (mut lower_pinned, mut upper_pinned) = (vec![0.0; d], vec![0.0; d]);
             let pinned = factor.values_and_pinned_gradients(
                 &points,

@@ -58,7 +58,7 @@ use crate::rqmc::{
     self, missed_feature_bound, replicate_half_width, Driver, RqmcSettings, Skewness, CHUNK_POINTS,
 };
 use factor::{reduce, OrderedFactor, Reduction};
-use integrand::{Scratch, BATCH};
+use integrand::{Scratch, BATCH, UNSCALED};
 
 /// Settings of the Genz integrator, validated by [`GenzSettings::build`] / [`Genz::new`].
 ///
@@ -185,7 +185,7 @@ enum SinglePass {
 }
 
 /// Per-randomisation means of the integrand outputs after an RQMC run.
-struct RqmcRun {
+pub(crate) struct RqmcRun {
     /// `means[r * outputs + o]`.
     means: Vec<f64>,
     outputs: usize,
@@ -351,10 +351,16 @@ impl Genz {
     /// After each round that has not met the tolerance, `abandon(value, spread error,
     /// evaluations)` may stop the run early (not converged): `auto` uses it to hand rare events
     /// to the tilted estimator.
-    fn run<F>(
+    ///
+    /// With `chi_coordinate` every point has one more coordinate, first (so point p is at
+    /// `points[p * r..]`), from which the integrand draws the scale of the limits (the
+    /// multivariate t, [`crate::student_t::genz`]); the integrand is then never constant and is
+    /// bounded by [`OrderedFactor::max_value_over_scales`].
+    pub(crate) fn run<F>(
         &self,
         factor: &OrderedFactor,
         outputs: usize,
+        chi_coordinate: bool,
         abandon: &Abandon<'_>,
         eval: F,
     ) -> Result<RqmcRun>
@@ -362,11 +368,11 @@ impl Genz {
         F: Fn(&[f64], usize, &mut Scratch, &mut [f64]) + Sync,
     {
         let s = &self.settings;
-        let dims = factor.rank() - 1;
+        let dims = factor.rank() - 1 + usize::from(chi_coordinate);
         let r_count = s.rqmc.randomizations;
         let driver = Driver::new(names::GENZ, s.rqmc.point_set, dims, r_count, s.rqmc.seed, factor.rank())?;
-        let constant = factor.is_constant();
-        let max_value = factor.max_value();
+        let constant = !chi_coordinate && factor.is_constant();
+        let max_value = if chi_coordinate { factor.max_value_over_scales() } else { factor.max_value() };
         let first_round = if factor.is_well_conditioned() {
             s.well_conditioned_initial_points.min(s.rqmc.initial_points)
         } else {
@@ -466,7 +472,8 @@ impl Genz {
         Ok(run)
     }
 
-    fn estimate_from(&self, run: &RqmcRun) -> Estimate {
+    /// The estimate of output 0 of a run (value clamped at 0).
+    pub(crate) fn estimate_from(&self, run: &RqmcRun) -> Estimate {
         let (value, error) = run.summary(0, self.settings.error_multiplier());
         let value = value.max(0.0);
         Estimate {
@@ -488,7 +495,7 @@ impl Genz {
             Reduction::Factor(factor) if factor.rank() == 1 => {
                 // One interval probability, no sampling: its error is its rounding.
                 let mut scratch = Scratch::new(1);
-                let value = factor.values(&[], 0, 1, &mut scratch)[0];
+                let value = factor.values(&[], 0, 1, &UNSCALED, &mut scratch)[0];
                 Ok(Estimate {
                     error: rounding_floor(value, ULPS_PER_STEP, 0),
                     ..Estimate::exact(value, Method::Genz, 1)
@@ -496,8 +503,8 @@ impl Genz {
             }
             Reduction::Factor(factor) => {
                 let dims = factor.rank() - 1;
-                let run = self.run(factor, 1, abandon, |points, count, scratch, acc| {
-                    let values = factor.values(points, dims, count, scratch);
+                let run = self.run(factor, 1, false, abandon, |points, count, scratch, acc| {
+                    let values = factor.values(points, dims, count, &UNSCALED, scratch);
                     for v in &values[..count] {
                         acc[0] += v;
                     }
@@ -576,7 +583,7 @@ impl Genz {
         abandon: &Abandon<'_>,
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
-        let run = self.run(factor, 1 + 2 * d, abandon, |points, count, scratch, acc| {
+        let run = self.run(factor, 1 + 2 * d, false, abandon, |points, count, scratch, acc| {
             let (value, rest) = acc.split_at_mut(1);
             let (lower, upper) = rest.split_at_mut(d);
             match estimator {

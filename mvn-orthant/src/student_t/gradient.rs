@@ -13,36 +13,57 @@
 //! is the t_ν density. A shift of μ is a shift of both limits the other way:
 //! ∂P/∂μ_k = −(∂P/∂a_k + ∂P/∂b_k). For ν = ∞, c = 1 and this is the normal formula.
 
-use super::{integrate, univariate, StudentProblem};
+use super::{integrate_exact as integrate, univariate, StudentProblem};
 use crate::error::Result;
 use crate::estimate::Estimate;
 use crate::gradient::Gradient;
 use crate::problem::Problem;
 
-/// P(a ≤ X ≤ b) (as [`integrate`]) and its exact gradient with respect to a, b and μ.
-/// Coordinates with zero scale (point masses) and infinite limits have zero derivatives.
+/// P(a ≤ X ≤ b) (as [`integrate_exact`](super::integrate_exact)) and its exact gradient with
+/// respect to a, b and μ. Coordinates with zero scale (point masses) and infinite limits have
+/// zero derivatives.
 ///
 /// # Errors
 ///
-/// As [`integrate`], for the problem and for each conditional problem (the conditional scale
-/// matrix of a one-factor Σ is one-factor, so every problem [`integrate`] accepts is accepted).
+/// As [`integrate_exact`](super::integrate_exact), for the problem and for each conditional
+/// problem (the conditional scale matrix of a one-factor Σ is one-factor, so every problem it
+/// accepts is accepted).
 ///
 /// ```
 /// use mvn_orthant::{student_t, Covariance, Problem};
 /// let p = Problem::lower_orthant(Covariance::identity(1).unwrap(), vec![1.0]).unwrap();
-/// let (_, g) = student_t::integrate_with_gradient(&student_t::StudentProblem::new(p, 1.0).unwrap()).unwrap();
+/// let t = student_t::StudentProblem::new(p, 1.0).unwrap();
+/// let (_, g) = student_t::gradient::integrate_with_gradient_exact(&t).unwrap();
 /// // ν = 1 (Cauchy): the density at 1 is 1/(2π).
 /// assert!((g.upper[0] - 0.5 / std::f64::consts::PI).abs() < 1e-16);
 /// ```
-pub fn integrate_with_gradient(student: &StudentProblem) -> Result<(Estimate, Gradient)> {
+pub fn integrate_with_gradient_exact(student: &StudentProblem) -> Result<(Estimate, Gradient)> {
     let estimate = integrate(student)?;
+    let gradient = limit_gradient_by_conditioning(student, |conditional, _, _, _| integrate(conditional))?;
+    Ok((estimate, gradient))
+}
+
+/// The gradient with respect to a, b and μ by the conditioning formula of the module docs,
+/// every conditional probability P₋ₖ by `conditional(problem, k, side, density)` (side 0: a_k,
+/// 1: b_k; `density` = f_ν(z)/√Σ_kk, the factor it will be multiplied by). Each component's
+/// error is the density times the conditional estimate's error; the mean's are derived
+/// ([`Gradient::from_limits`]). The empty box has the zero gradient.
+///
+/// # Errors
+///
+/// Those of `conditional`, and of [`conditional_problem`].
+pub fn limit_gradient_by_conditioning(
+    student: &StudentProblem,
+    mut conditional: impl FnMut(&StudentProblem, usize, usize, f64) -> Result<Estimate>,
+) -> Result<Gradient> {
     let problem = student.problem();
     let d = problem.dim();
     if problem.is_empty_box() {
-        return Ok((estimate, Gradient::empty_box(d)));
+        return Ok(Gradient::empty_box(d));
     }
     let nu = student.degrees_of_freedom();
     let mut limits = [vec![0.0; d], vec![0.0; d]];
+    let mut errors = [vec![0.0; d], vec![0.0; d]];
     let sigma = problem.covariance();
     for k in 0..d {
         let variance = sigma.get(k, k);
@@ -60,13 +81,19 @@ pub fn integrate_with_gradient(student: &StudentProblem) -> Result<(Estimate, Gr
             if density == 0.0 {
                 continue;
             }
-            let conditional =
-                if d == 1 { 1.0 } else { integrate(&conditional_problem(student, k, limit)?)?.value };
-            limits[side][k] = sign * density * conditional;
+            let (value, error) = if d == 1 {
+                (1.0, 0.0)
+            } else {
+                let e = conditional(&conditional_problem(student, k, limit)?, k, side, density)?;
+                (e.value, e.error)
+            };
+            limits[side][k] = sign * density * value;
+            errors[side][k] = density * error;
         }
     }
     let [lower, upper] = limits;
-    Ok((estimate, Gradient::exact(lower, upper)))
+    let [lower_error, upper_error] = errors;
+    Ok(Gradient::from_limits(lower, upper, lower_error, upper_error))
 }
 
 /// The distribution of the other coordinates given X_k = x (d ≥ 2, Σ_kk > 0), as a t problem:

@@ -4,7 +4,7 @@
 //! μ is the location and Σ the scale matrix (the covariance of X is ν/(ν − 2) Σ for ν > 2); both
 //! are carried by a validated [`Problem`], and [`StudentProblem`] adds the degrees of freedom.
 //!
-//! Exact (deterministic, rounding-level) methods, chosen by [`integrate`]:
+//! Exact (deterministic, rounding-level) methods, run by [`integrate_exact`]:
 //!
 //! * d = 1: the regularised incomplete beta function ([`univariate`], [`beta`]);
 //! * d = 2 and d = 3: a 1-D integral over the chi variable ([`chi_mixture`]) of the normal
@@ -14,15 +14,21 @@
 //! * a cone (every finite limit equal to the location): P does not depend on ν, and is the
 //!   normal probability.
 //!
-//! [`gradient`] gives ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning. The mathematics is in
+//! [`integrate`] chooses among these and Genz's method for the t ([`genz`]: the chi variable as
+//! one more quasi-Monte Carlo coordinate) by a [`crate::MethodChoice`];
+//! [`integrate_with_gradient`] adds ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning ([`gradient`]). The mathematics is in
 //! `docs/student-t.md`.
 
 pub mod beta;
 pub mod chi_mixture;
+pub mod gamma;
+pub mod genz;
 pub mod gradient;
+pub mod method_choice;
+pub mod monte_carlo;
 pub mod univariate;
 
-pub use gradient::integrate_with_gradient;
+pub use method_choice::{integrate, integrate_with_gradient};
 
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, Method};
@@ -145,7 +151,8 @@ impl NormalMethod {
     }
 }
 
-/// P(a ≤ X ≤ b) for the multivariate t (or normal, ν = ∞) by an exact method: d = 1 by the
+/// P(a ≤ X ≤ b) for the multivariate t (or normal, ν = ∞) by an exact method (what
+/// [`integrate`] runs for [`crate::MethodChoice::Exact`]): d = 1 by the
 /// incomplete beta function, d = 2, 3 and one-factor scale matrices by the chi mixture
 /// (after dropping coordinates with both limits infinite). `log_value` keeps relative accuracy
 /// where `value` underflows; `error` is 0 (the methods are exact to rounding and quadrature at
@@ -161,10 +168,10 @@ impl NormalMethod {
 /// // The bivariate orthant is 1/4 + asin(ρ)/(2π) for every ν.
 /// let sigma = Covariance::from_rows(&[vec![1.0, 0.5], vec![0.5, 1.0]]).unwrap();
 /// let p = Problem::lower_orthant(sigma, vec![0.0, 0.0]).unwrap();
-/// let e = student_t::integrate(&student_t::StudentProblem::new(p, 3.0).unwrap()).unwrap();
+/// let e = student_t::integrate_exact(&student_t::StudentProblem::new(p, 3.0).unwrap()).unwrap();
 /// assert!((e.value - 1.0 / 3.0).abs() < 1e-15);
 /// ```
-pub fn integrate(student: &StudentProblem) -> Result<Estimate> {
+pub fn integrate_exact(student: &StudentProblem) -> Result<Estimate> {
     let nu = student.degrees_of_freedom;
     let full = &student.problem;
     if full.is_empty_box() {

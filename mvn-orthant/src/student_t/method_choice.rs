@@ -1,0 +1,136 @@
+//! The method choice for the multivariate t: one entry point, [`integrate`], with the same
+//! [`MethodChoice`] and [`Settings`] as the normal [`crate::integrate`].
+//!
+//! The `auto` rule, in order:
+//!
+//! 1. ν = ∞: the normal [`crate::integrate`] with the same choice and settings.
+//! 2. An exact method ([`integrate_exact`]: d ≤ 3 after dropping unbounded coordinates, a
+//!    one-factor scale matrix, a cone).
+//! 3. Otherwise (ν ≤ 10⁷) Genz's method for the t ([`super::genz`]: the chi variable as one more
+//!    coordinate) with scrambled Sobol points and the settings' tolerances.
+//!
+//! `genz` and `genz-lattice` run Genz's method for the t with their point set for any problem;
+//! `monte-carlo` samples X = μ + Z/√(W/ν) crudely; `exact` fails with
+//! [`Error::MethodNotApplicable`] where no exact method applies, `tilted` for every finite ν
+//! (not written yet).
+
+use super::gradient::{integrate_with_gradient_exact, limit_gradient_by_conditioning};
+use super::{genz, integrate_exact, StudentProblem};
+use crate::auto::{MethodChoice, Settings};
+use crate::error::{Error, Result};
+use crate::estimate::{tolerance_met, Estimate};
+use crate::genz::factor::reduce;
+use crate::genz::NEVER;
+use crate::gradient::Gradient;
+use crate::qmc::PointSetKind;
+
+/// P(a ≤ X ≤ b) for X = μ + Z/√(W/ν) with the chosen method and settings.
+///
+/// * `Exact`: [`integrate_exact`];
+/// * `Genz`, `GenzLattice`: Genz's method for the t ([`super::genz`]);
+/// * `MonteCarlo`: crude sampling of X = μ + Z/√(W/ν) ([`super::monte_carlo`]), `max_evaluations`
+///   draws;
+/// * `Auto`: see the module docs;
+/// * ν = ∞: the normal [`crate::integrate`] for every choice.
+///
+/// # Errors
+///
+/// Invalid settings ([`Settings::validate`]); [`Error::MethodNotApplicable`] where the chosen
+/// method (or, for `Auto`, every method) does not apply.
+///
+/// ```
+/// use mvn_orthant::{student_t, Covariance, MethodChoice, Problem, Settings};
+/// let sigma = Covariance::from_rows(&[vec![1.0, 0.5], vec![0.5, 1.0]]).unwrap();
+/// let p = Problem::lower_orthant(sigma, vec![0.0, 0.0]).unwrap();
+/// let t = student_t::StudentProblem::new(p, 3.0).unwrap();
+/// let e = student_t::integrate(&t, MethodChoice::Auto, &Settings::default()).unwrap();
+/// assert!((e.value - 1.0 / 3.0).abs() < 1e-15);
+/// ```
+pub fn integrate(student: &StudentProblem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
+    settings.validate()?;
+    if student.is_normal() {
+        return crate::auto::integrate(student.problem(), choice, settings);
+    }
+    let nu = student.degrees_of_freedom();
+    let genz_t = |point_set: PointSetKind| {
+        genz::integrate_reduced(&settings.genz(point_set), &reduce(student.problem()), nu, NEVER)
+    };
+    match choice {
+        MethodChoice::Exact => integrate_exact(student),
+        MethodChoice::Auto => match integrate_exact(student) {
+            Err(Error::MethodNotApplicable { .. }) => genz_t(PointSetKind::Sobol),
+            result => result,
+        },
+        MethodChoice::Genz => genz_t(PointSetKind::Sobol),
+        MethodChoice::GenzLattice => genz_t(PointSetKind::Lattice),
+        MethodChoice::MonteCarlo => {
+            let e =
+                super::monte_carlo::integrate_monte_carlo(student, settings.max_evaluations, settings.seed)?;
+            // A fixed sample: converged only if its interval happens to meet the tolerance.
+            let converged = tolerance_met(e.error, e.value, settings.abs_tol, settings.rel_tol);
+            Ok(Estimate { converged, ..e })
+        }
+        _ => Err(Error::MethodNotApplicable {
+            method: choice.name().into(),
+            reason: format!(
+                "not yet implemented for the multivariate t (ν = {})",
+                student.degrees_of_freedom()
+            ),
+        }),
+    }
+}
+
+/// P(a ≤ X ≤ b) (as [`integrate`]) and its gradient with respect to a, b and μ by the
+/// conditioning formula (`student_t::gradient`): ∂P/∂b_k = f_ν(z_k)/√Σ_kk · P₋ₖ, where P₋ₖ is
+/// the probability of the other coordinates given X_k = b_k, a t probability with ν + 1 degrees
+/// of freedom, computed by the same `choice` (an exact method, or Genz's method for the t
+/// with absolute tolerance abs_tol/density and a seed derived from the settings' seed); each
+/// component comes with its error (density × the conditional estimate's error). Costs up to 2d
+/// integrations of dimension d − 1 besides P. ν = ∞: the normal
+/// [`crate::integrate_with_gradient`] with default options.
+///
+/// # Errors
+///
+/// As [`integrate`] for the problem and each conditional problem.
+///
+/// ```
+/// use mvn_orthant::{student_t, Covariance, MethodChoice, Problem, Settings};
+/// let p = Problem::lower_orthant(Covariance::identity(1).unwrap(), vec![1.0]).unwrap();
+/// let t = student_t::StudentProblem::new(p, 1.0).unwrap();
+/// let (_, g) = student_t::integrate_with_gradient(&t, MethodChoice::Auto, &Settings::default()).unwrap();
+/// // ν = 1 (Cauchy): the density at 1 is 1/(2π).
+/// assert!((g.upper[0] - 0.5 / std::f64::consts::PI).abs() < 1e-16);
+/// ```
+pub fn integrate_with_gradient(
+    student: &StudentProblem,
+    choice: MethodChoice,
+    settings: &Settings,
+) -> Result<(Estimate, Gradient)> {
+    settings.validate()?;
+    if student.is_normal() {
+        return crate::auto::integrate_with_gradient(
+            student.problem(),
+            choice,
+            settings,
+            crate::GradientOptions::default(),
+        );
+    }
+    if matches!(choice, MethodChoice::Exact | MethodChoice::Auto) {
+        match integrate_with_gradient_exact(student) {
+            Err(Error::MethodNotApplicable { .. }) if choice == MethodChoice::Auto => {}
+            result => return result,
+        }
+    }
+    let inner = if choice == MethodChoice::Auto { MethodChoice::Genz } else { choice };
+    let estimate = integrate(student, inner, settings)?;
+    let gradient = limit_gradient_by_conditioning(student, |conditional, k, side, density| {
+        let conditional_settings = Settings {
+            // Finite, as a tolerance must be (a subnormal density would overflow it).
+            abs_tol: (settings.abs_tol / density).min(f64::MAX),
+            seed: crate::qmc::derive_seed(settings.seed, (2 * k + side + 1) as u64 * 0x1_0000),
+            ..*settings
+        };
+        integrate(conditional, inner, &conditional_settings)
+    })?;
+    Ok((estimate, gradient))
+}
