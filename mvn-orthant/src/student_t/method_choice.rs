@@ -6,7 +6,7 @@
 //! 1. ν = ∞: the normal [`crate::integrate`] with the same choice and settings.
 //! 2. An exact method ([`integrate_exact`]: d ≤ 3 after dropping unbounded coordinates, a
 //!    one-factor scale matrix, a cone).
-//! 3. Otherwise (ν ≤ 10⁷) Genz's method for the t ([`super::genz`]: the chi variable as one more
+//! 3. Otherwise (ν ≤ 10⁷) Genz's method for the t (`super::genz`: the chi variable as one more
 //!    coordinate) with scrambled Sobol points and the settings' tolerances.
 //!
 //! `genz` and `genz-lattice` run Genz's method for the t with their point set for any problem;
@@ -27,8 +27,8 @@ use crate::qmc::PointSetKind;
 /// P(a ≤ X ≤ b) for X = μ + Z/√(W/ν) with the chosen method and settings.
 ///
 /// * `Exact`: [`integrate_exact`];
-/// * `Genz`, `GenzLattice`: Genz's method for the t ([`super::genz`]);
-/// * `MonteCarlo`: crude sampling of X = μ + Z/√(W/ν) ([`super::monte_carlo`]), `max_evaluations`
+/// * `Genz`, `GenzLattice`: Genz's method for the t (`super::genz`);
+/// * `MonteCarlo`: crude sampling of X = μ + Z/√(W/ν) (`super::monte_carlo`), `max_evaluations`
 ///   draws;
 /// * `Auto`: see the module docs;
 /// * ν = ∞: the normal [`crate::integrate`] for every choice.

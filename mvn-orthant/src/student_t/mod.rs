@@ -6,26 +6,26 @@
 //!
 //! Exact (deterministic, rounding-level) methods, run by [`integrate_exact`]:
 //!
-//! * d = 1: the regularised incomplete beta function ([`univariate`], [`beta`]);
-//! * d = 2 and d = 3: a 1-D integral over the chi variable ([`chi_mixture`]) of the normal
+//! * d = 1: the regularised incomplete beta function ([`univariate`], `beta`);
+//! * d = 2 and d = 3: a 1-D integral over the chi variable (`chi_mixture`) of the normal
 //!   bivariate and trivariate methods, in log space;
 //! * a one-factor scale matrix Σ = D + λλᵀ, any d: the same integral around the one-factor
 //!   normal reduction (a 2-D integral in all);
 //! * a cone (every finite limit equal to the location): P does not depend on ν, and is the
 //!   normal probability.
 //!
-//! [`integrate`] chooses among these and Genz's method for the t ([`genz`]: the chi variable as
+//! [`integrate`] chooses among these and Genz's method for the t (`genz`: the chi variable as
 //! one more quasi-Monte Carlo coordinate) by a [`crate::MethodChoice`];
 //! [`integrate_with_gradient`] adds ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning ([`gradient`]). The mathematics is in
 //! `docs/student-t.md`.
 
-pub mod beta;
-pub mod chi_mixture;
+pub(crate) mod beta;
+pub(crate) mod chi_mixture;
 pub mod gamma;
-pub mod genz;
+pub(crate) mod genz;
 pub mod gradient;
 pub mod method_choice;
-pub mod monte_carlo;
+pub(crate) mod monte_carlo;
 pub mod univariate;
 
 pub use method_choice::{integrate, integrate_with_gradient};

@@ -6,9 +6,9 @@
 //! * the upper tail P(T > t) = ½ I_{ν/(ν+t²)}(ν/2, ½),
 //! * the central part P(0 < T < t) = ½ I_{t²/(ν+t²)}(½, ν/2),
 //!
-//! and the two are complements of each other, so [`incomplete_beta_log_pair`] gives both at once,
+//! and the two are complements of each other, so `incomplete_beta_log_pair` gives both at once,
 //! each with its own relative accuracy. Both beta points come from ln(t²/ν) (see
-//! [`BetaPoint::from_log_ratio`]), so that t² may overflow and ν may be 10¹².
+//! `BetaPoint::from_log_ratio`), so that t² may overflow and ν may be 10¹².
 
 use super::beta::{incomplete_beta_log_pair, ln_beta, BetaPoint};
 use super::chi_mixture::{chi_mixture_pair, scale_limit};
