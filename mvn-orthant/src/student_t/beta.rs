@@ -90,12 +90,6 @@ fn ln_gamma_near_two(z: f64) -> f64 {
 /// For x ≥ 10 by Stirling's series; below, moved into [1.5, 2.5] by Γ(x + 1) = x Γ(x) and
 /// evaluated there by the Taylor series around 2, so that small values (ln Γ(1) = ln Γ(2) = 0)
 /// keep an absolute error of about 10⁻¹⁶.
-///
-/// ```
-/// use mvn_orthant::student_t::beta::ln_gamma;
-/// assert!((ln_gamma(0.5) - 0.5 * std::f64::consts::PI.ln()).abs() < 3e-16);
-/// assert!((ln_gamma(11.0) - 3_628_800f64.ln()).abs() < 1e-14);
-/// ```
 pub fn ln_gamma(x: f64) -> f64 {
     if x >= STIRLING_MIN {
         return (x - 0.5) * x.ln() - x + HALF_LN_2PI + stirling_remainder(x);
@@ -229,14 +223,6 @@ fn ln_by_continued_fraction(p: BetaPoint, a: f64, b: f64) -> f64 {
 /// The continued fraction is evaluated on the side where it converges fast: for
 /// x < (a + 1)/(a + b + 2) it gives I_x(a, b) and the complement is 1 − I; otherwise it gives
 /// 1 − I_x(a, b) = I_{1−x}(b, a) and I is the complement.
-///
-/// ```
-/// use mvn_orthant::student_t::beta::{incomplete_beta_log_pair, BetaPoint};
-/// // I_x(1, 1) = x.
-/// let p = BetaPoint { x: 0.25, y: 0.75, ln_x: 0.25f64.ln(), ln_y: 0.75f64.ln() };
-/// let (ln_i, ln_c) = incomplete_beta_log_pair(p, 1.0, 1.0);
-/// assert!((ln_i.exp() - 0.25).abs() < 1e-15 && (ln_c.exp() - 0.75).abs() < 1e-15);
-/// ```
 pub fn incomplete_beta_log_pair(p: BetaPoint, a: f64, b: f64) -> (f64, f64) {
     if p.x <= 0.0 && p.ln_x == f64::NEG_INFINITY {
         return (f64::NEG_INFINITY, 0.0);
@@ -296,5 +282,24 @@ mod tests {
             assert!((li - a * f64::ln(x)).abs() < 1e-14 * (1.0 + li.abs()), "{x} {a}");
             assert!((lc - ln_one_minus_exp(a * f64::ln(x))).abs() < 1e-13 * (1.0 + lc.abs()));
         }
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    use super::*;
+
+    #[test]
+    fn incomplete_beta_of_the_uniform_is_x() {
+        // I_x(1, 1) = x.
+        let p = BetaPoint { x: 0.25, y: 0.75, ln_x: 0.25f64.ln(), ln_y: 0.75f64.ln() };
+        let (ln_i, ln_c) = incomplete_beta_log_pair(p, 1.0, 1.0);
+        assert!((ln_i.exp() - 0.25).abs() < 1e-15 && (ln_c.exp() - 0.75).abs() < 1e-15);
+    }
+
+    #[test]
+    fn ln_gamma_at_a_half_and_eleven() {
+        assert!((ln_gamma(0.5) - 0.5 * std::f64::consts::PI.ln()).abs() < 3e-16);
+        assert!((ln_gamma(11.0) - 3_628_800f64.ln()).abs() < 1e-14);
     }
 }
