@@ -8,6 +8,8 @@ and the output is squeezed (a scalar for one point). The integration itself, the
 the covariance (once per call) and the batch loop run in Rust with the GIL released.
 """
 
+from typing import Any, Dict, NamedTuple
+
 import numpy as np
 
 from . import _core
@@ -89,7 +91,13 @@ def _squeeze(out):
     return out
 
 
-def _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method):
+def _prepare(x, mean, cov, maxpts, lower_limit):
+    """The processed distribution and the (n, d) limits of a call, with SciPy's sign rule.
+
+    Returns ``(dim, mean, cov, maxpts, lo, hi, swap, signs, shape)``: ``lo <= hi`` row by row,
+    ``swap`` (shape + (d,)) marks the coordinates whose limits were exchanged, ``signs`` (shape)
+    is (-1) to the number of swaps, ``shape`` the broadcast shape of the points.
+    """
     dim, mean, cov = _process_parameters(mean, cov)
     x = _process_quantiles(x, dim)
     if x.shape[-1] != dim:
@@ -117,20 +125,45 @@ def _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit,
     shape = upper.shape[:-1]
     lo = np.ascontiguousarray(lo.reshape(-1, dim), dtype=np.float64)
     hi = np.ascontiguousarray(hi.reshape(-1, dim), dtype=np.float64)
-    value, log_value, error = _core.mvn_cdf(
-        lo,
-        hi,
-        np.ascontiguousarray(mean, dtype=np.float64),
-        np.ascontiguousarray(cov, dtype=np.float64),
+    return dim, mean, cov, maxpts, lo, hi, swap, signs, shape
+
+
+def _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular):
+    return dict(
         abs_tol=float(abseps),
         rel_tol=float(releps),
         max_evaluations=maxpts,
         seed=_seed_from_rng(rng),
         method=str(method),
         allow_singular=bool(allow_singular),
-    )
+    ), (np.ascontiguousarray(mean, dtype=np.float64), np.ascontiguousarray(cov, dtype=np.float64))
+
+
+def _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method):
+    dim, mean, cov, maxpts, lo, hi, _, signs, shape = _prepare(x, mean, cov, maxpts, lower_limit)
+    options, (mean, cov) = _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular)
+    value, log_value, error = _core.mvn_cdf(lo, hi, mean, cov, **options)
     return value.reshape(shape), log_value.reshape(shape), error.reshape(shape), signs
 
+
+class CdfGradient(NamedTuple):
+    """The result of :meth:`multivariate_normal_gen.cdf_with_gradient`.
+
+    ``value`` has the shape of :meth:`~multivariate_normal_gen.cdf`'s result; every derivative
+    has that shape followed by ``(d,)`` (``(d, d)`` for ``cov``), one per point, and is None
+    when not requested. ``error`` holds the 99% error half-widths of ``value`` and of every
+    derivative under the same names (0 for the exact methods).
+    """
+
+    value: Any
+    upper: Any
+    lower: Any
+    mean: Any
+    cov: Any
+    error: Dict[str, Any]
+
+
+_WRT = ("upper", "lower", "mean")
 
 class multivariate_normal_gen:
     """``cdf`` and ``logcdf`` of the multivariate normal distribution, with SciPy's signatures.
@@ -176,6 +209,66 @@ class multivariate_normal_gen:
         if return_error:
             return out, _squeeze(error)
         return out
+
+    def cdf_with_gradient(self, x, mean=None, cov=1, allow_singular=False, maxpts=None, abseps=1e-5,
+                          releps=1e-5, *, lower_limit=None, rng=None, method="auto", wrt=_WRT,
+                          cov_gradient=False):
+        """:meth:`cdf` with its derivatives, as a :class:`CdfGradient` ``(value, upper, lower, mean, cov, error)``.
+
+        For P(a <= X <= b), X ~ N(mu, Sigma), with b = ``x`` and a = ``lower_limit``:
+
+        * ``upper`` = dP/db_k = phi_k(b_k) P(a_-k <= X_-k <= b_-k | X_k = b_k) (0 where b_k is infinite);
+        * ``lower`` = dP/da_k, the same at a_k with a minus sign;
+        * ``mean`` = dP/dmu = -(dP/da + dP/db);
+        * ``cov`` (with ``cov_gradient=True``) = dP/dSigma, d x d, symmetric: entry (i, i) is
+          dP/dSigma_ii and entry (i, j), i != j, the derivative with respect to the pair
+          Sigma_ij = Sigma_ji moved together (Plackett's identity). For a symmetric-matrix
+          parametrisation with independent upper-triangle parameters this is the gradient; for
+          the derivative with respect to one entry alone, halve the off-diagonal entries.
+
+        Derivatives are per point (not summed over a broadcast ``lower_limit``); under SciPy's
+        sign rule they are those of the signed value (a swapped coordinate's ``upper`` is the
+        derivative at ``x``, where the swapped box has its lower limit). ``wrt`` selects among
+        ``"upper"``, ``"lower"``, ``"mean"`` (the others are None; all cost the same). The exact
+        methods (d <= 3, one-factor covariances) give exact derivatives; Genz's methods the
+        pathwise estimate from the value's own points, each component with its error. The
+        covariance derivative costs O(d^2) integrals of dimension d - 2 beyond d = 3. Methods
+        ``"tilted"`` and ``"monte-carlo"`` give no gradient (``ValueError``).
+        """
+        wrt = (wrt,) if isinstance(wrt, str) else tuple(wrt)
+        for name in wrt:
+            if name not in _WRT:
+                raise ValueError(f"unknown wrt {name!r}; expected some of {', '.join(_WRT)}")
+        dim, mean, cov, maxpts, lo, hi, swap, signs, shape = _prepare(x, mean, cov, maxpts, lower_limit)
+        options, (mean, cov) = _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular)
+        value, error, limits, covariance = _core.mvn_cdf_gradient(
+            lo, hi, mean, cov, with_covariance=bool(cov_gradient), **options)
+        d_lo, d_hi, d_mean, e_lo, e_hi, e_mean = (a.reshape(shape + (dim,)) for a in limits)
+        # Back from the ordered box to the caller's limits: a swapped coordinate's x is the box's
+        # lower limit, its lower_limit the box's upper limit.
+        per_point = signs[..., np.newaxis]
+        d_upper = np.where(swap, d_lo, d_hi) * per_point
+        d_lower = np.where(swap, d_hi, d_lo) * per_point
+        e_upper = np.where(swap, e_lo, e_hi)
+        e_lower = np.where(swap, e_hi, e_lo)
+        out_shape = np.shape(_squeeze(np.empty(shape)))
+        fit = lambda a, tail: a.reshape(out_shape + tail)  # noqa: E731
+        vec, mat = (dim,), (dim, dim)
+        errors = {"value": _squeeze(error.reshape(shape))}
+        fields = {}
+        for name, g, e in (("upper", d_upper, e_upper), ("lower", d_lower, e_lower), ("mean", d_mean * per_point, e_mean)):
+            if name in wrt:
+                fields[name] = fit(g, vec)
+                errors[name] = fit(e, vec)
+            else:
+                fields[name] = None
+        if cov_gradient:
+            d_cov, e_cov = (a.reshape(shape + mat) for a in covariance)
+            fields["cov"] = fit(d_cov * signs[..., np.newaxis, np.newaxis], mat)
+            errors["cov"] = fit(e_cov, mat)
+        else:
+            fields["cov"] = None
+        return CdfGradient(value=_squeeze(value.reshape(shape) * signs), error=errors, **fields)
 
 
 multivariate_normal = multivariate_normal_gen()

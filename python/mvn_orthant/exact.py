@@ -4,7 +4,7 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["expected_accuracy"]
+__all__ = ["expected_accuracy", "exact_loss", "GeometricSchedule", "GradientNormalizer"]
 
 _METHODS = ("quadrature", "genz", "monte-carlo")
 
@@ -18,7 +18,10 @@ def expected_accuracy(logits, labels, sigma, *, margin=None, method="quadrature"
     logits : array_like, shape (B, C)
     labels : array_like of int, shape (B,)
     sigma : float or array_like of shape (B,), positive
-    margin : must be None (the margin clipping of the authors' recipe is not in this slice)
+    margin : None, or r: the deltas x_y - x_i are clipped from above at r (the authors' margin:
+        an example already ahead by r of class i gets no push from i, and its derivative with
+        respect to that delta is 0). With a sampling method each example is then seeded by a
+        seed derived from ``seed`` and its index (other streams than with ``margin=None``).
     method : ``"quadrature"`` (exact one-factor quadrature, deterministic), ``"genz"`` (the
         authors' estimator with ``samples`` points) or ``"monte-carlo"``
     samples : points per example for ``"genz"`` and ``"monte-carlo"``
@@ -33,7 +36,27 @@ def expected_accuracy(logits, labels, sigma, *, margin=None, method="quadrature"
     mismatched shapes) with the Rust core's message.
     """
     if margin is not None:
-        raise NotImplementedError("margin is not supported yet: pass margin=None")
+        margin = float(margin)
+        if np.isnan(margin):
+            raise ValueError("margin must not be NaN")
+    logits, labels, sigma_scalar, sigma_per_example, samples, seed = _batch(logits, labels, sigma, method, samples, seed)
+    value, d_logits, d_sigma = _core.expected_accuracy(
+        logits,
+        labels,
+        sigma_scalar=sigma_scalar,
+        sigma_per_example=sigma_per_example,
+        margin=margin,
+        method=method,
+        samples=samples,
+        seed=seed,
+    )
+    if return_grad:
+        return value, d_logits, d_sigma
+    return value
+
+
+def _batch(logits, labels, sigma, method, samples, seed):
+    """The checked, contiguous arguments of a batch for the core."""
     if method not in _METHODS and method != "monte_carlo":
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(_METHODS)}")
     logits = np.asarray(logits, dtype=np.float64)
@@ -56,15 +79,71 @@ def expected_accuracy(logits, labels, sigma, *, margin=None, method="quadrature"
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**64, dtype=np.uint64))
     seed = int(seed) % 2**64
-    value, d_logits, d_sigma = _core.expected_accuracy(
-        np.ascontiguousarray(logits),
-        labels,
-        sigma_scalar=sigma_scalar,
-        sigma_per_example=sigma_per_example,
-        method=method,
-        samples=samples,
-        seed=seed,
-    )
-    if return_grad:
-        return value, d_logits, d_sigma
-    return value
+    return np.ascontiguousarray(logits), labels, sigma_scalar, sigma_per_example, samples, seed
+
+
+class GeometricSchedule:
+    """sigma decreasing geometrically from ``start`` to ``end`` over ``steps`` steps (the authors'
+    schedule, e.g. 10 -> 0.01 over the epochs): sigma_k = start * (end/start)**(k/(steps-1)),
+    clamped to the last step. ``schedule(k)`` is sigma at step k (``exact_loss::GeometricSchedule``).
+    """
+
+    def __init__(self, start, end, steps):
+        self.start, self.end, self.steps = float(start), float(end), int(steps)
+        if self.steps < 1:
+            raise ValueError(f"steps must be at least 1, got {steps}")
+        _core.geometric_schedule(self.start, self.end, self.steps, 0)  # validates
+
+    def __call__(self, step):
+        step = int(step)
+        if step < 0:
+            raise ValueError(f"step must be non-negative, got {step}")
+        return _core.geometric_schedule(self.start, self.end, self.steps, step)
+
+    def __repr__(self):
+        return f"GeometricSchedule(start={self.start}, end={self.end}, steps={self.steps})"
+
+
+class GradientNormalizer:
+    """The authors' gradient normaliser: divide the gradients by max(EMA of their global norm, floor)
+    instead of clipping them (``exact_loss::GradientNormalizer``; authors: momentum 0.9, floor 0.01).
+
+    ``divisor(norm)`` updates the exponential moving average with the global gradient norm (the
+    first call initialises it) and returns the divisor. ``mvn_orthant.torch.ExactLoss`` applies it
+    to a model's parameters.
+    """
+
+    def __init__(self, momentum=0.9, floor=0.01):
+        self._inner = _core.GradientNormalizer(float(momentum), float(floor))
+
+    def divisor(self, norm):
+        return self._inner.divisor(float(norm))
+
+
+_OBJECTIVES = ("one-minus-accuracy", "negative-log-accuracy")
+
+
+def exact_loss(logits, labels, sigma, *, normalize=True, margin=None, objective="one-minus-accuracy",
+               method="quadrature", samples=16, seed=None):
+    """The EXACT loss of a batch with the authors' recipe, and its gradients (NumPy).
+
+    1. with ``normalize``, the logits are standardised by one scalar mean and standard deviation
+       over the whole batch: z = (x - m)/s;
+    2. the deltas z_y - z_i are clipped from above at ``margin``;
+    3. A_b = P(argmax_i (z_b,i + sigma_b Z_i) = y_b) as in :func:`expected_accuracy`;
+    4. loss = 1 - mean_b A_b (``"one-minus-accuracy"``) or -mean_b ln A_b
+       (``"negative-log-accuracy"``).
+
+    Returns ``(loss, d_logits (B, C), d_sigma (B,), mean_accuracy)``; for a scalar sigma its
+    derivative is ``d_sigma.sum()``. Raises ``ValueError`` as :func:`expected_accuracy`.
+    """
+    if objective not in _OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(_OBJECTIVES)}")
+    logits, labels, sigma_scalar, sigma_per_example, samples, seed = _batch(logits, labels, sigma, method, samples, seed)
+    if margin is not None:
+        margin = float(margin)
+        if np.isnan(margin):
+            raise ValueError("margin must not be NaN")
+    return _core.exact_loss(logits, labels, sigma_scalar=sigma_scalar, sigma_per_example=sigma_per_example,
+                            normalize=bool(normalize), margin=margin, objective=objective, method=method,
+                            samples=samples, seed=seed)

@@ -91,5 +91,51 @@ def test_errors():
         expected_accuracy([[0.0, 1.0]], [0], [1.0, 2.0])
     with pytest.raises(ValueError):
         expected_accuracy([[0.0, 1.0]], [0], 1.0, method="nope")
-    with pytest.raises(NotImplementedError):
-        expected_accuracy([[0.0, 1.0]], [0], 1.0, margin=0.5)
+    with pytest.raises(ValueError, match="NaN"):
+        expected_accuracy([[0.0, 1.0]], [0], 1.0, margin=float("nan"))
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [0], [1.0, 2.0], margin=1.0)
+    with pytest.raises(ValueError):
+        expected_accuracy([[0.0, 1.0]], [0], -1.0, margin=1.0)
+
+
+def test_margin_two_classes_closed_form():
+    # A = Phi(min(delta, r) / (sigma sqrt 2)), delta = x_y - x_o; no push beyond the margin.
+    from scipy.special import ndtr
+
+    sigma, r = 0.7, 1.0
+    logits = np.array([[0.5, 0.0], [2.0, 0.0], [-0.3, 0.4]])
+    labels = np.array([0, 0, 1])
+    a, g, gs = expected_accuracy(logits, labels, sigma, margin=r, return_grad=True)
+    delta = np.array([0.5, 2.0, 0.7])
+    z = np.minimum(delta, r) / (sigma * np.sqrt(2))
+    np.testing.assert_allclose(a, ndtr(z), rtol=1e-13)
+    dens = np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi) / (sigma * np.sqrt(2))
+    unclipped = delta < r
+    np.testing.assert_allclose(g[np.arange(3), labels], np.where(unclipped, dens, 0.0), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(g.sum(axis=1), 0.0, atol=1e-15)
+    np.testing.assert_allclose(gs, -dens * sigma * np.sqrt(2) * z / sigma, rtol=1e-12)
+
+
+def test_margin_against_finite_differences_and_the_unclipped_accuracy():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(6, 5)) * 1.5
+    labels = rng.integers(0, 5, size=6)
+    sigma = rng.uniform(0.5, 1.5, size=6)
+    a, g, gs = expected_accuracy(logits, labels, sigma, margin=0.8, return_grad=True)
+    h = 1e-6
+    for b in range(6):
+        for c in range(5):
+            lp, lm = logits.copy(), logits.copy()
+            lp[b, c] += h
+            lm[b, c] -= h
+            fd = (expected_accuracy(lp, labels, sigma, margin=0.8)[b]
+                  - expected_accuracy(lm, labels, sigma, margin=0.8)[b]) / (2 * h)
+            assert g[b, c] == pytest.approx(fd, abs=1e-8)
+    sp, sm = sigma + h, sigma - h
+    fd = (expected_accuracy(logits, labels, sp, margin=0.8) - expected_accuracy(logits, labels, sm, margin=0.8)) / (2 * h)
+    np.testing.assert_allclose(gs, fd, atol=1e-8)
+    # clipping only lowers the deltas, hence the accuracy; an infinite margin clips nothing
+    assert np.all(a <= expected_accuracy(logits, labels, sigma) + 1e-15)
+    np.testing.assert_allclose(expected_accuracy(logits, labels, sigma, margin=np.inf),
+                               expected_accuracy(logits, labels, sigma), rtol=1e-14)
