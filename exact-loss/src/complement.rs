@@ -38,6 +38,7 @@
 use mvn_orthant::mills_ratio::mills_ratio;
 use mvn_orthant::normal::{upper_tail, FRAC_1_SQRT_2PI, LN_SQRT_2PI};
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
+use mvn_orthant::quadrature::{GAUSS_7_WEIGHTS, KRONROD_NODES, KRONROD_WEIGHTS};
 
 /// Below this union bound Σ_i Q(d_i/√2) ≥ 1 − A, the accuracy entry points compute A, its
 /// gradient and 1 − A by this module instead of the one-factor quadrature of A.
@@ -65,31 +66,6 @@ const MAX_RANGE: f64 = 120.0;
 /// Maximal bisection depth and number of panels.
 const MAX_DEPTH: u32 = 40;
 const MAX_PANELS: usize = 5000;
-
-// Gauss–Kronrod 7/15 on [−1, 1] (QUADPACK, Piessens et al. 1983): Kronrod abscissae (decreasing,
-// the last is 0), Kronrod weights, Gauss weights of the odd-indexed abscissae.
-const XGK: [f64; 8] = [
-    0.991_455_371_120_812_6,
-    0.949_107_912_342_758_5,
-    0.864_864_423_359_769_1,
-    0.741_531_185_599_394_4,
-    0.586_087_235_467_691_1,
-    0.405_845_151_377_397_2,
-    0.207_784_955_007_898_5,
-    0.0,
-];
-const WGK: [f64; 8] = [
-    0.022_935_322_010_529_22,
-    0.063_092_092_629_978_55,
-    0.104_790_010_322_250_2,
-    0.140_653_259_715_525_9,
-    0.169_004_726_639_267_9,
-    0.190_350_578_064_785_4,
-    0.204_432_940_075_298_9,
-    0.209_482_141_084_727_8,
-];
-const WG: [f64; 4] =
-    [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
 
 /// 1 − A and the gradient for shifts d, as computed by [`error_probability_of_shifts`].
 #[derive(Debug, Clone, PartialEq)]
@@ -305,22 +281,22 @@ fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) ->
     let (mut e_kronrod, mut e_gauss) = (0.0, 0.0);
     let mut magnitude = 0.0f64;
     for j in 0..8 {
-        let nodes: &[f64] = if j == 7 { &[0.0] } else { &[-XGK[j], XGK[j]] };
+        let nodes: &[f64] = if j == 7 { &[0.0] } else { &[-KRONROD_NODES[j], KRONROD_NODES[j]] };
         for &x in nodes {
             let z = center + half * x;
             let (v, s, used) = node(setup, z, buffer);
             magnitude = magnitude.max(s.abs() + 0.5 * z * z);
-            e_kronrod += WGK[j] * v;
+            e_kronrod += KRONROD_WEIGHTS[j] * v;
             if j % 2 == 1 {
-                e_gauss += WG[j / 2] * v;
+                e_gauss += GAUSS_7_WEIGHTS[j / 2] * v;
             }
             for k in k_lo..k_hi {
                 let lp = if k < used { buffer[k] } else { 0.0 };
                 let u = z + 0.5 * setup.d[k];
                 let w = (-u * u - HALF_LN_PI + (s - lp)).exp();
-                kronrod[k - k_lo] += WGK[j] * w;
+                kronrod[k - k_lo] += KRONROD_WEIGHTS[j] * w;
                 if j % 2 == 1 {
-                    gauss[k - k_lo] += WG[j / 2] * w;
+                    gauss[k - k_lo] += GAUSS_7_WEIGHTS[j / 2] * w;
                 }
             }
         }

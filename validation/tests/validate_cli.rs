@@ -395,6 +395,48 @@ fn results_files_are_scored_without_running_anything() {
     assert!(stdout.contains("a duplicate answer for"), "{stdout}");
 }
 
+/// An integrator 1e-3 off everywhere (a relative error of 1e297 on the rare-event references)
+/// with the same time for every case: the error-vs-time plot once looped forever inside
+/// plotters on that axis span (the report must still be written, in bounded time).
+#[test]
+fn huge_relative_errors_and_equal_times_still_give_a_report() {
+    let dir = temp_dir("huge-errors");
+    let suite = Command::new(ORTHANT).args(["suite", "--max-dim", "3"]).output().unwrap().stdout;
+    let mut answers = String::new();
+    for line in String::from_utf8(suite).unwrap().lines() {
+        let case: Value = serde_json::from_str(line).unwrap();
+        let value = (case["reference"].as_f64().unwrap() + 1e-3).min(1.0);
+        answers += &format!(
+            "{{\"id\": {}, \"value\": {value:e}, \"error\": 1e-6, \"seconds\": 1e-5}}\n",
+            case["id"]
+        );
+    }
+    let file = dir.join("answers.jsonl");
+    std::fs::write(&file, answers).unwrap();
+    let mut child = Command::new(ORTHANT)
+        .args(["validate", "--max-dim", "3", "--results"])
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.join("report"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("orthant validate --results did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(1), "every answer misses its reference by more than its error");
+    assert!(dir.join("report/error_vs_time.svg").exists());
+}
+
 /// A planted bug: 5% too high in d ≥ 3 when P > 1e-3, right elsewhere.
 const PLANTED: &str = r#"
 import json, subprocess, sys

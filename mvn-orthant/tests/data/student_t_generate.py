@@ -230,7 +230,8 @@ def one_factor_rows():
     rows = []
     inf = float("inf")
     # Each row costs about two minutes of one core (the two rules at 25 digits).
-    cases = [(10, 0.5, -inf, 1.0, 2.5), (1000, 0.5, -inf, 3.0, 5.0)]
+    cases = [(10, 0.5, -inf, 1.0, 2.5), (100, 0.3, -1.0, 2.0, 5.0), (100, 0.2, -inf, 0.0, 1.0),
+             (1000, 0.5, -inf, 3.0, 5.0), (1000, 0.7, -inf, -1.0, 30.0)]
     return [one_factor_row(*case) for case in cases]
 
 

@@ -33,6 +33,19 @@ pub(crate) fn log_range(values: impl Iterator<Item = f64>, floor: f64) -> Range<
     lo..hi
 }
 
+/// The widest log axis plotters can draw. Its tick search multiplies from the start by the base
+/// until it passes the end and sizes its steps from the number of decades end/start: an
+/// infinite end, a zero start, or a span whose ratio overflows (a relative error of 1e-3 on a
+/// reference of 1e-300, on an axis starting at 1e-11) never stops. Both ends are clamped into
+/// [1e-300, 1e300], kept at least a decade and at most 1e300 apart (the end gives way: points
+/// beyond it are drawn at the edge).
+pub(crate) fn drawable_log_range(r: Range<f64>) -> Range<f64> {
+    const LIMIT: f64 = 1e300;
+    let start = if r.start.is_nan() { 1.0 / LIMIT } else { r.start.clamp(1.0 / LIMIT, LIMIT / 10.0) };
+    let end = if r.end.is_nan() { LIMIT } else { r.end.clamp(start * 10.0, LIMIT) };
+    start..end.min(start * LIMIT)
+}
+
 /// A log-axis tick label: `1e-7` rather than the shortest round-trip `1.0000000000000001e-7`.
 pub(crate) fn power_of_ten(v: f64) -> String {
     format!("{v:.0e}")
@@ -56,6 +69,7 @@ pub(crate) fn log_log_chart<'a, 'b>(
     x: Range<f64>,
     y: Range<f64>,
 ) -> Result<LogLogChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let (x, y) = (drawable_log_range(x), drawable_log_range(y));
     let mut chart = ChartBuilder::on(area)
         .caption(labels.caption, ("sans-serif", 18))
         .margin(12)
@@ -121,5 +135,13 @@ mod tests {
         let r = log_range(std::iter::empty(), 1e-8);
         assert_eq!((r.start, r.end), (1e-8, 1.0));
         assert_eq!(power_of_ten(1.0000000000000001e-7), "1e-7");
+        // What plotters cannot draw (an overflowed end, a zero start) is clamped.
+        let r = drawable_log_range(1e-18..f64::INFINITY);
+        assert_eq!((r.start, r.end), (1e-18, 1e-18 * 1e300));
+        assert!((r.end / r.start).is_finite());
+        let r = drawable_log_range(0.0..1e-3);
+        assert_eq!((r.start, r.end), (1e-300, 1e-3));
+        let r = drawable_log_range(f64::NAN..f64::NAN);
+        assert_eq!((r.start, r.end), (1e-300, 1.0));
     }
 }
