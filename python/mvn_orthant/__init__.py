@@ -3,13 +3,17 @@
 * :data:`mvn_orthant.multivariate_normal` -- ``cdf`` and ``logcdf`` with SciPy's signatures
   (``scipy.stats.multivariate_normal``), batches evaluated at once with the GIL released, and a
   true log-probability.
+* :data:`mvn_orthant.multivariate_t` -- ``cdf`` with ``scipy.stats.multivariate_t``'s signature
+  (any real df > 0; exact in low dimension and for one-factor shape matrices, also in the
+  polynomial tails), and ``logcdf`` in log space.
 * :mod:`mvn_orthant.exact` -- ``expected_accuracy``, the EXACT loss's expected accuracy and its
   gradients on batches.
 """
 
 from . import _core, exact
 from ._multivariate import multivariate_normal
+from ._multivariate_t import multivariate_t
 
 __version__ = _core.__version__
 
-__all__ = ["multivariate_normal", "exact", "__version__"]
+__all__ = ["multivariate_normal", "multivariate_t", "exact", "__version__"]

@@ -99,13 +99,19 @@ def _prepare(x, mean, cov, maxpts, lower_limit):
     is (-1) to the number of swaps, ``shape`` the broadcast shape of the points.
     """
     dim, mean, cov = _process_parameters(mean, cov)
+    return _limits(x, dim, mean, cov, maxpts, lower_limit, 1000000 * dim)
+
+
+def _limits(x, dim, mean, cov, maxpts, lower_limit, default_maxpts):
+    """:func:`_prepare` after the distribution's parameters are processed (shared with
+    ``multivariate_t``, whose parameters and default budget differ)."""
     x = _process_quantiles(x, dim)
     if x.shape[-1] != dim:
         raise ValueError(
             f"dimension mismatch: x has {x.shape[-1]} components on its last axis, the distribution has {dim}"
         )
     if not maxpts:
-        maxpts = 1000000 * dim
+        maxpts = default_maxpts
     maxpts = int(maxpts)
     if maxpts <= 0:
         raise ValueError(f"maxpts must be positive, got {maxpts}")

@@ -2,6 +2,7 @@
 //! sharing one mean and one covariance (validated and factorised once per call).
 
 use crate::value_error;
+use mvn_orthant::student_t::StudentProblem;
 use mvn_orthant::{
     integrate, integrate_with_gradient, Covariance, GradientOptions, MethodChoice, Problem, Settings,
 };
@@ -126,7 +127,9 @@ impl Batch {
 type CdfArrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) at every row of `lower` and `upper` (n × d, every
-/// lower limit at most its upper limit).
+/// lower limit at most its upper limit); with `df` = ν < ∞, for the multivariate t
+/// X = mean + Z/√(W/ν), Z ~ N(0, cov), W ~ χ²_ν (`cov` the scale matrix), through
+/// `validation::student::integrate`.
 ///
 /// Returns three arrays of length n: the probabilities, their natural logarithms (computed in
 /// log space, finite far below 1e-308) and the error estimates (99% half-widths).
@@ -135,7 +138,7 @@ type CdfArrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bou
 /// singular covariance when `allow_singular` is false, an unknown method or unusable
 /// tolerances.
 #[pyfunction]
-#[pyo3(signature = (lower, upper, mean, cov, *, abs_tol, rel_tol, max_evaluations, seed, method, allow_singular))]
+#[pyo3(signature = (lower, upper, mean, cov, *, abs_tol, rel_tol, max_evaluations, seed, method, allow_singular, df = f64::INFINITY))]
 #[allow(clippy::too_many_arguments)]
 pub fn mvn_cdf<'py>(
     py: Python<'py>,
@@ -149,12 +152,19 @@ pub fn mvn_cdf<'py>(
     seed: u64,
     method: &str,
     allow_singular: bool,
+    df: f64,
 ) -> PyResult<CdfArrays<'py>> {
     let options = Options { abs_tol, rel_tol, max_evaluations, seed, method, allow_singular };
     let batch = Batch::new(lower, upper, mean, cov, &options)?;
     let results = py.allow_threads(|| {
         batch.map(|problem, settings| {
-            let e = integrate(problem, batch.choice, settings)?;
+            let e = if df == f64::INFINITY {
+                integrate(problem, batch.choice, settings)?
+            } else {
+                // The multivariate t: the one method choice of the tools for t problems.
+                let student = StudentProblem::new(problem.clone(), df)?;
+                validation::student::integrate(&student, batch.choice, settings)?
+            };
             Ok((e.value, e.log_value, e.error))
         })
     });

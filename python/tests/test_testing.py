@@ -100,6 +100,24 @@ def test_suite_problems_match_the_suite_lines():
     assert 0 < len(tagged) < len(problems) and all("orthant-closed-form" in p.tags for p in tagged)
 
 
+def test_check_integrator_with_student_t_cases():
+    from mvn_orthant import multivariate_t
+
+    def ours_t(problem):
+        value, error = multivariate_t.cdf(problem.upper, problem.mean, problem.cov, problem.df,
+                                          lower_limit=problem.lower, allow_singular=True, return_error=True)
+        return float(value), float(error)
+
+    result = check_integrator(ours_t, max_dim=3, tag="student-t", student_t=True)
+    result.assert_passed()
+    assert len(result.cases) >= 30 and all(c.status == "ok" for c in result.cases)
+
+    def ignores_df(problem):  # a normal integrator given the t cases: caught
+        return float(mvn.cdf(problem.upper, problem.mean, problem.cov, lower_limit=problem.lower)), 0.0
+
+    assert not check_integrator(ignores_df, max_dim=3, tag="student-t", student_t=True).passed
+
+
 def test_check_integrator_passes_ours_and_scores_gradients():
     def with_gradients(problem):
         g = mvn.cdf_with_gradient(problem.upper, mean=problem.mean, cov=problem.cov, lower_limit=problem.lower,
@@ -109,7 +127,11 @@ def test_check_integrator_passes_ours_and_scores_gradients():
 
     result = check_integrator(_ours, max_dim=10)
     assert result.passed, result.report
-    assert len(result.cases) > 50 and all(c.status == "ok" for c in result.cases)
+    # A normal integrator (student_t=False, the default): the Student t cases are n/a.
+    t_ids = {p.id for p in suite_problems(max_dim=10, tag="student-t")}
+    assert len(t_ids) >= 30 and all(p.df < np.inf for p in suite_problems(max_dim=10, tag="student-t"))
+    assert len(result.cases) > 50 + len(t_ids)
+    assert all(c.status == ("n/a" if c.id in t_ids else "ok") for c in result.cases)
     result = check_integrator(with_gradients, max_dim=3, grad_tol=1e-6)
     result.assert_passed()
     scored = [c for c in result.cases if c.grad_rel_error is not None]
@@ -152,7 +174,7 @@ def test_check_integrator_fails_a_biased_integrator_and_records_errors():
 
     result = check_integrator(crashing, max_dim=3)
     assert not result.passed and any("boom" in f for f in result.failures)
-    assert {c.status for c in result.cases} == {"ok", "error"}
+    assert {c.status for c in result.cases} == {"ok", "error", "n/a"}  # n/a: the Student t cases
 
 
 def test_suite_jsonl_is_the_cli_output():

@@ -14,6 +14,13 @@
 # attr(, "msg") ("Normal Completion", or "Completion with error > abseps" when maxpts ran out);
 # `orthant validate` ignores it, but it is in the answer for a person to read.
 #
+# A request with `df` (a multivariate Student t: `covariance` the scale matrix, `mean` the location)
+# is answered by pmvt(lower - mean, upper - mean, sigma = covariance, df = df) with the same
+# GenzBretz settings (method "mvtnorm-t-<version>"; the centred limits, because pmvt's `delta` is a
+# noncentrality, not a location, under its default type "Kshirsagar"). pmvt accepts only integer
+# degrees of freedom: a non-integer df is answered with the error line of kind
+# "method-not-applicable" (recorded as n/a).
+#
 # Dependencies: R and mvtnorm only (Debian: r-base-core r-cran-mvtnorm). Base R has no JSON
 # reader, so the request is read with a few regular expressions that understand exactly the
 # request format above (numbers, nested arrays of numbers, and "inf"/"-inf" strings); it is not
@@ -30,6 +37,22 @@ ABSEPS <- env_num("MVTNORM_ABSEPS", 0.001)
 RELEPS <- env_num("MVTNORM_RELEPS", 0)
 SEED <- env_num("MVTNORM_SEED", 1)
 METHOD <- paste0("mvtnorm-", as.character(packageVersion("mvtnorm")))
+METHOD_T <- paste0("mvtnorm-t-", as.character(packageVersion("mvtnorm")))
+
+# The scalar number that follows "key": in line (null and "inf" as Inf), or Inf when absent.
+json_scalar <- function(line, key) {
+  m <- regmatches(line, regexec(paste0('"', key, '"[[:space:]]*:[[:space:]]*([^,}[:space:]]+)'), line))[[1]]
+  if (length(m) == 0) return(Inf)
+  v <- gsub('"', "", m[2])
+  if (v == "null") return(Inf)
+  x <- suppressWarnings(as.numeric(v))
+  if (is.na(x)) stop(paste("not a number:", key))
+  x
+}
+
+# A refusal: the error line of kind "method-not-applicable".
+not_applicable <- function(message) structure(class = c("not_applicable", "error", "condition"),
+                                             list(message = message, call = NULL))
 
 # The text of the JSON array that follows "key": in line (brackets balanced), or NULL.
 json_array <- function(line, key) {
@@ -80,11 +103,22 @@ answer <- function(line) {
   mean <- field("mean", 0)
   lower <- field("lower", -Inf)
   upper <- field("upper", Inf)
+  df <- json_scalar(line, "df")
+  method <- METHOD
+  if (is.finite(df) && df != round(df)) {
+    stop(not_applicable(paste0("pmvt needs an integer df, not ", df)))
+  }
   run <- function() {
     set.seed(SEED)
-    pmvnorm(lower = lower, upper = upper, mean = mean, sigma = sigma,
-            algorithm = GenzBretz(maxpts = MAXPTS, abseps = ABSEPS, releps = RELEPS))
+    if (is.finite(df)) {
+      pmvt(lower = lower - mean, upper = upper - mean, sigma = sigma, df = as.integer(df),
+           algorithm = GenzBretz(maxpts = MAXPTS, abseps = ABSEPS, releps = RELEPS))
+    } else {
+      pmvnorm(lower = lower, upper = upper, mean = mean, sigma = sigma,
+              algorithm = GenzBretz(maxpts = MAXPTS, abseps = ABSEPS, releps = RELEPS))
+    }
   }
+  if (is.finite(df)) method <- METHOD_T
   start <- proc.time()[["elapsed"]]
   p <- run()
   seconds <- proc.time()[["elapsed"]] - start
@@ -102,7 +136,7 @@ answer <- function(line) {
   msg <- attr(p, "msg")
   paste0('{"value": ', num(as.numeric(p)),
          if (!is.null(err) && !is.na(err)) paste0(', "error": ', num(err)) else "",
-         ', "seconds": ', num(seconds), ', "method": "', METHOD, '"',
+         ', "seconds": ', num(seconds), ', "method": "', method, '"',
          if (!is.null(msg)) paste0(', "message": "', esc(msg), '"') else "", "}")
 }
 
@@ -113,6 +147,9 @@ while (length(line <- readLines(con, n = 1, warn = FALSE)) > 0) {
   out <- tryCatch({
     body <- answer(line)
     paste0('{"id": ', id, ", ", substring(body, 2))
+  }, not_applicable = function(e) {
+    paste0('{"id": ', id, ', "status": "error", "kind": "method-not-applicable", "message": "',
+           esc(conditionMessage(e)), '"}')
   }, error = function(e) {
     paste0('{"id": ', id, ', "status": "error", "kind": "internal", "message": "',
            esc(conditionMessage(e)), '"}')

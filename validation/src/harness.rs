@@ -9,6 +9,11 @@
 //! method is exact ([`mvn_orthant::Method::is_exact`]). An exact estimate outside its tolerance is
 //! also counted in [`Summary::exact_failures`]: that is a bug, not bad luck.
 //!
+//! **Student t cases** (ν < ∞, [`Case::is_student_t`]) are integrated by a
+//! [`StudentIntegrator`] ([`run_student`], [`run_student_case`]); [`run`] and [`run_case`] take a
+//! normal [`Integrator`], which answers the normal cases and is `n/a` on the t cases
+//! ([`NormalOnly`]).
+//!
 //! A case the integrator answers with [`mvn_orthant::Error::MethodNotApplicable`] is recorded as
 //! [`Status::NotApplicable`]; any other error as [`Status::Error`]. Neither stops the run.
 //!
@@ -18,6 +23,7 @@
 //! An answer that reports no error is judged on the accuracy asked of it ([`AccuracyAsked`]):
 //! covered when |value − reference| ≤ max(abs_tol, rel_tol · reference) + [`ROUNDING`] · reference.
 
+use crate::student::{NormalOnly, StudentIntegrator};
 use crate::suite::Case;
 use mvn_orthant::{Error, Estimate, Gradient, Integrator};
 use std::time::Instant;
@@ -249,10 +255,20 @@ pub struct HarnessReport {
     pub summary: Summary,
 }
 
-/// Runs `integrator` on one case.
+/// Runs the normal `integrator` on one case (`n/a` on a Student t case).
 pub fn run_case(integrator: &dyn Integrator, case: &Case) -> CaseResult {
+    run_student_case(&NormalOnly(integrator), case)
+}
+
+/// Runs `integrator` on one case, normal or Student t.
+pub fn run_student_case(integrator: &dyn StudentIntegrator, case: &Case) -> CaseResult {
     let start = Instant::now();
-    let outcome = integrator.integrate(&case.problem);
+    let outcome = if case.is_student_t() {
+        integrator.integrate(&case.student_problem())
+    } else {
+        // The normal cases without cloning the problem (large at d = 1000).
+        integrator.integrate_normal(&case.problem)
+    };
     let seconds = start.elapsed().as_secs_f64();
     match outcome {
         Ok(estimate) => {
@@ -339,21 +355,35 @@ pub fn score_gradient(result: &mut CaseResult, reference: Option<&GradientVector
     };
 }
 
-/// Runs `integrator` over `cases`.
+/// Runs the normal `integrator` over `cases` (`n/a` on the Student t cases).
 pub fn run(integrator: &dyn Integrator, cases: &[Case]) -> HarnessReport {
     run_with_progress(integrator, cases, &mut |_| {})
 }
 
-/// Runs `integrator` over `cases`, calling `progress` after each case.
+/// Runs the normal `integrator` over `cases`, calling `progress` after each case.
 pub fn run_with_progress(
     integrator: &dyn Integrator,
+    cases: &[Case],
+    progress: &mut dyn FnMut(&CaseResult),
+) -> HarnessReport {
+    run_student_with_progress(&NormalOnly(integrator), cases, progress)
+}
+
+/// Runs `integrator` over `cases`, normal and Student t.
+pub fn run_student(integrator: &dyn StudentIntegrator, cases: &[Case]) -> HarnessReport {
+    run_student_with_progress(integrator, cases, &mut |_| {})
+}
+
+/// Runs `integrator` over `cases`, normal and Student t, calling `progress` after each case.
+pub fn run_student_with_progress(
+    integrator: &dyn StudentIntegrator,
     cases: &[Case],
     progress: &mut dyn FnMut(&CaseResult),
 ) -> HarnessReport {
     let results: Vec<CaseResult> = cases
         .iter()
         .map(|case| {
-            let r = run_case(integrator, case);
+            let r = run_student_case(integrator, case);
             progress(&r);
             r
         })

@@ -18,6 +18,9 @@
 //!   false`) the crate builds without clap, indicatif and plotters.
 //! * [`problem_line`]: the problem fields of every JSON line (`id`, `covariance`, `mean`,
 //!   `lower`, `upper`), written and read once.
+//! * [`student`]: the multivariate Student t in the tools: the `df` field, the method choice
+//!   for t problems, and [`student::StudentIntegrator`], the harness's integrator of suites with
+//!   t cases.
 //! * [`json_number`]: the JSON encoding of limits and non-finite numbers shared by the CLI and
 //!   the suite.
 //!
@@ -40,4 +43,5 @@ pub mod json_number;
 pub mod oracle;
 pub mod problem_line;
 pub mod strategies;
+pub mod student;
 pub mod suite;

@@ -1,5 +1,7 @@
 //! The problem fields of every JSON line the tools read and write: `id`, `covariance` (dense
-//! rows), `mean`, `lower` and `upper` (infinite limits as strings, see [`crate::json_number`]).
+//! rows), `mean`, `lower` and `upper` (infinite limits as strings, see [`crate::json_number`]),
+//! and `df`, the degrees of freedom of a multivariate t (absent for the normal; see
+//! [`crate::student`]).
 //!
 //! An `orthant eval` request is exactly these fields (plus optional settings); an `orthant suite`
 //! line and a counterexample of `orthant validate --property` are these fields followed by
@@ -9,6 +11,7 @@
 //! `eval` requests.
 
 use crate::json_number::{json_vec, parse_limits, JsonF64, LimitsError, Side};
+use mvn_orthant::student_t::StudentProblem;
 use mvn_orthant::{Covariance, Problem};
 use serde::Serialize;
 use serde_json::Value;
@@ -34,6 +37,10 @@ pub struct ProblemLine<'a> {
     pub lower: Vec<JsonF64>,
     /// The upper limits b (`"inf"` where unbounded).
     pub upper: Vec<JsonF64>,
+    /// The degrees of freedom ν of a multivariate t (`covariance` is then its scale matrix and
+    /// `mean` its location); `None`, and no field on the line, for the normal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub df: Option<f64>,
 }
 
 impl<'a> ProblemLine<'a> {
@@ -47,6 +54,24 @@ impl<'a> ProblemLine<'a> {
             mean: problem.mean(),
             lower: json_vec(problem.lower()),
             upper: json_vec(problem.upper()),
+            df: None,
+        }
+    }
+
+    /// The fields of a multivariate t problem (`df` = ν; no `df` when ν = ∞).
+    ///
+    /// ```
+    /// use mvn_orthant::{student_t::StudentProblem, Covariance, Problem};
+    /// use validation::problem_line::ProblemLine;
+    /// let p = Problem::lower_orthant(Covariance::identity(1).unwrap(), vec![0.5]).unwrap();
+    /// let t = StudentProblem::new(p, 2.5).unwrap();
+    /// let line = serde_json::to_string(&ProblemLine::student("a", &t)).unwrap();
+    /// assert!(line.ends_with(r#""upper":[0.5],"df":2.5}"#));
+    /// ```
+    pub fn student(id: &'a str, problem: &'a StudentProblem) -> Self {
+        ProblemLine {
+            df: crate::student::df_field(problem.degrees_of_freedom()),
+            ..Self::new(id, problem.problem())
         }
     }
 }

@@ -22,12 +22,17 @@
 //!   forms keep d = 1000 cases small.
 //! * `mean` is optional (zeros); limits use the encoding of [`crate::json_number`].
 //! * `reference` is P rounded to a double; `log_reference` is ln P (`"-inf"` for P = 0).
+//! * `df` (optional) makes the case a multivariate Student t: X = μ + Z/√(W/ν), Z ~ N(0, Σ),
+//!   W ~ χ²_ν, ν = `df` (`covariance` is the scale matrix, `mean` the location); absent for the
+//!   normal cases. The t cases live in `validation/data/suite_t.jsonl`, written by
+//!   `validation/data/generate_suite_t.py`, and follow the normal ones in [`builtin`].
 //! * `tolerance` is the relative error an exact method must meet on this case (the absolute
 //!   error must be ≤ `tolerance` · P); it reflects the conditioning of the case (|ρ| near 1,
 //!   far tails), not the accuracy of the reference, which is far better.
 
 use crate::json_number::parse_extended_number;
 use crate::problem_line::problem_from_fields;
+use mvn_orthant::student_t::StudentProblem;
 use mvn_orthant::{Covariance, Problem};
 use serde::Deserialize;
 use serde_json::Value;
@@ -35,6 +40,9 @@ use std::sync::OnceLock;
 
 /// The suite file, compiled in.
 pub const SUITE_JSONL: &str = include_str!("../data/suite.jsonl");
+
+/// The Student t cases of the suite (lines with `df`), compiled in.
+pub const SUITE_T_JSONL: &str = include_str!("../data/suite_t.jsonl");
 
 /// A compactly described covariance matrix.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -119,6 +127,7 @@ struct RawCase {
     mean: Option<Vec<f64>>,
     lower: Option<Value>,
     upper: Option<Value>,
+    df: Option<Value>,
     reference: f64,
     log_reference: Value,
     provenance: String,
@@ -134,8 +143,10 @@ pub struct Case {
     pub category: String,
     /// The dimension d.
     pub dim: usize,
-    /// The validated problem.
+    /// The validated problem (for a t case: location, scale matrix and limits).
     pub problem: Problem,
+    /// The degrees of freedom ν of a multivariate t case; +∞ for the normal cases.
+    pub degrees_of_freedom: f64,
     /// The reference probability.
     pub reference: f64,
     /// ln of the reference (−∞ for 0).
@@ -151,6 +162,17 @@ impl Case {
     /// |value − reference| ≤ tolerance · reference (exact equality when the reference is 0).
     pub fn within_tolerance(&self, value: f64) -> bool {
         (value - self.reference).abs() <= self.tolerance * self.reference
+    }
+
+    /// Whether the case is a multivariate t (ν < ∞).
+    pub fn is_student_t(&self) -> bool {
+        self.degrees_of_freedom != f64::INFINITY
+    }
+
+    /// The case's problem with its degrees of freedom (ν = ∞ for the normal cases).
+    pub fn student_problem(&self) -> StudentProblem {
+        StudentProblem::new(self.problem.clone(), self.degrees_of_freedom)
+            .expect("the degrees of freedom were validated when the case was built")
     }
 }
 
@@ -168,6 +190,9 @@ pub fn parse_case(line: &str) -> Result<Case, String> {
     }
     let problem = problem_from_fields(covariance, raw.mean, raw.lower.as_ref(), raw.upper.as_ref())
         .map_err(|e| format!("case {}: {e}", raw.id))?;
+    let nu =
+        crate::student::degrees_of_freedom(raw.df.as_ref()).map_err(|e| format!("case {}: {e}", raw.id))?;
+    StudentProblem::new(problem.clone(), nu).map_err(|e| format!("case {}: {e}", raw.id))?;
     let log_reference = parse_extended_number(&raw.log_reference, "log_reference")
         .map_err(|e| format!("case {}: {e}", raw.id))?;
     if !(raw.reference >= 0.0 && raw.reference <= 1.0) {
@@ -178,6 +203,7 @@ pub fn parse_case(line: &str) -> Result<Case, String> {
         category: raw.category,
         dim: d,
         problem,
+        degrees_of_freedom: nu,
         reference: raw.reference,
         log_reference,
         provenance: raw.provenance,
@@ -198,12 +224,19 @@ pub fn parse_suite(text: &str) -> Result<Vec<Case>, String> {
         .collect()
 }
 
-/// The built-in suite, parsed once and cached.
+/// The built-in suite (the normal cases, then the Student t cases), parsed once and cached.
 ///
 /// # Errors
 ///
 /// A message if the compiled-in file is malformed (a bug caught by the crate's tests).
 pub fn builtin() -> Result<&'static [Case], String> {
     static SUITE: OnceLock<Result<Vec<Case>, String>> = OnceLock::new();
-    SUITE.get_or_init(|| parse_suite(SUITE_JSONL)).as_deref().map_err(Clone::clone)
+    SUITE
+        .get_or_init(|| {
+            let mut cases = parse_suite(SUITE_JSONL)?;
+            cases.extend(parse_suite(SUITE_T_JSONL).map_err(|e| format!("suite_t.jsonl: {e}"))?);
+            Ok(cases)
+        })
+        .as_deref()
+        .map_err(Clone::clone)
 }

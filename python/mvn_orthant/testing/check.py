@@ -14,7 +14,9 @@ __all__ = ["check_integrator", "CheckResult", "CaseScore", "SuiteProblem", "suit
 
 
 class SuiteProblem(NamedTuple):
-    """One case of the reference suite: P(lower <= X <= upper), X ~ N(mean, cov).
+    """One case of the reference suite: P(lower <= X <= upper), X ~ N(mean, cov), or for a
+    Student t case (``df`` finite) X = mean + Z/sqrt(W/df), Z ~ N(0, cov), W ~ chi2_df (``cov``
+    the scale matrix, ``mean`` the location; tag ``"student-t"``).
 
     ``lower``/``upper`` may hold infinities; ``reference`` is the reference probability,
     ``reference_error`` its absolute tolerance, ``log_reference`` ln P (accurate where P
@@ -31,6 +33,7 @@ class SuiteProblem(NamedTuple):
     log_reference: float
     tags: Tuple[str, ...]
     line: str
+    df: float = math.inf
 
     @property
     def dim(self):
@@ -55,6 +58,7 @@ def _problem(line):
         log_reference=_number(case["log_reference"]),
         tags=tuple(case["tags"]),
         line=line,
+        df=math.inf if case.get("df") is None else float(case["df"]),
     )
 
 
@@ -139,7 +143,7 @@ def _answer(problem, result, seconds):
 
 
 def check_integrator(fn, *, max_dim=100, tag=None, name="python", abs_tol=1e-5, rel_tol=1e-3,
-                     grad_tol=None, suite=None):
+                     grad_tol=None, suite=None, student_t=False):
     """Runs ``fn`` over the reference suite and scores it exactly as ``orthant validate`` does.
 
     ``fn(problem)`` receives a :class:`SuiteProblem` (``mean``, ``cov``, ``lower``, ``upper`` as
@@ -154,6 +158,10 @@ def check_integrator(fn, *, max_dim=100, tag=None, name="python", abs_tol=1e-5, 
     the accuracy asked of answers without an error; ``grad_tol`` makes gradient errors above it
     failures; ``suite`` an ``orthant suite`` file instead of the built-in suite. Returns a
     :class:`CheckResult`.
+
+    ``student_t``: with False (the default, for normal integrators) the Student t cases (finite
+    ``problem.df``) are not passed to ``fn`` and are recorded as not applicable; with True ``fn``
+    receives them too and must use ``problem.df``.
     """
     if suite is None:
         problems = suite_problems(max_dim, tag)
@@ -162,6 +170,10 @@ def check_integrator(fn, *, max_dim=100, tag=None, name="python", abs_tol=1e-5, 
             problems = [_problem(line) for line in f if line.strip()]
     lines = []
     for problem in problems:
+        if not student_t and problem.df != math.inf:
+            lines.append(json.dumps({"id": problem.id, "status": "error", "kind": "method-not-applicable",
+                                     "message": "a Student t case (check_integrator(..., student_t=False))"}))
+            continue
         start = time.perf_counter()
         try:
             result = fn(problem)

@@ -21,6 +21,11 @@ const EVAL_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skip
   max_evaluations  evaluation budget of stochastic methods (default 10000000)
   seed             randomisation seed (default 0)
   gradient         true to also output the gradient (default false)
+  df               degrees of freedom nu > 0 of a multivariate Student t: X = mean + Z/sqrt(W/nu),
+                   Z ~ N(0, covariance), W ~ chi2_nu (covariance is then the scale matrix, mean
+                   the location); null, "inf" or absent: the normal. auto and exact use the exact
+                   t methods (d <= 3, one-factor scale matrices); other methods answer
+                   method-not-applicable for finite df
 Unknown fields are rejected, so typos do not pass silently.
 
 OUTPUT (one JSON object per input line, same order):
@@ -105,6 +110,7 @@ const SUITE_HELP: &str = r#"OUTPUT (one JSON object per line, a valid `orthant e
                    "near-singular", "rare-event") and the dimension class: "d<=3",
                    "4<=d<=100" or "d>100"
   provenance       where the reference comes from
+  df               (Student t cases only, tag "student-t") the degrees of freedom nu
   reference_grad_upper, reference_grad_lower, reference_grad_mean
                    (optional, only where an exact gradient exists: d <= 3 after dropping
                    unbounded coordinates, one-factor covariances) dP/db, dP/da, dP/dmu, d
@@ -132,7 +138,8 @@ after the answer. Write one JSON answer line per request to stdout and flush:
   method      a label for the report (optional)
   grad_upper, grad_lower, grad_mean   dP/db, dP/da, dP/dmu (optional, d numbers each; scored
               against the case's reference gradient where it has one, see GRADIENTS)
-Other fields are ignored; stderr is free for logging. {"id":..,"status":"error","kind":..,
+A request with df is a multivariate Student t (see orthant eval --help); answer it, or decline it
+with kind "method-not-applicable". Other fields are ignored; stderr is free for logging. {"id":..,"status":"error","kind":..,
 "message":..} records an error ("method-not-applicable": n/a, which does not fail the run).
 Example exchange:
   request  {"id":"d2-orthant-rho0.5","covariance":[[1.0,0.5],[0.5,1.0]],"mean":[0.0,0.0],

@@ -13,6 +13,7 @@
 //! | `max_evaluations` | integer > 0 | 10⁷ |
 //! | `seed` | integer ≥ 0 | 0 |
 //! | `gradient` | bool | false |
+//! | `df` | degrees of freedom ν > 0 of a multivariate t (`covariance` is then its scale matrix and `mean` its location); `null` or `"inf"`: the normal | normal |
 //!
 //! The reference fields of an `orthant suite` line (`reference`, `reference_error`,
 //! `log_reference`, `tags`, `provenance`, `reference_grad_upper`, `reference_grad_lower`,
@@ -28,13 +29,20 @@
 //! `grad_lower`, `grad_upper`, `grad_mean`. Non-finite numbers are written as the strings
 //! `"inf"`, `"-inf"`, `"nan"` (e.g. `log_value` of a zero probability is `"-inf"`).
 //!
+//! With `df` the problem is P(a ≤ X ≤ b) for X = μ + Z/√(W/ν), Z ~ N(0, Σ), W ~ χ²_ν
+//! independent ([`crate::student`]): `auto` and `exact` use the exact t methods (d ≤ 3 and
+//! one-factor scale matrices), `gradient` their conditioning gradient; the output fields are
+//! the same. A `df` that is not a number, `null` or `"inf"` is kind `"invalid-input"`; ν ≤ 0 is
+//! kind `"invalid-argument"`.
+//!
 //! A failing line gives `{"id": …, "status": "error", "kind": …, "message": …}`.
 
 use super::LineError;
 use crate::json_number::{json_vec, JsonF64};
 use crate::problem_line::{problem_from_fields, FieldError};
-use mvn_orthant::GradientOptions;
-use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
+use crate::student;
+use mvn_orthant::student_t::StudentProblem;
+use mvn_orthant::{Covariance, MethodChoice, Settings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::str::FromStr;
@@ -76,6 +84,10 @@ pub struct EvalRequest {
     /// Whether to compute the gradient.
     #[serde(default)]
     pub gradient: bool,
+    /// The degrees of freedom ν of a multivariate t: a positive number, `null` or `"inf"` (the
+    /// normal, also when absent); see [`student::degrees_of_freedom`].
+    #[serde(default)]
+    pub df: Option<Value>,
     /// `reference` of an `orthant suite` line: accepted and ignored (so suite lines are valid
     /// `eval` input), as are the four fields below.
     #[serde(default)]
@@ -136,12 +148,13 @@ pub struct EvalOutput {
     pub grad_mean: Option<Vec<JsonF64>>,
 }
 
-/// Builds the validated problem, method and settings of a request.
+/// Builds the validated problem (normal when the request has no `df`), method and settings of a
+/// request.
 ///
 /// # Errors
 ///
 /// A [`LineError`] naming the offending field.
-pub fn prepare(request: &EvalRequest) -> Result<(Problem, MethodChoice, Settings), LineError> {
+pub fn prepare(request: &EvalRequest) -> Result<(StudentProblem, MethodChoice, Settings), LineError> {
     let covariance = Covariance::from_rows(&request.covariance)?;
     let problem =
         problem_from_fields(covariance, request.mean.clone(), request.lower.as_ref(), request.upper.as_ref())
@@ -149,6 +162,9 @@ pub fn prepare(request: &EvalRequest) -> Result<(Problem, MethodChoice, Settings
                 FieldError::Limits(e) => LineError::new(e.kind(), e.to_string()),
                 FieldError::Problem(e) => LineError::from(e),
             })?;
+    let nu =
+        student::degrees_of_freedom(request.df.as_ref()).map_err(|m| LineError::new("invalid-input", m))?;
+    let problem = StudentProblem::new(problem, nu)?;
     let choice = match &request.method {
         None => MethodChoice::Auto,
         Some(name) => MethodChoice::from_str(name)?,
@@ -173,11 +189,10 @@ pub fn evaluate(request: &EvalRequest) -> Result<EvalOutput, LineError> {
     let (problem, choice, settings) = prepare(request)?;
     let start = Instant::now();
     let (estimate, gradient) = if request.gradient {
-        let (e, g) =
-            mvn_orthant::integrate_with_gradient(&problem, choice, &settings, GradientOptions::default())?;
+        let (e, g) = student::integrate_with_gradient(&problem, choice, &settings)?;
         (e, Some(g))
     } else {
-        (mvn_orthant::integrate(&problem, choice, &settings)?, None)
+        (student::integrate(&problem, choice, &settings)?, None)
     };
     let seconds = start.elapsed().as_secs_f64();
     Ok(EvalOutput {

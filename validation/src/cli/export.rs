@@ -21,7 +21,11 @@
 //!   is far more accurate). 0 when the reference is 0 (an empty box).
 //! * `log_reference`: ln P (`"-inf"` for P = 0), accurate where P underflows.
 //! * `tags`: the case's category (e.g. `"orthant-closed-form"`, `"one-factor-tail"`,
-//!   `"singular"`) and its dimension class: `"d<=3"`, `"4<=d<=100"` or `"d>100"`.
+//!   `"singular"`) and its dimension class: `"d<=3"`, `"4<=d<=100"` or `"d>100"`; the Student t
+//!   cases also carry [`STUDENT_T_TAG`].
+//! * `df` (only on Student t cases): the degrees of freedom ν of X = μ + Z/√(W/ν), Z ~ N(0, Σ),
+//!   W ~ χ²_ν (`covariance` is then the scale matrix, `mean` the location); absent on the normal
+//!   cases. `orthant eval` reads it the same way.
 //! * `provenance`: where the reference comes from.
 //! * `reference_grad_upper`, `reference_grad_lower`, `reference_grad_mean` (optional: only on
 //!   cases with an exact gradient): ∂P/∂b, ∂P/∂a and ∂P/∂μ, with `gradient_provenance`, how
@@ -54,6 +58,12 @@ pub struct SuiteEntry {
     pub gradient_provenance: Option<String>,
 }
 
+/// The tag of every Student t case (`orthant suite --tag student-t`).
+pub const STUDENT_T_TAG: &str = "student-t";
+
+/// The `gradient_provenance` of the Student t cases' reference gradients.
+pub const STUDENT_T_GRADIENT_PROVENANCE: &str = "our exact gradient, mvn_orthant::student_t::integrate_with_gradient: conditioning on X_k = b_k (dP/db_k = t_nu density times the probability of the others under their conditional t law with nu + 1 degrees of freedom), with the exact t methods inside; tested against central finite differences in mvn-orthant/tests/student_t_gradient.rs; kept only where the exact value meets the case's tolerance";
+
 /// The `gradient_provenance` of the built-in cases' reference gradients.
 pub const GRADIENT_PROVENANCE: &str = "our exact gradient, mvn_orthant::integrate_with_gradient \
 with MethodChoice::Exact: the conditioning theorem (dP/db_k = phi_k(b_k) P(rest | X_k = b_k)) \
@@ -68,6 +78,21 @@ differentiable";
 /// gradient is not trusted either), or when P is not differentiable there (a singular
 /// covariance at a kink, found by one-sided differences).
 pub fn exact_gradient(case: &Case) -> Option<GradientVectors> {
+    if case.is_student_t() {
+        let (estimate, gradient) = crate::student::integrate_with_gradient(
+            &case.student_problem(),
+            MethodChoice::Exact,
+            &Settings::default(),
+        )
+        .ok()?;
+        let finite = [&gradient.upper, &gradient.lower, &gradient.mean]
+            .iter()
+            .all(|v| v.iter().all(|x| x.is_finite()));
+        return (finite
+            && case.within_tolerance(estimate.value)
+            && case.problem.covariance().rank() == case.dim)
+            .then(|| GradientVectors::from_gradient(&gradient));
+    }
     let (estimate, gradient) = mvn_orthant::integrate_with_gradient(
         &case.problem,
         MethodChoice::Exact,
@@ -135,14 +160,22 @@ pub fn dimension_tag(d: usize) -> &'static str {
 
 impl SuiteEntry {
     /// The entry of a built-in case: tags = category and dimension class, reference_error =
-    /// tolerance · reference, the exact gradient where there is one ([`exact_gradient`]).
+    /// tolerance · reference, the exact gradient where there is one ([`exact_gradient`]); a
+    /// Student t case also has the tag [`STUDENT_T_TAG`].
     pub fn from_case(case: &Case) -> Self {
         let reference_gradient = exact_gradient(case);
+        let mut tags = vec![case.category.clone(), dimension_tag(case.dim).to_string()];
+        let provenance = if case.is_student_t() {
+            tags.push(STUDENT_T_TAG.to_string());
+            STUDENT_T_GRADIENT_PROVENANCE
+        } else {
+            GRADIENT_PROVENANCE
+        };
         SuiteEntry {
             case: case.clone(),
-            tags: vec![case.category.clone(), dimension_tag(case.dim).to_string()],
+            tags,
             reference_error: case.tolerance * case.reference,
-            gradient_provenance: reference_gradient.as_ref().map(|_| GRADIENT_PROVENANCE.to_string()),
+            gradient_provenance: reference_gradient.as_ref().map(|_| provenance.to_string()),
             reference_gradient,
         }
     }
@@ -158,7 +191,10 @@ impl SuiteEntry {
             self.reference_gradient.as_ref().and_then(pick).map(|v| json_vec(v))
         };
         let line = SuiteLine {
-            problem: ProblemLine::new(&self.case.id, &self.case.problem),
+            problem: ProblemLine {
+                df: crate::student::df_field(self.case.degrees_of_freedom),
+                ..ProblemLine::new(&self.case.id, &self.case.problem)
+            },
             reference: self.case.reference,
             reference_error: self.reference_error,
             log_reference: JsonF64(self.case.log_reference),
@@ -202,6 +238,7 @@ struct RawLine {
     mean: Option<Vec<f64>>,
     lower: Option<Value>,
     upper: Option<Value>,
+    df: Option<Value>,
     reference: f64,
     reference_error: Option<f64>,
     log_reference: Option<Value>,
@@ -242,6 +279,9 @@ pub fn parse_line(line: &str) -> Result<SuiteEntry, String> {
     let d = covariance.dim();
     let problem = problem_from_fields(covariance, raw.mean, raw.lower.as_ref(), raw.upper.as_ref())
         .map_err(|e| bad(e.to_string()))?;
+    let degrees_of_freedom = crate::student::degrees_of_freedom(raw.df.as_ref()).map_err(bad)?;
+    mvn_orthant::student_t::StudentProblem::new(problem.clone(), degrees_of_freedom)
+        .map_err(|e| bad(e.to_string()))?;
     if !(0.0..=1.0).contains(&raw.reference) {
         return Err(bad(format!("reference {} is not a probability", raw.reference)));
     }
@@ -267,6 +307,7 @@ pub fn parse_line(line: &str) -> Result<SuiteEntry, String> {
             category,
             dim: d,
             problem,
+            degrees_of_freedom,
             reference: raw.reference,
             log_reference,
             provenance: raw.provenance,
@@ -307,12 +348,16 @@ pub fn builtin_entries(max_dim: Option<usize>, tag: Option<&str>) -> Result<Vec<
     struct Peek {
         dim: usize,
         category: String,
+        #[serde(default)]
+        df: Option<Value>,
     }
     let mut entries = Vec::new();
-    for (n, line) in suite::SUITE_JSONL.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    let lines = suite::SUITE_JSONL.lines().chain(suite::SUITE_T_JSONL.lines());
+    for (n, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let peek: Peek = serde_json::from_str(line).map_err(|e| format!("suite line {}: {e}", n + 1))?;
-        let tags = [peek.category.as_str(), dimension_tag(peek.dim)];
-        if max_dim.is_some_and(|m| peek.dim > m) || tag.is_some_and(|t| !tags.contains(&t)) {
+        let student = if peek.df.is_some() { STUDENT_T_TAG } else { "" };
+        let tags = [peek.category.as_str(), dimension_tag(peek.dim), student];
+        if max_dim.is_some_and(|m| peek.dim > m) || tag.is_some_and(|t| t.is_empty() || !tags.contains(&t)) {
             continue;
         }
         let case = suite::parse_case(line).map_err(|e| format!("suite line {}: {e}", n + 1))?;

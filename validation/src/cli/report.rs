@@ -20,8 +20,10 @@ use super::plot::{legend, log_log_chart, log_range, scatter, Labels, PlotResult,
 use crate::closed_form::ClosedFormIntegrator;
 use crate::harness::{self, CaseResult, HarnessReport, Status};
 use crate::json_number::JsonF64;
+use crate::student::{NormalOnly, StudentIntegrator};
 use crate::suite::{self, Case};
 use indicatif::{ProgressBar, ProgressStyle};
+use mvn_orthant::student_t::StudentProblem;
 use mvn_orthant::{Estimate, Integrator, MethodChoice, Problem, Settings};
 use plotters::prelude::*;
 use serde::Serialize;
@@ -100,11 +102,51 @@ impl Integrator for Budgeted {
     }
 }
 
-/// The integrators of the report, in order.
-pub fn integrators() -> Vec<Box<dyn Integrator>> {
-    let mut v: Vec<Box<dyn Integrator>> =
-        MethodChoice::ALL.into_iter().map(|c| Box::new(Budgeted(c)) as Box<dyn Integrator>).collect();
-    v.push(Box::new(ClosedFormIntegrator));
+impl StudentIntegrator for Budgeted {
+    fn name(&self) -> String {
+        self.0.name().into()
+    }
+
+    fn integrate_normal(&self, problem: &Problem) -> mvn_orthant::Result<Estimate> {
+        Integrator::integrate(self, problem)
+    }
+
+    /// The normal problems as [`Integrator::integrate`]; a t problem by
+    /// [`crate::student::integrate`] with the same budget (the methods that do not apply to t
+    /// are `n/a`).
+    fn integrate(&self, problem: &StudentProblem) -> mvn_orthant::Result<Estimate> {
+        if problem.is_normal() {
+            return Integrator::integrate(self, problem.problem());
+        }
+        let p = problem.problem();
+        let settings = settings_for(self.0, p.dim(), problem_seed(p));
+        crate::student::integrate(problem, self.0, &settings)
+    }
+}
+
+/// The closed forms of this crate (normal only: `n/a` on the Student t cases).
+struct ClosedForms;
+
+impl StudentIntegrator for ClosedForms {
+    fn name(&self) -> String {
+        ClosedFormIntegrator.name()
+    }
+
+    fn integrate_normal(&self, problem: &Problem) -> mvn_orthant::Result<Estimate> {
+        NormalOnly(&ClosedFormIntegrator).integrate_normal(problem)
+    }
+
+    fn integrate(&self, problem: &StudentProblem) -> mvn_orthant::Result<Estimate> {
+        NormalOnly(&ClosedFormIntegrator).integrate(problem)
+    }
+}
+
+/// The integrators of the report, in order: every [`MethodChoice`] ([`Budgeted`], on the
+/// normal and the Student t cases) and the closed forms (normal cases).
+pub fn integrators() -> Vec<Box<dyn StudentIntegrator>> {
+    let mut v: Vec<Box<dyn StudentIntegrator>> =
+        MethodChoice::ALL.into_iter().map(|c| Box::new(Budgeted(c)) as Box<dyn StudentIntegrator>).collect();
+    v.push(Box::new(ClosedForms));
     v
 }
 
@@ -494,7 +536,7 @@ pub fn run(options: &ReportOptions, out: &mut dyn Write) -> io::Result<ReportOut
     let mut runs = Vec::new();
     for integrator in &integrators {
         bar.set_message(integrator.name());
-        let run = harness::run_with_progress(integrator.as_ref(), &cases, &mut |r| {
+        let run = harness::run_student_with_progress(integrator.as_ref(), &cases, &mut |r| {
             bar.inc(1);
             bar.set_message(format!("{} {}", integrator.name(), r.id));
         });

@@ -278,12 +278,17 @@ fn score_compared_gradients(choice: MethodChoice, entries: &[SuiteEntry], report
         let Some(answer) = r.answer.as_mut() else { continue };
         let problem: &Problem = &e.case.problem;
         let settings = report::settings_for(choice, problem.dim(), report::problem_seed(problem));
-        if let Ok((_, g)) = mvn_orthant::integrate_with_gradient(
-            problem,
-            choice,
-            &settings,
-            mvn_orthant::GradientOptions::default(),
-        ) {
+        let outcome = if e.case.is_student_t() {
+            crate::student::integrate_with_gradient(&e.case.student_problem(), choice, &settings)
+        } else {
+            mvn_orthant::integrate_with_gradient(
+                problem,
+                choice,
+                &settings,
+                mvn_orthant::GradientOptions::default(),
+            )
+        };
+        if let Ok((_, g)) = outcome {
             answer.gradient = Some(GradientVectors::from_gradient(&g));
             harness::score_gradient(r, Some(reference));
         }
@@ -361,7 +366,7 @@ pub fn run(options: &ValidateOptions, out: &mut dyn Write) -> io::Result<Validat
         .compare
         .iter()
         .map(|&c| {
-            let mut report = harness::run(&Budgeted(c), &cases);
+            let mut report = harness::run_student(&Budgeted(c), &cases);
             score_compared_gradients(c, &entries, &mut report);
             report
         })
