@@ -52,13 +52,12 @@ pub fn df_field(nu: f64) -> Option<f64> {
 }
 
 /// `choice` applied to a t problem with `settings`: the normal entry point
-/// [`mvn_orthant::integrate`] for ν = ∞; otherwise the exact t methods of
-/// [`student_t::integrate`] for `auto` and `exact` (d ≤ 3 and one-factor scale matrices).
+/// [`mvn_orthant::integrate`] for ν = ∞; otherwise [`student_t::integrate`] (exact in d ≤ 3
+/// and for one-factor scale matrices, Genz's method with the chi coordinate, crude Monte Carlo).
 ///
 /// # Errors
 ///
-/// As the methods; [`Error::MethodNotApplicable`] for a t problem and a choice other than
-/// `auto`/`exact`, or a t problem the exact methods do not cover.
+/// As the methods ([`Error::MethodNotApplicable`] for `tilted`, which has no t form yet).
 pub fn integrate(
     problem: &StudentProblem,
     choice: MethodChoice,
@@ -67,16 +66,12 @@ pub fn integrate(
     if problem.is_normal() {
         return mvn_orthant::integrate(problem.problem(), choice, settings);
     }
-    settings.validate()?;
-    match choice {
-        MethodChoice::Auto | MethodChoice::Exact => student_t::integrate(problem),
-        other => Err(not_for_student_t(other)),
-    }
+    student_t::integrate(problem, choice, settings)
 }
 
 /// As [`integrate`], with ∂P/∂a, ∂P/∂b and ∂P/∂μ: [`mvn_orthant::integrate_with_gradient`]
 /// for ν = ∞, [`student_t::integrate_with_gradient`] (conditioning: the conditional law is t
-/// with ν + 1 degrees of freedom) otherwise.
+/// with ν + 1 degrees of freedom, each conditional probability by the chosen method) otherwise.
 ///
 /// # Errors
 ///
@@ -94,19 +89,9 @@ pub fn integrate_with_gradient(
             GradientOptions::default(),
         );
     }
-    settings.validate()?;
-    match choice {
-        MethodChoice::Auto | MethodChoice::Exact => student_t::integrate_with_gradient(problem),
-        other => Err(not_for_student_t(other)),
-    }
+    student_t::integrate_with_gradient(problem, choice, settings)
 }
 
-fn not_for_student_t(choice: MethodChoice) -> Error {
-    Error::MethodNotApplicable {
-        method: choice.name().into(),
-        reason: "this method integrates normal problems only; for Student t use auto or exact".into(),
-    }
-}
 
 /// An integrator of multivariate t problems (ν = ∞ is the normal): what the harness runs over a
 /// suite that holds t cases. The t analogue of [`Integrator`]; [`NormalOnly`] makes any
