@@ -92,7 +92,6 @@ pub fn integrate_with_gradient(
     student_t::integrate_with_gradient(problem, choice, settings)
 }
 
-
 /// An integrator of multivariate t problems (ν = ∞ is the normal): what the harness runs over a
 /// suite that holds t cases. The t analogue of [`Integrator`]; [`NormalOnly`] makes any
 /// `Integrator` one.
