@@ -2,8 +2,9 @@
 //! double: P = w^d · φ_Σ(a − μ) · (1 + O(w)) for the box [a, a + w·1], so ln P is known in closed
 //! form to rounding once w < 1e-20. The exact methods once returned ln P = −∞ below P ≈ 1e-308.
 //!
-//! Only boxes at the mean (μ = 0, a = 0) are covered: with a ≠ μ the standardisation
-//! (a − μ)/σ, (a + w − μ)/σ rounds the width away when w ≪ ulp(a − μ) (a known open gap).
+//! Away from the mean (a ≠ μ) the standardisation (a − μ)/σ, (a + w − μ)/σ would round the
+//! width away when w ≪ ulp(a − μ): d = 2 carries b − a instead (covered here at three
+//! positions); d = 3 does not yet, and is covered at the mean only.
 
 use mvn_orthant::{integrate, Covariance, MethodChoice, Problem, Settings};
 
@@ -48,17 +49,20 @@ fn narrow_boxes_far_below_the_smallest_double_have_finite_exact_logs() {
     let mut worst = 0.0f64;
     for sigma in &sigmas {
         let d = sigma.len();
-        {
-            let shift = 0.0;
+        let shifts: &[f64] = if d == 2 { &[0.0, 0.8, -1.7] } else { &[0.0] };
+        for &shift in shifts {
             for w in [1e-20, 1e-60, 1e-110, 1e-150, 1e-200, 1e-300] {
                 let mean = vec![-shift; d];
                 let covariance = Covariance::from_rows(sigma).unwrap();
                 let problem = Problem::new(mean.clone(), covariance, vec![0.0; d], vec![w; d]).unwrap();
                 let e = integrate(&problem, MethodChoice::Exact, &Settings::default()).unwrap();
                 let reference = d as f64 * w.ln() + log_density(&vec![0.0; d], &mean, sigma);
-                let rel = (e.log_value - reference).abs() / reference.abs();
+                // 1e-13 relative in P (the exact methods' target is 1e-12), plus the rounding of a
+                // logarithm near −1400.
+                let abs = (e.log_value - reference).abs();
+                let rel = abs / reference.abs();
                 assert!(
-                    rel < 4e-16,
+                    abs < 1e-13 + 4e-16 * reference.abs(),
                     "d = {d}, shift {shift}, w = {w:e}: ln P {} vs {reference}",
                     e.log_value
                 );

@@ -412,6 +412,27 @@ pub(crate) fn correlation(cii: f64, cjj: f64, cij: f64) -> f64 {
 /// (P, ln P) of a general 2-D box.
 pub(crate) fn box_pair(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> (f64, f64) {
     let (lo, hi, r) = standardize_box(mean, cov, lower, upper);
+    // A narrow two-sided interval away from the mean: (b − μ)/σ − (a − μ)/σ rounds its width
+    // (to 0 when b − a ≪ ulp(a − μ)), so the width is taken from b − a instead (exact for
+    // nearby a, b by Sterbenz's lemma) and the narrow-box path carries it.
+    let width = |i: usize| {
+        let two_sided = lower[i].is_finite() && upper[i].is_finite() && cov[i][i] > 0.0;
+        two_sided.then(|| (upper[i] - lower[i]) / cov[i][i].sqrt())
+    };
+    let narrow = |i: usize| width(i).is_some_and(|w| w * lo[i].abs().max(1.0) < 1e-3);
+    let unbounded = |i: usize| lo[i] == f64::NEG_INFINITY && hi[i] == f64::INFINITY;
+    if (narrow(0) || narrow(1)) && !unbounded(0) && !unbounded(1) {
+        // Intervals as (finite lower limit, width): one below a finite upper limit is reflected
+        // to [−b, ∞), which flips the sign of ρ.
+        let (mut start, mut w, mut r) = (lo, [0.0; 2], r);
+        for i in 0..2 {
+            w[i] = width(i).unwrap_or(hi[i] - lo[i]);
+            if lo[i] == f64::NEG_INFINITY {
+                (start[i], w[i], r) = (-hi[i], f64::INFINITY, -r);
+            }
+        }
+        return standard_box_pair_by_width(start, w, r);
+    }
     standard_box_pair(lo, hi, r)
 }
 
