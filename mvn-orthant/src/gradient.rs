@@ -244,6 +244,22 @@ pub(crate) fn limit_gradient_by_conditioning<F>(problem: &Problem, mut condition
 where
     F: FnMut(&Problem, usize, usize, f64) -> Result<Estimate>,
 {
+    limit_gradient_by_marginal_and_conditional(problem, crate::normal::pdf, |k, side, limit, density| {
+        conditional(&problem.conditional(k, limit)?, k, side, density)
+    })
+}
+
+/// The conditioning theorem's loop, for any elliptical law: for every finite limit c of
+/// coordinate k with Σ_kk > 0, ∂P/∂c = ±f(z)/√Σ_kk · P₋ₖ(c) with z = (c − μ_k)/√Σ_kk, the
+/// standardised marginal density f given by `marginal_density` (φ for the normal, the t density
+/// for the t) and P₋ₖ by `conditional(k, side, c, density)` (side 0: a_k, 1: b_k; `density` the
+/// factor it is multiplied by). Each component's error is the density times the conditional
+/// estimate's error; for d = 1, P₋ₖ = 1 and no call is made.
+pub(crate) fn limit_gradient_by_marginal_and_conditional(
+    problem: &Problem,
+    marginal_density: impl Fn(f64) -> f64,
+    mut conditional: impl FnMut(usize, usize, f64, f64) -> Result<Estimate>,
+) -> Result<Gradient> {
     let d = problem.dim();
     let mut limits = [vec![0.0; d], vec![0.0; d]];
     let mut errors = [vec![0.0; d], vec![0.0; d]];
@@ -258,7 +274,7 @@ where
             if !limit.is_finite() {
                 continue;
             }
-            let density = crate::normal::pdf((limit - problem.mean()[k]) / sd) / sd;
+            let density = marginal_density((limit - problem.mean()[k]) / sd) / sd;
             if density == 0.0 {
                 continue;
             }
@@ -267,8 +283,7 @@ where
                 limits[side][k] = sign * density;
                 continue;
             }
-            let rest = problem.conditional(k, limit)?;
-            let e = conditional(&rest, k, side, density)?;
+            let e = conditional(k, side, limit, density)?;
             limits[side][k] = sign * density * e.value;
             errors[side][k] = density * e.error;
         }

@@ -57,43 +57,15 @@ pub fn limit_gradient_by_conditioning(
     mut conditional: impl FnMut(&StudentProblem, usize, usize, f64) -> Result<Estimate>,
 ) -> Result<Gradient> {
     let problem = student.problem();
-    let d = problem.dim();
     if problem.is_empty_box() {
-        return Ok(Gradient::empty_box(d));
+        return Ok(Gradient::empty_box(problem.dim()));
     }
     let nu = student.degrees_of_freedom();
-    let mut limits = [vec![0.0; d], vec![0.0; d]];
-    let mut errors = [vec![0.0; d], vec![0.0; d]];
-    let sigma = problem.covariance();
-    for k in 0..d {
-        let variance = sigma.get(k, k);
-        if variance <= 0.0 {
-            continue;
-        }
-        let sd = variance.sqrt();
-        for (side, limit) in [(0usize, problem.lower()[k]), (1usize, problem.upper()[k])] {
-            if !limit.is_finite() {
-                continue;
-            }
-            let z = (limit - problem.mean()[k]) / sd;
-            let density = univariate::pdf(z, nu) / sd;
-            let sign = if side == 0 { -1.0 } else { 1.0 };
-            if density == 0.0 {
-                continue;
-            }
-            let (value, error) = if d == 1 {
-                (1.0, 0.0)
-            } else {
-                let e = conditional(&conditional_problem(student, k, limit)?, k, side, density)?;
-                (e.value, e.error)
-            };
-            limits[side][k] = sign * density * value;
-            errors[side][k] = density * error;
-        }
-    }
-    let [lower, upper] = limits;
-    let [lower_error, upper_error] = errors;
-    Ok(Gradient::from_limits(lower, upper, lower_error, upper_error))
+    crate::gradient::limit_gradient_by_marginal_and_conditional(
+        problem,
+        |z| univariate::pdf(z, nu),
+        |k, side, limit, density| conditional(&conditional_problem(student, k, limit)?, k, side, density),
+    )
 }
 
 /// The distribution of the other coordinates given X_k = x (d ≥ 2, Σ_kk > 0), as a t problem:
