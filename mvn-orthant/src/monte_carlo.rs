@@ -21,7 +21,7 @@ use crate::estimate::{names, rounding_floor, Estimate, Integrator, Method};
 use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::problem::Problem;
 use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Number of draws per independent random stream.
@@ -66,25 +66,53 @@ impl MonteCarlo {
 
     /// Counts the draws that fall in the box: returns (hits, draws).
     pub(crate) fn count_hits(&self, problem: &Problem) -> (u64, u64) {
-        let sampler = BoxSampler::new(problem);
-        let chunks = self.samples.div_ceil(CHUNK_SIZE);
-        let streams = chunk_streams(self.seed, chunks);
-        let chunk_len = |i: u64| CHUNK_SIZE.min(self.samples - i * CHUNK_SIZE);
-        #[cfg(feature = "parallel")]
-        let hits: u64 = {
-            use rayon::prelude::*;
-            streams
-                .into_par_iter()
-                .enumerate()
-                .map(|(i, rng)| sampler.count(rng, chunk_len(i as u64)))
-                .collect::<Vec<u64>>()
-                .into_iter()
-                .sum()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let hits: u64 =
-            streams.into_iter().enumerate().map(|(i, rng)| sampler.count(rng, chunk_len(i as u64))).sum();
-        (hits, self.samples)
+        (count_hits(problem, self.samples, self.seed, None), self.samples)
+    }
+}
+
+/// The number of `samples` draws of X = μ + L z/S that fall in the box, from the streams of
+/// `seed` (see the module docs): S = 1 for the normal (`scale` = `None`), and S = √(W/ν) with
+/// W ~ χ²_ν drawn after z from the same stream for the Student t (`scale` = the χ²_ν law and ν).
+pub(crate) fn count_hits(
+    problem: &Problem,
+    samples: u64,
+    seed: u64,
+    scale: Option<(ChiSquared<f64>, f64)>,
+) -> u64 {
+    let sampler = BoxSampler::new(problem, scale);
+    let chunks = samples.div_ceil(CHUNK_SIZE);
+    let streams = chunk_streams(seed, chunks);
+    let chunk_len = |i: u64| CHUNK_SIZE.min(samples - i * CHUNK_SIZE);
+    #[cfg(feature = "parallel")]
+    let hits: u64 = {
+        use rayon::prelude::*;
+        streams
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, rng)| sampler.count(rng, chunk_len(i as u64)))
+            .collect::<Vec<u64>>()
+            .into_iter()
+            .sum()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let hits: u64 = streams.into_iter().enumerate().map(|(i, rng)| sampler.count(rng, chunk_len(i as u64))).sum();
+    hits
+}
+
+/// The estimate p̂ = hits/draws with the larger distance from p̂ to the ends of the 99% Wilson
+/// interval, plus the crate's rounding floor (the Wilson end points take a few roundings of values
+/// of order p̂); `converged` is true (a fixed sample, no tolerance).
+pub(crate) fn estimate_from_hits(hits: u64, draws: u64) -> Estimate {
+    let value = hits as f64 / draws as f64;
+    let (low, high) = wilson_interval(hits, draws, Z_99);
+    let error = (value - low).max(high - value) + rounding_floor(value, 8.0, 0);
+    Estimate {
+        value,
+        log_value: value.ln(),
+        error,
+        evaluations: draws,
+        method: Method::MonteCarlo,
+        converged: true,
     }
 }
 
@@ -113,8 +141,10 @@ pub fn wilson_interval(hits: u64, draws: u64, z: f64) -> (f64, f64) {
     (low, high)
 }
 
-/// Draws X = μ + L z in the pivoted order of the factor and tests the box.
+/// Draws X = μ + L z/S in the pivoted order of the factor and tests the box.
 struct BoxSampler {
+    /// The χ²_ν law of W and ν, for S = √(W/ν); `None`: S = 1.
+    scale: Option<(ChiSquared<f64>, f64)>,
     dim: usize,
     rank: usize,
     /// Row-major factor rows in pivoted order, truncated to `rank` columns.
@@ -125,7 +155,7 @@ struct BoxSampler {
 }
 
 impl BoxSampler {
-    fn new(problem: &Problem) -> Self {
+    fn new(problem: &Problem, scale: Option<(ChiSquared<f64>, f64)>) -> Self {
         let f = problem.covariance().pivoted_cholesky();
         let (d, r) = (f.dim, f.rank);
         let mut factor = Vec::with_capacity(d * r);
@@ -134,6 +164,7 @@ impl BoxSampler {
         }
         let pick = |v: &[f64]| f.order.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         BoxSampler {
+            scale,
             dim: d,
             rank: r,
             factor,
@@ -150,9 +181,14 @@ impl BoxSampler {
             for zi in z.iter_mut() {
                 *zi = StandardNormal.sample(&mut rng);
             }
+            // 1/S (multiplying by 1 is exact: the normal draws keep their bits).
+            let inverse_scale = match &self.scale {
+                Some((chi_squared, nu)) => (nu / chi_squared.sample(&mut rng)).sqrt(),
+                None => 1.0,
+            };
             let inside = (0..self.dim).all(|i| {
                 let row = &self.factor[i * self.rank..(i + 1) * self.rank];
-                let x = self.mean[i] + row.iter().zip(&z).map(|(l, z)| l * z).sum::<f64>();
+                let x = self.mean[i] + inverse_scale * row.iter().zip(&z).map(|(l, z)| l * z).sum::<f64>();
                 self.lower[i] <= x && x <= self.upper[i]
             });
             hits += u64::from(inside);
@@ -183,18 +219,6 @@ impl Integrator for MonteCarlo {
             return Ok(Estimate::empty_box());
         }
         let (hits, draws) = self.count_hits(problem);
-        let value = hits as f64 / draws as f64;
-        let (low, high) = wilson_interval(hits, draws, Z_99);
-        // The Wilson end points are computed with a few roundings of values of order p̂: add
-        // the crate's rounding floor.
-        let error = (value - low).max(high - value) + rounding_floor(value, 8.0, 0);
-        Ok(Estimate {
-            value,
-            log_value: value.ln(),
-            error,
-            evaluations: draws,
-            method: Method::MonteCarlo,
-            converged: true,
-        })
+        Ok(estimate_from_hits(hits, draws))
     }
 }
