@@ -95,7 +95,8 @@ pub(crate) fn count_hits(
             .sum()
     };
     #[cfg(not(feature = "parallel"))]
-    let hits: u64 = streams.into_iter().enumerate().map(|(i, rng)| sampler.count(rng, chunk_len(i as u64))).sum();
+    let hits: u64 =
+        streams.into_iter().enumerate().map(|(i, rng)| sampler.count(rng, chunk_len(i as u64))).sum();
     hits
 }
 

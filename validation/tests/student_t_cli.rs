@@ -1,33 +1,14 @@
 //! The multivariate Student t through the `orthant` tool: `eval`'s `df` field (values against
 //! closed forms, gradients, bad input), `orthant suite`'s t lines and `orthant validate` on them.
 
+mod common;
+use common::{lines, orthant};
 use serde_json::Value;
 use std::f64::consts::PI;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const ORTHANT: &str = env!("CARGO_BIN_EXE_orthant");
-
-fn orthant(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(ORTHANT)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn lines(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("invalid JSON output line {l:?}: {e}")))
-        .collect()
-}
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
