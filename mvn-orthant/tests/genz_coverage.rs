@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 mod common;
-use common::allowed_misses;
+use common::{allowed_misses, random_limits};
 
 fn random_correlation3(rng: &mut Xoshiro256PlusPlus) -> [f64; 3] {
     loop {
@@ -114,16 +114,7 @@ fn one_factor_case(rng: &mut Xoshiro256PlusPlus, d: usize, boxed: bool) -> (Prob
         }
     }
     let sigma = Covariance::from_row_major(d, entries).unwrap();
-    let (lower, upper): (Vec<f64>, Vec<f64>) = (0..d)
-        .map(|_| {
-            if boxed {
-                let a: f64 = rng.random_range(-2.0..0.5);
-                (a, a + rng.random_range(0.5..3.0))
-            } else {
-                (f64::NEG_INFINITY, rng.random_range(-0.5..1.5))
-            }
-        })
-        .unzip();
+    let (lower, upper) = random_limits(rng, d, boxed, 1.5);
     let problem = Problem::new(vec![0.0; d], sigma, lower, upper).unwrap();
     let exact = OneFactor.integrate(&problem).unwrap().value;
     (problem, exact)

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 mod common;
-use common::allowed_misses;
+use common::{allowed_misses, random_limits};
 
 /// A random correlation matrix: unit diagonal plus rank one (one-factor) when `one_factor`,
 /// else from a random d × d factor.
@@ -54,16 +54,7 @@ fn reported_error_covers_the_exact_value() {
         let sigma = random_scale(&mut rng, d, d > 3);
         // (d = 3: orthants only, the exact trivariate t box costs ~20 s.)
         let boxed = case % 3 == 0 && d != 3;
-        let (lower, upper): (Vec<f64>, Vec<f64>) = (0..d)
-            .map(|_| {
-                if boxed {
-                    let a: f64 = rng.random_range(-2.0..0.5);
-                    (a, a + rng.random_range(0.5..3.0))
-                } else {
-                    (f64::NEG_INFINITY, rng.random_range(-0.5..2.0))
-                }
-            })
-            .unzip();
+        let (lower, upper) = random_limits(&mut rng, d, boxed, 2.0);
         let nu = [0.7, 1.0, 2.5, 5.0, 12.0, 40.0][(case % 6) as usize];
         let p = StudentProblem::new(Problem::new(vec![0.0; d], sigma, lower, upper).unwrap(), nu).unwrap();
         let exact = student_t::integrate(&p, MethodChoice::Exact, &Settings::default()).unwrap();

@@ -16,3 +16,25 @@ pub fn allowed_misses(runs: u64) -> u64 {
     }
     m
 }
+
+/// Random limits in `d` coordinates: a two-sided box (lower end in [−2, 0.5), width in
+/// [0.5, 3)) when `boxed`, else an orthant with upper limits in [−0.5, `upper_max`).
+#[allow(dead_code)] // not every test file that has `mod common;` draws limits
+pub fn random_limits(
+    rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+    d: usize,
+    boxed: bool,
+    upper_max: f64,
+) -> (Vec<f64>, Vec<f64>) {
+    use rand::Rng;
+    (0..d)
+        .map(|_| {
+            if boxed {
+                let a: f64 = rng.random_range(-2.0..0.5);
+                (a, a + rng.random_range(0.5..3.0))
+            } else {
+                (f64::NEG_INFINITY, rng.random_range(-0.5..upper_max))
+            }
+        })
+        .unzip()
+}
