@@ -276,22 +276,7 @@ fn genz_coverage_sweep() {
 #[ignore]
 fn auto_coverage_sweep() {
     for level in [-1.5, -2.5, -3.5, -5.0, -7.0] {
-        let (full, first, second) = two_blocks(6, 0.5, 6, 0.2, level);
-        let (p1, g1) = integrate_with_gradient(
-            &first,
-            MethodChoice::Exact,
-            &Settings::default(),
-            GradientOptions::default(),
-        )
-        .unwrap();
-        let (p2, g2) = integrate_with_gradient(
-            &second,
-            MethodChoice::Exact,
-            &Settings::default(),
-            GradientOptions::default(),
-        )
-        .unwrap();
-        let truth = p1.value * p2.value;
+        let (full, truth, exact_upper) = two_block_tail(level);
         let (mut runs, mut auto_misses, mut tilted_misses, mut methods) = (0, 0, 0, Vec::new());
         let (mut gradient_components, mut gradient_misses, mut worst_relative) = (0, 0, 0.0f64);
         for seed in 0..40 {
@@ -307,8 +292,7 @@ fn auto_coverage_sweep() {
                 let (_, g) =
                     integrate_with_gradient(&full, MethodChoice::Auto, &settings, GradientOptions::default())
                         .unwrap();
-                for k in 0..12 {
-                    let expected = if k < 6 { g1.upper[k] * p2.value } else { g2.upper[k - 6] * p1.value };
+                for (k, &expected) in exact_upper.iter().enumerate() {
                     gradient_components += 1;
                     gradient_misses += u64::from((g.upper[k] - expected).abs() > g.upper_error[k]);
                 }
@@ -321,32 +305,31 @@ fn auto_coverage_sweep() {
     }
 }
 
+/// The 12-D two-block tail (blocks of 6 at ρ = 0.5 and 0.2, upper limits `level`) with its exact
+/// P and ∂P/∂b, by the product rule over the independent blocks (each by the exact one-factor
+/// method).
+fn two_block_tail(level: f64) -> (Problem, f64, Vec<f64>) {
+    let (full, first, second) = two_blocks(6, 0.5, 6, 0.2, level);
+    let exact = |p: &Problem| {
+        integrate_with_gradient(p, MethodChoice::Exact, &Settings::default(), GradientOptions::default())
+            .unwrap()
+    };
+    let ((p1, g1), (p2, g2)) = (exact(&first), exact(&second));
+    let upper = g1.upper.iter().map(|g| g * p2.value).chain(g2.upper.iter().map(|g| g * p1.value)).collect();
+    (full, p1.value * p2.value, upper)
+}
+
 /// Misses of forced Genz gradients (pathwise, default settings) on two-block tails with exact
 /// gradients: (components, misses).
 fn genz_gradient_misses(level: f64, seeds: u64) -> (u64, u64) {
-    let (full, first, second) = two_blocks(6, 0.5, 6, 0.2, level);
-    let (p1, g1) = integrate_with_gradient(
-        &first,
-        MethodChoice::Exact,
-        &Settings::default(),
-        GradientOptions::default(),
-    )
-    .unwrap();
-    let (p2, g2) = integrate_with_gradient(
-        &second,
-        MethodChoice::Exact,
-        &Settings::default(),
-        GradientOptions::default(),
-    )
-    .unwrap();
+    let (full, _, exact_upper) = two_block_tail(level);
     let (mut components, mut misses) = (0, 0);
     for seed in 0..seeds {
         let settings = Settings { seed, ..Settings::default() };
         let (_, g) =
             integrate_with_gradient(&full, MethodChoice::Genz, &settings, GradientOptions::default())
                 .unwrap();
-        for k in 0..12 {
-            let expected = if k < 6 { g1.upper[k] * p2.value } else { g2.upper[k - 6] * p1.value };
+        for (k, &expected) in exact_upper.iter().enumerate() {
             components += 1;
             misses += u64::from((g.upper[k] - expected).abs() > g.upper_error[k]);
         }
