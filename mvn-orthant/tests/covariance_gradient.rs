@@ -1,6 +1,8 @@
 //! ∂P/∂Σ by Plackett's identity for any dimension (`covariance_gradient`), against the exact
 //! trivariate covariance gradient and against the product rule on block-diagonal covariances.
 
+mod common;
+use common::covariance_gradient;
 use mvn_orthant::GradientOptions;
 use mvn_orthant::{integrate_with_gradient, Covariance, MethodChoice, Problem, Settings};
 
@@ -104,15 +106,4 @@ fn zero_variance_is_a_clear_error() {
         .unwrap();
     let r = covariance_gradient(&p, MethodChoice::Genz, &settings());
     assert!(matches!(r, Err(mvn_orthant::Error::MethodNotApplicable { .. })), "{r:?}");
-}
-
-/// ∂P/∂Σ and its error estimates by `integrate_with_gradient` with the covariance requested.
-fn covariance_gradient(
-    problem: &mvn_orthant::Problem,
-    choice: mvn_orthant::MethodChoice,
-    settings: &mvn_orthant::Settings,
-) -> mvn_orthant::Result<(Vec<f64>, Vec<f64>)> {
-    let options = GradientOptions::default().with_covariance();
-    let (_, g) = mvn_orthant::integrate_with_gradient(problem, choice, settings, options)?;
-    Ok((g.covariance.expect("requested"), g.covariance_error.expect("requested")))
 }

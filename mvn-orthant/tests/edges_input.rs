@@ -2,6 +2,8 @@
 //! empty boxes are valid everywhere (P = 0 exactly, ln P = −∞, every derivative 0), NaN stays an
 //! error, and covariances that are positive semidefinite up to rounding are accepted.
 
+mod common;
+use common::covariance_gradient;
 use mvn_orthant::exact::{
     bivariate_gradient, trivariate_gradient, univariate_gradient, Bivariate, OrthantClosedForm, Trivariate,
     Univariate,
@@ -213,15 +215,4 @@ fn semidefinite_up_to_rounding_is_accepted_and_indefinite_is_rejected() {
     // −1e-8 relative is beyond the tolerance (10⁶ ε ≈ 2.2e-10): not positive semidefinite.
     let indefinite = Covariance::from_rows(&low_rank_minus(1e-8 * max_diagonal));
     assert!(matches!(indefinite, Err(Error::NotPositiveSemidefinite { .. })), "{indefinite:?}");
-}
-
-/// ∂P/∂Σ and its error estimates by `integrate_with_gradient` with the covariance requested.
-fn covariance_gradient(
-    problem: &mvn_orthant::Problem,
-    choice: mvn_orthant::MethodChoice,
-    settings: &mvn_orthant::Settings,
-) -> mvn_orthant::Result<(Vec<f64>, Vec<f64>)> {
-    let options = GradientOptions::default().with_covariance();
-    let (_, g) = mvn_orthant::integrate_with_gradient(problem, choice, settings, options)?;
-    Ok((g.covariance.expect("requested"), g.covariance_error.expect("requested")))
 }

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests (each test file that needs them has `mod common;`).
 
+// Each test file compiles this module and uses part of it.
+#![allow(dead_code)]
+
 /// The largest number of misses among `runs` 99% intervals that is not evidence of
 /// under-coverage: the smallest m with P(Binomial(runs, 0.01) > m) ≤ 0.001, so an honest method
 /// fails such a test at most once in a thousand runs. (`validation::cli::validate::allowed_misses`
@@ -19,7 +22,6 @@ pub fn allowed_misses(runs: u64) -> u64 {
 
 /// Random limits in `d` coordinates: a two-sided box (lower end in [−2, 0.5), width in
 /// [0.5, 3)) when `boxed`, else an orthant with upper limits in [−0.5, `upper_max`).
-#[allow(dead_code)] // not every test file that has `mod common;` draws limits
 pub fn random_limits(
     rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
     d: usize,
@@ -37,4 +39,15 @@ pub fn random_limits(
             }
         })
         .unzip()
+}
+
+/// ∂P/∂Σ and its error estimates by `integrate_with_gradient` with the covariance requested.
+pub fn covariance_gradient(
+    problem: &mvn_orthant::Problem,
+    choice: mvn_orthant::MethodChoice,
+    settings: &mvn_orthant::Settings,
+) -> mvn_orthant::Result<(Vec<f64>, Vec<f64>)> {
+    let options = mvn_orthant::GradientOptions::default().with_covariance();
+    let (_, g) = mvn_orthant::integrate_with_gradient(problem, choice, settings, options)?;
+    Ok((g.covariance.expect("requested"), g.covariance_error.expect("requested")))
 }
