@@ -115,19 +115,25 @@ impl OrderedFactor {
     /// f(w) = Π_k p_k at the point w (length ≥ r − 1).
     #[inline]
     pub(crate) fn scalar_value(&self, w: &[f64], scratch: &mut ScalarScratch) -> f64 {
+        self.scalar_forward(0, w, &mut scratch.y)
+    }
+
+    /// Π_{k ≥ from} p_k, continuing the recursion from step `from` with the samples
+    /// y_0 … y_{from−1} already in `y` and the same w; writes y_from … into `y`.
+    fn scalar_forward(&self, from: usize, w: &[f64], y: &mut [f64]) -> f64 {
         let r = self.steps.len();
         let mut f = 1.0;
-        for k in 0..r {
-            let iv = self.scalar_interval(k, &scratch.y);
+        for k in from..r {
+            let iv = self.scalar_interval(k, y);
             if iv.lo >= iv.hi {
                 return 0.0;
             }
-            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
+            let (p, y_k) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
             if !(p > 0.0) {
                 return 0.0;
             }
             f *= p;
-            scratch.y[k] = y;
+            y[k] = y_k;
         }
         f
     }
@@ -265,22 +271,8 @@ impl OrderedFactor {
 
     /// Π_{m>k} p′_m with z_k pinned at `z`, continuing with the same w.
     fn scalar_pinned_rest(&self, k: usize, z: f64, w: &[f64], scratch: &mut ScalarScratch) -> f64 {
-        let r = self.steps.len();
         scratch.pinned[..k].copy_from_slice(&scratch.y[..k]);
         scratch.pinned[k] = z;
-        let mut f = 1.0;
-        for m in k + 1..r {
-            let iv = self.scalar_interval(m, &scratch.pinned);
-            if iv.lo >= iv.hi {
-                return 0.0;
-            }
-            let (p, y) = probability_and_sample(iv.lo, iv.hi, (m + 1 < r).then(|| w[m]));
-            if !(p > 0.0) {
-                return 0.0;
-            }
-            f *= p;
-            scratch.pinned[m] = y;
-        }
-        f
+        self.scalar_forward(k + 1, w, &mut scratch.pinned)
     }
 }
