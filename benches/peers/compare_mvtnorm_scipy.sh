@@ -17,11 +17,19 @@
 # Ours runs twice: with one rayon thread (the peers are single-threaded) and with all cores.
 # The peers run back to back with ours; the machine load (uptime) is recorded in summary.md.
 # Run on an otherwise idle machine. ONLY=ours|mvtnorm|scipy runs one part (appending).
+# DF=nu: the multivariate t comparison instead (Genz's method for the t against pmvt, in
+# target/peers-t$DF; see peer_problems.rs for the problems); SciPy is skipped for the t (its
+# multivariate_t.cdf took 17 s at d = 3 for 1e-5).
 # Takes about 10 to 20 minutes on 2 cores (SciPy and mvtnorm at tight tolerances dominate).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-dir="${DIR:-$root/target/peers}"
+if [ -n "${DF:-}" ]; then
+  export PEER_DF="$DF"
+  dir="${DIR:-$root/target/peers-t$DF}"
+else
+  dir="${DIR:-$root/target/peers}"
+fi
 python="${PYTHON:-python3}"
 only="${ONLY:-all}"
 mkdir -p "$dir"
@@ -45,7 +53,7 @@ if [ "$only" = all ] || [ "$only" = mvtnorm ]; then
     echo "R with mvtnorm not found: skipped" >&2
   fi
 fi
-if [ "$only" = all ] || [ "$only" = scipy ]; then
+if [ -z "${DF:-}" ] && { [ "$only" = all ] || [ "$only" = scipy ]; }; then
   if "$python" -c 'import scipy' > /dev/null 2>&1; then
     "$python" "$here/scipy_orthant.py" "$dir" | tee -a "$results"
   else

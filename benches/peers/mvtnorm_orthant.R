@@ -5,9 +5,12 @@
 #   GenzBretz: maxpts 1e8 and abseps 1e-3 ... 1e-6 for d <= 10, to 1e-5 for d = 20, to 1e-4
 #   for d >= 50 (tighter ones take minutes per call: 1e-6 at d = 20 took over 100 s);
 #   Miwa (d <= 5, steps 128; 40 s per call at d = 10), TVPACK (d = 2, 3; upper limits only, lower = -Inf).
+# With PEER_DF=nu in the environment (the t comparison, DF=nu for the peer script): pmvt(df = nu)
+# with GenzBretz only (TVPACK and Miwa are not used for the t).
 # Ten seeds per setting (three when a call takes over 0.5 s): time is the mean, achieved error
 # the root mean square of |P - reference|, reported error the mean of attr(p, "error").
 suppressMessages(library(mvtnorm))
+df <- as.numeric(Sys.getenv("PEER_DF", "0"))
 args <- commandArgs(trailingOnly = TRUE)
 dir <- if (length(args) >= 1) args[1] else "target/peers"
 index <- read.csv(file.path(dir, "index.csv"), stringsAsFactors = FALSE)
@@ -44,7 +47,11 @@ for (k in seq_len(nrow(index))) {
   dimnames(sigma) <- NULL
   lim <- as.matrix(read.csv(file.path(dir, paste0(name, ".lim.csv")), header = FALSE))
   lower <- as.numeric(lim[1, ]); upper <- as.numeric(lim[2, ])
-  call <- function(alg) function() pmvnorm(lower = lower, upper = upper, sigma = sigma, algorithm = alg)
+  call <- if (df > 0) {
+    function(alg) function() pmvt(lower = lower, upper = upper, sigma = sigma, df = df, algorithm = alg)
+  } else {
+    function(alg) function() pmvnorm(lower = lower, upper = upper, sigma = sigma, algorithm = alg)
+  }
   if (d <= 3) {
     if (all(is.infinite(lower) & lower < 0)) run_fast("TVPACK", name, d, 1e-14, ref, call(TVPACK(abseps = 1e-14)))
     run_fast("Miwa", name, d, 0, ref, call(Miwa(steps = 128)), reps = 500)
@@ -54,5 +61,5 @@ for (k in seq_len(nrow(index))) {
   run("GenzBretz-default", name, d, 1e-3, ref, call(GenzBretz()))
   tols <- if (d >= 50) c(1e-3, 1e-4) else if (d >= 20) c(1e-3, 1e-4, 1e-5) else c(1e-3, 1e-4, 1e-5, 1e-6)
   for (tol in tols) run("GenzBretz", name, d, tol, ref, call(GenzBretz(maxpts = 1e8, abseps = tol, releps = 0)))
-  if (d <= 5) run("Miwa", name, d, 0, ref, call(Miwa(steps = 128)))
+  if (d <= 5 && df == 0) run("Miwa", name, d, 0, ref, call(Miwa(steps = 128)))
 }

@@ -4,10 +4,7 @@
 
 mod common;
 use common::covariance_gradient;
-use mvn_orthant::exact::{
-    bivariate_gradient, trivariate_gradient, univariate_gradient, Bivariate, OrthantClosedForm, Trivariate,
-    Univariate,
-};
+use mvn_orthant::exact::{Bivariate, OrthantClosedForm, Trivariate, Univariate};
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{
     integrate, integrate_with_gradient, Auto, Covariance, Error, Estimate, Genz, GenzSettings, Gradient,
@@ -134,9 +131,9 @@ fn empty_boxes_have_zero_gradients_on_every_gradient_path() {
                 ),
             ),
             ("one-factor", OneFactor.integrate_with_gradient(&problem)),
-            ("univariate", univariate_gradient(&problem)),
-            ("bivariate", bivariate_gradient(&problem)),
-            ("trivariate", trivariate_gradient(&problem)),
+            ("univariate", Univariate.integrate_with_gradient(&problem, GradientOptions::default())),
+            ("bivariate", Bivariate.integrate_with_gradient(&problem, GradientOptions::default())),
+            ("trivariate", Trivariate.integrate_with_gradient(&problem, GradientOptions::default())),
         ];
         for (name, result) in gradient_paths {
             let (e, g) = result.unwrap();

@@ -2,11 +2,10 @@
 //! (covariances D + λλᵀ): bivariate, trivariate and the d = 4 orthant, values in relative error,
 //! including tails, and the analytic gradients.
 
-use mvn_orthant::exact::gradient::{bivariate_gradient, trivariate_gradient};
 use mvn_orthant::exact::orthant::OrthantClosedForm;
 use mvn_orthant::exact::{Bivariate, Trivariate};
 use mvn_orthant::one_factor::OneFactor;
-use mvn_orthant::{Covariance, Integrator, Problem};
+use mvn_orthant::{Covariance, Differentiable, GradientOptions, Integrator, Problem};
 
 fn one_factor_cov(diag: &[f64], loading: &[f64]) -> Covariance {
     let d = diag.len();
@@ -47,9 +46,15 @@ fn bivariate_and_trivariate_agree_with_one_factor() {
         let problem = Problem::new(mean, one_factor_cov(&diag, &loading), lower, upper).unwrap();
         let reference = OneFactor.integrate(&problem).unwrap();
         let (exact, gradient) = if problem.dim() == 2 {
-            (Bivariate.integrate(&problem).unwrap(), bivariate_gradient(&problem).unwrap().1)
+            (
+                Bivariate.integrate(&problem).unwrap(),
+                Bivariate.integrate_with_gradient(&problem, GradientOptions::default()).unwrap().1,
+            )
         } else {
-            (Trivariate.integrate(&problem).unwrap(), trivariate_gradient(&problem).unwrap().1)
+            (
+                Trivariate.integrate(&problem).unwrap(),
+                Trivariate.integrate_with_gradient(&problem, GradientOptions::default()).unwrap().1,
+            )
         };
         agree(exact.value, reference.value, "value");
         agree(exact.log_value, reference.log_value, "log value");

@@ -2,10 +2,8 @@
 //! and the identities ∂P/∂μ = −(∂P/∂a + ∂P/∂b), Σ_k ∂P/∂b_k = d/dt P(b + t·1), zero components
 //! for infinite limits.
 
-use mvn_orthant::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
-use mvn_orthant::{Covariance, Error, Estimate, Gradient, Problem, Result};
-
-type GradFn = fn(&Problem) -> Result<(Estimate, Gradient)>;
+use mvn_orthant::exact::{Bivariate, Trivariate, Univariate};
+use mvn_orthant::{Covariance, Differentiable, Error, GradientOptions, Problem};
 
 fn problem(mean: &[f64], cov: &[f64], lower: &[f64], upper: &[f64]) -> Problem {
     let d = mean.len();
@@ -18,14 +16,14 @@ fn problem(mean: &[f64], cov: &[f64], lower: &[f64], upper: &[f64]) -> Problem {
     .unwrap()
 }
 
-fn value(f: GradFn, p: &Problem) -> f64 {
-    f(p).unwrap().0.value
+fn value(method: &impl Differentiable, p: &Problem) -> f64 {
+    method.integrate_with_gradient(p, GradientOptions::default()).unwrap().0.value
 }
 
 /// Checks every gradient component against a central difference with step 1e-5 (relative to
 /// the largest component, tolerance 1e-8·scale + truncation).
-fn check(f: GradFn, p: &Problem) {
-    let (e, g) = f(p).unwrap();
+fn check(method: impl Differentiable, p: &Problem) {
+    let (e, g) = method.integrate_with_gradient(p, GradientOptions::default()).unwrap();
     let d = p.dim();
     let h = 1e-5;
     let scale = g.upper.iter().chain(&g.lower).fold(0.0f64, |m, x| m.max(x.abs())).max(e.value);
@@ -52,7 +50,7 @@ fn check(f: GradFn, p: &Problem) {
                 }
                 Problem::new(p.mean().to_vec(), p.covariance().clone(), lo, hi).unwrap()
             };
-            let numeric = (value(f, &shifted(h)) - value(f, &shifted(-h))) / (2.0 * h);
+            let numeric = (value(&method, &shifted(h)) - value(&method, &shifted(-h))) / (2.0 * h);
             close(grad[k], numeric, &format!("{which}[{k}]"));
         }
         let shifted = |delta: f64| {
@@ -60,7 +58,7 @@ fn check(f: GradFn, p: &Problem) {
             m[k] += delta;
             Problem::new(m, p.covariance().clone(), p.lower().to_vec(), p.upper().to_vec()).unwrap()
         };
-        let numeric = (value(f, &shifted(h)) - value(f, &shifted(-h))) / (2.0 * h);
+        let numeric = (value(&method, &shifted(h)) - value(&method, &shifted(-h))) / (2.0 * h);
         close(g.mean[k], numeric, &format!("mean[{k}]"));
         assert_eq!(g.mean[k], -(g.lower[k] + g.upper[k]));
     }
@@ -69,7 +67,7 @@ fn check(f: GradFn, p: &Problem) {
         let hi: Vec<f64> = p.upper().iter().map(|b| b + delta).collect();
         Problem::new(p.mean().to_vec(), p.covariance().clone(), p.lower().to_vec(), hi).unwrap()
     };
-    let numeric = (value(f, &shifted(h)) - value(f, &shifted(-h))) / (2.0 * h);
+    let numeric = (value(&method, &shifted(h)) - value(&method, &shifted(-h))) / (2.0 * h);
     close(g.upper.iter().sum(), numeric, "sum of upper");
     // Covariance entries (the symmetric pair moved together), Plackett's identity included.
     let cov = g.covariance.as_ref().expect("regular covariance has a covariance gradient");
@@ -89,7 +87,7 @@ fn check(f: GradFn, p: &Problem) {
                 )
                 .unwrap()
             };
-            let numeric = (value(f, &shifted(h)) - value(f, &shifted(-h))) / (2.0 * h);
+            let numeric = (value(&method, &shifted(h)) - value(&method, &shifted(-h))) / (2.0 * h);
             close(cov[i * d + j], numeric, &format!("cov[{i},{j}]"));
             assert_eq!(cov[i * d + j], cov[j * d + i]);
         }
@@ -100,44 +98,50 @@ const INF: f64 = f64::INFINITY;
 
 #[test]
 fn univariate_against_finite_differences() {
-    check(univariate_gradient, &problem(&[0.3], &[2.0], &[-1.0], &[1.5]));
-    check(univariate_gradient, &problem(&[0.0], &[0.5], &[-INF], &[-1.0]));
-    check(univariate_gradient, &problem(&[1.0], &[1.0], &[2.0], &[INF]));
+    check(Univariate, &problem(&[0.3], &[2.0], &[-1.0], &[1.5]));
+    check(Univariate, &problem(&[0.0], &[0.5], &[-INF], &[-1.0]));
+    check(Univariate, &problem(&[1.0], &[1.0], &[2.0], &[INF]));
 }
 
 #[test]
 fn bivariate_against_finite_differences() {
-    check(bivariate_gradient, &problem(&[0.0, 0.0], &[1.0, 0.5, 0.5, 1.0], &[-INF, -INF], &[0.3, -0.2]));
-    check(bivariate_gradient, &problem(&[0.5, -1.0], &[2.0, -1.2, -1.2, 1.5], &[-1.0, -2.0], &[1.0, 0.5]));
-    check(bivariate_gradient, &problem(&[0.0, 0.0], &[1.0, 0.95, 0.95, 1.0], &[0.5, -INF], &[INF, 1.0]));
-    check(bivariate_gradient, &problem(&[0.0, 0.2], &[1.0, -0.9, -0.9, 1.0], &[-3.0, 1.0], &[-2.0, 2.0]));
+    check(Bivariate, &problem(&[0.0, 0.0], &[1.0, 0.5, 0.5, 1.0], &[-INF, -INF], &[0.3, -0.2]));
+    check(Bivariate, &problem(&[0.5, -1.0], &[2.0, -1.2, -1.2, 1.5], &[-1.0, -2.0], &[1.0, 0.5]));
+    check(Bivariate, &problem(&[0.0, 0.0], &[1.0, 0.95, 0.95, 1.0], &[0.5, -INF], &[INF, 1.0]));
+    check(Bivariate, &problem(&[0.0, 0.2], &[1.0, -0.9, -0.9, 1.0], &[-3.0, 1.0], &[-2.0, 2.0]));
 }
 
 #[test]
 fn trivariate_against_finite_differences() {
     let r = [1.0, 0.6, 1.0 / 3.0, 0.6, 1.0, 11.0 / 15.0, 1.0 / 3.0, 11.0 / 15.0, 1.0];
-    check(trivariate_gradient, &problem(&[0.0; 3], &r, &[-INF; 3], &[1.0, 4.0, 2.0]));
+    check(Trivariate, &problem(&[0.0; 3], &r, &[-INF; 3], &[1.0, 4.0, 2.0]));
     let c = [2.0, 0.3, -0.5, 0.3, 1.0, 0.2, -0.5, 0.2, 0.8];
-    check(trivariate_gradient, &problem(&[0.1, -0.3, 0.2], &c, &[-1.0, -INF, -0.5], &[1.0, 0.5, INF]));
+    check(Trivariate, &problem(&[0.1, -0.3, 0.2], &c, &[-1.0, -INF, -0.5], &[1.0, 0.5, INF]));
     let c = [1.0, -0.5, 0.3, -0.5, 1.0, 0.2, 0.3, 0.2, 1.0];
-    check(trivariate_gradient, &problem(&[0.0; 3], &c, &[0.0, -1.0, -2.0], &[2.0, 1.0, 0.0]));
+    check(Trivariate, &problem(&[0.0; 3], &c, &[0.0, -1.0, -2.0], &[2.0, 1.0, 0.0]));
 }
 
 #[test]
 fn singular_cases_and_wrong_dimensions() {
     // ρ = 1: limit gradients exist, the covariance gradient does not.
     let p = problem(&[0.0, 0.0], &[1.0, 1.0, 1.0, 1.0], &[-INF, -INF], &[0.5, 1.0]);
-    let (e, g) = bivariate_gradient(&p).unwrap();
+    let (e, g) = Bivariate.integrate_with_gradient(&p, GradientOptions::default()).unwrap();
     assert!((e.value - mvn_orthant::normal::cdf(0.5)).abs() < 1e-16);
     assert!(g.covariance.is_none());
     assert!((g.upper[0] - mvn_orthant::normal::pdf(0.5)).abs() < 1e-16);
     assert_eq!(g.upper[1], 0.0);
     // Zero variance: zero limit derivatives for that coordinate.
     let p = problem(&[0.0, 0.0, 0.0], &[1.0, 0.2, 0.0, 0.2, 1.0, 0.0, 0.0, 0.0, 0.0], &[-1.0; 3], &[1.0; 3]);
-    let (_, g) = trivariate_gradient(&p).unwrap();
+    let (_, g) = Trivariate.integrate_with_gradient(&p, GradientOptions::default()).unwrap();
     assert_eq!((g.lower[2], g.upper[2]), (0.0, 0.0));
     assert!(g.upper[0] > 0.0);
     let p3 = problem(&[0.0; 3], &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], &[-1.0; 3], &[1.0; 3]);
-    assert!(matches!(bivariate_gradient(&p3), Err(Error::MethodNotApplicable { .. })));
-    assert!(matches!(univariate_gradient(&p3), Err(Error::MethodNotApplicable { .. })));
+    assert!(matches!(
+        Bivariate.integrate_with_gradient(&p3, GradientOptions::default()),
+        Err(Error::MethodNotApplicable { .. })
+    ));
+    assert!(matches!(
+        Univariate.integrate_with_gradient(&p3, GradientOptions::default()),
+        Err(Error::MethodNotApplicable { .. })
+    ));
 }

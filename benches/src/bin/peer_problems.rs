@@ -18,16 +18,56 @@
 //! over the seeds, achieved error the root mean square of |P̂ − reference|. For d ≤ 3 it times the
 //! exact formulas instead. An optional third argument keeps only the problems whose name contains
 //! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
+//!
+//! **Student t.** With `PEER_DF=ν` in the environment (ν > 0; the peer script sets it from `DF`)
+//! the problems are multivariate t problems X = Z/√(W/ν): equicorrelated ρ = ½ orthants at
+//! d = 5 … 100 (the cone is invariant under the chi scaling, so P = 1/(d + 1) for every ν), the
+//! same matrices with the box [−1, 2]ᵈ (reference: the exact one-factor t method, a deterministic
+//! 2-D integral checked against mpmath), and the random correlation boxes at d = 5, 10, 20
+//! (reference: a long Genz-t run). Ours is timed with Genz's method for the t
+//! (`student_t::integrate`, Sobol), the peers with `pmvt`.
 
 use mvn_orthant::genz::GenzSettings;
-use mvn_orthant::{integrate, Integrator, MethodChoice, Problem, Settings};
+use mvn_orthant::student_t::{self, StudentProblem};
+use mvn_orthant::{integrate, Estimate, Integrator, MethodChoice, Problem, Settings};
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
 use validation::fixtures::{equicorrelated_orthant, random_box, random_correlation};
 
+/// The degrees of freedom of the t comparison (`PEER_DF`), `None` for the normal one.
+fn degrees_of_freedom() -> Option<f64> {
+    let value = std::env::var("PEER_DF").ok()?;
+    match value.parse::<f64>() {
+        Ok(nu) if nu > 0.0 => Some(nu),
+        _ => {
+            eprintln!("peer_problems: PEER_DF={value:?} is not a positive number");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The t problem list (see the module docs): (name, family, problem).
+fn t_problems() -> Vec<(String, &'static str, Problem)> {
+    let mut out = Vec::new();
+    for d in [5usize, 10, 20, 50, 100] {
+        let orthant = equicorrelated_orthant(d).expect("valid fixture");
+        let boxed = Problem::new(vec![0.0; d], orthant.covariance().clone(), vec![-1.0; d], vec![2.0; d])
+            .expect("valid");
+        out.push((format!("equicorrelated-orthant-d{d}"), "equicorrelated-orthant", orthant));
+        out.push((format!("equicorrelated-box-d{d}"), "equicorrelated-box", boxed));
+    }
+    for d in [5usize, 10, 20] {
+        out.push((format!("random-box-d{d}"), "random-box", random_box(d, 7).expect("valid fixture")));
+    }
+    out
+}
+
 /// The problem list: (name, family, problem).
 fn problems() -> Vec<(String, &'static str, Problem)> {
+    if degrees_of_freedom().is_some() {
+        return t_problems();
+    }
     let mut out = Vec::new();
     for d in [2usize, 3] {
         let upper: Vec<f64> = [0.3, -0.2, 0.5][..d].to_vec();
@@ -63,10 +103,36 @@ fn fmt_limit(x: f64) -> String {
     }
 }
 
-fn reference(family: &str, p: &Problem) -> (f64, f64, &'static str) {
+/// Genz's estimate of P (the t with ν degrees of freedom when `nu` is given) with scrambled Sobol
+/// points at absolute tolerance `tol`, `budget` evaluations at most, from `seed`.
+fn genz(p: &Problem, nu: Option<f64>, tol: f64, budget: u64, seed: u64) -> Estimate {
+    match nu {
+        None => GenzSettings::default()
+            .abs_tol(tol)
+            .max_evaluations(budget)
+            .seed(seed)
+            .build()
+            .expect("valid settings")
+            .integrate(p)
+            .expect("Genz applies"),
+        Some(nu) => {
+            let t = StudentProblem::new(p.clone(), nu).expect("valid degrees of freedom");
+            let settings = Settings { abs_tol: tol, rel_tol: 0.0, max_evaluations: budget, seed };
+            student_t::integrate(&t, MethodChoice::Genz, &settings).expect("Genz-t applies")
+        }
+    }
+}
+
+fn reference(family: &str, p: &Problem, nu: Option<f64>) -> (f64, f64, &'static str) {
     let d = p.dim();
     match family {
         "equicorrelated-orthant" => (1.0 / (d as f64 + 1.0), 0.0, "exact 1/(d+1)"),
+        "equicorrelated-box" => {
+            let t = StudentProblem::new(p.clone(), nu.expect("a t family")).expect("valid");
+            let e = student_t::integrate(&t, MethodChoice::Exact, &Settings::default())
+                .expect("the one-factor t method applies");
+            (e.value, e.error, "exact one-factor t")
+        }
         "random-upper" => {
             let e =
                 integrate(p, MethodChoice::Exact, &Settings::default()).expect("exact applies for d <= 3");
@@ -79,15 +145,19 @@ fn reference(family: &str, p: &Problem) -> (f64, f64, &'static str) {
                 21..=50 => 1 << 24,
                 _ => 1 << 23,
             };
-            let genz = GenzSettings::default()
-                .abs_tol(1e-15)
-                .randomizations(16)
-                .initial_points(1024)
-                .max_evaluations(budget)
-                .seed(987_654)
-                .build()
-                .expect("valid settings");
-            let e = genz.integrate(p).expect("Genz applies");
+            let e = match nu {
+                None => GenzSettings::default()
+                    .abs_tol(1e-15)
+                    .randomizations(16)
+                    .initial_points(1024)
+                    .max_evaluations(budget)
+                    .seed(987_654)
+                    .build()
+                    .expect("valid settings")
+                    .integrate(p)
+                    .expect("Genz applies"),
+                Some(_) => genz(p, nu, 1e-15, budget, 987_654),
+            };
             (e.value, e.error, "long Genz run")
         }
     }
@@ -133,7 +203,7 @@ fn write(dir: &Path) -> std::io::Result<()> {
             Some(r) => r.clone(),
             None => {
                 let start = Instant::now();
-                let (v, e, kind) = reference(family, &p);
+                let (v, e, kind) = reference(family, &p, degrees_of_freedom());
                 eprintln!(
                     "reference {name}: {v:.15e} ± {e:.1e} ({kind}, {:.1} s)",
                     start.elapsed().as_secs_f64()
@@ -164,6 +234,7 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
     // The rows go to stdout as they are measured (no header: the peer script concatenates).
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(std::io::stdout());
     let by_name: Vec<(String, &'static str, Problem)> = problems();
+    let nu = degrees_of_freedom();
     for row in &index {
         let name = row.get(0).unwrap_or_default();
         let Some(reference) = row.get(3).and_then(|v| v.parse::<f64>().ok()) else {
@@ -204,23 +275,14 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
             &[1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9, 1e-9, 3e-10, 1e-10];
         for &tol in tols {
             let (mut ms, mut sq, mut rep, mut converged) = (0.0, 0.0, 0.0, true);
-            let settings = |seed| {
-                GenzSettings::default()
-                    .abs_tol(tol)
-                    .max_evaluations(1 << 25)
-                    .seed(seed)
-                    .build()
-                    .expect("valid settings")
-            };
             // Warm-up (allocations, page faults); its time picks the number of seeds.
             let start = Instant::now();
-            let _ = settings(0).integrate(p);
+            let _ = genz(p, nu, tol, 1 << 25, 0);
             let seeds: Vec<u64> =
                 if start.elapsed().as_secs_f64() < 0.5 { (1..=10).collect() } else { vec![1, 2, 3] };
             for &seed in &seeds {
-                let genz = settings(seed);
                 let start = Instant::now();
-                let e = genz.integrate(p).expect("Genz applies");
+                let e = genz(p, nu, tol, 1 << 25, seed);
                 ms += start.elapsed().as_secs_f64() * 1e3;
                 sq += (e.value - reference).powi(2);
                 rep += e.error;
@@ -229,7 +291,7 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
             let n = seeds.len() as f64;
             out.write_record([
                 "ours".to_string(),
-                "genz-sobol".to_string(),
+                if nu.is_some() { "genz-t-sobol" } else { "genz-sobol" }.to_string(),
                 name.to_string(),
                 d.to_string(),
                 format!("{tol:e}"),

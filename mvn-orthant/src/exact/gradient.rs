@@ -192,14 +192,14 @@ impl Small {
 /// [`Error::MethodNotApplicable`] when the problem is not one-dimensional.
 ///
 /// ```
-/// use mvn_orthant::{exact::gradient::univariate_gradient, Covariance, Problem};
+/// use mvn_orthant::{exact::Univariate, Covariance, Differentiable, GradientOptions, Problem};
 /// let p = Problem::new(vec![0.0], Covariance::identity(1).unwrap(), vec![-1.0], vec![2.0]).unwrap();
-/// let (e, g) = univariate_gradient(&p).unwrap();
+/// let (e, g) = Univariate.integrate_with_gradient(&p, GradientOptions::default()).unwrap();
 /// assert!((g.upper[0] - mvn_orthant::normal::pdf(2.0)).abs() < 1e-17);
 /// assert!((g.mean[0] - (mvn_orthant::normal::pdf(-1.0) - mvn_orthant::normal::pdf(2.0))).abs() < 1e-16);
 /// assert!(e.value > 0.8);
 /// ```
-pub fn univariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
+pub(crate) fn univariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
     if problem.is_empty_box() {
         return Ok((Estimate::empty_box(), Gradient::empty_box(problem.dim())));
     }
@@ -211,7 +211,7 @@ pub fn univariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
 /// # Errors
 ///
 /// [`Error::MethodNotApplicable`] when the problem is not two-dimensional.
-pub fn bivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
+pub(crate) fn bivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
     if problem.is_empty_box() {
         return Ok((Estimate::empty_box(), Gradient::empty_box(problem.dim())));
     }
@@ -224,7 +224,7 @@ pub fn bivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
 /// # Errors
 ///
 /// [`Error::MethodNotApplicable`] when the problem is not three-dimensional.
-pub fn trivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
+pub(crate) fn trivariate_gradient(problem: &Problem) -> Result<(Estimate, Gradient)> {
     if problem.is_empty_box() {
         return Ok((Estimate::empty_box(), Gradient::empty_box(problem.dim())));
     }

@@ -6,7 +6,9 @@
 //! * [`bivariate`]: Genz's bivariate method with a log-space tail formulation.
 //! * [`trivariate`]: Plackett's reduction (Genz 2004) with a log-space tail formulation.
 //! * [`orthant`]: closed forms for d ≤ 3 and Plackett's 1-D integral for d = 4.
-//! * [`gradient`]: ∂P/∂a, ∂P/∂b, ∂P/∂μ and ∂P/∂Σ for d = 1, 2, 3.
+//!
+//! Each method type implements [`crate::Differentiable`]: for d = 1, 2, 3 its
+//! `integrate_with_gradient` gives the exact ∂P/∂a, ∂P/∂b, ∂P/∂μ and ∂P/∂Σ (module `gradient`).
 //!
 //! The derivations and measured accuracies are in `docs/exact-methods.md`.
 
@@ -32,14 +34,13 @@ macro_rules! exact_method {
 }
 
 pub mod bivariate;
-pub mod gradient;
+pub(crate) mod gradient;
 pub mod orthant;
 mod plackett;
 pub mod trivariate;
 pub mod univariate;
 
 pub use bivariate::{bivariate_cdf, Bivariate};
-pub use gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 pub use orthant::{zero_mean_orthant, OrthantClosedForm};
 pub use trivariate::{trivariate_cdf, Trivariate};
 pub use univariate::Univariate;
