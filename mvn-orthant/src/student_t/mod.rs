@@ -21,7 +21,7 @@
 
 pub(crate) mod beta;
 pub(crate) mod chi_mixture;
-pub mod gamma;
+pub(crate) mod gamma;
 pub(crate) mod genz;
 pub mod gradient;
 pub mod method_choice;
