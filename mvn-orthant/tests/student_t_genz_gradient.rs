@@ -85,7 +85,8 @@ fn auto_gradient_routes() {
     let sigma = Covariance::from_rows(&[vec![1.0, 0.4], vec![0.4, 1.0]]).unwrap();
     let p = StudentProblem::new(Problem::lower_orthant(sigma, vec![0.5, 1.0]).unwrap(), 3.0).unwrap();
     let (_, g) = student_t::integrate_with_gradient(&p, MethodChoice::Auto, &Settings::default()).unwrap();
-    let (_, exact) = student_t::gradient::integrate_with_gradient_exact(&p).unwrap();
+    let (_, exact) =
+        student_t::integrate_with_gradient(&p, MethodChoice::Exact, &Settings::default()).unwrap();
     assert_eq!(g.upper, exact.upper);
     assert!(g.upper_error.iter().all(|&e| e == 0.0));
     let rows: Vec<Vec<f64>> = (0..5)

@@ -2,7 +2,7 @@
 //! differences of the exact methods, each component relative to itself.
 
 use mvn_orthant::student_t::{self, StudentProblem};
-use mvn_orthant::{Covariance, Problem};
+use mvn_orthant::{Covariance, MethodChoice, Problem, Settings};
 
 const INF: f64 = f64::INFINITY;
 
@@ -22,8 +22,12 @@ fn check(mean: Vec<f64>, rows: &[Vec<f64>], lower: Vec<f64>, upper: Vec<f64>, nu
     let sigma = Covariance::from_rows(rows).unwrap();
     let d = mean.len();
     let p = Problem::new(mean.clone(), sigma.clone(), lower.clone(), upper.clone()).unwrap();
-    let (estimate, gradient) =
-        student_t::gradient::integrate_with_gradient_exact(&StudentProblem::new(p, nu).unwrap()).unwrap();
+    let (estimate, gradient) = student_t::integrate_with_gradient(
+        &StudentProblem::new(p, nu).unwrap(),
+        MethodChoice::Exact,
+        &Settings::default(),
+    )
+    .unwrap();
     let base = probability(&mean, &sigma, &lower, &upper, nu);
     assert_eq!(estimate.value, base);
     for k in 0..d {

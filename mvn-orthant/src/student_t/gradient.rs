@@ -28,16 +28,7 @@ use crate::problem::Problem;
 /// As [`integrate_exact`](super::integrate_exact), for the problem and for each conditional
 /// problem (the conditional scale matrix of a one-factor Σ is one-factor, so every problem it
 /// accepts is accepted).
-///
-/// ```
-/// use mvn_orthant::{student_t, Covariance, Problem};
-/// let p = Problem::lower_orthant(Covariance::identity(1).unwrap(), vec![1.0]).unwrap();
-/// let t = student_t::StudentProblem::new(p, 1.0).unwrap();
-/// let (_, g) = student_t::gradient::integrate_with_gradient_exact(&t).unwrap();
-/// // ν = 1 (Cauchy): the density at 1 is 1/(2π).
-/// assert!((g.upper[0] - 0.5 / std::f64::consts::PI).abs() < 1e-16);
-/// ```
-pub fn integrate_with_gradient_exact(student: &StudentProblem) -> Result<(Estimate, Gradient)> {
+pub(crate) fn integrate_with_gradient_exact(student: &StudentProblem) -> Result<(Estimate, Gradient)> {
     let estimate = integrate(student)?;
     let gradient = limit_gradient_by_conditioning(student, |conditional, _, _, _| integrate(conditional))?;
     Ok((estimate, gradient))
@@ -52,7 +43,7 @@ pub fn integrate_with_gradient_exact(student: &StudentProblem) -> Result<(Estima
 /// # Errors
 ///
 /// Those of `conditional`, and of [`conditional_problem`].
-pub fn limit_gradient_by_conditioning(
+pub(crate) fn limit_gradient_by_conditioning(
     student: &StudentProblem,
     mut conditional: impl FnMut(&StudentProblem, usize, usize, f64) -> Result<Estimate>,
 ) -> Result<Gradient> {
@@ -75,7 +66,7 @@ pub fn limit_gradient_by_conditioning(
 /// # Errors
 ///
 /// When the Schur complement fails validation (it is positive semidefinite in exact arithmetic).
-pub fn conditional_problem(student: &StudentProblem, k: usize, x: f64) -> Result<StudentProblem> {
+pub(crate) fn conditional_problem(student: &StudentProblem, k: usize, x: f64) -> Result<StudentProblem> {
     let problem = student.problem();
     let nu = student.degrees_of_freedom();
     let normal = problem.conditional(k, x)?;

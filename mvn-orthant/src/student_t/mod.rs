@@ -16,14 +16,14 @@
 //!
 //! [`integrate`] chooses among these and Genz's method for the t (`genz`: the chi variable as
 //! one more quasi-Monte Carlo coordinate) by a [`crate::MethodChoice`];
-//! [`integrate_with_gradient`] adds ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning ([`gradient`]). The mathematics is in
+//! [`integrate_with_gradient`] adds ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning (module `gradient`). The mathematics is in
 //! `docs/student-t.md`.
 
 pub(crate) mod beta;
 pub(crate) mod chi_mixture;
 pub(crate) mod gamma;
 pub(crate) mod genz;
-pub mod gradient;
+pub(crate) mod gradient;
 pub mod method_choice;
 pub(crate) mod monte_carlo;
 pub mod univariate;
