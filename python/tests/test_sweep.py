@@ -162,3 +162,20 @@ def test_dask_bag_over_shards_equals_a_single_process_run(tmp_path):
     assert _strip(out) == _strip(evaluate_lines(lines, seed=7))
     with pytest.raises(TypeError, match="dask.bag.Bag"):
         evaluate_bag(lines)
+
+
+def test_dask_distributed_local_cluster_equals_a_single_process_run():
+    pytest.importorskip("dask", reason="dask is not installed (pip install dask; scripts/test-all installs it)")
+    pytest.importorskip("distributed", reason="distributed is not installed (pip install distributed; "
+                                              "scripts/test-all installs it)")
+    import dask.bag as db
+    from dask.distributed import Client, LocalCluster
+
+    from mvn_orthant.distributed import evaluate_bag
+
+    lines = _random_sweep()
+    single = _strip(evaluate_lines(lines, seed=3))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster):
+        answers = evaluate_bag(db.from_sequence(lines, npartitions=5), seed=3).compute()
+    assert _strip(answers) == single
