@@ -8,7 +8,7 @@ CLI's output line (``id``, ``value``, ``log_value``, ``error``, ``method``, ``ev
 "error", "kind": ..., "message": ...}``. See ``orthant eval --help`` and docs/validation.md.
 
 The seed rule is the CLI's: a line's own ``seed`` is used as given; a line without one uses
-``problem_seed(id, seed)`` = SplitMix64(seed, FNV-1a-64(id)), a function of the sweep seed and
+``seed_for_id(id, seed)`` = SplitMix64(seed, FNV-1a-64(id)), a function of the sweep seed and
 the problem's id only. So the output of a line does not depend on where it is in the file, on
 how the lines are split into shards, or on the process, thread or Dask worker that answers it:
 ``evaluate_lines(lines, seed=S)`` equals ``orthant eval --seed S`` line for line, every field but
@@ -20,7 +20,7 @@ import operator
 
 from . import _core
 
-__all__ = ["evaluate_lines", "evaluate_file", "shard", "problem_seed", "without_seconds"]
+__all__ = ["evaluate_lines", "evaluate_file", "shard", "seed_for_id", "without_seconds"]
 
 
 def _non_blank(lines):
@@ -64,11 +64,11 @@ def evaluate_file(path, *, seed=0, shard_k_of_n=None, raise_on_error=False):
     return evaluate_lines(lines, seed=seed, raise_on_error=raise_on_error)
 
 
-def problem_seed(id, seed=0):
+def seed_for_id(id, seed=0):
     """The seed of a line with this ``id`` (a string, a number or None) and no ``seed`` field
     under the sweep seed ``seed``: SplitMix64(seed, FNV-1a-64 of the id's UTF-8 bytes; a
     non-string id hashes its compact JSON text). The Rust function the CLI uses."""
-    return _core.problem_seed(json.dumps(id, separators=(",", ":")), _sweep_seed(seed))
+    return _core.seed_for_id(json.dumps(id, separators=(",", ":")), _sweep_seed(seed))
 
 
 def without_seconds(line):

@@ -38,7 +38,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(suite::suite_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(suite::score_answers, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::eval_lines, m)?)?;
-    m.add_function(wrap_pyfunction!(sweep::problem_seed, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::seed_for_id, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

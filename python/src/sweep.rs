@@ -1,6 +1,6 @@
 //! `orthant eval` for Python (`mvn_orthant.sweep`): JSON Lines requests answered by the CLI's own
 //! Rust function ([`validation::cli::eval::eval_line`]) under the same seed rule
-//! ([`validation::cli::eval::problem_seed`]: a line without `seed` uses
+//! ([`validation::cli::eval::seed_for_id`]: a line without `seed` uses
 //! derive_seed(S, fnv1a_64(id))), so a line's output is the CLI's, every field but `seconds`,
 //! in whichever process, thread or Dask worker it runs.
 
@@ -27,7 +27,7 @@ pub fn eval_lines(py: Python<'_>, lines: Vec<String>, seed: u64) -> (Vec<String>
 /// else the compact JSON text. Raises `ValueError` when `id_json` is not JSON.
 #[pyfunction]
 #[pyo3(signature = (id_json, seed = 0))]
-pub fn problem_seed(id_json: &str, seed: u64) -> PyResult<u64> {
+pub fn seed_for_id(id_json: &str, seed: u64) -> PyResult<u64> {
     let id: Value = serde_json::from_str(id_json).map_err(value_error)?;
-    Ok(eval::problem_seed(seed, &id))
+    Ok(eval::seed_for_id(seed, &id))
 }

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from mvn_orthant import _core
-from mvn_orthant.sweep import evaluate_file, evaluate_lines, problem_seed, shard, without_seconds
+from mvn_orthant.sweep import evaluate_file, evaluate_lines, seed_for_id, shard, without_seconds
 
 CLI = pathlib.Path(__file__).resolve().parents[2] / "target" / "release" / "orthant"
 MASK = 2**64 - 1
@@ -57,14 +57,14 @@ def _strip(lines):
     return [without_seconds(line) for line in lines]
 
 
-def test_problem_seed_is_the_documented_rule():
+def test_seed_for_id_is_the_documented_rule():
     for id in ["d2-orthant-rho0.5", "", "ünïcode-Σ", 12, 1.5, None, "12"]:
         for seed in [0, 1, 7, 2**64 - 1]:
-            assert problem_seed(id, seed) == _seed_rule(id, seed), (id, seed)
-    assert problem_seed(12) == problem_seed("12")
+            assert seed_for_id(id, seed) == _seed_rule(id, seed), (id, seed)
+    assert seed_for_id(12) == seed_for_id("12")
     for bad in [-1, 2**64, 1.0, True, "3"]:
         with pytest.raises(ValueError, match="seed"):
-            problem_seed("a", bad)
+            seed_for_id("a", bad)
 
 
 def test_a_line_without_seed_uses_the_rule_and_an_explicit_seed_wins():

@@ -1,11 +1,11 @@
 //! `orthant eval --shard K/N --seed S`: a sweep split over processes gives the unsharded output
 //! (every field but the wall-clock `seconds`, byte for byte), because a line without `seed` draws
-//! its stream from S and its id alone (`eval::problem_seed`), never from its position.
+//! its stream from S and its id alone (`eval::seed_for_id`), never from its position.
 
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use validation::cli::eval::problem_seed;
+use validation::cli::eval::seed_for_id;
 use validation::cli::Shard;
 
 fn orthant(args: &[&str], stdin: &str) -> Output {
@@ -124,12 +124,12 @@ fn the_sweep_seed_applies_to_lines_without_their_own_seed_only() {
         v["value"].as_f64().unwrap()
     };
     // Without a seed field: the documented rule, derive_seed(S, fnv1a_64(id)).
-    let derived = problem_seed(3, &json!("mc-2d"));
+    let derived = seed_for_id(3, &json!("mc-2d"));
     assert_eq!(value(&eval(&["--seed", "3"], &[line(None)])), value(&eval(&[], &[line(Some(derived))])));
     // The default sweep seed is 0.
     assert_eq!(
         value(&eval(&[], &[line(None)])),
-        value(&eval(&[], &[line(Some(problem_seed(0, &json!("mc-2d"))))]))
+        value(&eval(&[], &[line(Some(seed_for_id(0, &json!("mc-2d"))))]))
     );
     // Another sweep seed gives another stream (two independent streams of 10⁴ draws give the same
     // hit count with probability about 0.006; this pair of seeds is fixed, so the test is stable).

@@ -11,7 +11,7 @@
 //! | `method` | `"auto"`, `"exact"`, `"genz"`, `"monte-carlo"`, … (any name `MethodChoice` parses) | `"auto"` |
 //! | `abs_tol`, `rel_tol` | numbers ≥ 0 | 1e-6, 0 |
 //! | `max_evaluations` | integer > 0 | 10⁷ |
-//! | `seed` | integer ≥ 0 | [`problem_seed`]`(S, id)` (see *Seeds*) |
+//! | `seed` | integer ≥ 0 | [`seed_for_id`]`(S, id)` (see *Seeds*) |
 //! | `gradient` | bool | false |
 //! | `df` | degrees of freedom ν > 0 of a multivariate t (`covariance` is then its scale matrix and `mean` its location); `null` or `"inf"`: the normal | normal |
 //!
@@ -40,7 +40,7 @@
 //! # Seeds
 //!
 //! A line's own `seed` is authoritative: it is the seed of the method, as given. A line without
-//! one gets [`problem_seed`]`(S, id)` = SplitMix64(S, FNV-1a₆₄(key(id)))
+//! one gets [`seed_for_id`]`(S, id)` = SplitMix64(S, FNV-1a₆₄(key(id)))
 //! ([`mvn_orthant::qmc::derive_seed`] of the sweep seed S, `--seed`, default 0, and [`fnv1a_64`]
 //! of the id's key: the UTF-8 bytes of a string id, the compact JSON text of any other id, so
 //! `1` and `"1"` share a stream, as do all lines without an id, key `null`). A problem's random
@@ -97,7 +97,7 @@ pub struct EvalRequest {
     /// Evaluation budget.
     #[serde(default)]
     pub max_evaluations: Option<u64>,
-    /// Seed; when absent, [`problem_seed`] of the sweep seed and the id.
+    /// Seed; when absent, [`seed_for_id`] of the sweep seed and the id.
     #[serde(default)]
     pub seed: Option<u64>,
     /// Whether to compute the gradient.
@@ -177,7 +177,7 @@ pub fn fnv1a_64(bytes: &[u8]) -> u64 {
 /// The seed of a request without its own `seed`: `derive_seed(sweep_seed, fnv1a_64(key))`, with
 /// key the UTF-8 bytes of a string `id` and the compact JSON text of any other (`null` when
 /// absent). See the module docs, *Seeds*.
-pub fn problem_seed(sweep_seed: u64, id: &Value) -> u64 {
+pub fn seed_for_id(sweep_seed: u64, id: &Value) -> u64 {
     let key = match id {
         Value::String(s) => fnv1a_64(s.as_bytes()),
         other => fnv1a_64(other.to_string().as_bytes()),
@@ -214,7 +214,7 @@ pub fn prepare(
         abs_tol: request.abs_tol.unwrap_or(defaults.abs_tol),
         rel_tol: request.rel_tol.unwrap_or(defaults.rel_tol),
         max_evaluations: request.max_evaluations.unwrap_or(defaults.max_evaluations),
-        seed: request.seed.unwrap_or_else(|| problem_seed(sweep_seed, &request.id)),
+        seed: request.seed.unwrap_or_else(|| seed_for_id(sweep_seed, &request.id)),
     };
     settings.validate()?;
     Ok((problem, choice, settings))
@@ -282,12 +282,12 @@ mod tests {
     }
 
     #[test]
-    fn problem_seed_depends_on_the_id_and_the_sweep_seed_only() {
-        let a = problem_seed(7, &json!("d2-orthant"));
+    fn seed_for_id_depends_on_the_id_and_the_sweep_seed_only() {
+        let a = seed_for_id(7, &json!("d2-orthant"));
         assert_eq!(a, derive_seed(7, fnv1a_64(b"d2-orthant")));
-        assert_ne!(a, problem_seed(8, &json!("d2-orthant")));
-        assert_ne!(a, problem_seed(7, &json!("d2-orthant2")));
-        assert_eq!(problem_seed(0, &json!(12)), problem_seed(0, &json!("12")));
-        assert_eq!(problem_seed(0, &Value::Null), derive_seed(0, fnv1a_64(b"null")));
+        assert_ne!(a, seed_for_id(8, &json!("d2-orthant")));
+        assert_ne!(a, seed_for_id(7, &json!("d2-orthant2")));
+        assert_eq!(seed_for_id(0, &json!(12)), seed_for_id(0, &json!("12")));
+        assert_eq!(seed_for_id(0, &Value::Null), derive_seed(0, fnv1a_64(b"null")));
     }
 }

@@ -12,7 +12,8 @@
 //! The two JSON Lines commands share one protocol: one output line per non-blank input line, in
 //! the same order; a line that fails gives `{"id": …, "status": "error", "kind": …, "message": …}`
 //! on its output line and a message on stderr, and processing goes on; the caller then exits
-//! with status 1.
+//! with status 1. [`run_shard_lines`] answers one [`Shard`] `K/N` of the lines (`orthant eval
+//! --shard K/N`), so a sweep can be split over processes.
 
 pub mod eval;
 pub mod exact;
