@@ -8,12 +8,15 @@
   polynomial tails), and ``logcdf`` in log space.
 * :mod:`mvn_orthant.exact` -- ``expected_accuracy``, the EXACT loss's expected accuracy and its
   gradients on batches.
+* :mod:`mvn_orthant.sweep` -- ``orthant eval`` on JSON Lines problems with the CLI's seed rule (a
+  problem's stream from the seed and its id), so split sweeps give the single-process output;
+  :mod:`mvn_orthant.distributed` (needs ``dask``) maps it over a ``dask.bag``.
 """
 
-from . import _core, exact
+from . import _core, exact, sweep
 from ._multivariate import multivariate_normal
 from ._multivariate_t import multivariate_t
 
 __version__ = _core.__version__
 
-__all__ = ["multivariate_normal", "multivariate_t", "exact", "__version__"]
+__all__ = ["multivariate_normal", "multivariate_t", "exact", "sweep", "__version__"]

@@ -10,7 +10,8 @@
 //!
 //! * [`cdf`]: rectangle probabilities and their gradients (`mvn_cdf`, `mvn_cdf_gradient`);
 //! * [`exact`]: the EXACT expected accuracy, the loss and its training pieces;
-//! * [`suite`]: the reference suite and the scoring of `orthant validate`.
+//! * [`suite`]: the reference suite and the scoring of `orthant validate`;
+//! * [`sweep`]: `orthant eval` on JSON Lines with its seed rule (sweeps split over processes).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -18,6 +19,7 @@ use pyo3::prelude::*;
 pub mod cdf;
 pub mod exact;
 pub mod suite;
+pub mod sweep;
 
 /// A `ValueError` carrying the message of a core error (the CLI's wording).
 pub(crate) fn value_error(e: impl std::fmt::Display) -> PyErr {
@@ -35,6 +37,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<exact::GradientNormalizer>()?;
     m.add_function(wrap_pyfunction!(suite::suite_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(suite::score_answers, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::eval_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::seed_for_id, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

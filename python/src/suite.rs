@@ -2,8 +2,9 @@
 //! `mvn_orthant.testing.check_integrator`: the same Rust functions as the CLI
 //! (`export::run` for the lines; `validate::parse_answer`, `harness::score`,
 //! `harness::score_gradient` and `validate::verdict` for the scoring), so the lines and the
-//! verdict are the CLI's by construction. No report files are written (the CLI's SVG plots are
-//! left out).
+//! verdict are the CLI's by construction. With `out`, the report files of `orthant validate`
+//! (`report.csv`, `report.json`, `error_vs_time.svg`, `reported_vs_achieved.svg`) are written by
+//! the CLI's `report::write_files`.
 
 use crate::value_error;
 use pyo3::prelude::*;
@@ -27,18 +28,19 @@ pub fn suite_jsonl(py: Python<'_>, max_dim: Option<usize>, tag: Option<String>) 
 /// reported error covers the reference, the gradient error, and the message of a failure.
 type CaseRow = (String, String, Option<f64>, Option<f64>, Option<bool>, Option<f64>, Option<String>);
 
-/// The verdict: passed, failures, claims, misses, allowed misses, the printed text, the cases.
-type Verdict = (bool, Vec<String>, usize, usize, usize, String, Vec<CaseRow>);
+/// The verdict: passed, failures, claims, misses, allowed misses, the printed text, the cases,
+/// the report files written.
+type Verdict = (bool, Vec<String>, usize, usize, usize, String, Vec<CaseRow>, Vec<PathBuf>);
 
 /// Scores `answers`, one `orthant validate` answer line per suite case in the suite's order
 /// (the built-in suite, or the `orthant suite` file `suite`, filtered by `max_dim` and `tag`),
-/// as `orthant validate --results` does.
+/// as `orthant validate --results` does, and with `out` writes its report files there.
 ///
-/// Returns `(passed, failures, claims, misses, allowed_misses, text, cases)`. Raises
+/// Returns `(passed, failures, claims, misses, allowed_misses, text, cases, files)`. Raises
 /// `ValueError` when the suite cannot be read, no case matches, or the number of answers
-/// differs from the number of cases.
+/// differs from the number of cases, and `OSError` when the report files cannot be written.
 #[pyfunction]
-#[pyo3(signature = (answers, *, name, suite, max_dim, tag, abs_tol, rel_tol, grad_tol))]
+#[pyo3(signature = (answers, *, name, suite, max_dim, tag, abs_tol, rel_tol, grad_tol, out = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn score_answers(
     py: Python<'_>,
@@ -50,6 +52,7 @@ pub fn score_answers(
     abs_tol: f64,
     rel_tol: f64,
     grad_tol: Option<f64>,
+    out: Option<PathBuf>,
 ) -> PyResult<Verdict> {
     let entries: Vec<SuiteEntry> = match &suite {
         None => export::builtin_entries(max_dim, tag.as_deref()).map_err(value_error)?,
@@ -94,9 +97,15 @@ pub fn score_answers(
     });
     let (failures, claims, misses, allowed) = validate::verdict(&name, &results, &[], grad_tol);
     let summary = harness::summarize(&name, &results);
+    let run = HarnessReport { results: results.clone(), summary: summary.clone() };
+    let files = match &out {
+        None => Vec::new(),
+        Some(dir) => py
+            .allow_threads(|| report::write_files(dir, std::slice::from_ref(&run), &failures, entries.len()))
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", dir.display())))?,
+    };
     let with_reference = entries.iter().filter(|e| e.reference_gradient.is_some()).count();
-    let mut text =
-        report::summary_table(&[HarnessReport { results: results.clone(), summary: summary.clone() }]);
+    let mut text = report::summary_table(std::slice::from_ref(&run));
     text.push_str(&format!(
         "\ncoverage rule: {misses} of {claims} answers with a positive or no reported error miss their reference (allowed: {allowed}, the 99.9% quantile of Binomial({claims}, 0.01)); answers without an error are judged on abs_tol {abs_tol:e}, rel_tol {rel_tol:e}\n"
     ));
@@ -127,5 +136,5 @@ pub fn score_answers(
             )
         })
         .collect();
-    Ok((failures.is_empty(), failures, claims, misses, allowed, text, cases))
+    Ok((failures.is_empty(), failures, claims, misses, allowed, text, cases, files))
 }

@@ -191,3 +191,52 @@ def test_suite_jsonl_is_the_cli_output():
                                                               dict(max_dim=100, tag="one-factor-tail"))):
         out = subprocess.run([str(cli), "suite", *args], check=True, capture_output=True, text=True).stdout
         assert out == _core.suite_jsonl(**kw)
+
+
+def test_check_integrator_writes_the_report_files_of_orthant_validate(tmp_path):
+    import csv
+    import pathlib
+    import subprocess
+
+    from mvn_orthant.testing.check import _answer
+
+    def timed(problem):  # a fixed `seconds` makes the report files a function of the answers
+        value, error = _ours(problem)
+        return {"value": value, "error": error, "seconds": 0.001}
+
+    out = tmp_path / "python-report"
+    result = check_integrator(timed, max_dim=3, out=out)
+    assert result.passed, result.report
+    names = ["error_vs_time.svg", "report.csv", "report.json", "reported_vs_achieved.svg"]
+    assert sorted(pathlib.Path(f).name for f in result.files) == names
+    assert all(pathlib.Path(f).parent == out for f in result.files)
+    with open(out / "report.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["case"] for r in rows] == [c.id for c in result.cases]
+    assert {r["integrator"] for r in rows} == {"python"}
+    assert {r["status"] for r in rows} == {"ok", "n/a"}  # n/a: the Student t cases
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["failures"] == []
+    for svg in ("error_vs_time.svg", "reported_vs_achieved.svg"):
+        assert "<svg" in (out / svg).read_text(encoding="utf-8")[:500]
+    assert check_integrator(timed, max_dim=2).files == []  # no out: nothing written
+
+    # The same answers scored by the CLI give the same files.
+    cli = pathlib.Path(__file__).resolve().parents[2] / "target" / "release" / "orthant"
+    if not cli.exists():
+        pytest.skip("target/release/orthant is not built (cargo build --release -p validation)")
+    answers = tmp_path / "answers.jsonl"
+    with open(answers, "w", encoding="utf-8") as f:
+        for p in suite_problems(max_dim=3):
+            if p.df != np.inf:
+                line = {"id": p.id, "status": "error", "kind": "method-not-applicable",
+                        "message": "a Student t case (check_integrator(..., student_t=False))"}
+            else:
+                line = _answer(p, timed(p), 0.0)
+            f.write(json.dumps(line) + "\n")
+    cli_out = tmp_path / "cli-report"
+    run = subprocess.run([str(cli), "validate", "--results", str(answers), "--name", "python", "--max-dim", "3",
+                          "--out", str(cli_out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for name in names:
+        assert (cli_out / name).read_bytes() == (out / name).read_bytes(), name

@@ -2,8 +2,9 @@
 
 import json
 import math
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
@@ -90,8 +91,9 @@ class CheckResult:
     ``passed``: every case answered (or declared not applicable), no error-0 answer outside its
     tolerance, and the answers with a positive or no error miss their reference no more often
     than a 99% interval allows (``misses <= allowed_misses`` of ``claims``). ``failures`` says
-    why not; ``report`` the summary table and verdict as ``orthant validate`` prints them (its
-    report files and plots are not written); ``cases`` the :class:`CaseScore` of every case.
+    why not; ``report`` the summary table and verdict as ``orthant validate`` prints them;
+    ``cases`` the :class:`CaseScore` of every case; ``files`` the report files written with
+    ``check_integrator(..., out=DIR)`` (empty without ``out``).
     """
 
     passed: bool
@@ -101,6 +103,7 @@ class CheckResult:
     allowed_misses: int
     report: str
     cases: List[CaseScore]
+    files: List[str] = field(default_factory=list)
 
     def __bool__(self):
         return self.passed
@@ -143,7 +146,7 @@ def _answer(problem, result, seconds):
 
 
 def check_integrator(fn, *, max_dim=100, tag=None, name="python", abs_tol=1e-5, rel_tol=1e-3,
-                     grad_tol=None, suite=None, student_t=False):
+                     grad_tol=None, suite=None, student_t=False, out=None):
     """Runs ``fn`` over the reference suite and scores it exactly as ``orthant validate`` does.
 
     ``fn(problem)`` receives a :class:`SuiteProblem` (``mean``, ``cov``, ``lower``, ``upper`` as
@@ -162,6 +165,11 @@ def check_integrator(fn, *, max_dim=100, tag=None, name="python", abs_tol=1e-5, 
     ``student_t``: with False (the default, for normal integrators) the Student t cases (finite
     ``problem.df``) are not passed to ``fn`` and are recorded as not applicable; with True ``fn``
     receives them too and must use ``problem.df``.
+
+    ``out``: a directory (created if needed) to write the report files of ``orthant validate``
+    into, by the same Rust code: ``report.csv`` (one row per case), ``report.json`` (the cases,
+    the summary and the failures), ``error_vs_time.svg`` and ``reported_vs_achieved.svg``.
+    Raises ``OSError`` when they cannot be written.
     """
     if suite is None:
         problems = suite_problems(max_dim, tag)
@@ -183,8 +191,10 @@ def check_integrator(fn, *, max_dim=100, tag=None, name="python", abs_tol=1e-5, 
         except Exception as e:  # noqa: BLE001 - recorded for the case, as the CLI records a crash
             answer = {"id": problem.id, "status": "error", "kind": type(e).__name__, "message": str(e)}
         lines.append(json.dumps(answer))
-    passed, failures, claims, misses, allowed, text, cases = _core.score_answers(
+    passed, failures, claims, misses, allowed, text, cases, files = _core.score_answers(
         lines, name=str(name), suite=None if suite is None else str(suite), max_dim=max_dim, tag=tag,
-        abs_tol=float(abs_tol), rel_tol=float(rel_tol), grad_tol=None if grad_tol is None else float(grad_tol))
+        abs_tol=float(abs_tol), rel_tol=float(rel_tol), grad_tol=None if grad_tol is None else float(grad_tol),
+        out=None if out is None else os.fspath(out))
     return CheckResult(passed=passed, failures=list(failures), claims=claims, misses=misses,
-                       allowed_misses=allowed, report=text, cases=[CaseScore(*c) for c in cases])
+                       allowed_misses=allowed, report=text, cases=[CaseScore(*c) for c in cases],
+                       files=[str(f) for f in files])

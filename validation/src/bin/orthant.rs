@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use validation::cli::{
-    eval, exact, export, open_input, property, report, run_lines, tradeoff, train, validate,
+    eval, exact, export, open_input, property, report, run_shard_lines, tradeoff, train, validate, LineError,
+    Shard,
 };
 
 const EVAL_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skipped):
@@ -19,7 +20,7 @@ const EVAL_HELP: &str = r#"INPUT (one JSON object per line; blank lines are skip
   abs_tol          absolute error target (default 1e-6)
   rel_tol          relative error target (default 0)
   max_evaluations  evaluation budget of stochastic methods (default 10000000)
-  seed             randomisation seed (default 0)
+  seed             randomisation seed, used as given (default: derived from --seed and id, below)
   gradient         true to also output the gradient (default false)
   df               degrees of freedom nu > 0 of a multivariate Student t: X = mean + Z/sqrt(W/nu),
                    Z ~ N(0, covariance), W ~ chi2_nu (covariance is then the scale matrix, mean
@@ -35,6 +36,15 @@ OUTPUT (one JSON object per input line, same order):
   "-inf", "nan" (log_value of a zero probability is "-inf").
 A failing line outputs {"id": ..., "status": "error", "kind": ..., "message": ...}, a message
 goes to stderr, processing continues, and the exit status is 1.
+
+SEEDS AND SHARDS:
+  A line without its own seed uses derive_seed(S, fnv1a_64(id)) (SplitMix64 of the --seed S and
+  the FNV-1a hash of the id's UTF-8 bytes; a non-string id hashes its JSON text): a problem's
+  random stream depends on S and its id only, not on its position or on the process. With
+  --shard K/N only the non-blank lines i (0-based) with i mod N = K-1 are answered, so N
+  processes can split a file; interleaving their outputs round-robin (or matching by id) gives
+  the unsharded output, every field equal but seconds.
+  orthant eval --seed 7 --shard 2/3 problems.jsonl > part2.jsonl
 
 EXAMPLE:
   echo '{"id":"a","covariance":[[1,0.5],[0.5,1]],"upper":[0,0],"method":"monte-carlo","seed":3}' \
@@ -200,6 +210,12 @@ enum Command {
     Eval {
         /// Input file of JSON Lines; `-` or nothing reads stdin.
         file: Option<String>,
+        /// The sweep seed S: a line without `seed` uses derive_seed(S, fnv1a_64(id)).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Answer only the non-blank lines i (0-based) with i mod N = K-1 (1 <= K <= N).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
     },
     /// The EXACT expected accuracy and its gradients, from JSON Lines.
     #[command(after_help = EXACT_HELP)]
@@ -324,7 +340,8 @@ enum Command {
 
 fn lines_command(
     file: Option<&str>,
-    mut handle_line: fn(&serde_json::Value, serde_json::Value) -> Result<String, validation::cli::LineError>,
+    shard: Shard,
+    handle_line: &mut dyn FnMut(&serde_json::Value, serde_json::Value) -> Result<String, LineError>,
 ) -> ExitCode {
     let input = match open_input(file) {
         Ok(i) => i,
@@ -333,7 +350,7 @@ fn lines_command(
             return ExitCode::from(2);
         }
     };
-    match run_lines(input, io::stdout().lock(), io::stderr(), &mut handle_line) {
+    match run_shard_lines(input, io::stdout().lock(), io::stderr(), shard, handle_line) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(n) => {
             eprintln!("orthant: {n} line(s) failed");
@@ -370,8 +387,12 @@ fn suite_command(out: Option<PathBuf>, max_dim: Option<usize>, tag: Option<&str>
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Eval { file } => lines_command(file.as_deref(), eval::handle_line),
-        Command::Exact { file } => lines_command(file.as_deref(), exact::handle_line),
+        Command::Eval { file, seed, shard } => {
+            lines_command(file.as_deref(), shard.unwrap_or(Shard::ALL), &mut |id, line| {
+                eval::handle_line(id, line, seed)
+            })
+        }
+        Command::Exact { file } => lines_command(file.as_deref(), Shard::ALL, &mut exact::handle_line),
         Command::Train { datasets, losses, all, datasets_dir, out, seeds, no_progress } => {
             let mut options = train::TrainOptions { out, ..Default::default() };
             if no_progress {

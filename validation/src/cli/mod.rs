@@ -12,7 +12,8 @@
 //! The two JSON Lines commands share one protocol: one output line per non-blank input line, in
 //! the same order; a line that fails gives `{"id": …, "status": "error", "kind": …, "message": …}`
 //! on its output line and a message on stderr, and processing goes on; the caller then exits
-//! with status 1.
+//! with status 1. [`run_shard_lines`] answers one [`Shard`] `K/N` of the lines (`orthant eval
+//! --shard K/N`), so a sweep can be split over processes.
 
 pub mod eval;
 pub mod exact;
@@ -92,6 +93,77 @@ pub(crate) fn parse_line(line: &str) -> Result<(Value, Value), (Value, LineError
     }
 }
 
+/// A share of the input lines for one process of a split sweep: `K/N` with 1 ≤ K ≤ N keeps the
+/// non-blank input lines whose 0-based index i (counted over non-blank lines, whatever their
+/// content) satisfies i mod N = K − 1. The N shards partition the lines; output line j of shard
+/// K answers input line j·N + K − 1, so interleaving the shard outputs round-robin (or sorting
+/// by `id`) restores the unsharded output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// K − 1, the 0-based shard index.
+    index: usize,
+    /// N, the number of shards.
+    count: usize,
+}
+
+impl Shard {
+    /// Every line: the shard 1/1.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// The shard K/N (1-based `k`).
+    ///
+    /// # Errors
+    ///
+    /// A message unless 1 ≤ k ≤ n.
+    pub fn new(k: usize, n: usize) -> Result<Shard, String> {
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("shard {k}/{n}: need 1 <= K <= N"));
+        }
+        Ok(Shard { index: k - 1, count: n })
+    }
+
+    /// Whether the non-blank line of 0-based index `line` belongs to this shard.
+    pub fn contains(&self, line: usize) -> bool {
+        line % self.count == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// Parses `K/N` (decimal integers, 1 ≤ K ≤ N).
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("invalid shard {s:?}: expected K/N with integers 1 <= K <= N, e.g. 2/3");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let k: usize = k.trim().parse().map_err(|_| bad())?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        Shard::new(k, n).map_err(|_| bad())
+    }
+}
+
+/// The output line (without its newline) of one non-blank input line: the handler's answer,
+/// or the error line `{"id": …, "status": "error", "kind": …, "message": …}` together with the
+/// id and the failure.
+pub fn answer_or_error_line(
+    line: &str,
+    handle: &mut dyn FnMut(&Value, Value) -> Result<String, LineError>,
+) -> (String, Option<(Value, LineError)>) {
+    let result = match parse_line(line) {
+        Ok((id, v)) => handle(&id, v).map_err(|e| (id, e)),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(text) => (text, None),
+        Err((id, e)) => {
+            let error = ErrorLine { id: &id, status: "error", kind: &e.kind, message: &e.message };
+            let text = serde_json::to_string(&error).unwrap_or_else(|_| {
+                r#"{"id":null,"status":"error","kind":"internal","message":"unserialisable error"}"#.into()
+            });
+            (text, Some((id, e)))
+        }
+    }
+}
+
 /// Runs the JSON Lines protocol: for each non-blank input line, `handle` returns the output
 /// object (serialised, one line) or a [`LineError`]. Returns the number of failed lines.
 ///
@@ -100,29 +172,43 @@ pub(crate) fn parse_line(line: &str) -> Result<(Value, Value), (Value, LineError
 /// Only I/O errors on the streams.
 pub fn run_lines<R: BufRead, W: Write, E: Write>(
     input: R,
+    output: W,
+    errors: E,
+    handle: &mut dyn FnMut(&Value, Value) -> Result<String, LineError>,
+) -> io::Result<usize> {
+    run_shard_lines(input, output, errors, Shard::ALL, handle)
+}
+
+/// [`run_lines`] on the lines of one [`Shard`]: the other non-blank lines are skipped unread
+/// (not even parsed), so their failures are reported by the shard that owns them.
+///
+/// # Errors
+///
+/// Only I/O errors on the streams.
+pub fn run_shard_lines<R: BufRead, W: Write, E: Write>(
+    input: R,
     mut output: W,
     mut errors: E,
+    shard: Shard,
     handle: &mut dyn FnMut(&Value, Value) -> Result<String, LineError>,
 ) -> io::Result<usize> {
     let mut failures = 0;
+    let mut index = 0;
     for (n, line) in input.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let result = match parse_line(&line) {
-            Ok((id, v)) => handle(&id, v).map_err(|e| (id, e)),
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(text) => output.write_all(text.as_bytes())?,
-            Err((id, e)) => {
-                failures += 1;
-                writeln!(errors, "orthant: line {} (id {}): {}: {}", n + 1, id, e.kind, e.message)?;
-                let line = ErrorLine { id: &id, status: "error", kind: &e.kind, message: &e.message };
-                serde_json::to_writer(&mut output, &line)?;
-            }
+        index += 1;
+        if !shard.contains(index - 1) {
+            continue;
         }
+        let (text, failure) = answer_or_error_line(&line, handle);
+        if let Some((id, e)) = failure {
+            failures += 1;
+            writeln!(errors, "orthant: line {} (id {}): {}: {}", n + 1, id, e.kind, e.message)?;
+        }
+        output.write_all(text.as_bytes())?;
         output.write_all(b"\n")?;
         output.flush()?;
     }
