@@ -2,24 +2,12 @@
 //! (every field but the wall-clock `seconds`, byte for byte), because a line without `seed` draws
 //! its stream from S and its id alone (`eval::seed_for_id`), never from its position.
 
+mod common;
+use common::orthant;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use validation::cli::eval::seed_for_id;
 use validation::cli::Shard;
-
-fn orthant(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orthant"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    // A refused command line exits without reading its input: a broken pipe is fine then.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
 
 /// The output lines with the `"seconds":…` member removed (the only field that is not a function
 /// of the input and the seed); everything else is kept byte for byte.
