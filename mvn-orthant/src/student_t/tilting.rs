@@ -66,7 +66,7 @@
 //! to far below the sampling error. The price is one tilted run per node (about 150 nodes, most
 //! of them cheap), which the measured times in `docs/student-t.md` show to be acceptable.
 
-use super::chi_mixture::{log_chi_density, scale_limit};
+use super::chi_mixture::{log_chi_density, mixture_range, scale_limit};
 use super::{centred_limits, StudentProblem};
 use crate::auto::{Settings, DEFAULT_RARE_EVENT_REL_TOL};
 use crate::error::Result;
@@ -323,21 +323,15 @@ pub(crate) fn integrate_tilted(student: &StudentProblem, settings: &Settings) ->
         // P does not depend on S: the normal probability.
         return settings.tilted().integrate(&problem);
     }
+    let clock = std::time::Instant::now();
     let scaled = ScaledNormal { covariance: problem.covariance().clone(), lower, upper };
     let proxy = |t: f64| log_chi_density(t, nu) + scaled.log_proxy(t, settings.seed);
     // The range of `chi_mixture`: the chi density has fallen by 1700 nats at `hi`; no scaled
-    // limit becomes subnormal above `floor`.
-    let smallest = scaled
-        .lower
-        .iter()
-        .chain(&scaled.upper)
-        .map(|x| x.abs())
-        .filter(|x| *x > 0.0 && x.is_finite())
-        .fold(f64::INFINITY, f64::min);
-    let floor = if smallest.is_finite() { -700.0 - smallest.ln() } else { -1e4 };
-    let hi = 0.5 * (3400.0 / nu + 20.0).ln();
+    // limit becomes subnormal above `floor`; the mode lies right of `search_lo`.
+    let limits: Vec<f64> = scaled.lower.iter().chain(&scaled.upper).copied().collect();
+    let (floor, hi, search_lo) = mixture_range(nu, &limits);
+    let floor = floor.max(-1e4);
     let ln_front = 0.5 * (nu / std::f64::consts::PI).ln() - nu.ln();
-    let search_lo = (-50.0 / nu - 5.0).max(floor);
     // The panels may run left of the search range, down to the floor.
     let (mode, peak) = maximise(&proxy, search_lo, hi);
     let lo = floor.max(mode - 2.0 * TAIL_DROP / nu - 10.0).min(search_lo);
@@ -348,6 +342,10 @@ pub(crate) fn integrate_tilted(student: &StudentProblem, settings: &Settings) ->
             reason: "the saddle-point proxy of the chi mixture was not finite".into(),
         });
     };
+    if std::env::var("MVN_DEBUG").is_ok() {
+        eprintln!("DEBUG mode {mode} peak {peak} nodes {} qerr {:e} lnQ {}", rule.nodes.len(), rule.relative_error, rule.log_integral);
+        eprintln!("DEBUG proxy time {:?}", clock.elapsed());
+    }
     integrate_on_rule(&scaled, nu, &rule, settings)
 }
 
