@@ -9,9 +9,10 @@
 //! 3. Otherwise (ν ≤ 10⁷) Genz's method for the t (`super::genz`: the chi variable as one more
 //!    coordinate) with scrambled Sobol points and the settings' tolerances.
 //! 4. Rare events, by the normal rule (`crate::auto`, step 5: the same criterion and threshold):
-//!    the Genz run is abandoned after a round with an estimate of 0, or with fewer than two
-//!    correct digits when the tolerance allows fewer than two digits or the budget cannot reach
-//!    it; a finished run with an estimate of 0 or fewer than two correct digits is handed over
+//!    after its first 2¹⁵ evaluations (`EVALUATIONS_BEFORE_HANDOVER`: the chi coordinate makes
+//!    the first rounds noisy), the Genz run is abandoned after a round with an estimate of 0, or
+//!    with fewer than two correct digits when the tolerance allows fewer than two digits or the
+//!    budget cannot reach it; a finished run with an estimate of 0 or fewer than two correct digits is handed over
 //!    too. The chi mixture with the normal minimax tilting inside (`super::tilting`, relative
 //!    accuracy) then runs, refining to a relative error of `rel_tol` (10⁻³ when it is 0), and
 //!    the better of the two estimates is returned (converged over not converged, then the
@@ -32,6 +33,13 @@ use crate::genz::factor::reduce;
 use crate::genz::NEVER;
 use crate::gradient::Gradient;
 use crate::qmc::PointSetKind;
+
+/// The evaluations Genz's method for the t spends before the normal rare-event rule may hand it
+/// over to tilting (step 4 of the module docs). The chi coordinate makes the first rounds of
+/// Genz-t far noisier than the normal's (a spread of several percent at P ≈ 0.05 after 1024
+/// evaluations), and the rule's Monte Carlo-rate prediction of the cost from such a round would
+/// hand even common events over; 2¹⁵ evaluations cost little beside a tilted run.
+const EVALUATIONS_BEFORE_HANDOVER: u64 = 1 << 15;
 
 /// P(a ≤ X ≤ b) for X = μ + Z/√(W/ν) with the chosen method and settings.
 ///
@@ -91,8 +99,9 @@ fn auto_inexact(student: &StudentProblem, settings: &Settings) -> Result<Estimat
     if nu > genz::MAX_DEGREES_OF_FREEDOM {
         return integrate_tilted(student, settings);
     }
-    let hopeless =
-        |value: f64, spread: f64, evaluations: u64| settings.genz_is_hopeless(value, spread, evaluations);
+    let hopeless = |value: f64, spread: f64, evaluations: u64| {
+        evaluations >= EVALUATIONS_BEFORE_HANDOVER && settings.genz_is_hopeless(value, spread, evaluations)
+    };
     let genz = genz::integrate_reduced(
         &settings.genz(PointSetKind::Sobol),
         &reduce(student.problem()),

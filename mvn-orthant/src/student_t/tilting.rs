@@ -70,12 +70,12 @@ use super::chi_mixture::{log_chi_density, mixture_range, scale_limit};
 use super::{centred_limits, StudentProblem};
 use crate::auto::{Settings, DEFAULT_RARE_EVENT_REL_TOL};
 use crate::error::Result;
-use crate::estimate::{rounding_floor, tolerance_met, Estimate, Integrator, Method};
-use crate::genz::factor::reduce;
+use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
+use crate::genz::factor::{reduce, Reduction};
 use crate::problem::{Covariance, Problem};
 use crate::qmc::derive_seed;
 use crate::quadrature::gauss_kronrod_15;
-use crate::tilting::{saddle_point_log_value, Tilted, TiltingSettings};
+use crate::tilting::{saddle_point_log_value, Tilted, TiltingSettings, MAX_TILTED_RANK};
 
 /// How far (nats) the proxy ĝ must have dropped below its peak where the panels stop: the
 /// neglected mass is then about e^{−36} ≈ 2·10⁻¹⁶ of the proxy's integral.
@@ -323,7 +323,18 @@ pub(crate) fn integrate_tilted(student: &StudentProblem, settings: &Settings) ->
         // P does not depend on S: the normal probability.
         return settings.tilted().integrate(&problem);
     }
-    let clock = std::time::Instant::now();
+    if let Reduction::Factor(factor) = reduce(&problem) {
+        if factor.rank() > MAX_TILTED_RANK {
+            return Err(crate::Error::MethodNotApplicable {
+                method: names::TILTED.into(),
+                reason: format!(
+                    "{} steps after reduction: the normal minimax tilting inside the chi mixture is \
+                     offered up to {MAX_TILTED_RANK} (use genz above)",
+                    factor.rank()
+                ),
+            });
+        }
+    }
     let scaled = ScaledNormal { covariance: problem.covariance().clone(), lower, upper };
     let proxy = |t: f64| log_chi_density(t, nu) + scaled.log_proxy(t, settings.seed);
     // The range of `chi_mixture`: the chi density has fallen by 1700 nats at `hi`; no scaled
@@ -338,14 +349,10 @@ pub(crate) fn integrate_tilted(student: &StudentProblem, settings: &Settings) ->
     let rule = proxy_rule(&proxy, (mode, peak), (lo, hi), |t| ln_front + nu * t);
     let Some(rule) = rule else {
         return Err(crate::Error::MethodNotApplicable {
-            method: "tilted (student t)".into(),
+            method: names::TILTED.into(),
             reason: "the saddle-point proxy of the chi mixture was not finite".into(),
         });
     };
-    if std::env::var("MVN_DEBUG").is_ok() {
-        eprintln!("DEBUG mode {mode} peak {peak} nodes {} qerr {:e} lnQ {}", rule.nodes.len(), rule.relative_error, rule.log_integral);
-        eprintln!("DEBUG proxy time {:?}", clock.elapsed());
-    }
     integrate_on_rule(&scaled, nu, &rule, settings)
 }
 
