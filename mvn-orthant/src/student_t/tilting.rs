@@ -54,7 +54,7 @@
 //! tolerance R/(cᵢ √N) (at most ½), so that Σ (cᵢ R/(cᵢ √N))² = R²: the nodes near the peak get
 //! tight tolerances, those in the tails loose ones. R is the relative error `auto` asks of the
 //! tilted estimator (`rel_tol`, 10⁻³ when it is 0; tighter when `abs_tol` is below that share of
-//! P). Each node has an even share of `max_evaluations` (at least its first round, 16 × 32
+//! P). Each node has an even share of `max_evaluations` (at least its first round, 16 × 16
 //! paths).
 //!
 //! # Why conditioning, not a tilt of the chi coordinate
@@ -82,7 +82,7 @@ use crate::tilting::{saddle_point_log_value, Tilted, TiltingSettings, MAX_TILTED
 pub const TAIL_DROP: f64 = 36.0;
 
 /// The first round of every node's tilted run, per randomisation (16 randomisations).
-const NODE_INITIAL_POINTS: u64 = 32;
+const NODE_INITIAL_POINTS: u64 = 16;
 
 /// The randomisations of every node's tilted run.
 const NODE_RANDOMIZATIONS: usize = 16;
@@ -286,7 +286,8 @@ fn proxy_rule(
             if !(at_end > peak - TAIL_DROP) {
                 // Concavity: beyond t_e the proxy stays below e^{ĝ(t_e) − δ(t − t_e)/h}.
                 let fall = previous.1 - at_end;
-                let tail = if fall > 0.0 { (at_end - peak).exp() * (h - previous.0) / fall } else { f64::INFINITY };
+                let tail =
+                    if fall > 0.0 { (at_end - peak).exp() * (h - previous.0) / fall } else { f64::INFINITY };
                 error += tail;
                 break;
             }
@@ -357,7 +358,12 @@ pub(crate) fn integrate_tilted(student: &StudentProblem, settings: &Settings) ->
 }
 
 /// Applies the rule to the tilted estimates of P_N at its nodes.
-fn integrate_on_rule(scaled: &ScaledNormal, nu: f64, rule: &ProxyRule, settings: &Settings) -> Result<Estimate> {
+fn integrate_on_rule(
+    scaled: &ScaledNormal,
+    nu: f64,
+    rule: &ProxyRule,
+    settings: &Settings,
+) -> Result<Estimate> {
     let n = rule.nodes.len();
     let required = if settings.rel_tol > 0.0 { settings.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
     // The relative error asked for: the refinement of `auto`, or tighter where abs_tol is below
@@ -408,6 +414,7 @@ fn integrate_on_rule(scaled: &ScaledNormal, nu: f64, rule: &ProxyRule, settings:
     let value = log_value.exp();
     let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
     let converged = relative_error.is_finite()
-        && (tolerance_met(error, value, settings.abs_tol, settings.rel_tol) || relative_error <= settings.rel_tol);
+        && (tolerance_met(error, value, settings.abs_tol, settings.rel_tol)
+            || relative_error <= settings.rel_tol);
     Ok(Estimate { value, log_value, error, evaluations, method: Method::Tilted, converged })
 }
