@@ -253,3 +253,46 @@ fn auto_gradient_of_a_rare_general_problem() {
         assert!((g.mean[k] + got).abs() <= 1e-6 * want);
     }
 }
+
+/// The table of `docs/student-t.md` (run with `--ignored --nocapture`): relative error against
+/// the exact one-factor t, the reported relative bar, paths and time at the default settings.
+#[test]
+#[ignore = "measurement for the docs"]
+fn measured_accuracy_and_time() {
+    let cases = [
+        (5, 5.0, -4.0),
+        (5, 30.0, -1e12),
+        (10, 30.0, -4.0),
+        (10, 30.0, -13.0),
+        (10, 5.0, -50.0),
+        (10, 5.0, -1e4),
+        (10, 2.5, -1e8),
+        (10, 2.5, -1e12),
+        (20, 30.0, -6.0),
+        (20, 5.0, -1e3),
+    ];
+    for (d, nu, b) in cases {
+        let p = equicorrelated_orthant(d, 0.5, b, nu);
+        let exact = student_t::integrate_exact(&p).unwrap();
+        let start = std::time::Instant::now();
+        let e = student_t::integrate(&p, MethodChoice::Tilted, &Settings::default()).unwrap();
+        let seconds = start.elapsed().as_secs_f64();
+        let (error, bar) = relative(&e, exact.log_value);
+        println!(
+            "| {d} | {nu} | {b:e} | {:.3e} (ln {:.2}) | {error:+.1e} | {bar:.1e} | {} | {seconds:.2} |",
+            exact.value, exact.log_value, e.evaluations
+        );
+    }
+    for (d, nu, b) in [(5, 5.0, -10.0), (10, 30.0, -8.0)] {
+        let p = equicorrelated_orthant(d, 0.5, b, nu);
+        let exact = student_t::integrate_exact(&p).unwrap();
+        let covered = (0..50)
+            .filter(|&seed| {
+                let e = tilted(&p, &settings(seed, 0.0));
+                let (error, bar) = relative(&e, exact.log_value);
+                error.abs() <= bar
+            })
+            .count();
+        println!("coverage d = {d}, ν = {nu}, b = {b}: {covered}/50 at rel_tol 1e-3");
+    }
+}

@@ -206,7 +206,8 @@ fn maximise(g: &impl Fn(f64) -> f64, lo: f64, hi: f64) -> (f64, f64) {
 /// whole distance when it does not): doubling from 10⁻⁹, then bisection.
 fn one_nat_scale(g: &impl Fn(f64) -> f64, mode: f64, peak: f64, end: f64) -> f64 {
     let (side, room) = ((end - mode).signum(), (end - mode).abs());
-    let dropped = |h: f64| !(g(mode + side * h) > peak - 1.0);
+    // A NaN proxy counts as dropped.
+    let dropped = |h: f64| g(mode + side * h).partial_cmp(&(peak - 1.0)) != Some(std::cmp::Ordering::Greater);
     let mut h = 1e-9f64.min(room);
     while h < room && !dropped(h) {
         h = (4.0 * h).min(room);
@@ -283,7 +284,8 @@ fn proxy_rule(
                 }
                 break;
             }
-            if !(at_end > peak - TAIL_DROP) {
+            // A NaN proxy ends the panels too (its tail term is then +∞: unknown).
+            if at_end.partial_cmp(&(peak - TAIL_DROP)) != Some(std::cmp::Ordering::Greater) {
                 // Concavity: beyond t_e the proxy stays below e^{ĝ(t_e) − δ(t − t_e)/h}.
                 let fall = previous.1 - at_end;
                 let tail =
