@@ -120,6 +120,7 @@ fn the_bar_covers_the_exact_value() {
             total += 1;
         }
     }
+    eprintln!("the 99% bar covered {covered} of {total}");
     assert!(covered as f64 >= 0.97 * total as f64, "{covered} of {total}");
 }
 
@@ -166,6 +167,7 @@ fn auto_switches_to_tilting_on_a_rare_general_problem() {
     assert_eq!(e.method, Method::Tilted);
     let low = student_t::integrate_exact(&equicorrelated_orthant(6, 0.49, b, nu)).unwrap();
     let high = student_t::integrate_exact(&equicorrelated_orthant(6, 0.51, b, nu)).unwrap();
+    eprintln!("Slepian bracket [{:e}, {:e}], auto {:e} ± {:e}", low.value, high.value, e.value, e.error);
     assert!(high.value < 1e-12 && low.value < high.value, "{} {}", low.value, high.value);
     assert!(e.value - e.error <= high.value && e.value + e.error >= low.value, "{e:?} {low:?} {high:?}");
     assert!(e.error < 1e-2 * e.value, "{e:?}");
@@ -295,4 +297,29 @@ fn measured_accuracy_and_time() {
             .count();
         println!("coverage d = {d}, ν = {nu}, b = {b}: {covered}/50 at rel_tol 1e-3");
     }
+}
+
+#[test]
+fn semidefinite_scale_matrix() {
+    // X₄ = X₀ (a repeated coordinate): P(X ≤ b) is the d = 4 equicorrelated probability with
+    // upper limit min(b₀, b₄) in coordinate 0, exact by the one-factor t.
+    let (b, nu) = ([-6.0, -6.0, -6.0, -6.0, -7.0], 5.0);
+    let mut rows = vec![vec![0.5; 5]; 5];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    rows[0][4] = 1.0;
+    rows[4][0] = 1.0;
+    let p = StudentProblem::new(
+        Problem::lower_orthant(Covariance::from_rows(&rows).unwrap(), b.to_vec()).unwrap(),
+        nu,
+    )
+    .unwrap();
+    let marginal =
+        Problem::lower_orthant(Covariance::equicorrelated(4, 0.5).unwrap(), vec![-7.0, -6.0, -6.0, -6.0])
+            .unwrap();
+    let exact = student_t::integrate_exact(&StudentProblem::new(marginal, nu).unwrap()).unwrap();
+    let e = tilted(&p, &settings(12, 2e-3));
+    let (error, bar) = relative(&e, exact.log_value);
+    assert!(exact.value < 1e-4 && bar < 1e-2 && error.abs() <= bar, "{e:?} {exact:?}");
 }
