@@ -50,9 +50,11 @@
 //!
 //! # The budget among the nodes
 //!
-//! With shares cᵢ = wᵢ e^{ĝ(tᵢ)}/Σⱼ wⱼ e^{ĝ(tⱼ)} of the proxy, node i is given the relative
-//! tolerance R/(cᵢ √N) (at most ½), so that Σ (cᵢ R/(cᵢ √N))² = R²: the nodes near the peak get
-//! tight tolerances, those in the tails loose ones. R is the relative error `auto` asks of the
+//! With shares cᵢ = wᵢ e^{ĝ(tᵢ)}/Σⱼ wⱼ e^{ĝ(tⱼ)} of the proxy (Σ cᵢ = 1), node i is given the
+//! relative tolerance R/√cᵢ (at most ½), so that Σ cᵢ² (R/√cᵢ)² = R² Σ cᵢ = R². This is the
+//! allocation of least cost: if node i's relative variance is σ²/nᵢ after nᵢ paths, minimising
+//! Σ nᵢ subject to Σ cᵢ² σ²/nᵢ = R² gives nᵢ ∝ cᵢ, hence (σ/R)² Σ cᵢ = (σ/R)² paths in all, as
+//! for one normal tilted run at the tolerance R (beside each node's first round). R is the relative error `auto` asks of the
 //! tilted estimator (`rel_tol`, 10⁻³ when it is 0; tighter when `abs_tol` is below that share of
 //! P). Each node has an even share of `max_evaluations` (at least its first round, 16 × 16
 //! paths).
@@ -374,7 +376,7 @@ fn integrate_on_rule(
     let budget = (settings.max_evaluations / n as u64).max(NODE_INITIAL_POINTS * NODE_RANDOMIZATIONS as u64);
     let node_settings = |i: usize, node: &Node| {
         let share = (node.log_weight + node.log_proxy - rule.log_integral).exp();
-        let rel_tol = (target / (share * (n as f64).sqrt())).min(NODE_MAX_REL_TOL);
+        let rel_tol = (target / share.sqrt()).min(NODE_MAX_REL_TOL);
         TiltingSettings::default()
             .rel_tol(rel_tol)
             .abs_tol(0.0)
