@@ -63,6 +63,14 @@ const EVALUATIONS_BEFORE_HANDOVER: u64 = 1 << 15;
 /// let t = student_t::StudentProblem::new(p, 3.0).unwrap();
 /// let e = student_t::integrate(&t, MethodChoice::Auto, &Settings::default()).unwrap();
 /// assert!((e.value - 1.0 / 3.0).abs() < 1e-15);
+///
+/// // A tail (P ≈ 2e-13) with relative accuracy, against the exact one-factor t.
+/// let sigma = Covariance::equicorrelated(5, 0.5).unwrap();
+/// let t = student_t::StudentProblem::new(Problem::lower_orthant(sigma, vec![-300.0; 5]).unwrap(), 5.0).unwrap();
+/// let exact = student_t::integrate_exact(&t).unwrap();
+/// let e = student_t::integrate(&t, MethodChoice::Tilted, &Settings::default()).unwrap();
+/// assert!(exact.value < 1e-12 && e.error < 1e-3 * e.value);
+/// assert!((e.value - exact.value).abs() <= e.error);
 /// ```
 pub fn integrate(student: &StudentProblem, choice: MethodChoice, settings: &Settings) -> Result<Estimate> {
     settings.validate()?;
