@@ -162,8 +162,8 @@ impl NormalMethod {
 ///
 /// # Errors
 ///
-/// [`Error::MethodNotApplicable`] for d ≥ 4 without a one-factor scale matrix (the t version of
-/// Genz's method is not here yet).
+/// [`Error::MethodNotApplicable`] for d ≥ 4 without a one-factor scale matrix (Genz's method for the t
+/// and the tilted t of [`integrate`] cover them).
 ///
 /// ```
 /// use mvn_orthant::{student_t, Covariance, Problem};
