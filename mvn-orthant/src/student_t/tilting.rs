@@ -15,7 +15,8 @@
 //!
 //! ε_sampling = √(Σᵢ (wᵢ f_τ(tᵢ) εᵢ)²),
 //!
-//! εᵢ the node's own 99% half-width. Everything is summed in log space (log-sum-exp), so that
+//! εᵢ the node's own 99% half-width (a node with no path of positive weight, whose error is
+//! unknown, adds its proxy term wᵢ e^{ĝ(tᵢ)} instead, a bound on its true term). Everything is summed in log space (log-sum-exp), so that
 //! `log_value` stays finite far below the smallest double.
 //!
 //! # The rule: placed by a deterministic proxy
@@ -401,16 +402,19 @@ fn integrate_on_rule(
     let terms = terms.into_iter().collect::<Result<Vec<_>>>()?;
     let log_value = log_sum_exp(terms.iter().map(|t| t.0));
     let evaluations = terms.iter().map(|t| t.2).sum();
-    // √(Σ (wᵢ f_τ(tᵢ) εᵢ)²)/P, with εᵢ = relative errorᵢ × estimateᵢ.
-    let sampling = terms
-        .iter()
-        .filter(|t| t.0 > f64::NEG_INFINITY)
-        .map(|&(log_term, relative, _)| {
+    // √(Σ (wᵢ f_τ(tᵢ) εᵢ)²)/P, with εᵢ = relative errorᵢ × estimateᵢ. A node whose error is
+    // unknown (no path of positive weight) adds its whole proxy term wᵢ e^{ĝ(tᵢ)} instead, a
+    // bound on its true term (e^{ψ*} ≥ P_N).
+    let (mut sampling, mut unknown) = (0.0, 0.0);
+    for (&(log_term, relative, _), node) in terms.iter().zip(&rule.nodes) {
+        if relative.is_finite() {
             let e = (log_term - log_value).exp() * relative;
-            e * e
-        })
-        .sum::<f64>()
-        .sqrt();
+            sampling += e * e;
+        } else {
+            unknown += (node.log_weight + node.log_proxy - log_value).exp();
+        }
+    }
+    let sampling = sampling.sqrt() + unknown;
     // The quadrature and tail terms of the proxy, relative to P (the proxy's integral is larger).
     let quadrature = rule.relative_error * (rule.log_integral - log_value).exp();
     let floor = rounding_floor(1.0, 8.0 + log_value.abs().min(1e300), n as u64);
