@@ -16,8 +16,9 @@
 //! ε_sampling = √(Σᵢ (wᵢ f_τ(tᵢ) εᵢ)²),
 //!
 //! εᵢ the node's own 99% half-width (a node with no path of positive weight, whose error is
-//! unknown, adds its proxy term wᵢ e^{ĝ(tᵢ)} instead, a bound on its true term). Everything is summed in log space (log-sum-exp), so that
-//! `log_value` stays finite far below the smallest double.
+//! unknown, adds its proxy term wᵢ e^{ĝ(tᵢ)} instead, a bound on its true term). Everything is
+//! summed in log space (log-sum-exp), so that `log_value` stays finite far below the smallest
+//! double.
 //!
 //! # The rule: placed by a deterministic proxy
 //!
