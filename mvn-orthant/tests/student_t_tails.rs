@@ -47,9 +47,11 @@ fn perturbed(d: usize) -> Covariance {
 
 #[test]
 fn tails_match_the_exact_one_factor_t() {
-    // (d, ν, upper limit): P from 1e-3 down to 1e-32 (ln P from −7 to −73).
+    // (d, ν, upper limit): P from 1e-3 down to 1e-32 (ln P from −7 to −73), ν from 0.5.
     let cases = [
         (5, 5.0, -3.0),
+        (5, 0.5, -1e30),
+        (8, 1.0, -1e10),
         (10, 30.0, -5.0),
         (10, 5.0, -1e4),
         (10, 30.0, -8.0),
