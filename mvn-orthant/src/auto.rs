@@ -227,13 +227,13 @@ impl Settings {
 
 /// Whether a Genz result leaves `auto` to try the tilted estimator: an estimate of 0, or fewer
 /// than two correct digits.
-fn is_rare_for_genz(estimate: &Estimate) -> bool {
+pub(crate) fn is_rare_for_genz(estimate: &Estimate) -> bool {
     !(estimate.value > 0.0 && estimate.error <= RARE_EVENT_RATIO * estimate.value)
 }
 
 /// Of two estimates of the same probability, the better: a converged one over one that is not,
 /// then the smaller error (the first on ties).
-fn better(first: Estimate, second: Estimate) -> Estimate {
+pub(crate) fn better(first: Estimate, second: Estimate) -> Estimate {
     match (first.converged, second.converged) {
         (true, false) => first,
         (false, true) => second,

@@ -390,6 +390,26 @@ impl Tilted {
     }
 }
 
+/// ψ*, the log of Botev's minimax saddle-point value of a problem given its reduction, without
+/// sampling: a deterministic, smooth stand-in for ln P (an upper bound on it for full-rank
+/// problems) that the Student t tails (`crate::student_t::tilting`) use to place their quadrature
+/// nodes. `None` when Newton's method does not find the saddle point or the rank exceeds
+/// [`MAX_TILTED_RANK`]; ln P itself for a trivial reduction, −∞ for an empty interval.
+pub(crate) fn saddle_point_log_value(problem: &Problem, reduction: &Reduction) -> Option<f64> {
+    let factor = match reduction {
+        Reduction::Trivial(p) => return Some(p.ln()),
+        Reduction::Factor(f) => f,
+    };
+    if factor.constraints.iter().any(|c| c.lower >= c.upper) {
+        return Some(f64::NEG_INFINITY);
+    }
+    if factor.rank() > MAX_TILTED_RANK {
+        return None;
+    }
+    let tilt = TiltedPath::new(factor, problem).saddle_point();
+    (tilt.converged && tilt.log_bound.is_finite()).then_some(tilt.log_bound)
+}
+
 impl Differentiable for Tilted {
     /// [`Error::MethodNotApplicable`]: the tilted estimator gives the probability only (`auto`
     /// differentiates a rare event by conditioning with tilting).

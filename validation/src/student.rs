@@ -53,11 +53,12 @@ pub fn df_field(nu: f64) -> Option<f64> {
 
 /// `choice` applied to a t problem with `settings`: the normal entry point
 /// [`mvn_orthant::integrate`] for ν = ∞; otherwise [`student_t::integrate`] (exact in d ≤ 3
-/// and for one-factor scale matrices, Genz's method with the chi coordinate, crude Monte Carlo).
+/// and for one-factor scale matrices, Genz's method with the chi coordinate, the tilted t for
+/// small probabilities, crude Monte Carlo).
 ///
 /// # Errors
 ///
-/// As the methods ([`Error::MethodNotApplicable`] for `tilted`, which has no t form yet).
+/// As the methods.
 pub fn integrate(
     problem: &StudentProblem,
     choice: MethodChoice,

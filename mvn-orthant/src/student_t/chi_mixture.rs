@@ -52,19 +52,16 @@ pub fn log_chi_density(t: f64, nu: f64) -> f64 {
 /// **Range.** The upper end is ½ ln(3400/ν + 20), where (ν/2)(e^{2t} − 1 − 2t) > 1700, so that
 /// (P_N ≤ 1) the mass beyond is below e^{−1700}. On the left, f_τ(t) ≤ √(ν/π) e^{ν t} bounds the
 /// mass below a point t₀ by √(ν/π) e^{ν t₀}/ν. The integral is first taken from
-/// t₀ = −50/ν − 5; if that bound is not 40 nats below the result, t₀ is moved to where it is, and
+/// t₀ = −50/ν − 5 − ln max(1, max |x − μ|) (the mass sits where e^t |x − μ| is at most of order
+/// one: far left for huge limits); if that bound is not 40 nats below the result, t₀ is moved to where it is, and
 /// the integral taken again. Far to the left the normal methods lose the shrunken box (its
 /// probability underflows even in log space), so starting no further left than needed also
 /// keeps the integrand unimodal in floating point. `limits` are the centred limits: t₀ never
 /// goes below −700 − ln min |x − μ| (over the finite nonzero ones), where a scaled limit would
 /// become subnormal.
 pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, limits: &[f64], normal_pair: F) -> (f64, f64) {
-    let smallest =
-        limits.iter().map(|x| x.abs()).filter(|x| *x > 0.0 && x.is_finite()).fold(f64::INFINITY, f64::min);
-    let t_min = if smallest.is_finite() { -700.0 - smallest.ln() } else { f64::NEG_INFINITY };
-    let hi = 0.5 * (3400.0 / nu + 20.0).ln();
+    let (t_min, hi, mut lo) = mixture_range(nu, limits);
     let ln_front = 0.5 * (nu / std::f64::consts::PI).ln() - nu.ln();
-    let mut lo = (-50.0 / nu - 5.0).max(t_min);
     loop {
         let result = integrate_from(nu, &normal_pair, lo, hi);
         let ln_neglected = ln_front + nu * lo;
@@ -78,6 +75,18 @@ pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, limits: &[f64], norma
         }
         lo = next;
     }
+}
+
+/// The range of the chi mixture for the centred `limits` (see [`chi_mixture_pair`]): (t_min, hi,
+/// t₀), with t₀ = −50/ν − 5 − ln max(1, max |x − μ|) (no lower than t_min) the first left end:
+/// the mass sits where e^t |x − μ| is of order one or less, so far left for huge limits.
+pub(crate) fn mixture_range(nu: f64, limits: &[f64]) -> (f64, f64, f64) {
+    let finite = || limits.iter().map(|x| x.abs()).filter(|x| *x > 0.0 && x.is_finite());
+    let smallest = finite().fold(f64::INFINITY, f64::min);
+    let largest = finite().fold(1.0, f64::max);
+    let t_min = if smallest.is_finite() { -700.0 - smallest.ln() } else { f64::NEG_INFINITY };
+    let hi = 0.5 * (3400.0 / nu + 20.0).ln();
+    (t_min, hi, (-50.0 / nu - 5.0 - largest.ln()).max(t_min))
 }
 
 /// ∫_lo^hi f_τ(t) P_N(e^t) dt in log space.

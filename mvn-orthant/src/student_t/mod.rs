@@ -14,8 +14,9 @@
 //! * a cone (every finite limit equal to the location): P does not depend on ν, and is the
 //!   normal probability.
 //!
-//! [`integrate`] chooses among these and Genz's method for the t (`genz`: the chi variable as
-//! one more quasi-Monte Carlo coordinate) by a [`crate::MethodChoice`];
+//! [`integrate`] chooses among these, Genz's method for the t (`genz`: the chi variable as
+//! one more quasi-Monte Carlo coordinate) and, for small probabilities, the chi mixture with the
+//! normal minimax tilting inside (`tilting`, relative accuracy) by a [`crate::MethodChoice`];
 //! [`integrate_with_gradient`] adds ∂P/∂a, ∂P/∂b and ∂P/∂μ by conditioning (module `gradient`). The mathematics is in
 //! `docs/student-t.md`.
 
@@ -26,6 +27,7 @@ pub(crate) mod genz;
 pub(crate) mod gradient;
 pub mod method_choice;
 pub(crate) mod monte_carlo;
+pub(crate) mod tilting;
 pub mod univariate;
 
 pub use method_choice::{integrate, integrate_with_gradient};
@@ -160,8 +162,8 @@ impl NormalMethod {
 ///
 /// # Errors
 ///
-/// [`Error::MethodNotApplicable`] for d ≥ 4 without a one-factor scale matrix (the t version of
-/// Genz's method is not here yet).
+/// [`Error::MethodNotApplicable`] for d ≥ 4 without a one-factor scale matrix (Genz's method for the t
+/// and the tilted t of [`integrate`] cover them).
 ///
 /// ```
 /// use mvn_orthant::{student_t, Covariance, Problem};
