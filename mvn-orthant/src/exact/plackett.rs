@@ -17,7 +17,10 @@
 //! the second form of the variance free of the cancellation of 1 − (r_ki² − 2ρ r_ki r_kj +
 //! r_kj²)/(1 − ρ²) when the correlations are near ±1.
 
+use super::bivariate::{standard_box_pair, upper_orthant_absolute, CANCELLATION_LIMIT};
+use super::FRAC_1_2PI;
 use crate::normal::{cdf, interval_probability};
+use crate::quadrature::{adaptive_integral, gauss_legendre_nodes, GAUSS_LEGENDRE_20};
 use std::f64::consts::PI;
 
 /// The third variable X_k of a Plackett term: its correlations with the pair and its limits
@@ -95,3 +98,211 @@ pub(crate) fn correlation_derivative(
     }
     total / (2.0 * PI * rr.sqrt())
 }
+
+/// P(lower ≤ Z ≤ upper) for a normal Z of mean 0 and standard deviation `sd` from the limits
+/// (infinite allowed); a point mass at 0 when `sd` = 0. One Φ where one limit is infinite.
+#[inline]
+fn centred_interval(lower: f64, upper: f64, sd: f64) -> f64 {
+    if sd > 0.0 {
+        if lower == f64::NEG_INFINITY {
+            cdf(upper / sd)
+        } else if upper == f64::INFINITY {
+            cdf(-lower / sd)
+        } else {
+            interval_probability(lower / sd, upper / sd)
+        }
+    } else if lower <= 0.0 && 0.0 <= upper {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// The finite limits of one coordinate, each with its Plackett sign (−1 lower, +1 upper).
+#[derive(Clone, Copy)]
+struct Limits {
+    lower: f64,
+    upper: f64,
+    ends: [(f64, f64); 2],
+    count: usize,
+}
+
+impl Limits {
+    fn new(lower: f64, upper: f64) -> Self {
+        let mut ends = [(0.0, 0.0); 2];
+        let mut count = 0;
+        for (c, s) in [(lower, -1.0), (upper, 1.0)] {
+            if c.is_finite() {
+                ends[count] = (c, s);
+                count += 1;
+            }
+        }
+        Limits { lower, upper, ends, count }
+    }
+
+    fn finite(&self) -> &[(f64, f64)] {
+        &self.ends[..self.count]
+    }
+}
+
+/// Plackett's reduction of a standardised 3-D box [a, b] with correlation matrix R (|r_ij| < 1)
+/// along the path r₁₂(t) = sin(tθ₁₂), r₁₃(t) = sin(tθ₁₃), θ = asin r, r₂₃ fixed, t ∈ [0, 1],
+/// variable 1 being the one outside the most correlated pair:
+///
+/// ```text
+/// P = P(a₁ ≤ X₁ ≤ b₁)·P(a₂ ≤ X₂ ≤ b₂, a₃ ≤ X₃ ≤ b₃; r₂₃)
+///   + (1/2π) ∫_0^1 Σ_{j=2,3} θ₁ⱼ Σ_{c₁ ∈ {a₁,b₁}, cⱼ ∈ {aⱼ,bⱼ}} s₁sⱼ exp(−q/2)·P(a_k ≤ X_k ≤ b_k | c₁, cⱼ) dt,
+/// ```
+///
+/// q the quadratic form of the pair at r = r₁ⱼ(t) (the √(1 − r²) of φ₂ cancels against
+/// dr/dt = θ cos tθ), s = ∓1 at a lower/upper limit, infinite limits dropped. All corners share
+/// the nodes and the sines and cosines of the path: a box costs one integral, not eight.
+pub(crate) struct TrivariatePath {
+    limits: [Limits; 3],
+    theta: [f64; 2],
+    r23: f64,
+}
+
+impl TrivariatePath {
+    /// The path of the box [`lower`, `upper`] (standardised, relabelled so that variable 0 is
+    /// outside the most correlated pair) with r₁₂ = `r12`, r₁₃ = `r13`, r₂₃ = `r23`.
+    pub(crate) fn new(lower: [f64; 3], upper: [f64; 3], r12: f64, r13: f64, r23: f64) -> Self {
+        TrivariatePath {
+            limits: [0, 1, 2].map(|i| Limits::new(lower[i], upper[i])),
+            theta: [r12.asin(), r13.asin()],
+            r23,
+        }
+    }
+
+    /// Whether variable 1 is independent of the pair (θ₁₂ = θ₁₃ = 0): the base term is exact.
+    pub(crate) fn is_trivial(&self) -> bool {
+        self.theta == [0.0, 0.0]
+    }
+
+    /// The integrand at `t`: (Σ terms, Σ |terms|).
+    #[inline]
+    pub(crate) fn integrand(&self, t: f64) -> (f64, f64) {
+        let (s12, c12) = (t * self.theta[0]).sin_cos();
+        let (s13, c13) = (t * self.theta[1]).sin_cos();
+        let r23 = self.r23;
+        let (mut value, mut magnitude) = (0.0, 0.0);
+        for (theta, j, k, r, c, rk) in
+            [(self.theta[0], 1, 2, s12, c12, s13), (self.theta[1], 2, 1, s13, c13, s12)]
+        {
+            if theta == 0.0 {
+                continue;
+            }
+            let rr = c * c;
+            // The conditional mean of X_k times (1 − r²) is a·c₁ + b·cⱼ; its variance times
+            // (1 − r²)² is rr·D (see the module documentation).
+            let (a, b) = (rk - r * r23, r23 - r * rk);
+            let variance = rr * (rr - (rk - r23) * (rk - r23) - 2.0 * rk * r23 * (1.0 - r));
+            let sd = if variance > 0.0 { variance.sqrt() } else { 0.0 };
+            let third = self.limits[k];
+            let (lower, upper) = (third.lower * rr, third.upper * rr);
+            for &(c1, s1) in self.limits[0].finite() {
+                for &(cj, sj) in self.limits[j].finite() {
+                    let q = (c1 * c1 - 2.0 * r * c1 * cj + cj * cj) / rr;
+                    if q > 1500.0 {
+                        continue;
+                    }
+                    let mean = a.mul_add(c1, b * cj);
+                    let term =
+                        theta * s1 * sj * (-0.5 * q).exp() * centred_interval(lower - mean, upper - mean, sd);
+                    value += term;
+                    magnitude += term.abs();
+                }
+            }
+        }
+        (value, magnitude)
+    }
+}
+
+impl TrivariatePath {
+    /// The base term P(a₁ ≤ X₁ ≤ b₁)·P(a₂ ≤ X₂ ≤ b₂, a₃ ≤ X₃ ≤ b₃; r₂₃) with the sum of the
+    /// magnitudes of its terms. The bivariate box is summed from its (at most four) upper
+    /// orthants after reflecting a coordinate without lower limit (X → −X, r₂₃ → −r₂₃), so an
+    /// orthant is one bivariate orthant; where they cancel (Σ|terms| > 8·value) it is the
+    /// relatively accurate bivariate box (whose own error would otherwise be of the order of
+    /// 1e-16·Σ|terms|: 2e-17 at P = 1.2e-3 seen).
+    fn base(&self) -> (f64, f64) {
+        let [first, second, third] = self.limits;
+        let p1 = centred_interval(first.lower, first.upper, 1.0);
+        let mut r = self.r23;
+        let mut reflect = |l: Limits| {
+            if l.lower == f64::NEG_INFINITY {
+                r = -r;
+                (-l.upper, -l.lower)
+            } else {
+                (l.lower, l.upper)
+            }
+        };
+        let ((a2, b2), (a3, b3)) = (reflect(second), reflect(third));
+        let (mut value, mut magnitude) = (0.0, 0.0);
+        for (h, sh) in [(a2, 1.0), (b2, -1.0)] {
+            for (k, sk) in [(a3, 1.0), (b3, -1.0)] {
+                if h == f64::INFINITY || k == f64::INFINITY {
+                    continue;
+                }
+                let u = upper_orthant_absolute(h, k, r);
+                value += sh * sk * u;
+                magnitude += u;
+            }
+        }
+        if magnitude > CANCELLATION_LIMIT * value {
+            // The corners cancel: the relatively accurate bivariate box instead.
+            value = standard_box_pair([second.lower, third.lower], [second.upper, third.upper], self.r23).0;
+            magnitude = value;
+        }
+        (p1 * value, p1 * magnitude)
+    }
+
+    /// ∫_0^1 of [`Self::integrand`] (value and magnitude) by Gauss–Legendre (20 points) on
+    /// `panels` equal panels of v ∈ [0, 1] after the substitution 1 − t = δ(e^{Lv} − 1),
+    /// L = ln(1 + 1/δ), which grades the nodes towards t = 1 on the scale δ.
+    fn graded_integral(&self, delta: f64, panels: u32) -> (f64, f64) {
+        let l = (1.0 / delta).ln_1p();
+        let width = 1.0 / f64::from(panels);
+        let (mut value, mut magnitude) = (0.0, 0.0);
+        for p in 0..panels {
+            let start = f64::from(p) * width;
+            for (s, w) in gauss_legendre_nodes(&GAUSS_LEGENDRE_20, width) {
+                let lv = l * (start + s);
+                let jacobian = w * l * delta * lv.exp();
+                let (f, m) = self.integrand(1.0 - delta * lv.exp_m1());
+                value += jacobian * f;
+                magnitude += jacobian * m;
+            }
+        }
+        (0.5 * width * value, 0.5 * width * magnitude)
+    }
+
+    /// (P, Σ|terms|) of the box, absolute accuracy about 1e-16, for det R = `det`: the graded
+    /// rule with δ = 3 det R on one panel (det R ≥ [`ONE_PANEL_MIN_DET`]), on two panels
+    /// (det R ≥ [`TWO_PANELS_MIN_DET`]), else the adaptive rule to 4e-16 (the magnitude then
+    /// from the two-panel rule).
+    pub(crate) fn probability(&self, det: f64) -> (f64, f64) {
+        let (base, base_magnitude) = self.base();
+        if self.is_trivial() {
+            return (base, base_magnitude);
+        }
+        let delta = 3.0 * det;
+        let (integral, magnitude) = if det >= ONE_PANEL_MIN_DET {
+            self.graded_integral(delta, 1)
+        } else if det >= TWO_PANELS_MIN_DET {
+            self.graded_integral(delta, 2)
+        } else {
+            let value = adaptive_integral(&mut |t| self.integrand(t).0, 0.0, 1.0, 4e-16);
+            (value, self.graded_integral(delta.max(1e-12), 2).1)
+        };
+        (base + integral * FRAC_1_2PI, base_magnitude + magnitude * FRAC_1_2PI)
+    }
+}
+
+/// From this det R the graded rule on one panel (20 nodes) is used: over 10⁶ random matrices
+/// and limits in [−8, 8] its largest error against the adaptive rule was 1e-16 for det R ≥ 0.02.
+pub(crate) const ONE_PANEL_MIN_DET: f64 = 0.02;
+
+/// From this det R (below [`ONE_PANEL_MIN_DET`]) the graded rule on two panels is used (largest
+/// error 4e-15 for det R ≥ 1e-3 over the same sample); below it, the adaptive rule.
+pub(crate) const TWO_PANELS_MIN_DET: f64 = 1e-3;
