@@ -19,8 +19,8 @@
 
 use super::bivariate::{standard_box_pair, upper_orthant_absolute, CANCELLATION_LIMIT};
 use super::FRAC_1_2PI;
-use crate::normal::{cdf, interval_probability};
-use crate::quadrature::{adaptive_integral, gauss_legendre_nodes, GAUSS_LEGENDRE_20};
+use crate::normal::{cdf, cdf_fast, interval_probability, is_narrow};
+use crate::quadrature::{adaptive_integral, gauss_legendre_nodes, GAUSS_LEGENDRE_12, GAUSS_LEGENDRE_20};
 use std::f64::consts::PI;
 
 /// The third variable X_k of a Plackett term: its correlations with the pair and its limits
@@ -100,21 +100,44 @@ pub(crate) fn correlation_derivative(
 }
 
 /// P(lower ≤ Z ≤ upper) for a normal Z of mean 0 and standard deviation `sd` from the limits
-/// (infinite allowed); a point mass at 0 when `sd` = 0. One Φ where one limit is infinite.
+/// (infinite allowed); a point mass at 0 when `sd` = 0. By [`cdf_fast`] (relative error below
+/// 1e-15, a third of the cost of `cdf`), one Φ where one limit is infinite; a narrow interval by
+/// [`interval_probability`] (no cancellation).
 #[inline]
 fn centred_interval(lower: f64, upper: f64, sd: f64) -> f64 {
     if sd > 0.0 {
-        if lower == f64::NEG_INFINITY {
-            cdf(upper / sd)
-        } else if upper == f64::INFINITY {
-            cdf(-lower / sd)
+        let (a, b) = (lower / sd, upper / sd);
+        if a == f64::NEG_INFINITY {
+            cdf_fast(b)
+        } else if b == f64::INFINITY {
+            cdf_fast(-a)
+        } else if a >= b {
+            0.0
+        } else if is_narrow(a, b) {
+            interval_probability(a, b)
+        } else if a >= 0.0 {
+            cdf_fast(-a) - cdf_fast(-b)
         } else {
-            interval_probability(lower / sd, upper / sd)
+            cdf_fast(b) - cdf_fast(a)
         }
     } else if lower <= 0.0 && 0.0 <= upper {
         1.0
     } else {
         0.0
+    }
+}
+
+/// (sin x, cos² x) for |x| ≤ π/2: cos² x = (1 − sin x)(1 + sin x) (one libm call instead of
+/// two) where |sin x| ≤ 0.9, whose relative error is then below 10ε (the rounding of sin x
+/// amplified by (1 + |s|)/(1 − |s|) ≤ 19, halved); the squared cosine itself closer to ±π/2.
+#[inline]
+fn sin_and_cos_squared(x: f64) -> (f64, f64) {
+    let s = x.sin();
+    if s.abs() <= 0.9 {
+        (s, (1.0 - s) * (1.0 + s))
+    } else {
+        let c = x.cos();
+        (s, c * c)
     }
 }
 
@@ -182,17 +205,16 @@ impl TrivariatePath {
     /// The integrand at `t`: (Σ terms, Σ |terms|).
     #[inline]
     pub(crate) fn integrand(&self, t: f64) -> (f64, f64) {
-        let (s12, c12) = (t * self.theta[0]).sin_cos();
-        let (s13, c13) = (t * self.theta[1]).sin_cos();
+        let (s12, cc12) = sin_and_cos_squared(t * self.theta[0]);
+        let (s13, cc13) = sin_and_cos_squared(t * self.theta[1]);
         let r23 = self.r23;
         let (mut value, mut magnitude) = (0.0, 0.0);
-        for (theta, j, k, r, c, rk) in
-            [(self.theta[0], 1, 2, s12, c12, s13), (self.theta[1], 2, 1, s13, c13, s12)]
+        for (theta, j, k, r, rr, rk) in
+            [(self.theta[0], 1, 2, s12, cc12, s13), (self.theta[1], 2, 1, s13, cc13, s12)]
         {
             if theta == 0.0 {
                 continue;
             }
-            let rr = c * c;
             // The conditional mean of X_k times (1 − r²) is a·c₁ + b·cⱼ; its variance times
             // (1 − r²)² is rr·D (see the module documentation).
             let (a, b) = (rk - r * r23, r23 - r * rk);
@@ -206,7 +228,7 @@ impl TrivariatePath {
                     if q > 1500.0 {
                         continue;
                     }
-                    let mean = a.mul_add(c1, b * cj);
+                    let mean = a * c1 + b * cj;
                     let term =
                         theta * s1 * sj * (-0.5 * q).exp() * centred_interval(lower - mean, upper - mean, sd);
                     value += term;
@@ -225,7 +247,7 @@ impl TrivariatePath {
     /// orthant is one bivariate orthant; where they cancel (Σ|terms| > 8·value) it is the
     /// relatively accurate bivariate box (whose own error would otherwise be of the order of
     /// 1e-16·Σ|terms|: 2e-17 at P = 1.2e-3 seen).
-    fn base(&self) -> (f64, f64) {
+    pub(crate) fn base(&self) -> (f64, f64) {
         let [first, second, third] = self.limits;
         let p1 = centred_interval(first.lower, first.upper, 1.0);
         let mut r = self.r23;
@@ -260,16 +282,18 @@ impl TrivariatePath {
     /// ∫_0^1 of [`Self::integrand`] (value and magnitude) by Gauss–Legendre (20 points) on
     /// `panels` equal panels of v ∈ [0, 1] after the substitution 1 − t = δ(e^{Lv} − 1),
     /// L = ln(1 + 1/δ), which grades the nodes towards t = 1 on the scale δ.
-    fn graded_integral(&self, delta: f64, panels: u32) -> (f64, f64) {
+    pub(crate) fn graded_integral(&self, rule: &[(f64, f64)], delta: f64, panels: u32) -> (f64, f64) {
         let l = (1.0 / delta).ln_1p();
         let width = 1.0 / f64::from(panels);
         let (mut value, mut magnitude) = (0.0, 0.0);
         for p in 0..panels {
             let start = f64::from(p) * width;
-            for (s, w) in gauss_legendre_nodes(&GAUSS_LEGENDRE_20, width) {
-                let lv = l * (start + s);
-                let jacobian = w * l * delta * lv.exp();
-                let (f, m) = self.integrand(1.0 - delta * lv.exp_m1());
+            for (s, w) in gauss_legendre_nodes(rule, width) {
+                // e^{Lv} − 1 from e^{Lv}: the absolute error of 1 − t, δ·ε·e^{Lv} ≤ ε(1 + δ), is
+                // far below what the rule resolves (no expm1 needed).
+                let e = (l * (start + s)).exp();
+                let jacobian = w * l * delta * e;
+                let (f, m) = self.integrand(1.0 - delta * (e - 1.0));
                 value += jacobian * f;
                 magnitude += jacobian * m;
             }
@@ -278,31 +302,29 @@ impl TrivariatePath {
     }
 
     /// (P, Σ|terms|) of the box, absolute accuracy about 1e-16, for det R = `det`: the graded
-    /// rule with δ = 3 det R on one panel (det R ≥ [`ONE_PANEL_MIN_DET`]), on two panels
-    /// (det R ≥ [`TWO_PANELS_MIN_DET`]), else the adaptive rule to 4e-16 (the magnitude then
-    /// from the two-panel rule).
+    /// rule with δ = 3 det R, the first of [`GRADED_RULES`] whose least det R is met, else the
+    /// adaptive rule to 4e-16 (the magnitude then from the last graded rule).
     pub(crate) fn probability(&self, det: f64) -> (f64, f64) {
         let (base, base_magnitude) = self.base();
         if self.is_trivial() {
             return (base, base_magnitude);
         }
         let delta = 3.0 * det;
-        let (integral, magnitude) = if det >= ONE_PANEL_MIN_DET {
-            self.graded_integral(delta, 1)
-        } else if det >= TWO_PANELS_MIN_DET {
-            self.graded_integral(delta, 2)
-        } else {
-            let value = adaptive_integral(&mut |t| self.integrand(t).0, 0.0, 1.0, 4e-16);
-            (value, self.graded_integral(delta.max(1e-12), 2).1)
+        let (integral, magnitude) = match GRADED_RULES.iter().find(|rule| det >= rule.0) {
+            Some(&(_, rule, panels)) => self.graded_integral(rule, delta, panels),
+            None => {
+                let value = adaptive_integral(&mut |t| self.integrand(t).0, 0.0, 1.0, 4e-16);
+                (value, self.graded_integral(&GAUSS_LEGENDRE_20, delta.max(1e-12), 2).1)
+            }
         };
         (base + integral * FRAC_1_2PI, base_magnitude + magnitude * FRAC_1_2PI)
     }
 }
 
-/// From this det R the graded rule on one panel (20 nodes) is used: over 10⁶ random matrices
-/// and limits in [−8, 8] its largest error against the adaptive rule was 1e-16 for det R ≥ 0.02.
-pub(crate) const ONE_PANEL_MIN_DET: f64 = 0.02;
-
-/// From this det R (below [`ONE_PANEL_MIN_DET`]) the graded rule on two panels is used (largest
-/// error 4e-15 for det R ≥ 1e-3 over the same sample); below it, the adaptive rule.
-pub(crate) const TWO_PANELS_MIN_DET: f64 = 1e-3;
+/// The graded rules by the least det R where each is used: (det R, Gauss–Legendre rule, panels).
+/// Against the adaptive rule over 3·10⁵ random correlation matrices (uniform off-diagonal
+/// entries, the valid ones) and limits uniform in [−8, 8], the largest absolute error of T was
+/// 4e-17 for 12 nodes at det R ≥ 0.2 (2e-15 at det R ≥ 0.1), 6e-17 for 20 nodes at
+/// det R ≥ 0.02, and 4e-15 for two panels of 20 at det R ≥ 1e-3 (10⁶ matrices).
+pub(crate) const GRADED_RULES: [(f64, &[(f64, f64)], u32); 3] =
+    [(0.2, &GAUSS_LEGENDRE_12, 1), (0.02, &GAUSS_LEGENDRE_20, 1), (1e-3, &GAUSS_LEGENDRE_20, 2)];

@@ -33,10 +33,9 @@ use crate::quadrature::integral_log_concave;
 /// integral of the bivariate conditional.
 pub(crate) const TAIL_SWITCH: f64 = 1e-5;
 
-/// (P, Σ|terms|) of the standardised box [`lower`, `upper`] by Plackett's reduction along the
-/// path of [`TrivariatePath`] (|r_ij| < 1, infinite limits allowed), absolute accuracy; the
-/// variable outside the most correlated pair is labelled 1.
-fn plackett_box(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
+/// The Plackett path of the standardised box [`lower`, `upper`] (|r_ij| < 1), with the variable
+/// outside the most correlated pair labelled 1 (so that |r₁₂|, |r₁₃| ≤ |r₂₃|).
+fn plackett_path(lower: [f64; 3], upper: [f64; 3], r: &[[f64; 3]; 3]) -> TrivariatePath {
     let (r01, r02, r12) = (r[0][1].abs(), r[0][2].abs(), r[1][2].abs());
     let (i, j, k) = if r12 >= r01 && r12 >= r02 {
         (0, 1, 2)
@@ -45,14 +44,19 @@ fn plackett_box(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64
     } else {
         (2, 0, 1)
     };
-    let path = TrivariatePath::new(
+    TrivariatePath::new(
         [lower[i], lower[j], lower[k]],
         [upper[i], upper[j], upper[k]],
         r[i][j],
         r[i][k],
         r[j][k],
-    );
-    let (value, magnitude) = path.probability(determinant(&r));
+    )
+}
+
+/// (P, Σ|terms|) of the standardised box [`lower`, `upper`] by Plackett's reduction along the
+/// path of [`TrivariatePath`] (|r_ij| < 1, infinite limits allowed), absolute accuracy.
+fn plackett_box(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
+    let (value, magnitude) = plackett_path(lower, upper, &r).probability(determinant(&r));
     (value.clamp(0.0, 1.0), magnitude)
 }
 
@@ -474,5 +478,60 @@ mod tests {
         println!("{answered} boxes, worst relative difference {worst:e}");
         assert!(answered > 300, "the fast path answered {answered} boxes");
         assert!(worst < 1e-14, "worst relative difference {worst:e}");
+    }
+
+    /// The graded fixed rules (one or two panels, chosen by det R) against the adaptive rule on
+    /// the same batched integrand, at 2e-19 absolute (the reference), over random correlation
+    /// matrices (uniform off-diagonal entries, the valid ones not nearly singular) and random
+    /// orthants and boxes with limits in [−8, 8]: 2000 cases per rule. Each must agree
+    /// to 1e-14 absolute (TVPACK's accuracy); the worst differences are printed.
+    #[test]
+    fn fixed_rules_agree_with_the_adaptive_rule() {
+        use super::super::plackett::GRADED_RULES;
+        use crate::quadrature::adaptive_integral;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(18);
+        let mut count = [0usize; 3];
+        let mut worst = [0.0f64; 3];
+        for _ in 0..200_000 {
+            if count.iter().all(|&c| c >= 2000) {
+                break;
+            }
+            let c: [f64; 3] =
+                [rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)];
+            let r = [[1.0, c[0], c[1]], [c[0], 1.0, c[2]], [c[1], c[2], 1.0]];
+            let det = 1.0 - c[0] * c[0] - c[1] * c[1] - c[2] * c[2] + 2.0 * c[0] * c[1] * c[2];
+            if det <= 0.0 || near_singular_pivot(&r).is_some() {
+                continue;
+            }
+            let det = determinant(&r);
+            let Some(tier) = GRADED_RULES.iter().position(|rule| det >= rule.0) else { continue };
+            if count[tier] >= 2000 {
+                continue;
+            }
+            let mut lo = [f64::NEG_INFINITY; 3];
+            let mut hi = [0.0; 3];
+            let orthant = rng.random_bool(0.5);
+            for i in 0..3 {
+                hi[i] = rng.random_range(-8.0..8.0);
+                if !orthant {
+                    lo[i] = hi[i] - rng.random_range(0.01..6.0);
+                    if rng.random_bool(0.15) {
+                        lo[i] = f64::NEG_INFINITY;
+                    } else if rng.random_bool(0.15) {
+                        hi[i] = f64::INFINITY;
+                    }
+                }
+            }
+            let path = plackett_path(lo, hi, &r);
+            let value = path.probability(det).0;
+            let (base, _) = path.base();
+            let reference = base
+                + adaptive_integral(&mut |t| path.integrand(t).0, 0.0, 1.0, 2e-19) * super::super::FRAC_1_2PI;
+            count[tier] += 1;
+            worst[tier] = worst[tier].max((value - reference).abs());
+        }
+        println!("cases per rule {count:?}, worst absolute differences {worst:?}");
+        assert!(count.iter().all(|&c| c >= 2000), "{count:?}");
+        assert!(worst.iter().all(|&w| w <= 1e-14), "{worst:?}");
     }
 }
