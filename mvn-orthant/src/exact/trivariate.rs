@@ -11,14 +11,18 @@
 //!
 //! with θ_{1j} = asin r_{1j}, f_j the bivariate quadratic form at (x₁, x_j) and β_j the
 //! standardised conditional limit of the third variable (see `docs/exact-methods.md`). The
-//! variable labelled 1 is the one outside the most correlated pair. The integral is evaluated by
-//! adaptive Gauss–Kronrod. Where the result is below `TAIL_SWITCH` = 1e-5, the probability is
+//! variable labelled 1 is the one outside the most correlated pair. A box is the same integral
+//! with the corners of each pair summed under it (one path, shared nodes: `plackett::TrivariatePath`).
+//! The integral is evaluated by a fixed Gauss–Legendre rule (12 or 20 nodes, one or two panels,
+//! chosen by det R) after a substitution that grades the nodes towards t = 1 on the scale det R,
+//! with adaptive Gauss–Kronrod below det R = 1e-3 (see `docs/exact-methods.md` §3.1). Where the
+//! result is below `TAIL_SWITCH` = 1e-5, the probability is
 //! recomputed as the log-concave 1-D integral of the bivariate conditional,
 //! P(X > h) = ∫_{h_i}^∞ φ(x) U₂(conditional limits; partial correlation) dx, in log space.
 //!
 //! Singular cases: |r_ij| = 1 merges two variables and reduces to the bivariate method; other
-//! rank-deficient matrices need nothing special (the conditional variance vanishes only at the
-//! end of the path and Φ(β) becomes a step there, which the adaptive rule resolves).
+//! nearly singular matrices (det R < 1e-6 or a |r_ij| > 1 − 1e-6) are integrated by conditioning
+//! (the conditional variance vanishes at the end of the path and Φ(β) becomes a step there).
 
 use super::bivariate::{self, inclusion_exclusion_cancelled, standard_box_pair, CANCELLATION_LIMIT};
 use super::log_signed_sum;
