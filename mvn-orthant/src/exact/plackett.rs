@@ -303,8 +303,9 @@ impl TrivariatePath {
 
     /// (P, Σ|terms|) of the box, absolute accuracy about 1e-16, for det R = `det`: the graded
     /// rule with δ = 3 det R, the first of [`GRADED_RULES`] whose least det R is met, else the
-    /// adaptive rule to 4e-16 (the magnitude then from the last graded rule).
-    pub(crate) fn probability(&self, det: f64) -> (f64, f64) {
+    /// adaptive rule to 4e-16, the magnitude then from the last graded rule if `with_magnitude`
+    /// (NaN otherwise).
+    pub(crate) fn probability(&self, det: f64, with_magnitude: bool) -> (f64, f64) {
         let (base, base_magnitude) = self.base();
         if self.is_trivial() {
             return (base, base_magnitude);
@@ -314,7 +315,10 @@ impl TrivariatePath {
             Some(&(_, rule, panels)) => self.graded_integral(rule, delta, panels),
             None => {
                 let value = adaptive_integral(&mut |t| self.integrand(t).0, 0.0, 1.0, 4e-16);
-                (value, self.graded_integral(&GAUSS_LEGENDRE_20, delta.max(1e-12), 2).1)
+                let (_, rule, panels) = GRADED_RULES[GRADED_RULES.len() - 1];
+                let magnitude =
+                    if with_magnitude { self.graded_integral(rule, delta, panels).1 } else { f64::NAN };
+                (value, magnitude)
             }
         };
         (base + integral * FRAC_1_2PI, base_magnitude + magnitude * FRAC_1_2PI)
@@ -322,9 +326,17 @@ impl TrivariatePath {
 }
 
 /// The graded rules by the least det R where each is used: (det R, Gauss–Legendre rule, panels).
-/// Against the adaptive rule over 3·10⁵ random correlation matrices (uniform off-diagonal
-/// entries, the valid ones) and limits uniform in [−8, 8], the largest absolute error of T was
-/// 4e-17 for 12 nodes at det R ≥ 0.2 (2e-15 at det R ≥ 0.1), 6e-17 for 20 nodes at
-/// det R ≥ 0.02, and 4e-15 for two panels of 20 at det R ≥ 1e-3 (10⁶ matrices).
-pub(crate) const GRADED_RULES: [(f64, &[(f64, f64)], u32); 3] =
-    [(0.2, &GAUSS_LEGENDRE_12, 1), (0.02, &GAUSS_LEGENDRE_20, 1), (1e-3, &GAUSS_LEGENDRE_20, 2)];
+/// Against the adaptive rule at 1e-19 over random correlation matrices (uniform off-diagonal
+/// entries, the valid ones not nearly singular) and limits uniform in [−8, 8], the largest
+/// absolute error of T was 4e-17 for 12 nodes at det R ≥ 0.2 (2e-15 at det R ≥ 0.1), 6e-17 for
+/// 20 nodes at det R ≥ 0.02 (3·10⁵ matrices), 4e-15 for two panels of 20 at det R ≥ 1e-3
+/// (10⁶ matrices), 6e-16 for three panels at det R ∈ [3e-4, 1e-3) and 2e-16 for four panels at
+/// det R ∈ [1e-4, 3e-4) (4·10⁴ orthants and boxes with det R < 1e-3; four panels: 1e-15 down to
+/// det R = 1e-5). Below 1e-4 the adaptive rule is kept.
+pub(crate) const GRADED_RULES: [(f64, &[(f64, f64)], u32); 5] = [
+    (0.2, &GAUSS_LEGENDRE_12, 1),
+    (0.02, &GAUSS_LEGENDRE_20, 1),
+    (1e-3, &GAUSS_LEGENDRE_20, 2),
+    (3e-4, &GAUSS_LEGENDRE_20, 3),
+    (1e-4, &GAUSS_LEGENDRE_20, 4),
+];

@@ -60,13 +60,14 @@ fn plackett_path(lower: [f64; 3], upper: [f64; 3], r: &[[f64; 3]; 3]) -> Trivari
 /// (P, Σ|terms|) of the standardised box [`lower`, `upper`] by Plackett's reduction along the
 /// path of [`TrivariatePath`] (|r_ij| < 1, infinite limits allowed), absolute accuracy.
 fn plackett_box(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
-    let (value, magnitude) = plackett_path(lower, upper, &r).probability(determinant(&r));
+    let (value, magnitude) = plackett_path(lower, upper, &r).probability(determinant(&r), true);
     (value.clamp(0.0, 1.0), magnitude)
 }
 
 /// T(x; R) by Plackett's reduction (finite x, |r_ij| < 1), absolute accuracy.
 fn plackett_lower(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
-    plackett_box([f64::NEG_INFINITY; 3], x, r).0
+    let path = plackett_path([f64::NEG_INFINITY; 3], x, &r);
+    path.probability(determinant(&r), false).0.clamp(0.0, 1.0)
 }
 
 /// (P, ln P) for P(X > h) by the 1-D integral over the variable with the largest limit of φ(x)
@@ -494,14 +495,22 @@ mod tests {
         use super::super::plackett::GRADED_RULES;
         use crate::quadrature::adaptive_integral;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(18);
-        let mut count = [0usize; 3];
-        let mut worst = [0.0f64; 3];
-        for _ in 0..200_000 {
+        let mut count = [0usize; 5];
+        let mut worst = [0.0f64; 5];
+        for _ in 0..1_000_000 {
             if count.iter().all(|&c| c >= 2000) {
                 break;
             }
-            let c: [f64; 3] =
+            let mut c: [f64; 3] =
                 [rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)];
+            if rng.random_bool(0.5) {
+                // det R = (1 − c₀²)(1 − c₁²)·η with η log-uniform in [1e-5, 1]: r₂₃ inside its
+                // valid range c₀c₁ ± √((1 − c₀²)(1 − c₁²)), close to an end.
+                let eta = 10f64.powf(rng.random_range(-5.0..0.0));
+                let side = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+                let span = ((1.0 - c[0] * c[0]) * (1.0 - c[1] * c[1]) * (1.0 - eta)).sqrt();
+                c[2] = c[0] * c[1] + side * span;
+            }
             let r = [[1.0, c[0], c[1]], [c[0], 1.0, c[2]], [c[1], c[2], 1.0]];
             let det = 1.0 - c[0] * c[0] - c[1] * c[1] - c[2] * c[2] + 2.0 * c[0] * c[1] * c[2];
             if det <= 0.0 || near_singular_pivot(&r).is_some() {
@@ -527,7 +536,7 @@ mod tests {
                 }
             }
             let path = plackett_path(lo, hi, &r);
-            let value = path.probability(det).0;
+            let value = path.probability(det, false).0;
             let (base, _) = path.base();
             let reference = base
                 + adaptive_integral(&mut |t| path.integrand(t).0, 0.0, 1.0, 2e-19) * super::super::FRAC_1_2PI;
