@@ -339,13 +339,16 @@ impl TrivariatePath {
             return (base, base_magnitude);
         }
         let delta = 3.0 * det;
-        let (integral, magnitude) = match GRADED_RULES.iter().find(|rule| det >= rule.0) {
-            Some(&(_, rule, panels)) => self.graded_integral(rule, delta, panels),
+        let (integral, magnitude) = match GRADED_RULES.iter().find(|graded| det >= graded.min_det) {
+            Some(graded) => self.graded_integral(graded.rule, delta, graded.panels),
             None => {
                 let value = adaptive_integral(&mut |t| self.integrand(t).0, 0.0, 1.0, 4e-16);
-                let (_, rule, panels) = GRADED_RULES[GRADED_RULES.len() - 1];
-                let magnitude =
-                    if with_magnitude { self.graded_integral(rule, delta, panels).1 } else { f64::NAN };
+                let last = &GRADED_RULES[GRADED_RULES.len() - 1];
+                let magnitude = if with_magnitude {
+                    self.graded_integral(last.rule, delta, last.panels).1
+                } else {
+                    f64::NAN
+                };
                 (value, magnitude)
             }
         };
@@ -353,7 +356,7 @@ impl TrivariatePath {
     }
 }
 
-/// The graded rules by the least det R where each is used: (det R, Gauss–Legendre rule, panels).
+/// The graded rules by the least det R where each is used.
 /// Against the adaptive rule at 1e-19 over random correlation matrices (uniform off-diagonal
 /// entries, the valid ones not nearly singular) and limits uniform in [−8, 8], the largest
 /// absolute error of T was 4e-17 for 12 nodes at det R ≥ 0.2 (2e-15 at det R ≥ 0.1), 6e-17 for
@@ -361,13 +364,23 @@ impl TrivariatePath {
 /// (10⁶ matrices), 6e-16 for three panels at det R ∈ [3e-4, 1e-3) and 2e-16 for four panels at
 /// det R ∈ [1e-4, 3e-4) (4·10⁴ orthants and boxes with det R < 1e-3; four panels: 1e-15 down to
 /// det R = 1e-5). Below 1e-4 the adaptive rule is kept.
-pub(crate) const GRADED_RULES: [(f64, &[(f64, f64)], u32); 5] = [
-    (0.2, &GAUSS_LEGENDRE_12, 1),
-    (0.02, &GAUSS_LEGENDRE_20, 1),
-    (1e-3, &GAUSS_LEGENDRE_20, 2),
-    (3e-4, &GAUSS_LEGENDRE_20, 3),
-    (1e-4, &GAUSS_LEGENDRE_20, 4),
+pub(crate) const GRADED_RULES: [GradedRule; 5] = [
+    GradedRule { min_det: 0.2, rule: &GAUSS_LEGENDRE_12, panels: 1 },
+    GradedRule { min_det: 0.02, rule: &GAUSS_LEGENDRE_20, panels: 1 },
+    GradedRule { min_det: 1e-3, rule: &GAUSS_LEGENDRE_20, panels: 2 },
+    GradedRule { min_det: 3e-4, rule: &GAUSS_LEGENDRE_20, panels: 3 },
+    GradedRule { min_det: 1e-4, rule: &GAUSS_LEGENDRE_20, panels: 4 },
 ];
+
+/// One graded rule of [`GRADED_RULES`].
+pub(crate) struct GradedRule {
+    /// The least det R where the rule is used.
+    pub(crate) min_det: f64,
+    /// The Gauss–Legendre rule (positive half) on each panel.
+    rule: &'static [(f64, f64)],
+    /// The number of equal panels of v ∈ [0, 1].
+    panels: u32,
+}
 
 #[cfg(test)]
 mod tests {

@@ -517,7 +517,7 @@ mod tests {
                 continue;
             }
             let det = determinant(&r);
-            let Some(tier) = GRADED_RULES.iter().position(|rule| det >= rule.0) else { continue };
+            let Some(tier) = GRADED_RULES.iter().position(|graded| det >= graded.min_det) else { continue };
             if count[tier] >= 2000 {
                 continue;
             }
