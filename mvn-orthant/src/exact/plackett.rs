@@ -5,8 +5,9 @@
 //! ```
 //!
 //! over the corners (c_i, c_j) ∈ {α_i, β_i} × {α_j, β_j} of the box, s = +1 at an upper and −1 at
-//! a lower limit. The trivariate method integrates it along a path of correlation matrices,
-//! the exact gradients use it for ∂P/∂Σ_ij. Given the pair, a third variable X_k with
+//! a lower limit. The trivariate method integrates it along a path of correlation matrices
+//! (`TrivariatePath`: a whole box on one path, with the fixed graded Gauss–Legendre rules of
+//! `GRADED_RULES`); the exact gradients use it for ∂P/∂Σ_ij. Given the pair, a third variable X_k with
 //! correlations r_ki, r_kj is normal with
 //!
 //! ```text
