@@ -5,6 +5,7 @@
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use mvn_orthant::exact::trivariate::box_probability as trivariate_box;
 use mvn_orthant::exact::{bivariate_cdf, trivariate_cdf};
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::normal;
@@ -157,5 +158,22 @@ fn monte_carlo(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, normal_functions, low_dimensional, genz, rare_events, monte_carlo);
+/// The trivariate normal (Plackett's reduction): the lower orthant and a two-sided box (eight
+/// corners), at moderate correlations (Genz 1992's matrix) and with |ρ| up to 0.99.
+fn trivariate(c: &mut Criterion) {
+    let mut g = c.benchmark_group("exact");
+    let moderate = [[1.0, 0.6, 1.0 / 3.0], [0.6, 1.0, 11.0 / 15.0], [1.0 / 3.0, 11.0 / 15.0, 1.0]];
+    let high = [[1.0, 0.95, 0.9], [0.95, 1.0, 0.99], [0.9, 0.99, 1.0]];
+    g.bench_function("trivariate_cdf_high_rho", |b| {
+        b.iter(|| trivariate_cdf(black_box([0.5, 1.0, 0.3]), black_box(high)))
+    });
+    for (name, r) in [("trivariate_box", moderate), ("trivariate_box_high_rho", high)] {
+        g.bench_function(name, |b| {
+            b.iter(|| trivariate_box(black_box([0.0; 3]), black_box(r), [-1.0, -0.5, -2.0], [1.5, 2.0, 1.0]))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, normal_functions, low_dimensional, trivariate, genz, rare_events, monte_carlo);
 criterion_main!(benches);
