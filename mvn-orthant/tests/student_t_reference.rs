@@ -47,6 +47,7 @@ fn univariate_to_1e13_in_both_tails() {
 
 #[test]
 fn bivariate_to_1e13_in_both_tails() {
+    let mut failures = Vec::new();
     let mut worst: f64 = 0.0;
     let mut smallest: f64 = 1.0;
     for r in rows(include_str!("data/student_t_bivariate.csv")) {
@@ -55,9 +56,15 @@ fn bivariate_to_1e13_in_both_tails() {
         let e = estimate(sigma, vec![a1, a2], vec![b1, b2], nu);
         assert!(e.method == Method::Bivariate || e.method == Method::Univariate);
         let what = format!("ν = {nu}, ({a1}, {b1}) × ({a2}, {b2}), ρ = {rho}");
-        worst = worst.max(check(&what, e.log_value, ln_p, 1e-13));
+        let error = (e.log_value - ln_p).abs();
+        println!("{what}: |Δ ln P| = {error:e} ({} evaluations)", e.evaluations);
+        if error > 1e-13 + 2.0 * f64::EPSILON * ln_p.abs() {
+            failures.push(format!("{what}: ln P = {}, reference {ln_p}, |Δ ln P| = {error:e}", e.log_value));
+        }
+        worst = worst.max(error);
         smallest = smallest.min(p);
     }
+    assert!(failures.is_empty(), "{} rows fail:\n{}", failures.len(), failures.join("\n"));
     assert!(smallest < 1e-30, "the table reaches P = {smallest:e}");
     println!("bivariate: worst |Δ ln P| = {worst:e}");
 }
