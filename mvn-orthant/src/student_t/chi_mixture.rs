@@ -53,7 +53,8 @@ pub fn log_chi_density(t: f64, nu: f64) -> f64 {
 /// (P_N ≤ 1) the mass beyond is below e^{−1700}. On the left, f_τ(t) ≤ √(ν/π) e^{ν t} bounds the
 /// mass below a point t₀ by √(ν/π) e^{ν t₀}/ν. The integral is first taken from
 /// t₀ = −50/ν − 5; if that bound is not 40 nats below the result, t₀ is moved to where it is, and
-/// the integral taken again. Far to the left the normal methods lose the shrunken box (its
+/// the integral taken again (to the left end below when the normal probability vanished over the
+/// whole first range: a box beyond about e^{50/ν}). Far to the left the normal methods lose the shrunken box (its
 /// probability underflows even in log space), so starting no further left than needed also
 /// keeps the integrand unimodal in floating point. `limits` are the centred limits: t₀ never
 /// goes below −700 − ln min |x − μ| (over the finite nonzero ones), where a scaled limit would
