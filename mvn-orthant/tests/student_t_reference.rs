@@ -46,8 +46,8 @@ fn univariate_to_1e13_in_both_tails() {
 }
 
 #[test]
-#[ignore = "data/student_t_bivariate.csv is not generated yet (the generator run did not finish in the session)"]
 fn bivariate_to_1e13_in_both_tails() {
+    let mut failures = Vec::new();
     let mut worst: f64 = 0.0;
     let mut smallest: f64 = 1.0;
     for r in rows(include_str!("data/student_t_bivariate.csv")) {
@@ -56,11 +56,79 @@ fn bivariate_to_1e13_in_both_tails() {
         let e = estimate(sigma, vec![a1, a2], vec![b1, b2], nu);
         assert!(e.method == Method::Bivariate || e.method == Method::Univariate);
         let what = format!("ν = {nu}, ({a1}, {b1}) × ({a2}, {b2}), ρ = {rho}");
-        worst = worst.max(check(&what, e.log_value, ln_p, 1e-13));
+        let error = (e.log_value - ln_p).abs();
+        println!("{what}: |Δ ln P| = {error:e} ({} evaluations)", e.evaluations);
+        if error > 1e-13 + 2.0 * f64::EPSILON * ln_p.abs() {
+            failures.push(format!("{what}: ln P = {}, reference {ln_p}, |Δ ln P| = {error:e}", e.log_value));
+        }
+        worst = worst.max(error);
         smallest = smallest.min(p);
     }
+    assert!(failures.is_empty(), "{} rows fail:\n{}", failures.len(), failures.join("\n"));
     assert!(smallest < 1e-30, "the table reaches P = {smallest:e}");
     println!("bivariate: worst |Δ ln P| = {worst:e}");
+}
+
+/// d = 3 through the trivariate route: a third coordinate with Z₃ independent of (Z₁, Z₂) and
+/// limits (−∞, 0) halves the bivariate probability for every ν (the sign of Z₃ is independent
+/// of (Z₁, Z₂, S)), so ln P − ln 2 is checked against the bivariate table, on the rows for which
+/// `select(ν, smallest width)` holds. Returns the number of rows checked.
+fn trivariate_with_an_independent_sign(select: impl Fn(f64, f64) -> bool) -> usize {
+    let mut checked = 0;
+    let mut worst: f64 = 0.0;
+    for r in rows(include_str!("data/student_t_bivariate.csv")) {
+        let (nu, a1, b1, a2, b2, rho, ln_p) = (r[0], r[1], r[2], r[3], r[4], r[5], r[7]);
+        if !select(nu, (b1 - a1).min(b2 - a2)) {
+            continue;
+        }
+        let sigma =
+            Covariance::from_rows(&[vec![1.0, rho, 0.0], vec![rho, 1.0, 0.0], vec![0.0, 0.0, 1.0]]).unwrap();
+        let e = estimate(sigma, vec![a1, a2, f64::NEG_INFINITY], vec![b1, b2, 0.0], nu);
+        assert_eq!(e.method, Method::Trivariate);
+        let what = format!("ν = {nu}, ({a1}, {b1}) × ({a2}, {b2}) × (−∞, 0), ρ = {rho}");
+        worst = worst.max(check(&what, e.log_value, ln_p - std::f64::consts::LN_2, 1e-13));
+        checked += 1;
+    }
+    println!("trivariate with an independent sign: worst |Δ ln P| = {worst:e} over {checked} rows");
+    checked
+}
+
+/// Every row for ν = 2.5 but the narrow boxes (width below 10⁻⁴), and the boxes of width 10⁻³
+/// for every ν.
+#[test]
+fn trivariate_with_an_independent_sign_matches_the_bivariate_table() {
+    let n = trivariate_with_an_independent_sign(|nu, width| {
+        (nu == 2.5 && width >= 1e-4) || (1e-4..1e-2).contains(&width)
+    });
+    assert!(n >= 20, "{n} rows");
+}
+
+/// The narrow boxes (widths 10⁻⁶, 2⁻³⁰, 2⁻⁴⁰) through the trivariate route: inside the chi
+/// mixture the normal trivariate method sees the scale matrix e^{−2t}Σ, whose variances are not
+/// 1, and `exact::trivariate::box_pair3` then rounds the width of a narrow box through the
+/// standardised limits (2.6·10⁻¹¹ in ln P at width 10⁻⁶, 2·10⁻⁵ at 2⁻⁴⁰; the normal method itself
+/// shows it at ν = ∞ with variances 1.7). The bivariate route takes the width from b − a.
+#[test]
+#[ignore = "exact::trivariate::box_pair3 loses the width of narrow boxes when the variances are not 1"]
+fn trivariate_narrow_boxes_with_an_independent_sign() {
+    let n = trivariate_with_an_independent_sign(|_, width| width < 1e-4);
+    assert!(n >= 18, "{n} rows");
+}
+
+/// The bivariate orthant P(X₁ < μ₁, X₂ < μ₂) = 1/4 + asin(ρ)/(2π) = acos(−ρ)/(2π) for every ν
+/// (Sheppard's formula: the orthant is a cone, invariant under the chi scaling), ρ up to ±0.999;
+/// the acos form is evaluated without cancellation near ρ = −1.
+#[test]
+fn bivariate_orthant_is_sheppard_for_every_nu() {
+    for nu in [0.5, 1.0, 2.5, 5.0, 30.0, 1e6, f64::INFINITY] {
+        for rho in [-0.999, -0.99, -0.5, -0.1, 0.0, 0.3, 0.7, 0.99, 0.999] {
+            let sigma = Covariance::from_rows(&[vec![1.0, rho], vec![rho, 1.0]]).unwrap();
+            let e = estimate(sigma, vec![f64::NEG_INFINITY; 2], vec![0.0; 2], nu);
+            let exact = (-rho).acos() / (2.0 * std::f64::consts::PI);
+            let error = (e.value - exact).abs() / exact;
+            assert!(error < 4.0 * f64::EPSILON, "ν = {nu}, ρ = {rho}: {} vs {exact} ({error:e})", e.value);
+        }
+    }
 }
 
 /// Rows `dim,rho,a,b,nu,P,lnP`: equicorrelated ρ, every coordinate in (a, b).

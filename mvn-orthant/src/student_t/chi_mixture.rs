@@ -53,8 +53,9 @@ pub fn log_chi_density(t: f64, nu: f64) -> f64 {
 /// (P_N ≤ 1) the mass beyond is below e^{−1700}. On the left, f_τ(t) ≤ √(ν/π) e^{ν t} bounds the
 /// mass below a point t₀ by √(ν/π) e^{ν t₀}/ν. The integral is first taken from
 /// t₀ = −50/ν − 5 − ln max(1, max |x − μ|) (the mass sits where e^t |x − μ| is at most of order
-/// one: far left for huge limits); if that bound is not 40 nats below the result, t₀ is moved to where it is, and
-/// the integral taken again. Far to the left the normal methods lose the shrunken box (its
+/// one: far left for huge limits); if that bound is not 40 nats below the result, t₀ is moved to
+/// where it is, and the integral taken again (to the left end below when the normal probability
+/// vanished over the whole first range). Far to the left the normal methods lose the shrunken box (its
 /// probability underflows even in log space), so starting no further left than needed also
 /// keeps the integrand unimodal in floating point. `limits` are the centred limits: t₀ never
 /// goes below −700 − ln min |x − μ| (over the finite nonzero ones), where a scaled limit would
@@ -65,11 +66,13 @@ pub fn chi_mixture_pair<F: Fn(f64) -> (f64, f64)>(nu: f64, limits: &[f64], norma
     loop {
         let result = integrate_from(nu, &normal_pair, lo, hi);
         let ln_neglected = ln_front + nu * lo;
-        let vanished = result.1.is_nan() || result.1 == f64::NEG_INFINITY;
-        if lo <= t_min || vanished || ln_neglected <= result.1 - 40.0 {
+        if lo <= t_min || result.1.is_nan() || ln_neglected <= result.1 - 40.0 {
             return result;
         }
-        let next = ((result.1 - 40.0 - ln_front) / nu).max(t_min);
+        // A box so far out (|x − μ| ≳ e^{50/ν}) that the normal probability has vanished over
+        // the whole first range, ln P_N = −∞ in floating point: its mass lies further left.
+        let vanished = result.1 == f64::NEG_INFINITY;
+        let next = if vanished { t_min } else { ((result.1 - 40.0 - ln_front) / nu).max(t_min) };
         if next >= lo {
             return result;
         }
@@ -108,13 +111,24 @@ fn integrate_from<F: Fn(f64) -> (f64, f64)>(nu: f64, normal_pair: &F, lo: f64, h
     crate::quadrature::integral_log_concave(g, linear, lo, hi, &[])
 }
 
-/// A centred limit x − μ scaled by s = e^t, computed as ±exp(t + ln|x − μ|) so that neither s
-/// nor the product leaves the range of doubles before the result does; infinite limits stay
-/// infinite and 0 stays 0.
+/// A centred limit x − μ scaled by s = e^t: the product s·(x − μ) where s and the product are
+/// normal doubles, ±exp(t + ln|x − μ|) otherwise (so that neither s nor the product leaves the
+/// range of doubles before the result does); infinite limits stay infinite and 0 stays 0.
+///
+/// The product is preferred: every limit is scaled by the same rounded s (a shift of t by at most
+/// ε/2, common to the whole box) and then rounded once. Through exp(t + ln|x − μ|) each limit
+/// would carry the rounding of its own logarithm, the same at every node t: for a narrow box
+/// (b − a ≪ |a|) that error of the width, ε|a|/(b − a) relative, does not average out over the
+/// quadrature (1.3·10⁻¹³ in ln P for the box (1, 1.001) × (−2, −1.999)).
 #[inline]
 pub fn scale_limit(centred: f64, t: f64) -> f64 {
     if centred == 0.0 || centred.is_infinite() {
-        centred
+        return centred;
+    }
+    let s = t.exp();
+    let product = s * centred;
+    if s.is_normal() && product.is_normal() {
+        product
     } else {
         centred.signum() * (t + centred.abs().ln()).exp()
     }
