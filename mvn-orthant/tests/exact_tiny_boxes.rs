@@ -73,3 +73,31 @@ fn narrow_boxes_far_below_the_smallest_double_have_finite_exact_logs() {
     }
     println!("worst relative error of ln P: {worst:e}");
 }
+
+/// A narrow trivariate box away from the mean, with variances ≠ 1: a third coordinate independent
+/// of the other two with limits (−∞, μ₃) halves the bivariate value exactly, so the trivariate
+/// route must give ln P₂ − ln 2. Before the width was taken from b − a, (b − μ)/σ − (a − μ)/σ
+/// lost it: 1.9e-10 relative at width 1e-6 and 9.8e-9 at 1e-8.
+#[test]
+fn narrow_trivariate_boxes_away_from_the_mean_keep_their_width() {
+    use mvn_orthant::exact::{bivariate, trivariate};
+    let (v1, v2, c) = (1.7, 0.6, 0.4);
+    for width in [1e-6, 1e-8, 2f64.powi(-40)] {
+        for (a1, a2) in [(2.3, -1.1), (-3.7, 0.9), (40.0, 0.2)] {
+            let lower2 = [a1, a2];
+            let upper2 = [a1 + width, a2 + 1.5 * width];
+            let two = bivariate::log_box_probability([0.1, -0.2], [[v1, c], [c, v2]], lower2, upper2);
+            let three = trivariate::log_box_probability(
+                [0.1, -0.2, 0.3],
+                [[v1, c, 0.0], [c, v2, 0.0], [0.0, 0.0, 2.5]],
+                [a1, a2, f64::NEG_INFINITY],
+                [upper2[0], upper2[1], 0.3],
+            );
+            let expected = two - std::f64::consts::LN_2;
+            assert!(
+                (three - expected).abs() <= 1e-13 * expected.abs().max(1.0),
+                "width {width:e}, a = ({a1}, {a2}): ln P₃ = {three} against ln P₂ − ln 2 = {expected}"
+            );
+        }
+    }
+}

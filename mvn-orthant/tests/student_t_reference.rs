@@ -109,7 +109,6 @@ fn trivariate_with_an_independent_sign_matches_the_bivariate_table() {
 /// standardised limits (2.6·10⁻¹¹ in ln P at width 10⁻⁶, 2·10⁻⁵ at 2⁻⁴⁰; the normal method itself
 /// shows it at ν = ∞ with variances 1.7). The bivariate route takes the width from b − a.
 #[test]
-#[ignore = "exact::trivariate::box_pair3 loses the width of narrow boxes when the variances are not 1"]
 fn trivariate_narrow_boxes_with_an_independent_sign() {
     let n = trivariate_with_an_independent_sign(|_, width| width < 1e-4);
     assert!(n >= 18, "{n} rows");

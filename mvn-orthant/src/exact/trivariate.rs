@@ -250,7 +250,11 @@ pub fn log_trivariate_cdf(x: [f64; 3], r: [[f64; 3]; 3]) -> f64 {
 }
 
 /// (P, ln P) of a standardised 3-D box.
-pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
+///
+/// `width` holds the widths of the intervals (b_i − a_i of the standardised box, +∞ for a
+/// one-sided interval), so that a narrow box away from the mean keeps its width exactly: the
+/// difference of two standardised limits rounds it (to 0 when b − a ≪ ulp(a − μ)).
+fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], width: [f64; 3], r: [[f64; 3]; 3]) -> (f64, f64) {
     let (mut lo, mut hi, mut r) = (lower, upper, r);
     if lo.iter().chain(hi.iter()).any(|x| x.is_nan()) {
         return (f64::NAN, f64::NAN);
@@ -278,7 +282,7 @@ pub(crate) fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], r: [[f64; 3];
             return standard_box_pair([a, lo[k]], [b, hi[k]], r[i][k]);
         }
     }
-    let width = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
+    // (A reflection maps [a, b] to [−b, −a]: the widths are unchanged.)
     if let Some(i) = near_singular_pivot(&r) {
         return conditional_box(lo, width, r, i);
     }
@@ -384,15 +388,20 @@ pub(crate) fn box_pair3(mean: [f64; 3], cov: [[f64; 3]; 3], lower: [f64; 3], upp
     let mut lo = [0.0; 3];
     let mut hi = [0.0; 3];
     let mut r = [[1.0; 3]; 3];
+    let mut width = [0.0; 3];
     for i in 0..3 {
         (lo[i], hi[i]) = standardize(lower[i], upper[i], mean[i], cov[i][i]);
+        // A two-sided interval's width from b − a (exact for nearby a, b by Sterbenz's lemma), as
+        // for the bivariate box: (b − μ)/σ − (a − μ)/σ would round a narrow one away from μ.
+        let two_sided = lower[i].is_finite() && upper[i].is_finite() && cov[i][i] > 0.0;
+        width[i] = if two_sided { (upper[i] - lower[i]) / cov[i][i].sqrt() } else { hi[i] - lo[i] };
         for j in 0..3 {
             if i != j {
                 r[i][j] = bivariate::correlation(cov[i][i], cov[j][j], cov[i][j]);
             }
         }
     }
-    standard_box_pair3(lo, hi, r)
+    standard_box_pair3(lo, hi, width, r)
 }
 
 /// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) in three dimensions (`cov` positive
