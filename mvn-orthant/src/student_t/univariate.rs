@@ -15,7 +15,7 @@ use super::chi_mixture::{chi_mixture_pair, scale_limit};
 use std::f64::consts::LN_2;
 
 /// (ln P(T > t), ln P(T < t)) for T ~ t_ν, t any real (±∞ included), ν > 0 (ν = ∞: normal).
-pub fn log_tails(t: f64, nu: f64) -> (f64, f64) {
+pub(crate) fn log_tails(t: f64, nu: f64) -> (f64, f64) {
     if t.is_nan() || nu.is_nan() {
         return (f64::NAN, f64::NAN);
     }
@@ -40,7 +40,7 @@ pub fn log_tails(t: f64, nu: f64) -> (f64, f64) {
 
 /// Above this ν the t functions integrate over the chi variable instead of evaluating the
 /// incomplete beta function's continued fraction (whose rounding error grows like ν·10⁻¹⁹).
-pub const LARGE_DEGREES_OF_FREEDOM: f64 = 200.0;
+pub(crate) const LARGE_DEGREES_OF_FREEDOM: f64 = 200.0;
 
 /// (ln P(T > |t|), ln P(0 < T < |t|)) for finite t ≠ 0 and finite ν: ½ I_x(ν/2, ½) and
 /// ½ (1 − I_x(ν/2, ½)) with x = ν/(ν + t²), both from one continued fraction.
@@ -69,7 +69,7 @@ fn log_far_and_central(t: f64, nu: f64) -> (f64, f64) {
 }
 
 /// ln P(0 < T < |t|) for T ~ t_ν (the central part, accurate for small |t|).
-pub fn log_central(t: f64, nu: f64) -> f64 {
+pub(crate) fn log_central(t: f64, nu: f64) -> f64 {
     if t == 0.0 {
         return f64::NEG_INFINITY;
     }
@@ -127,7 +127,7 @@ pub fn pdf(t: f64, nu: f64) -> f64 {
 /// (P, ln P) of P(α < T < β) for T ~ t_ν, α ≤ β, without cancellation: a difference of
 /// tails on the side of the interval away from 0, and for an interval whose two tails agree to
 /// more than a factor 2 (a narrow interval), the adaptive Gauss–Kronrod integral of the density.
-pub fn interval_pair(alpha: f64, beta: f64, nu: f64) -> (f64, f64) {
+pub(crate) fn interval_pair(alpha: f64, beta: f64, nu: f64) -> (f64, f64) {
     if alpha.is_nan() || beta.is_nan() || nu.is_nan() {
         return (f64::NAN, f64::NAN);
     }
