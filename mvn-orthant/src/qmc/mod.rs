@@ -21,8 +21,7 @@ pub mod lattice;
 pub mod sobol;
 
 pub use lattice::Lattice;
-pub use sobol::Sobol;
-use sobol::SobolCursor;
+pub use sobol::{Sobol, SobolCursor};
 
 /// Which family of point sets to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -72,7 +71,7 @@ impl RandomizedPointSet {
     }
 
     /// A cursor producing points `start, start + 1, …` of the sequence.
-    pub(crate) fn cursor(&self, start: u64) -> PointCursor<'_> {
+    pub fn cursor(&self, start: u64) -> PointCursor<'_> {
         match self {
             RandomizedPointSet::Sobol(s) => PointCursor::Sobol(s.cursor(start)),
             RandomizedPointSet::Lattice(l) => PointCursor::Lattice(l, start),
@@ -82,7 +81,7 @@ impl RandomizedPointSet {
 
 /// Sequential access to the points of a [`RandomizedPointSet`].
 #[derive(Debug, Clone)]
-pub(crate) enum PointCursor<'a> {
+pub enum PointCursor<'a> {
     /// Gray-code Sobol generation.
     Sobol(SobolCursor<'a>),
     /// Lattice points by index.

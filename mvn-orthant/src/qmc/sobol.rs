@@ -188,7 +188,7 @@ impl Sobol {
     }
 
     /// A cursor producing the points with Gray-code positions `start, start + 1, …`.
-    pub(crate) fn cursor(&self, start: u64) -> SobolCursor<'_> {
+    pub fn cursor(&self, start: u64) -> SobolCursor<'_> {
         let gray = start ^ (start >> 1);
         let state = (0..self.dim).map(|j| self.point_bits(gray, j)).collect();
         SobolCursor { sobol: self, state, position: start, fresh: true }
@@ -205,7 +205,7 @@ pub(crate) fn bits_to_unit(x: u64) -> f64 {
 
 /// Sequential generation in Gray-code order (one exclusive or per coordinate and point).
 #[derive(Debug, Clone)]
-pub(crate) struct SobolCursor<'a> {
+pub struct SobolCursor<'a> {
     sobol: &'a Sobol,
     state: Vec<u64>,
     position: u64,
