@@ -1,65 +1,85 @@
 //! The factors of the one-factor integrand and the EXACT orthant, as log-concave integrands of
 //! [`crate::quadrature::integrate_log_concave`].
 
-use crate::mills_ratio::mills_ratio;
-use crate::normal::{log_interval_probability_with_width, log_pdf, pdf};
-use crate::quadrature::{integrate_log_concave, LogConcaveIntegrand};
+use crate::mills_ratio::{inverse_mills_ratio, log_cdf_and_inverse_mills};
+use crate::normal::{log_interval_probability_with_width, log_pdf};
+use crate::quadrature::{integrate_log_concave, CompensatedSum, LogConcaveIntegrand};
+use std::cell::RefCell;
 
 /// A factor whose slope |c_i| = |λ_i|/√D_ii reaches this value changes from 1 to 0 over a
 /// t-width of order 1/|c_i| ≤ 1/8: its kinks (α_i/c_i, β_i/c_i) become breakpoints of the
 /// quadrature, with panels graded geometrically towards them.
 const SHARP_SLOPE: f64 = 8.0;
 
-/// Neumaier's compensated sum: the rounding of each addition is kept in `compensation`, so the
-/// sum of d log-factors does not collect d roundings of the (larger) running total.
-#[derive(Clone, Copy, Default)]
-struct CompensatedSum {
-    sum: f64,
-    compensation: f64,
-}
-
-impl CompensatedSum {
-    #[inline]
-    fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.compensation += (self.sum - t) + x;
-        } else {
-            self.compensation += (x - t) + self.sum;
-        }
-        self.sum = t;
-    }
-
-    #[inline]
-    fn value(self) -> f64 {
-        self.sum + self.compensation
-    }
-}
-
-/// ln Φ(x) and φ(x)/Φ(x) (the inverse Mills ratio of the lower tail) from one evaluation of
-/// the Mills ratio R of [`crate::mills_ratio`]: for x ≤ 0, Φ(x) = φ(x)·R(−x), so
-/// ln Φ(x) = ln φ(x) + ln R(−x) and φ(x)/Φ(x) = 1/R(−x), with no complementary error function and
-/// no exponential; for x > 0, Φ(x) = 1 − φ(x)R(x). Relative errors of a few 1e-16 for every
-/// finite x (the EXACT integrand calls this for every node and every class).
-#[inline]
-fn log_cdf_and_inverse_mills(x: f64) -> (f64, f64) {
-    if x <= 0.0 {
-        let r = mills_ratio(-x);
-        (log_pdf(x) + r.ln(), 1.0 / r)
-    } else {
-        let density = pdf(x);
-        let tail = density * mills_ratio(x);
-        ((-tail).ln_1p(), density / (1.0 - tail))
-    }
-}
-
-/// φ(x)/Φ(x), see [`log_cdf_and_inverse_mills`].
+/// φ(x)/Φ(x), the inverse Mills ratio of the lower tail (branch-free, see
+/// [`crate::mills_ratio::log_cdf_and_inverse_mills`]).
 #[inline]
 fn inverse_mills(x: f64) -> f64 {
-    if x <= 0.0 {
-        1.0 / mills_ratio(-x)
-    } else {
-        pdf(x) / (1.0 - pdf(x) * mills_ratio(x))
+    inverse_mills_ratio(x)
+}
+
+/// Independent accumulators of the per-class loops of [`ShiftedOrthant`]: each lane sums every
+/// `LANES`-th class, so that the branch-free evaluations of consecutive classes are independent
+/// and the compiler can interleave (or vectorise) them.
+const LANES: usize = 8;
+
+/// s + v with its rounding error added to `compensation` (Knuth's TwoSum, no branch).
+#[inline(always)]
+fn two_sum_into(sum: &mut f64, compensation: &mut f64, v: f64) {
+    let t = *sum + v;
+    let b = t - *sum;
+    *compensation += (*sum - (t - b)) + (v - b);
+    *sum = t;
+}
+
+/// Per-lane sums of ln Φ(x) with their compensations, and of the inverse Mills ratio r and of
+/// r(x + r), over x = d_i + z.
+#[derive(Default)]
+struct LaneSums {
+    log: [f64; LANES],
+    compensation: [f64; LANES],
+    ratio: [f64; LANES],
+    curvature: [f64; LANES],
+}
+
+impl LaneSums {
+    /// Adds the classes `x_of(i)` of one chunk (at most `LANES`), with the ratio sums when
+    /// `with_ratios`.
+    #[inline(always)]
+    fn add_chunk(&mut self, chunk: &[f64], z: f64, with_ratios: bool) {
+        for (j, &d) in chunk.iter().enumerate() {
+            let x = d + z;
+            let (log_cdf_x, r) = log_cdf_and_inverse_mills(x);
+            two_sum_into(&mut self.log[j], &mut self.compensation[j], log_cdf_x);
+            if with_ratios {
+                self.ratio[j] += r;
+                self.curvature[j] += r * (x + r);
+            }
+        }
+    }
+
+    /// The sums over every shift at z.
+    #[inline(always)]
+    fn over(shift: &[f64], z: f64, with_ratios: bool) -> Self {
+        let mut sums = LaneSums::default();
+        let chunks = shift.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            sums.add_chunk(chunk, z, with_ratios);
+        }
+        sums.add_chunk(rest, z, with_ratios);
+        sums
+    }
+
+    /// ln φ(z) + Σ ln Φ(d_i + z), the lanes combined with compensation.
+    fn log_value(&self, z: f64) -> f64 {
+        let mut g = CompensatedSum::default();
+        g.add(log_pdf(z));
+        for j in 0..LANES {
+            g.add(self.log[j]);
+            g.add(self.compensation[j]);
+        }
+        g.value()
     }
 }
 
@@ -95,9 +115,32 @@ fn shifted_limit(limit: f64, c: f64, anchor: f64) -> f64 {
 }
 
 impl IntervalFactors {
+    /// ln p = ln(Φ(u) − Φ(l)) of one factor at the standardised limits l, u of width w; the
+    /// one-sided factors (orthants) by the branch-free ln Φ of [`crate::mills_ratio`].
+    #[inline]
+    fn log_probability(l: f64, u: f64, w: f64) -> f64 {
+        if l == f64::NEG_INFINITY {
+            log_cdf_and_inverse_mills(u).0
+        } else if u == f64::INFINITY {
+            log_cdf_and_inverse_mills(-l).0
+        } else {
+            log_interval_probability_with_width(l, u, w)
+        }
+    }
+
     /// (∂ ln p/∂u, ∂ ln p/∂l, ln p) at the standardised limits l, u of width w.
     #[inline]
     fn log_and_ratios(l: f64, u: f64, w: f64) -> (f64, f64, f64) {
+        // One-sided factors: ln Φ and φ/Φ from one Mills ratio.
+        if l == f64::NEG_INFINITY || u == f64::INFINITY {
+            let upper_only = l == f64::NEG_INFINITY;
+            let (lp, r) = log_cdf_and_inverse_mills(if upper_only { u } else { -l });
+            return match (lp == f64::NEG_INFINITY, upper_only) {
+                (true, _) => (0.0, 0.0, lp),
+                (false, true) => (r, 0.0, lp),
+                (false, false) => (0.0, -r, lp),
+            };
+        }
         let lp = log_interval_probability_with_width(l, u, w);
         if lp == f64::NEG_INFINITY {
             return (0.0, 0.0, lp);
@@ -146,7 +189,7 @@ impl LogConcaveIntegrand for IntervalFactors {
         g.add(Self::log_pdf_at(frame, s));
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * s;
-            g.add(log_interval_probability_with_width(frame.lower[i] - c, frame.upper[i] - c, self.width[i]));
+            g.add(Self::log_probability(frame.lower[i] - c, frame.upper[i] - c, self.width[i]));
         }
         g.value()
     }
@@ -156,7 +199,7 @@ impl LogConcaveIntegrand for IntervalFactors {
         g.add(log_pdf(t));
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * t;
-            g.add(log_interval_probability_with_width(self.alpha[i] - c, self.beta[i] - c, self.width[i]));
+            g.add(Self::log_probability(self.alpha[i] - c, self.beta[i] - c, self.width[i]));
         }
         g.value()
     }
@@ -165,8 +208,7 @@ impl LogConcaveIntegrand for IntervalFactors {
         let mut s = log_pdf(t).abs();
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * t;
-            s +=
-                log_interval_probability_with_width(self.alpha[i] - c, self.beta[i] - c, self.width[i]).abs();
+            s += Self::log_probability(self.alpha[i] - c, self.beta[i] - c, self.width[i]).abs();
         }
         s
     }
@@ -224,6 +266,8 @@ impl LogConcaveIntegrand for IntervalFactors {
 /// The EXACT orthant: g(z) = ln φ(z) + Σ ln Φ(d_i + z); parameters are the shifts d.
 struct ShiftedOrthant<'a> {
     shift: &'a [f64],
+    /// Scratch for the inverse Mills ratios of one node (one allocation per integral).
+    ratios: RefCell<Vec<f64>>,
 }
 
 impl LogConcaveIntegrand for ShiftedOrthant<'_> {
@@ -246,29 +290,44 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     }
 
     fn log_value(&self, z: f64) -> f64 {
-        let mut g = CompensatedSum::default();
-        g.add(log_pdf(z));
-        for &d in self.shift {
-            g.add(log_cdf_and_inverse_mills(d + z).0);
+        LaneSums::over(self.shift, z, false).log_value(z)
+    }
+
+    /// One pass over the classes: ln Φ(d_i + z) summed and φ/Φ(d_i + z) kept in the scratch
+    /// buffer, then weighted by exp(g − shift) once g is known.
+    fn log_value_and_gradient_at(&self, anchor: &f64, s: f64, shift: f64, out: &mut [f64]) -> f64 {
+        let z = anchor + s;
+        let mut ratios = self.ratios.borrow_mut();
+        ratios.resize(self.shift.len(), 0.0);
+        let mut sums = LaneSums::default();
+        for (chunk, ratio) in self.shift.chunks(LANES).zip(ratios.chunks_mut(LANES)) {
+            for ((j, &d), r) in chunk.iter().enumerate().zip(ratio.iter_mut()) {
+                let (log_cdf_x, inverse_mills_x) = log_cdf_and_inverse_mills(d + z);
+                two_sum_into(&mut sums.log[j], &mut sums.compensation[j], log_cdf_x);
+                *r = inverse_mills_x;
+            }
         }
-        g.value()
+        let g = sums.log_value(z);
+        let weight = (g - shift).exp();
+        if weight > 0.0 && weight.is_finite() {
+            for (o, &r) in out.iter_mut().zip(ratios.iter()) {
+                *o += weight * r;
+            }
+        }
+        g
     }
 
     fn log_magnitude(&self, z: f64) -> f64 {
-        self.shift.iter().fold(log_pdf(z).abs(), |s, &d| s + log_cdf_and_inverse_mills(d + z).0.abs())
+        // Every ln Φ is ≤ 0.
+        let sums = LaneSums::over(self.shift, z, false);
+        log_pdf(z).abs() - sums.log.iter().sum::<f64>()
     }
 
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
-        let (mut g, mut g1, mut g2) = (CompensatedSum::default(), -z, -1.0);
-        g.add(log_pdf(z));
-        for &d in self.shift {
-            let x = d + z;
-            let (log_cdf_x, r) = log_cdf_and_inverse_mills(x);
-            g.add(log_cdf_x);
-            g1 += r;
-            g2 -= r * (x + r);
-        }
-        (g.value(), g1, g2)
+        let sums = LaneSums::over(self.shift, z, true);
+        let g1 = -z + sums.ratio.iter().sum::<f64>();
+        let g2 = -1.0 - sums.curvature.iter().sum::<f64>();
+        (sums.log_value(z), g1, g2)
     }
 }
 
@@ -294,6 +353,6 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 /// ```
 pub fn shifted_orthant_log_value_and_gradient(shift: &[f64], log_gradient: &mut [f64]) -> f64 {
     assert_eq!(shift.len(), log_gradient.len(), "shift and gradient lengths differ");
-    integrate_log_concave(&ShiftedOrthant { shift }, f64::NEG_INFINITY, f64::INFINITY, Some(log_gradient))
-        .log_value
+    let integrand = ShiftedOrthant { shift, ratios: RefCell::new(Vec::with_capacity(shift.len())) };
+    integrate_log_concave(&integrand, f64::NEG_INFINITY, f64::INFINITY, Some(log_gradient)).log_value
 }

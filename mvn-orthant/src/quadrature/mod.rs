@@ -34,6 +34,33 @@ pub(crate) use adaptive::adaptive_integral;
 pub use log_concave::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
 pub(crate) use log_concave_derivative_free::integral_log_concave;
 
+/// Neumaier's compensated sum: the rounding of each addition is kept in `compensation`, so a
+/// sum of many terms (the d log-factors of an integrand, the nodes of a trapezoid rule) does not
+/// collect one rounding of the (larger) running total per term.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CompensatedSum {
+    pub(crate) sum: f64,
+    pub(crate) compensation: f64,
+}
+
+impl CompensatedSum {
+    #[inline]
+    pub(crate) fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.compensation += (self.sum - t) + x;
+        } else {
+            self.compensation += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    #[inline]
+    pub(crate) fn value(self) -> f64 {
+        self.sum + self.compensation
+    }
+}
+
 /// Positive Gauss–Legendre nodes and weights on `[−1, 1]` (the rule is symmetric), 6 points.
 /// Computed with mpmath at 40 digits (Newton on the Legendre polynomial).
 pub(crate) const GAUSS_LEGENDRE_6: [(f64, f64); 3] = [
