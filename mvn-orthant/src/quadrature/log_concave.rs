@@ -1,29 +1,38 @@
 //! ln ∫ e^{g(t)} dt for a concave log-integrand g with g″ ≤ −1, given with its derivatives, and
 //! the derivatives of that logarithm with respect to the parameters of g.
 //!
-//! We locate the maximum t* of g by safeguarded Newton on g′, find the points where g has dropped
-//! by [`LOG_WINDOW`] on each side (Newton from the outside, which converges monotonically for a
-//! concave function), and integrate exp(g − g*) on each side of t* with adaptive Gauss–Kronrod
-//! (7, 15) bisection. The result is returned as ln ∫ = g* + ln ∫ exp(g − g*), so integrals far
-//! below the smallest double are still accurate in log space.
+//! We locate the maximum t* of g by safeguarded Newton on g′. When no factor is sharp, the
+//! integral is first the trapezoid rule on the line, centred at t* with a step proportional to
+//! the curvature radius 1/√(−g″(t*)), marched outward until g has dropped by [`LOG_WINDOW`] and
+//! accepted when it agrees with the rule of twice the step (its even nodes) to 1e-14
+//! (`log_concave_trapezoid`; about 90 nodes on an EXACT orthant against about 250 for the
+//! adaptive rule). Otherwise — sharp factors, a window that reaches an end of the range, no
+//! agreement after two halvings — we find the points where g has dropped by [`LOG_WINDOW`] on
+//! each side (Newton from the outside, which converges monotonically for a concave function),
+//! and integrate exp(g − g*) on each side of t* with adaptive Gauss–Kronrod (7, 15) bisection.
+//! The result is returned as ln ∫ = g* + ln ∫ exp(g − g*), so integrals far below the smallest
+//! double are still accurate in log space.
 //!
 //! Integrands with near-steps (a factor changing from 1 to 0 over a width h ≪ 1) report their
 //! kinks ([`LogConcaveIntegrand::kinks`]); each becomes an anchor κ, the nodes near it are
 //! placed at t = κ + s with s carrying only its own rounding ([`LogConcaveIntegrand::Frame`]),
 //! and the first panels next to κ grow geometrically from the step width h.
 //!
-//! The gradient hook: on the nodes of the accepted panels we accumulate exp(g − g*)·∂g/∂θ
-//! ([`LogConcaveIntegrand::add_parameter_gradient_at`]); divided by ∫ exp(g − g*) this is
+//! The gradient hook: on the nodes of the accepted panels (of the trapezoid rule: on every node,
+//! as it is evaluated, [`LogConcaveIntegrand::log_value_and_gradient_at`]) we accumulate
+//! exp(g − g*)·∂g/∂θ ([`LogConcaveIntegrand::add_parameter_gradient_at`]); divided by
+//! ∫ exp(g − g*) this is
 //! ∂/∂θ ln ∫ e^{g} (differentiation under the integral sign), with no product of factors formed
 //! and nothing to underflow.
 
-use super::{gauss_kronrod_15, CompensatedSum, KronrodPanel};
+use super::log_concave_trapezoid::integrate_by_trapezoid;
+use super::{gauss_kronrod_15, KronrodPanel};
 use std::cell::Cell;
 
 /// How far (in natural-log units) below its maximum the log-integrand is followed before the
 /// tails are dropped. With g concave, the neglected mass is below e^{−LOG_WINDOW} times the
 /// window width relative to the peak, far below double precision.
-const LOG_WINDOW: f64 = 42.0;
+pub(super) const LOG_WINDOW: f64 = 42.0;
 
 /// Relative tolerance of the adaptive Gauss–Kronrod bisection, applied to the error estimate
 /// [`super::KronrodPanel::smooth_error`] of each panel.
@@ -88,24 +97,6 @@ pub trait LogConcaveIntegrand {
         (Vec::new(), f64::INFINITY)
     }
 }
-
-/// Step of the peak-centred trapezoid rule ([`integrate_by_trapezoid`]) in units of the
-/// curvature radius σ = 1/√(−g″(t*)) at the peak: about 55 nodes over the window of a Gaussian,
-/// whose rule with step 2h = 0.7σ is exact to 1e-16 already (error 2√(2π)·e^{−2π²σ²/(2h)²}).
-const TRAPEZOID_STEP: f64 = 0.25;
-
-/// The trapezoid value T_h is accepted when |T_h − T_{2h}| ≤ this × T_h (or below the rounding
-/// noise of the integrand): the coarser rule is then already this accurate, and T_h far more
-/// (geometric convergence in 1/h). Deliberately conservative: an integrand whose mass has a
-/// small, steeper feature (a wall in the far tail, as when A is close to 1 at C = 1000) shows
-/// |T_h − T_{2h}| ~ 1e-9 while T_h is still wrong in the 13th digit.
-const TRAPEZOID_AGREEMENT: f64 = 1e-14;
-
-/// Halvings of the trapezoid step before the adaptive rule takes over.
-const TRAPEZOID_HALVINGS: usize = 2;
-
-/// Cap on the trapezoid nodes of one integral.
-const TRAPEZOID_MAX_NODES: usize = 1024;
 
 /// At most this many kinks (those nearest the peak) become breakpoints; the others are left to
 /// the adaptive bisection.
@@ -299,7 +290,31 @@ pub fn integrate_log_concave<F: LogConcaveIntegrand>(
     f: &F,
     lo: f64,
     hi: f64,
+    gradient: Option<&mut [f64]>,
+) -> LogIntegral {
+    integrate(f, lo, hi, gradient, true)
+}
+
+/// [`integrate_log_concave`] by the adaptive Gauss–Kronrod rule alone (no trapezoid first): an
+/// independent rule on the same integrand, for the tests that check the trapezoid against it.
+#[cfg(test)]
+pub(crate) fn integrate_log_concave_adaptive<F: LogConcaveIntegrand>(
+    f: &F,
+    lo: f64,
+    hi: f64,
+    gradient: Option<&mut [f64]>,
+) -> LogIntegral {
+    integrate(f, lo, hi, gradient, false)
+}
+
+/// The peak, then the trapezoid rule (when `trapezoid` and no factor is sharp), then the
+/// adaptive rule if the trapezoid was not accepted.
+fn integrate<F: LogConcaveIntegrand>(
+    f: &F,
+    lo: f64,
+    hi: f64,
     mut gradient: Option<&mut [f64]>,
+    trapezoid: bool,
 ) -> LogIntegral {
     let mut evaluations = 0u64;
     if let Some(out) = gradient.as_deref_mut() {
@@ -314,12 +329,12 @@ pub fn integrate_log_concave<F: LogConcaveIntegrand>(
     if !g_peak.is_finite() {
         return LogIntegral { log_value: f64::NEG_INFINITY, evaluations };
     }
-    if f.kinks().0.is_empty() {
+    if trapezoid && f.kinks().0.is_empty() {
         let count = Cell::new(0);
-        let trapezoid =
+        let result =
             integrate_by_trapezoid(f, lo, hi, peak, g_peak, curvature, gradient.as_deref_mut(), &count);
         evaluations += count.get();
-        if let Some(log_value) = trapezoid {
+        if let Some(log_value) = result {
             return LogIntegral { log_value, evaluations };
         }
     }
@@ -334,116 +349,6 @@ pub fn integrate_log_concave<F: LogConcaveIntegrand>(
         }
     }
     LogIntegral { log_value: g_peak, evaluations }
-}
-
-/// ln ∫ e^{g} by the trapezoid rule on the whole line, centred at the peak t* and scaled by
-/// the curvature there, or `None` when it cannot be trusted (the adaptive rule then takes over).
-///
-/// The nodes are t* + j·h with h = [`TRAPEZOID_STEP`]·σ, σ = 1/√(−g″(t*)), marched outward
-/// on each side until g has dropped by [`LOG_WINDOW`]. Because g is concave with g″ ≤ −1, the
-/// tail beyond the last node t_J is at most e^{g(t_J)}/|g′(t_J)| ≤ e^{g* − LOG_WINDOW}/|t_J − t*|:
-/// negligible. For an integrand analytic in a strip around the real axis the trapezoid rule on
-/// the line converges geometrically in 1/h (the error of T_h is about the square of that of
-/// T_{2h}, far less for a near-Gaussian), so T_h is accepted when it agrees with T_{2h} (the
-/// even nodes, no new evaluation) to [`TRAPEZOID_AGREEMENT`]; otherwise h is halved (the
-/// old nodes kept) up to [`TRAPEZOID_HALVINGS`] times. `None` also when the window reaches an
-/// end of the range (the rule would not be the one on the line) or g rises above g* (the peak
-/// was not the maximum).
-#[allow(clippy::too_many_arguments)]
-fn integrate_by_trapezoid<F: LogConcaveIntegrand>(
-    f: &F,
-    lo: f64,
-    hi: f64,
-    peak: f64,
-    g_peak: f64,
-    curvature: f64,
-    gradient: Option<&mut [f64]>,
-    evaluations: &Cell<u64>,
-) -> Option<f64> {
-    let sigma = 1.0 / (-curvature).sqrt();
-    if !(sigma.is_finite() && sigma > 0.0) {
-        return None;
-    }
-    let frame = f.frame(peak);
-    let mut h = TRAPEZOID_STEP * sigma;
-    // ∂g/∂θ is accumulated with the weights exp(g − g*) as the nodes come (the final weights
-    // are these times h, and h cancels in the division by the sum).
-    let mut gradient = gradient;
-    if let Some(out) = gradient.as_deref_mut() {
-        out.iter_mut().for_each(|o| *o = 0.0);
-    }
-    let mut count = 0usize;
-    // (g − g*, exp(g − g*)) at the offset s.
-    let mut node = |s: f64| -> Option<(f64, f64)> {
-        let t = peak + s;
-        if !(t > lo && t < hi) || count >= TRAPEZOID_MAX_NODES {
-            return None;
-        }
-        let g = match gradient.as_deref_mut() {
-            Some(out) => f.log_value_and_gradient_at(&frame, s, g_peak, out),
-            None => f.log_value_at(&frame, s),
-        };
-        count += 1;
-        evaluations.set(evaluations.get() + 1);
-        let relative = g - g_peak;
-        (relative <= 0.5).then(|| (relative, relative.exp()))
-    };
-    // Σ exp(g − g*) over all nodes (T_h = h·fine) and over the even ones (T_2h = 2h·coarse),
-    // compensated: ~100 terms summed naively would leave 1e-15 of noise.
-    let (mut fine, mut coarse) = (CompensatedSum::default(), CompensatedSum::default());
-    let (_, v) = node(0.0)?;
-    fine.add(v);
-    coarse.add(v);
-    let mut reach = [0usize; 2];
-    for (side, sign) in [-1.0f64, 1.0].into_iter().enumerate() {
-        let mut j = 0usize;
-        loop {
-            j += 1;
-            let (relative, v) = node(sign * j as f64 * h)?;
-            fine.add(v);
-            if j % 2 == 0 {
-                coarse.add(v);
-            }
-            if relative < -LOG_WINDOW {
-                break;
-            }
-        }
-        reach[side] = j;
-    }
-    let mut agreement = (fine.value() - 2.0 * coarse.value()).abs();
-    let mut halvings = 0;
-    let mut noise = None;
-    while agreement > TRAPEZOID_AGREEMENT * fine.value() {
-        // Relative rounding noise of exp(g − g*): a few ulps of Σ |ln factor| (computed once,
-        // only when the rule has not agreed to the tolerance).
-        let noise = *noise.get_or_insert_with(|| {
-            evaluations.set(evaluations.get() + 1);
-            4.0 * f64::EPSILON * (1.0 + f.log_magnitude(peak))
-        });
-        if agreement <= noise * fine.value() {
-            break;
-        }
-        if halvings == TRAPEZOID_HALVINGS {
-            return None;
-        }
-        halvings += 1;
-        // The midpoints of the current grid, from the leftmost node to the rightmost.
-        let mut midpoints = CompensatedSum::default();
-        let (left, right) = (reach[0] as i64, reach[1] as i64);
-        for k in -left..right {
-            midpoints.add(node((k as f64 + 0.5) * h)?.1);
-        }
-        h *= 0.5;
-        (reach[0], reach[1]) = (2 * reach[0], 2 * reach[1]);
-        agreement = (midpoints.value() - fine.value()).abs();
-        fine.add(midpoints.sum);
-        fine.add(midpoints.compensation);
-    }
-    let fine = fine.value();
-    if let Some(out) = gradient {
-        out.iter_mut().for_each(|o| *o /= fine);
-    }
-    Some(g_peak + (h * fine).ln())
 }
 
 /// The initial panels of the window [left, right]: (anchor index, offset from, offset to).
@@ -590,4 +495,103 @@ fn integrate_around<F: LogConcaveIntegrand>(
         out.iter_mut().for_each(|o| *o /= sum);
     }
     Ok(g_peak + sum.ln())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normal::{cdf, log_cdf, log_pdf, pdf};
+
+    /// g(t) = ln φ(t) + ln Φ(d + t): ∫ e^g = Φ(d/√2), ∂/∂d ln ∫ = φ(d/√2)/(√2 Φ(d/√2)).
+    struct Shifted(f64);
+
+    impl LogConcaveIntegrand for Shifted {
+        type Frame = f64;
+        fn frame(&self, anchor: f64) -> f64 {
+            anchor
+        }
+        fn log_value_at(&self, anchor: &f64, s: f64) -> f64 {
+            self.log_value(anchor + s)
+        }
+        fn log_value(&self, t: f64) -> f64 {
+            log_pdf(t) + log_cdf(self.0 + t)
+        }
+        fn log_magnitude(&self, t: f64) -> f64 {
+            log_pdf(t).abs() + log_cdf(self.0 + t).abs()
+        }
+        fn derivatives(&self, t: f64) -> (f64, f64, f64) {
+            let r = pdf(self.0 + t) / cdf(self.0 + t);
+            (self.log_value(t), r - t, -1.0 - r * (self.0 + t + r))
+        }
+        fn add_parameter_gradient_at(&self, anchor: &f64, s: f64, weight: f64, out: &mut [f64]) {
+            let x = self.0 + anchor + s;
+            out[0] += weight * pdf(x) / cdf(x);
+        }
+    }
+
+    /// The trapezoid rule (few evaluations) and the adaptive rule both reproduce the closed form,
+    /// on the whole line; a range cut inside the window sends the trapezoid to the adaptive rule.
+    #[test]
+    fn trapezoid_and_adaptive_rules_reproduce_the_closed_form() {
+        for d in [-30.0, -3.0, 0.0, 0.7, 4.0, 12.0] {
+            let z = d / 2f64.sqrt();
+            let (want, want_gradient) = (log_cdf(z), pdf(z) / (2f64.sqrt() * cdf(z)));
+            let mut g = [0.0];
+            let fast = integrate_log_concave(&Shifted(d), f64::NEG_INFINITY, f64::INFINITY, Some(&mut g));
+            let mut ga = [0.0];
+            let slow =
+                integrate_log_concave_adaptive(&Shifted(d), f64::NEG_INFINITY, f64::INFINITY, Some(&mut ga));
+            for (name, r, grad) in [("trapezoid", fast, g[0]), ("adaptive", slow, ga[0])] {
+                assert!((r.log_value - want).abs() <= 1e-14 * want.abs().max(1.0), "{name} d = {d}");
+                // Components far below the scale of ∂ ln A (A close to 1) to that scale.
+                let tolerance = 1e-13 * want_gradient + 1e-15;
+                assert!(
+                    (grad - want_gradient).abs() <= tolerance,
+                    "{name} d = {d}: {grad} vs {want_gradient}"
+                );
+            }
+            assert!(
+                fast.evaluations < slow.evaluations,
+                "d = {d}: {} vs {}",
+                fast.evaluations,
+                slow.evaluations
+            );
+        }
+        // ∫_{−∞}^{0.3} φ = Φ(0.3): the window reaches the end, so the adaptive rule answers.
+        struct Gaussian;
+        impl LogConcaveIntegrand for Gaussian {
+            type Frame = f64;
+            fn frame(&self, anchor: f64) -> f64 {
+                anchor
+            }
+            fn log_value_at(&self, anchor: &f64, s: f64) -> f64 {
+                log_pdf(anchor + s)
+            }
+            fn log_value(&self, t: f64) -> f64 {
+                log_pdf(t)
+            }
+            fn log_magnitude(&self, t: f64) -> f64 {
+                log_pdf(t).abs()
+            }
+            fn derivatives(&self, t: f64) -> (f64, f64, f64) {
+                (log_pdf(t), -t, -1.0)
+            }
+            fn add_parameter_gradient_at(&self, _: &f64, _: f64, _: f64, _: &mut [f64]) {}
+        }
+        let cut = integrate_log_concave(&Gaussian, f64::NEG_INFINITY, 0.3, None);
+        assert!((cut.log_value - log_cdf(0.3)).abs() < 1e-15, "{}", cut.log_value);
+        let whole = integrate_log_concave(&Gaussian, f64::NEG_INFINITY, f64::INFINITY, None);
+        assert!(whole.log_value.abs() < 1e-15, "{}", whole.log_value);
+    }
+
+    /// The provided one-pass hook is the value plus the weighted gradient.
+    #[test]
+    fn log_value_and_gradient_at_defaults_to_the_two_hooks() {
+        let f = Shifted(0.4);
+        let (mut out, mut want) = ([0.5], [0.5]);
+        let g = f.log_value_and_gradient_at(&0.2, 0.1, -1.0, &mut out);
+        assert_eq!(g, f.log_value_at(&0.2, 0.1));
+        f.add_parameter_gradient_at(&0.2, 0.1, (g + 1.0).exp(), &mut want);
+        assert_eq!(out, want);
+    }
 }

@@ -19,7 +19,9 @@
 //! * [`integrate_log_concave`]: ln ∫ e^{g(t)} dt for a concave g with g″ ≤ −1 given with its
 //!   derivatives, written as a [`LogConcaveIntegrand`], with the derivatives of the logarithm
 //!   with respect to the parameters of g (the gradient hook). The one-factor reduction and the
-//!   EXACT orthant use it; it keeps relative accuracy far below the smallest double.
+//!   EXACT orthant use it; it keeps relative accuracy far below the smallest double. Smooth
+//!   integrands take a peak-centred trapezoid rule first (`log_concave_trapezoid`), the others
+//!   (and those where the trapezoid's check fails) adaptive Gauss–Kronrod.
 //! * A derivative-free variant for a concave g given only as a closure (with its linear-scale
 //!   value), used by the log-space tails of the exact bivariate and trivariate methods.
 
@@ -29,8 +31,11 @@
 mod adaptive;
 mod log_concave;
 mod log_concave_derivative_free;
+mod log_concave_trapezoid;
 
 pub(crate) use adaptive::adaptive_integral;
+#[cfg(test)]
+pub(crate) use log_concave::integrate_log_concave_adaptive;
 pub use log_concave::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
 pub(crate) use log_concave_derivative_free::integral_log_concave;
 
