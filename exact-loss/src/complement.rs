@@ -204,7 +204,7 @@ fn complement(shifts: &[f64], mut log_gradient: Option<&mut [f64]>) -> f64 {
     integrate(&mut setup, left, right)
 }
 
-/// ln Φ(x), branch-free from one Mills ratio (`mvn_orthant::mills_ratio`).
+/// ln Φ(x) from one Mills ratio (`mvn_orthant::mills_ratio`).
 #[inline]
 fn log_cdf(x: f64) -> f64 {
     log_cdf_and_inverse_mills(x).0

@@ -11,15 +11,8 @@ use std::cell::RefCell;
 /// quadrature, with panels graded geometrically towards them.
 const SHARP_SLOPE: f64 = 8.0;
 
-/// φ(x)/Φ(x), the inverse Mills ratio of the lower tail (branch-free, see
-/// [`crate::mills_ratio::log_cdf_and_inverse_mills`]).
-#[inline]
-fn inverse_mills(x: f64) -> f64 {
-    inverse_mills_ratio(x)
-}
-
 /// Independent accumulators of the per-class loops of [`ShiftedOrthant`]: each lane sums every
-/// `LANES`-th class, so that the branch-free evaluations of consecutive classes are independent
+/// `LANES`-th class, so that the evaluations of consecutive classes are independent
 /// and the compiler can interleave (or vectorise) them.
 const LANES: usize = 8;
 
@@ -116,7 +109,7 @@ fn shifted_limit(limit: f64, c: f64, anchor: f64) -> f64 {
 
 impl IntervalFactors {
     /// ln p = ln(Φ(u) − Φ(l)) of one factor at the standardised limits l, u of width w; the
-    /// one-sided factors (orthants) by the branch-free ln Φ of [`crate::mills_ratio`].
+    /// one-sided factors (orthants) by the ln Φ of [`crate::mills_ratio`].
     #[inline]
     fn log_probability(l: f64, u: f64, w: f64) -> f64 {
         if l == f64::NEG_INFINITY {
@@ -150,14 +143,14 @@ impl IntervalFactors {
         let ru = if u == f64::INFINITY {
             0.0
         } else if l == f64::NEG_INFINITY {
-            inverse_mills(u)
+            inverse_mills_ratio(u)
         } else {
             (log_pdf(u) - lp).exp()
         };
         let rl = if l == f64::NEG_INFINITY {
             0.0
         } else if u == f64::INFINITY {
-            -inverse_mills(-l)
+            -inverse_mills_ratio(-l)
         } else {
             -(log_pdf(l) - lp).exp()
         };
@@ -285,7 +278,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     fn add_parameter_gradient_at(&self, anchor: &f64, s: f64, weight: f64, out: &mut [f64]) {
         let z = anchor + s;
         for (o, &d) in out.iter_mut().zip(self.shift) {
-            *o += weight * inverse_mills(d + z);
+            *o += weight * inverse_mills_ratio(d + z);
         }
     }
 
@@ -336,7 +329,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 /// (∂A/∂d_k = A · ∂ ln A/∂d_k = ∫ φ(z) φ(d_k + z) Π_{i≠k} Φ(d_i + z) dz).
 ///
 /// This is the hot path of the EXACT loss: it costs O(n · nodes) (about 100 nodes: the
-/// peak-centred trapezoid rule of [`integrate_log_concave`], each node one branch-free pass
+/// peak-centred trapezoid rule of [`integrate_log_concave`], each node one pass
 /// over the classes giving ln Φ and φ/Φ together) and allocates one buffer of n ratios.
 /// Returns ln A (accurate far below the smallest double). With an empty `shift`, A = 1.
 ///
