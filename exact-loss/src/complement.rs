@@ -35,7 +35,7 @@
 //! component costs one exponential; components whose Gaussian factor e^{−(z + d_k/2)²} is below
 //! e^{−400} at a node are skipped there.
 
-use mvn_orthant::mills_ratio::mills_ratio;
+use mvn_orthant::mills_ratio::{log_cdf_and_inverse_mills, mills_ratio};
 use mvn_orthant::normal::{upper_tail, FRAC_1_SQRT_2PI, LN_SQRT_2PI};
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
 use mvn_orthant::quadrature::{GAUSS_7_WEIGHTS, KRONROD_NODES, KRONROD_WEIGHTS};
@@ -204,14 +204,10 @@ fn complement(shifts: &[f64], mut log_gradient: Option<&mut [f64]>) -> f64 {
     integrate(&mut setup, left, right)
 }
 
-/// ln Φ(x) from one Mills ratio: ln(1 − φ(x)R(x)) for x > 0, ln φ(x) + ln R(−x) otherwise.
+/// ln Φ(x) from one Mills ratio (`mvn_orthant::mills_ratio`).
 #[inline]
 fn log_cdf(x: f64) -> f64 {
-    if x > 0.0 {
-        (-(FRAC_1_SQRT_2PI * (-0.5 * x * x).exp() * mills_ratio(x))).ln_1p()
-    } else {
-        -0.5 * x * x - LN_SQRT_2PI + mills_ratio(-x).ln()
-    }
+    log_cdf_and_inverse_mills(x).0
 }
 
 /// The node values at z: the scaled integrand of 1 − A (returned) and, with `buffer`, ln Φ(d_i + z)

@@ -19,7 +19,9 @@
 //! * [`integrate_log_concave`]: ln ∫ e^{g(t)} dt for a concave g with g″ ≤ −1 given with its
 //!   derivatives, written as a [`LogConcaveIntegrand`], with the derivatives of the logarithm
 //!   with respect to the parameters of g (the gradient hook). The one-factor reduction and the
-//!   EXACT orthant use it; it keeps relative accuracy far below the smallest double.
+//!   EXACT orthant use it; it keeps relative accuracy far below the smallest double. Smooth
+//!   integrands take a peak-centred trapezoid rule first (`log_concave_trapezoid`), the others
+//!   (and those where the trapezoid's check fails) adaptive Gauss–Kronrod.
 //! * A derivative-free variant for a concave g given only as a closure (with its linear-scale
 //!   value), used by the log-space tails of the exact bivariate and trivariate methods.
 
@@ -29,10 +31,40 @@
 mod adaptive;
 mod log_concave;
 mod log_concave_derivative_free;
+mod log_concave_trapezoid;
 
 pub(crate) use adaptive::adaptive_integral;
+#[cfg(test)]
+pub(crate) use log_concave::integrate_log_concave_adaptive;
 pub use log_concave::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
 pub(crate) use log_concave_derivative_free::integral_log_concave;
+
+/// Neumaier's compensated sum: the rounding of each addition is kept in `compensation`, so a
+/// sum of many terms (the d log-factors of an integrand, the nodes of a trapezoid rule) does not
+/// collect one rounding of the (larger) running total per term.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CompensatedSum {
+    pub(crate) sum: f64,
+    pub(crate) compensation: f64,
+}
+
+impl CompensatedSum {
+    #[inline]
+    pub(crate) fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.compensation += (self.sum - t) + x;
+        } else {
+            self.compensation += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    #[inline]
+    pub(crate) fn value(self) -> f64 {
+        self.sum + self.compensation
+    }
+}
 
 /// Positive Gauss–Legendre nodes and weights on `[−1, 1]` (the rule is symmetric), 6 points.
 /// Computed with mpmath at 40 digits (Newton on the Legendre polynomial).

@@ -1,0 +1,110 @@
+//! Timing probe for the EXACT quadrature and the one-factor orthant (a report, not a test).
+//!
+//! Prints, on one thread unless the batch says otherwise:
+//! * the one-factor orthant P(X ≤ 0), X ~ N(0, ½I + ½11ᵀ), d = 10, 100, 1000, from the
+//!   structured [`OneFactorProblem`] (no detection), value and value with gradient;
+//! * the EXACT accuracy with its gradient per example at C = 10, 100, 1000 (logits as in
+//!   `python/benchmarks/speed.py`: N(0, 2²), the true class raised by 3, σ = 1);
+//! * the batch B = 256, C = 1000 through [`expected_accuracy_batch`] (rayon over the cores),
+//!   with the largest |Σ_y A_y − 1| over a few examples.
+//!
+//! `cargo run --release -p exact-loss --example speed_probe`
+
+use exact_loss::accuracy::{expected_accuracy, expected_accuracy_batch, Backend, Sigma};
+use mvn_orthant::one_factor::OneFactorProblem;
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Standard normal draws by Box–Muller.
+fn normals(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut u = || ((rng.next_u64() >> 11) as f64 + 0.5) / 9_007_199_254_740_992.0;
+    (0..n).map(|_| (-2.0 * u().ln()).sqrt() * (std::f64::consts::TAU * u()).cos()).collect()
+}
+
+/// Logits B × C as in the Python benchmark and the labels.
+fn batch(b: usize, c: usize, seed: u64) -> (Vec<f64>, Vec<usize>) {
+    let mut logits: Vec<f64> = normals(b * c, seed).iter().map(|x| 2.0 * x).collect();
+    let labels: Vec<usize> = (0..b).map(|i| (i * 7919 + 13) % c).collect();
+    for (i, &y) in labels.iter().enumerate() {
+        logits[i * c + y] += 3.0;
+    }
+    (logits, labels)
+}
+
+/// Best of `repeats` runs of `f`, in seconds.
+fn best<T>(repeats: usize, mut f: impl FnMut() -> T) -> f64 {
+    (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let only_exact = std::env::args().nth(1).as_deref() == Some("exact");
+    for d in [10usize, 100, 1000].into_iter().filter(|_| !only_exact) {
+        let p = OneFactorProblem::new(
+            vec![0.0; d],
+            vec![0.5; d],
+            vec![0.5f64.sqrt(); d],
+            vec![f64::NEG_INFINITY; d],
+            vec![0.0; d],
+        )
+        .unwrap();
+        let reps = 20_000 / d;
+        let tv = best(5, || (0..reps).map(|_| p.integrate().value).sum::<f64>()) / reps as f64;
+        let tg =
+            best(5, || (0..reps).map(|_| p.integrate_with_gradient().0.value).sum::<f64>()) / reps as f64;
+        let e = p.integrate();
+        println!(
+            "one-factor d = {d:4}: value {:8.2} us, with gradient {:8.2} us, {} evaluations, P(d+1) - 1 = {:.1e}",
+            tv * 1e6,
+            tg * 1e6,
+            e.evaluations,
+            e.value * (d as f64 + 1.0) - 1.0
+        );
+    }
+    for c in [10usize, 100, 1000] {
+        let n = 64;
+        let (logits, labels) = batch(n, c, 5);
+        let t = best(3, || {
+            (0..n)
+                .map(|i| {
+                    expected_accuracy(&logits[i * c..(i + 1) * c], labels[i], 1.0, Backend::Quadrature)
+                        .unwrap()
+                        .value
+                })
+                .sum::<f64>()
+        }) / n as f64;
+        // Σ_y A_y = 1 over every choice of the true class, on a few examples.
+        let mut worst: f64 = 0.0;
+        for i in 0..(if c >= 1000 { 1 } else { 4 }) {
+            let row = &logits[i * c..(i + 1) * c];
+            let total: f64 =
+                (0..c).map(|y| expected_accuracy(row, y, 1.0, Backend::Quadrature).unwrap().value).sum();
+            worst = worst.max((total - 1.0).abs());
+        }
+        println!(
+            "EXACT C = {c:4}: {:9.2} us per example (one thread), max |sum_y A_y - 1| = {worst:.1e}",
+            t * 1e6
+        );
+    }
+    if only_exact {
+        return;
+    }
+    let (b, c) = (256, 1000);
+    let (logits, labels) = batch(b, c, 5);
+    let t = best(3, || {
+        expected_accuracy_batch(&logits, c, &labels, Sigma::Scalar(1.0), Backend::Quadrature).unwrap()
+    });
+    println!("EXACT batch B = {b}, C = {c}: {:.2} ms ({} threads)", t * 1e3, rayon_threads());
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
