@@ -216,37 +216,13 @@ pub fn log_cdf_and_inverse_mills(x: f64) -> (f64, f64) {
 
 /// The inverse Mills ratio φ(x)/Φ(x) alone (see [`log_cdf_and_inverse_mills`], same bits), without
 /// the logarithm: 1/R(|x|) for x ≤ 0, φ(x)/(1 − φ(x)R(x)) for x > 0.
-///
-/// ```
-/// use mvn_orthant::mills_ratio::inverse_mills_ratio;
-/// use mvn_orthant::normal::{cdf, pdf};
-/// assert!((inverse_mills_ratio(0.0) - (2.0 / std::f64::consts::PI).sqrt()).abs() < 1e-15);
-/// assert!((inverse_mills_ratio(1.5) / (pdf(1.5) / cdf(1.5)) - 1.0).abs() < 1e-15);
-/// ```
 #[inline]
-pub fn inverse_mills_ratio(x: f64) -> f64 {
+pub(crate) fn inverse_mills_ratio(x: f64) -> f64 {
     if x <= 0.0 {
         1.0 / mills_ratio(-x)
     } else {
         let density = crate::normal::pdf(x);
         density / (1.0 - density * mills_ratio(x))
-    }
-}
-
-/// [`log_cdf_and_inverse_mills`] over a slice: `log_cdf[i]` = ln Φ(`x[i]`) and
-/// `inverse_mills[i]` = φ(`x[i]`)/Φ(`x[i]`), for as many entries as the shortest of the three
-/// slices.
-///
-/// ```
-/// use mvn_orthant::mills_ratio::log_cdf_and_inverse_mills_batch;
-/// let x = [-2.0, 0.0, 2.0];
-/// let (mut l, mut r) = ([0.0; 3], [0.0; 3]);
-/// log_cdf_and_inverse_mills_batch(&x, &mut l, &mut r);
-/// assert!((l[1] + std::f64::consts::LN_2).abs() < 1e-16);
-/// ```
-pub fn log_cdf_and_inverse_mills_batch(x: &[f64], log_cdf: &mut [f64], inverse_mills: &mut [f64]) {
-    for ((&xi, l), r) in x.iter().zip(log_cdf.iter_mut()).zip(inverse_mills.iter_mut()) {
-        (*l, *r) = log_cdf_and_inverse_mills(xi);
     }
 }
 

@@ -252,7 +252,7 @@ pub fn log_interval_probability(a: f64, b: f64) -> f64 {
 /// w whatever the size of l; elsewhere it is [`log_interval_probability`]`(l, u)`, where the
 /// rounding of u − l costs at most a relative 4·max(1, |l|)²·ε. An infinite or NaN `width`
 /// always takes the second route. Returns −∞ for an empty interval (l ≥ u, or w ≤ 0).
-pub fn log_interval_probability_with_width(l: f64, u: f64, width: f64) -> f64 {
+pub(crate) fn log_interval_probability_with_width(l: f64, u: f64, width: f64) -> f64 {
     if width.is_finite() && l.is_finite() {
         if width <= 0.0 {
             return f64::NEG_INFINITY;
