@@ -502,8 +502,15 @@ mod tests {
     use super::*;
     use crate::normal::{cdf, log_cdf, log_pdf, pdf};
 
-    /// g(t) = ln φ(t) + ln Φ(d + t): ∫ e^g = Φ(d/√2), ∂/∂d ln ∫ = φ(d/√2)/(√2 Φ(d/√2)).
+    /// g(t) = ln φ(t) + ln Φ(d + t): ∫ e^g = Φ(d/√2) (the convolution of two standard
+    /// normals), ∂/∂d ln ∫ = φ(d/√2)/(√2 Φ(d/√2)); the reference is `normal::log_cdf`, a separate
+    /// path.
     struct Shifted(f64);
+
+    /// φ(x)/Φ(x), from logarithms so that it stays finite in the lower tail.
+    fn inverse_mills(x: f64) -> f64 {
+        (log_pdf(x) - log_cdf(x)).exp()
+    }
 
     impl LogConcaveIntegrand for Shifted {
         type Frame = f64;
@@ -520,12 +527,11 @@ mod tests {
             log_pdf(t).abs() + log_cdf(self.0 + t).abs()
         }
         fn derivatives(&self, t: f64) -> (f64, f64, f64) {
-            let r = pdf(self.0 + t) / cdf(self.0 + t);
+            let r = inverse_mills(self.0 + t);
             (self.log_value(t), r - t, -1.0 - r * (self.0 + t + r))
         }
         fn add_parameter_gradient_at(&self, anchor: &f64, s: f64, weight: f64, out: &mut [f64]) {
-            let x = self.0 + anchor + s;
-            out[0] += weight * pdf(x) / cdf(x);
+            out[0] += weight * inverse_mills(self.0 + anchor + s);
         }
     }
 
@@ -593,5 +599,36 @@ mod tests {
         assert_eq!(g, f.log_value_at(&0.2, 0.1));
         f.add_parameter_gradient_at(&0.2, 0.1, (g + 1.0).exp(), &mut want);
         assert_eq!(out, want);
+    }
+
+    /// Relative accuracy far below the smallest double.
+    #[test]
+    fn log_concave_integral_keeps_relative_accuracy_in_the_far_tail() {
+        for d in [-60.0, -40.0, -10.0, -1.0, 0.0, 3.0, 8.0] {
+            let mut gradient = [0.0];
+            let result =
+                integrate_log_concave(&Shifted(d), f64::NEG_INFINITY, f64::INFINITY, Some(&mut gradient));
+            let z = d / std::f64::consts::SQRT_2;
+            let want = log_cdf(z);
+            // Relative error of the integral (absolute in its logarithm), allowing for the rounding
+            // ε·|ln P| of the logarithm itself far in the tail.
+            let tolerance = 2e-14 * want.abs().max(1.0);
+            assert!((result.log_value - want).abs() <= tolerance, "d = {d}: {} vs {want}", result.log_value);
+            let want_gradient = (log_pdf(z) - log_cdf(z)).exp() / std::f64::consts::SQRT_2;
+            assert!(
+                (gradient[0] / want_gradient - 1.0).abs() < 1e-12,
+                "d = {d}: ∂/∂d {} vs {want_gradient}",
+                gradient[0]
+            );
+            assert!(result.evaluations > 0);
+        }
+    }
+
+    #[test]
+    fn finite_ranges_and_empty_ranges() {
+        // ∫_0^∞ φ(t) dt·… with d = +∞ is Φ(∞) − Φ(0) = ½; an empty range is ln 0 = −∞.
+        let result = integrate_log_concave(&Shifted(40.0), 0.0, f64::INFINITY, None);
+        assert!((result.log_value - 0.5f64.ln()).abs() < 1e-14, "{}", result.log_value);
+        assert_eq!(integrate_log_concave(&Shifted(0.0), 1.0, 1.0, None).log_value, f64::NEG_INFINITY);
     }
 }
