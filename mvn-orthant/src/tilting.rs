@@ -59,7 +59,7 @@
 //!
 //! Each step's limits are shifted by the earlier variables and the tilt, which rounds each limit
 //! but not the width: the log-masses are formed from each constraint's width (b − a)/scale,
-//! taken from the problem's limits, by [`log_interval_probability_with_width`], so a narrow
+//! taken from the problem's limits, by `normal::log_interval_probability_with_width`, so a narrow
 //! interval (width 1e-6) keeps full relative accuracy.
 //!
 //! # Scope
