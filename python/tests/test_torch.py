@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip(
-    "torch", reason="PyTorch is not installed (scripts/test-all installs it with ORTHANT_WITH_TORCH=1)")
+    "torch", reason="PyTorch is not installed (scripts/test-all installs it unless ORTHANT_WITH_TORCH=0)")
 
 from mvn_orthant.exact import GeometricSchedule, exact_loss, expected_accuracy  # noqa: E402
 from mvn_orthant.torch import ExactLoss, ExactLossFunction, GradientNormalizer  # noqa: E402
