@@ -293,11 +293,11 @@ fn standard_box_pair3(lower: [f64; 3], upper: [f64; 3], width: [f64; 3], r: [[f6
     }
     match box_by_absolute_corners(lo, hi, r) {
         Ok(pair) => pair,
-        // A small box (the absolute value is good to ~4e-16): one log-space integral conditioned
-        // on the narrowest coordinate, instead of up to eight corner orthants of which the
-        // small ones would each need such an integral of their own (about 10× the time).
-        Err(Some(value)) if value < TAIL_SWITCH => conditional_box(lo, width, r, narrowest),
-        Err(_) => box_by_relative_corners(lo, hi, r, narrowest),
+        // A small box (P < ABSOLUTE_CORNERS_MIN) or one whose corners cancel: one log-space
+        // integral conditioned on the narrowest coordinate, instead of up to eight corner
+        // orthants of which the small ones would each need such an integral of their own.
+        Err(Some(_)) => conditional_box(lo, width, r, narrowest),
+        Err(None) => box_by_relative_corners(lo, hi, r, narrowest),
     }
 }
 
@@ -464,7 +464,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// Small boxes (absolute value below [`TAIL_SWITCH`]) by the one conditional integral against
+    /// Small boxes (absolute value below [`ABSOLUTE_CORNERS_MIN`]) by the one conditional integral against
     /// the sum of their corner orthants, each accurate relative to itself (the small corners by
     /// their own tail integrals), where those corners do not cancel: the two routes share only the
     /// bivariate method, and their ln P agree to 1e-13 · max(1, |ln P|) (1.5e-14 measured), and
@@ -491,10 +491,7 @@ mod tests {
             }
             let mut r = r;
             reflect_towards_upper(&mut lo, &mut hi, &mut r);
-            let Err(Some(value)) = box_by_absolute_corners(lo, hi, r) else { continue };
-            if value >= TAIL_SWITCH {
-                continue;
-            }
+            let Err(Some(_)) = box_by_absolute_corners(lo, hi, r) else { continue };
             let width = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
             let narrowest = (0..3).min_by(|&a, &b| width[a].total_cmp(&width[b])).unwrap();
             let (_, by_conditioning) = conditional_box(lo, width, r, narrowest);
