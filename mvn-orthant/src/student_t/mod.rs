@@ -115,37 +115,31 @@ fn centred_limits(problem: &Problem) -> (Vec<f64>, Vec<f64>) {
 /// (7.7·10⁻⁶ in ln P for (1, 1 + 2⁻⁴⁰) × (−2, −2 + 2⁻⁴⁰)). Elsewhere, and for the one-factor
 /// route, the limits are scaled ([`scale_limit`]).
 fn scaled_normal_pair(method: &NormalMethod, lower: &[f64], upper: &[f64], t: f64) -> (f64, f64) {
-    let scaled = |v: &[f64]| v.iter().map(|&x| scale_limit(x, t)).collect::<Vec<f64>>();
-    let (lo, hi) = (scaled(lower), scaled(upper));
+    // The scale matrix e^{−2t} Σ with the limits as they are where it is representable, else Σ
+    // with the scaled limits.
+    fn pick<const N: usize>(cov: &[[f64; N]; N], t: f64) -> ([[f64; N]; N], Option<f64>) {
+        scaled_covariance(cov, t).map_or((*cov, Some(t)), |c| (c, None))
+    }
+    fn limits<const N: usize>(v: &[f64], scale: Option<f64>) -> [f64; N] {
+        std::array::from_fn(|i| scale.map_or(v[i], |t| scale_limit(v[i], t)))
+    }
     match method {
-        NormalMethod::Bivariate(cov) => match scaled_covariance(cov, t) {
-            Some(c) => {
-                crate::exact::bivariate::box_pair([0.0; 2], c, [lower[0], lower[1]], [upper[0], upper[1]])
-            }
-            None => crate::exact::bivariate::box_pair([0.0; 2], *cov, [lo[0], lo[1]], [hi[0], hi[1]]),
-        },
-        NormalMethod::Trivariate(cov) => match scaled_covariance(cov, t) {
-            Some(c) => crate::exact::trivariate::box_pair3(
-                [0.0; 3],
-                c,
-                [lower[0], lower[1], lower[2]],
-                [upper[0], upper[1], upper[2]],
-            ),
-            None => crate::exact::trivariate::box_pair3(
-                [0.0; 3],
-                *cov,
-                [lo[0], lo[1], lo[2]],
-                [hi[0], hi[1], hi[2]],
-            ),
-        },
+        NormalMethod::Bivariate(cov) => {
+            let (c, scale) = pick(cov, t);
+            crate::exact::bivariate::box_pair([0.0; 2], c, limits(lower, scale), limits(upper, scale))
+        }
+        NormalMethod::Trivariate(cov) => {
+            let (c, scale) = pick(cov, t);
+            crate::exact::trivariate::box_pair3([0.0; 3], c, limits(lower, scale), limits(upper, scale))
+        }
         NormalMethod::OneFactor { diagonal, loading } => {
-            let d = lo.len();
+            let scaled = |v: &[f64]| v.iter().map(|&x| scale_limit(x, t)).collect::<Vec<f64>>();
             match crate::one_factor::OneFactorProblem::new(
-                vec![0.0; d],
+                vec![0.0; lower.len()],
                 diagonal.clone(),
                 loading.clone(),
-                lo,
-                hi,
+                scaled(lower),
+                scaled(upper),
             ) {
                 Ok(p) => {
                     let e = p.integrate();
