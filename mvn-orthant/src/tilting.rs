@@ -303,7 +303,7 @@ impl Tilted {
                 left -= n;
             }
             let largest = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (log_sum_exp(&log_weights), largest)
+            (log_sum_exp(log_weights.iter().copied()), largest)
         };
         // Per-randomisation log-sums, and the largest log-weight seen: a guard on the bound M
         // (it cannot be below it).
@@ -316,7 +316,7 @@ impl Tilted {
             &mut state,
             work,
             |(log_sums, log_largest), r, (v, largest)| {
-                log_sums[r] = log_sum_exp(&[log_sums[r], v]);
+                log_sums[r] = log_sum_exp([log_sums[r], v].into_iter());
                 *log_largest = log_largest.max(largest);
             },
             |(log_sums, log_largest), progress| {
@@ -429,12 +429,12 @@ impl Integrator for Tilted {
 }
 
 /// ln Σ exp(x_i), exact for −∞ entries (an empty or all −∞ input gives −∞).
-fn log_sum_exp(values: &[f64]) -> f64 {
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+pub(crate) fn log_sum_exp(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let max = values.clone().fold(f64::NEG_INFINITY, f64::max);
     if max == f64::NEG_INFINITY {
         return max;
     }
-    max + values.iter().map(|&v| (v - max).exp()).sum::<f64>().ln()
+    max + values.map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
 /// The tilt: μ for the first r − 1 steps, the path x*, and ψ*.

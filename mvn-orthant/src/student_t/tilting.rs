@@ -79,7 +79,7 @@ use crate::genz::factor::{reduce, Reduction};
 use crate::problem::{Covariance, Problem};
 use crate::qmc::derive_seed;
 use crate::quadrature::gauss_kronrod_15;
-use crate::tilting::{saddle_point_log_value, Tilted, TiltingSettings, MAX_TILTED_RANK};
+use crate::tilting::{log_sum_exp, saddle_point_log_value, Tilted, TiltingSettings, MAX_TILTED_RANK};
 
 /// How far (nats) the proxy ĝ must have dropped below its peak where the panels stop: the
 /// neglected mass is then about e^{−36} ≈ 2·10⁻¹⁶ of the proxy's integral.
@@ -149,15 +149,6 @@ struct ProxyRule {
     /// The quadrature error of the proxy plus the bound on its neglected tails, relative to its
     /// integral.
     relative_error: f64,
-}
-
-/// ln Σ exp(x_i) (−∞ for an empty or all −∞ input).
-fn log_sum_exp(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let max = values.clone().fold(f64::NEG_INFINITY, f64::max);
-    if max == f64::NEG_INFINITY {
-        return max;
-    }
-    max + values.map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
 /// The maximiser of `g` on [lo, hi]: the best point of a grid, refined by golden section between
