@@ -36,9 +36,9 @@
 //! e^{−400} at a node are skipped there.
 
 use mvn_orthant::mills_ratio::{log_cdf_and_inverse_mills, mills_ratio};
-use mvn_orthant::normal::{upper_tail, FRAC_1_SQRT_2PI, LN_SQRT_2PI};
+use mvn_orthant::normal::upper_tail;
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
-use mvn_orthant::quadrature::{GAUSS_7_WEIGHTS, KRONROD_NODES, KRONROD_WEIGHTS};
+use mvn_orthant::quadrature::{gauss_kronrod_panel, KronrodSums};
 
 /// Below this union bound Σ_i Q(d_i/√2) ≥ 1 − A, the accuracy entry points compute A, its
 /// gradient and 1 − A by this module instead of the one-factor quadrature of A.
@@ -51,6 +51,10 @@ use mvn_orthant::quadrature::{GAUSS_7_WEIGHTS, KRONROD_NODES, KRONROD_WEIGHTS};
 /// but only for examples that are already classified with confidence.
 pub const COMPLEMENT_THRESHOLD: f64 = 1e-3;
 
+/// 1/√(2π).
+const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+/// ln √(2π) = ½ ln(2π).
+const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// ½ ln π.
 const HALF_LN_PI: f64 = 0.572_364_942_924_700_1;
 /// ½ ln 2.
@@ -258,9 +262,9 @@ fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
     }
 }
 
-/// Evaluates one Gauss–Kronrod panel of every integral.
+/// Evaluates one Gauss–Kronrod panel of every integral: component 0 of the vector integrand is
+/// 1 − A's, component 1 + k − `k_lo` is P_k's, all from one evaluation of the node values.
 fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) -> Panel {
-    let (center, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
     let with_gradient = setup.gradient.is_some();
     // Components whose factor e^{−(z + d_k/2)²} reaches above e^{−400} somewhere on the panel.
     let (k_lo, k_hi) = if with_gradient {
@@ -272,44 +276,23 @@ fn panel(setup: &Setup<'_>, lo: f64, hi: f64, depth: u32, buffer: &mut [f64]) ->
         (0, 0)
     };
     let width = k_hi.saturating_sub(k_lo);
-    let mut kronrod = vec![0.0; width];
-    let mut gauss = vec![0.0; width];
-    let (mut e_kronrod, mut e_gauss) = (0.0, 0.0);
     let mut magnitude = 0.0f64;
-    for j in 0..8 {
-        let nodes: &[f64] = if j == 7 { &[0.0] } else { &[-KRONROD_NODES[j], KRONROD_NODES[j]] };
-        for &x in nodes {
-            let z = center + half * x;
-            let (v, s, used) = node(setup, z, buffer);
-            magnitude = magnitude.max(s.abs() + 0.5 * z * z);
-            e_kronrod += KRONROD_WEIGHTS[j] * v;
-            if j % 2 == 1 {
-                e_gauss += GAUSS_7_WEIGHTS[j / 2] * v;
-            }
-            for k in k_lo..k_hi {
-                let lp = if k < used { buffer[k] } else { 0.0 };
-                let u = z + 0.5 * setup.d[k];
-                let w = (-u * u - HALF_LN_PI + (s - lp)).exp();
-                kronrod[k - k_lo] += KRONROD_WEIGHTS[j] * w;
-                if j % 2 == 1 {
-                    gauss[k - k_lo] += GAUSS_7_WEIGHTS[j / 2] * w;
-                }
-            }
+    let mut integrand = |z: f64, values: &mut [f64]| {
+        let (v, s, used) = node(setup, z, buffer);
+        magnitude = magnitude.max(s.abs() + 0.5 * z * z);
+        values[0] = v;
+        for (k, out) in (k_lo..k_hi).zip(&mut values[1..]) {
+            let lp = if k < used { buffer[k] } else { 0.0 };
+            let u = z + 0.5 * setup.d[k];
+            *out = (-u * u - HALF_LN_PI + (s - lp)).exp();
         }
-    }
-    let estimate = |k: f64, g: f64| {
-        // QUADPACK's heuristic: error ≈ |K − G|·min(1, (200 |K − G|/|K|)^{3/2}).
-        let difference = ((k - g) * half).abs();
-        let value = k * half;
-        let error = if value > 0.0 {
-            difference * (200.0 * difference / value).powf(1.5).min(1.0)
-        } else {
-            difference
-        };
-        (value, error)
     };
-    let (value, error) = estimate(e_kronrod, e_gauss);
-    let components = kronrod.iter().zip(&gauss).map(|(&k, &g)| estimate(k, g)).collect();
+    let mut sums = vec![KronrodSums::default(); 1 + width];
+    gauss_kronrod_panel(&mut integrand, lo, hi, &mut vec![0.0; 1 + width], &mut sums);
+    // The smooth (positive, analytic) integrands take the sharper error estimate of the panel.
+    let estimate = |s: &KronrodSums| (s.value(), s.smooth_error());
+    let (value, error) = estimate(&sums[0]);
+    let components = sums[1..].iter().map(estimate).collect();
     let noise = 4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs());
     Panel { lo, hi, depth, value, error, k_lo, components, noise }
 }

@@ -35,9 +35,9 @@ use crate::error::{Error, Result};
 use crate::quadrature::{gauss_legendre_nodes, GAUSS_LEGENDRE_8};
 
 /// 1/√(2π).
-pub const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+pub(crate) const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 /// ln √(2π) = ½ ln(2π).
-pub const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
+pub(crate) const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// 1/√2 rounded to double (high part of a double-double).
 const FRAC_1_SQRT_2_HI: f64 = std::f64::consts::FRAC_1_SQRT_2;
 /// 1/√2 − [`FRAC_1_SQRT_2_HI`] (low part; from mpmath at 40 digits).

@@ -1,19 +1,22 @@
 //! One-dimensional quadrature, shared by every method of the crate: fixed Gauss–Legendre rules,
-//! the Gauss–Kronrod (7, 15) panel with its error estimate, the adaptive bisection rule, and two
+//! the Gauss–Kronrod (7, 15) panel with its error estimates, the adaptive bisection rule, and two
 //! log-space integrators for log-concave integrands.
 //!
 //! * Fixed rules: Gauss–Legendre with 6, 8, 12 and 20 points (the exact bivariate method, the
-//!   narrow intervals of [`crate::normal`] and of the truncated normal, the univariate box), and the
-//!   Gauss–Kronrod (7, 15) pair ([`KRONROD_NODES`], [`KRONROD_WEIGHTS`], [`GAUSS_7_WEIGHTS`]).
-//! * [`kronrod_error_estimate`]: QUADPACK's error estimate of one panel (Piessens et al. 1983).
-//!   With E = |K − G| the difference of the Kronrod and Gauss values and S = ∫|f − mean f| the
-//!   spread of the integrand (by the Kronrod rule), the error is S·min(1, (200 E/S)^{3/2}): the
-//!   Kronrod value is far more accurate than the Gauss value it is compared with. The adaptive
-//!   rule uses it; its integrands may change sign or have endpoint singularities (the d = 4
-//!   orthant). The log-concave integrator, whose integrands are positive and analytic, uses the
-//!   sharper E·min(1, (200 E/K)^{3/2}) of the same panel (`KronrodPanel::smooth_error`): with
-//!   QUADPACK's estimate it spends 1.8 times the evaluations for no measured gain in accuracy,
-//!   and with the sharper one the d = 4 orthant misses its reference, so each keeps its own.
+//!   narrow intervals of [`crate::normal`] and of the truncated normal, the univariate box).
+//! * The Gauss–Kronrod (7, 15) panel (`gauss_kronrod`, QUADPACK's `qk15`, Piessens et al. 1983),
+//!   the crate's one implementation of the rule, for scalar integrands and for vector-valued ones
+//!   (integrals sharing their nodes: the EXACT complement and its gradient in `exact-loss`):
+//!   [`gauss_kronrod_panel`] and its result per component, [`KronrodSums`]. With E = |K − G| the difference of the
+//!   Kronrod and Gauss values and S = ∫|f − mean f| the spread of the integrand (by the Kronrod
+//!   rule), QUADPACK's error estimate is S·min(1, (200 E/S)^{3/2}): the Kronrod value is far more
+//!   accurate than the Gauss value it is compared with. The adaptive rule uses it; its
+//!   integrands may change sign or have endpoint singularities (the d = 4 orthant). The
+//!   log-concave integrator and the EXACT complement, whose integrands are positive and
+//!   analytic, use the sharper E·min(1, (200 E/K)^{3/2}) of the same panel: with QUADPACK's
+//!   estimate the log-concave integrator spends 1.8 times the evaluations for no measured gain in
+//!   accuracy, and with the sharper one the d = 4 orthant misses its reference, so each keeps
+//!   its own.
 //! * The adaptive rule: bisection of Gauss–Kronrod panels to an absolute tolerance, optionally
 //!   cut at known features of the integrand (the exact methods, the d = 4 orthant).
 //! * [`integrate_log_concave`]: ln ∫ e^{g(t)} dt for a concave g with g″ ≤ −1 given with its
@@ -29,11 +32,14 @@
 #![allow(clippy::excessive_precision)]
 
 mod adaptive;
+mod gauss_kronrod;
 mod log_concave;
 mod log_concave_derivative_free;
 mod log_concave_trapezoid;
 
 pub(crate) use adaptive::adaptive_integral;
+pub(crate) use gauss_kronrod::{gauss_kronrod_15, KronrodPanel};
+pub use gauss_kronrod::{gauss_kronrod_panel, KronrodSums};
 #[cfg(test)]
 pub(crate) use log_concave::integrate_log_concave_adaptive;
 pub use log_concave::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
@@ -115,142 +121,9 @@ pub(crate) fn gauss_legendre_nodes(rule: &[(f64, f64)], width: f64) -> impl Iter
     rule.iter().flat_map(move |&(x, w)| [(half * (1.0 - x), w), (half * (1.0 + x), w)])
 }
 
-/// Gauss–Kronrod 15-point nodes on `[−1, 1]`, positive half in decreasing order (the last is 0);
-/// the rule is symmetric (QUADPACK `qk15`, Piessens et al. 1983).
-pub const KRONROD_NODES: [f64; 8] = [
-    0.991_455_371_120_812_639_206_854_697_526_329,
-    0.949_107_912_342_758_524_526_189_684_047_851,
-    0.864_864_423_359_769_072_789_712_788_640_926,
-    0.741_531_185_599_394_439_863_864_773_280_788,
-    0.586_087_235_467_691_130_294_144_845_693_013,
-    0.405_845_151_377_397_166_906_606_412_076_961,
-    0.207_784_955_007_898_467_600_689_403_773_245,
-    0.0,
-];
-
-/// Gauss–Kronrod 15-point weights of [`KRONROD_NODES`] (the last, of the node 0, counts once).
-pub const KRONROD_WEIGHTS: [f64; 8] = [
-    0.022_935_322_010_529_224_963_732_008_058_970,
-    0.063_092_092_629_978_553_290_700_663_189_204,
-    0.104_790_010_322_250_183_839_876_322_541_518,
-    0.140_653_259_715_525_918_745_189_590_510_238,
-    0.169_004_726_639_267_902_826_583_426_598_550,
-    0.190_350_578_064_785_409_913_256_402_421_014,
-    0.204_432_940_075_298_892_414_161_999_234_649,
-    0.209_482_141_084_727_828_012_999_174_891_714,
-];
-
-/// Gauss 7-point weights of the nodes `KRONROD_NODES[1]`, `[3]`, `[5]` and 0 (embedded in the
-/// Kronrod rule: the Gauss value uses the odd-indexed Kronrod nodes and the centre).
-pub const GAUSS_7_WEIGHTS: [f64; 4] = [
-    0.129_484_966_168_869_693_270_611_432_679_082,
-    0.279_705_391_489_276_667_901_467_771_423_780,
-    0.381_830_050_505_118_944_950_369_775_488_975,
-    0.417_959_183_673_469_387_755_102_040_816_327,
-];
-
-/// QUADPACK's error estimate of one Gauss–Kronrod panel: with `difference` = |K − G| and
-/// `spread` = ∫|f − mean f| on the panel (both by the rules, scaled to the panel),
-/// spread·min(1, (200·difference/spread)^{3/2}); the difference itself when the spread is 0.
-///
-/// ```
-/// use mvn_orthant::quadrature::kronrod_error_estimate;
-/// // A difference far below the spread is taken as a gross overestimate of the Kronrod error.
-/// assert!((kronrod_error_estimate(1e-10, 1.0) - (2e-8f64).powf(1.5)).abs() < 1e-24);
-/// assert_eq!(kronrod_error_estimate(0.5, 1.0), 1.0);
-/// ```
-pub fn kronrod_error_estimate(difference: f64, spread: f64) -> f64 {
-    if spread > 0.0 && difference > 0.0 {
-        spread * (200.0 * difference / spread).powf(1.5).min(1.0)
-    } else {
-        difference
-    }
-}
-
-/// One Gauss–Kronrod (7, 15) panel: the Kronrod value, its error estimate, and the 15 nodes
-/// with their weighted integrand values (which sum to the value).
-pub(crate) struct KronrodPanel {
-    /// The Kronrod value of ∫ f over the panel.
-    pub(crate) value: f64,
-    /// [`kronrod_error_estimate`] of the panel.
-    pub(crate) error: f64,
-    /// |K − G| on the panel.
-    pub(crate) difference: f64,
-    /// The nodes of the panel.
-    pub(crate) nodes: [f64; 15],
-    /// Kronrod weight × half width × f at each node.
-    pub(crate) weighted: [f64; 15],
-}
-
-/// The Gauss–Kronrod (7, 15) panel of `f` on `[lo, hi]` (the crate's only implementation of
-/// the rule). Nodes are evaluated in pairs −x_j, +x_j from the outermost in, then the centre.
-#[inline]
-pub(crate) fn gauss_kronrod_15<F: FnMut(f64) -> f64>(f: &mut F, lo: f64, hi: f64) -> KronrodPanel {
-    let (center, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
-    let mut panel =
-        KronrodPanel { value: 0.0, error: 0.0, difference: 0.0, nodes: [0.0; 15], weighted: [0.0; 15] };
-    let mut values = [0.0; 15];
-    let (mut kronrod, mut gauss, mut n) = (0.0, 0.0, 0);
-    for j in 0..8 {
-        let offsets: &[f64] = if j == 7 { &[0.0] } else { &[-KRONROD_NODES[j], KRONROD_NODES[j]] };
-        for &x in offsets {
-            let s = center + half * x;
-            let v = f(s);
-            kronrod += KRONROD_WEIGHTS[j] * v;
-            if j % 2 == 1 {
-                gauss += GAUSS_7_WEIGHTS[j / 2] * v;
-            }
-            panel.nodes[n] = s;
-            panel.weighted[n] = KRONROD_WEIGHTS[j] * half * v;
-            values[n] = v;
-            n += 1;
-        }
-    }
-    let mean = 0.5 * kronrod;
-    let mut spread = 0.0;
-    for (k, &v) in values.iter().enumerate() {
-        spread += KRONROD_WEIGHTS[(k / 2).min(7)] * (v - mean).abs();
-    }
-    panel.value = kronrod * half;
-    panel.difference = ((kronrod - gauss) * half).abs();
-    panel.error = kronrod_error_estimate(panel.difference, spread * half.abs());
-    panel
-}
-
-impl KronrodPanel {
-    /// The error estimate for a positive analytic integrand: E·min(1, (200 E/K)^{3/2}) with
-    /// E = |K − G| (the difference itself when K ≤ 0). On such integrands the Kronrod value's
-    /// error falls off far faster than E, which this estimate (unlike QUADPACK's, linear in the
-    /// spread) credits.
-    pub(crate) fn smooth_error(&self) -> f64 {
-        let e = self.difference;
-        if self.value > 0.0 {
-            e * (200.0 * e / self.value).powf(1.5).min(1.0)
-        } else {
-            e
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kronrod_rule_is_exact_for_polynomials_and_gauss_to_degree_13() {
-        for k in 0..=20 {
-            let panel = gauss_kronrod_15(&mut |t: f64| (t + 2.0).powi(k), -1.0, 1.0);
-            let exact = (3f64.powi(k + 1) - 1.0) / f64::from(k + 1);
-            assert!((panel.value / exact - 1.0).abs() < 1e-14, "degree {k}: {} vs {exact}", panel.value);
-            let sum: f64 = panel.weighted.iter().sum();
-            assert!((sum / exact - 1.0).abs() < 1e-14);
-        }
-        let panel = gauss_kronrod_15(&mut |t: f64| (t + 2.0).powi(13), -1.0, 1.0);
-        assert!(panel.error < 1e-10 * panel.value, "Gauss 7 is exact to degree 13: {}", panel.error);
-        // Degree 14 is beyond Gauss 7: the estimate must see it.
-        let panel = gauss_kronrod_15(&mut |t: f64| t.powi(14), -1.0, 1.0);
-        assert!(panel.error > 1e-6, "degree 14: {}", panel.error);
-    }
 
     #[test]
     fn gauss_legendre_rules_integrate_their_degree_exactly() {
