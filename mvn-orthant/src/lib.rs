@@ -63,6 +63,9 @@ pub mod student_t;
 pub mod tilting;
 pub(crate) mod truncated;
 
+#[cfg(test)]
+mod fast_normal_reference;
+
 pub use auto::{integrate, integrate_with_gradient, Auto, MethodChoice, Settings};
 pub use error::{Error, Result};
 pub use estimate::{Estimate, Integrator, Method, CONFIDENCE_LEVEL};

@@ -19,7 +19,7 @@
 //!
 //! # The upper tail
 //!
-//! [`upper_tail_of_magnitude`] gives Q(|x|) = φ(x)·R(|x|), with φ through an exactly split x²
+//! `upper_tail_of_magnitude` gives Q(|x|) = φ(x)·R(|x|), with φ through an exactly split x²
 //! and an inlinable exponential (`exp_nonpositive`), and no branch on the argument: the
 //! batched integrands evaluate it for eight independent points at a time, and a branch or a
 //! call into the system library there would serialise them. Relative error below 1e-15 where
@@ -134,16 +134,9 @@ pub(crate) fn exp_nonpositive(x: f64) -> f64 {
 /// fused multiply–add needed), e^{−s/2}(1 − e/2), so that it keeps its relative accuracy where
 /// x²/2 is in the hundreds; the exponential is `exp_nonpositive`. Relative error below 1e-15
 /// where the result is a normal number (|x| < 37.5; measured against the 50-digit table of
-/// `tests/normal_reference.rs`). 0 for |x| > 38.6; NaN gives NaN.
-///
-/// ```
-/// use mvn_orthant::mills_ratio::upper_tail_of_magnitude;
-/// // Q(10) = 7.619853024160526e-24 (mpmath); the sign of x does not matter.
-/// assert!((upper_tail_of_magnitude(-10.0) / 7.619_853_024_160_526e-24 - 1.0).abs() < 1e-15);
-/// assert_eq!(upper_tail_of_magnitude(f64::INFINITY), 0.0);
-/// ```
+/// `src/fast_normal_reference.rs`). 0 for |x| > 38.6; NaN gives NaN.
 #[inline(always)]
-pub fn upper_tail_of_magnitude(x: f64) -> f64 {
+pub(crate) fn upper_tail_of_magnitude(x: f64) -> f64 {
     let a = x.abs();
     let clamped = if a > 38.6 { 38.6 } else { a };
     let (s, e) = crate::normal::square_with_error(clamped);

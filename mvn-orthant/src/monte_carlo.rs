@@ -28,7 +28,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 pub(crate) const CHUNK_SIZE: u64 = 1 << 14;
 
 /// The two-sided standard normal quantile for the crate's 99% confidence level, Φ⁻¹(0.995).
-pub const Z_99: f64 = 2.575_829_303_548_900_4;
+pub(crate) const Z_99: f64 = 2.575_829_303_548_900_4;
 
 /// Crude Monte Carlo integrator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,10 @@ fn chunk_streams(seed: u64, chunks: u64) -> Vec<Xoshiro256PlusPlus> {
     streams
 }
 
-/// Wilson score interval for k successes in n trials at normal quantile z: returns (low, high).
+/// Wilson score interval for k = `hits` successes in n = `draws` trials (k ≤ n) at the normal
+/// quantile z (z = Φ⁻¹(0.995) ≈ 2.5758 for the crate's 99% level): returns (low, high), the
+/// roots in p of (k/n − p)² = z² p(1 − p)/n, with low = 0 when k = 0 and high = 1 when k = n
+/// (so (0, 1) when n = 0). Wilson, J. Amer. Statist. Assoc. 22 (1927).
 pub fn wilson_interval(hits: u64, draws: u64, z: f64) -> (f64, f64) {
     let n = draws as f64;
     let p = hits as f64 / n;

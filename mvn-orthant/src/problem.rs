@@ -11,7 +11,7 @@ use crate::linalg::{pivoted_cholesky, PivotedCholesky};
 
 /// Relative tolerance of the symmetry check: |Σ_ij − Σ_ji| ≤ 1e-12 · max(|Σ_ij|, |Σ_ji|, √(Σ_ii Σ_jj)).
 /// Accepted matrices are symmetrised by averaging the two triangles.
-pub const SYMMETRY_TOLERANCE: f64 = 1e-12;
+pub(crate) const SYMMETRY_TOLERANCE: f64 = 1e-12;
 
 /// A symmetric positive semidefinite covariance matrix (row-major, validated).
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +27,8 @@ impl Covariance {
     /// # Errors
     ///
     /// [`Error::DimensionZero`], [`Error::DimensionMismatch`] for a ragged or non-square matrix,
-    /// [`Error::NonFinite`], [`Error::Asymmetric`] beyond [`SYMMETRY_TOLERANCE`], and
+    /// [`Error::NonFinite`], [`Error::Asymmetric`] when |Σ_ij − Σ_ji| exceeds
+    /// 1e-12·max(|Σ_ij|, |Σ_ji|, √(Σ_ii Σ_jj)) (within it, the two triangles are averaged), and
     /// [`Error::NotPositiveSemidefinite`] when a pivoted Cholesky factorisation meets a negative
     /// pivot beyond rounding: below −max(8dε, 10⁶ε)·max Σ_ii (pivots within 8dε·max Σ_ii of 0
     /// count as zero and end the factorisation).

@@ -1,8 +1,8 @@
 //! The Monte Carlo oracle against closed forms, its coverage, and its determinism.
 
-use mvn_orthant::monte_carlo::{wilson_interval, Z_99};
-use mvn_orthant::normal::interval_probability;
-use mvn_orthant::{Covariance, Integrator, MonteCarlo, Problem};
+use mvn_orthant::monte_carlo::wilson_interval;
+use mvn_orthant::normal::{interval_probability, inverse_cdf};
+use mvn_orthant::{Covariance, Integrator, MonteCarlo, Problem, CONFIDENCE_LEVEL};
 use std::f64::consts::PI;
 
 const INF: f64 = f64::INFINITY;
@@ -94,12 +94,23 @@ fn semidefinite_covariance_is_sampled_correctly() {
 
 #[test]
 fn wilson_interval_is_honest_at_the_edges() {
-    let (low, high) = wilson_interval(0, 1000, Z_99);
+    let z = inverse_cdf(0.5 + 0.5 * CONFIDENCE_LEVEL).unwrap();
+    let (low, high) = wilson_interval(0, 1000, z);
     assert_eq!(low, 0.0);
     assert!(high > 0.0 && high < 0.01);
-    let (low, high) = wilson_interval(1000, 1000, Z_99);
+    let (low, high) = wilson_interval(1000, 1000, z);
     assert_eq!(high, 1.0);
     assert!(low > 0.99);
+    // Inside, both ends are the roots in p of (k/n − p)² = z² p(1 − p)/n.
+    let (k, n) = (37u64, 200u64);
+    let p_hat = k as f64 / n as f64;
+    let (low, high) = wilson_interval(k, n, z);
+    for end in [low, high] {
+        let gap = (p_hat - end).powi(2) - z * z * end * (1.0 - end) / n as f64;
+        assert!(gap.abs() < 1e-15, "{end}: {gap:e}");
+    }
+    assert!(low < p_hat && p_hat < high);
+    assert_eq!(wilson_interval(0, 0, z), (0.0, 1.0));
 }
 
 #[test]

@@ -303,7 +303,8 @@ fn argmax_probability(logits: &[f64], label: usize, sigma: f64, n: u64, seed: u6
         hits += u64::from(best == label);
     }
     let p = hits as f64 / n as f64;
-    let (lo, hi) = mvn_orthant::monte_carlo::wilson_interval(hits, n, mvn_orthant::monte_carlo::Z_99);
+    let z = mvn_orthant::normal::inverse_cdf(0.5 + 0.5 * mvn_orthant::CONFIDENCE_LEVEL).unwrap();
+    let (lo, hi) = mvn_orthant::monte_carlo::wilson_interval(hits, n, z);
     Estimate {
         value: p,
         log_value: p.ln(),

@@ -27,15 +27,8 @@ use std::f64::consts::PI;
 /// For ρ < 0 the sum cancels (P → 0 as ρ → −1); there the equivalent form
 /// acos(−ρ)/(2π) = asin(√((1 + ρ)/2))/π is used, in which 1 + ρ is exact for ρ ≤ −1/2
 /// (Sterbenz), so P keeps full relative accuracy down to ρ = −1.
-///
-/// ```
-/// use mvn_orthant::exact::orthant::orthant2;
-/// // ρ = −(1 − 1e-10): P = asin(√(5e-11))/π = 2.250790883527152e-6 (mpmath).
-/// let p = orthant2(-(1.0 - 1e-10));
-/// assert!((p / 2.250_790_883_527_152_4e-6 - 1.0).abs() < 1e-12);
-/// ```
 #[inline]
-pub fn orthant2(r: f64) -> f64 {
+pub(crate) fn orthant2(r: f64) -> f64 {
     let r = r.clamp(-1.0, 1.0);
     if r < 0.0 {
         (0.5 * (1.0 + r)).sqrt().asin() / PI
@@ -46,22 +39,14 @@ pub fn orthant2(r: f64) -> f64 {
 
 /// Zero-mean trivariate orthant 1/8 + (asin ρ₁₂ + asin ρ₁₃ + asin ρ₂₃)/(4π).
 #[inline]
-pub fn orthant3(r12: f64, r13: f64, r23: f64) -> f64 {
+pub(crate) fn orthant3(r12: f64, r13: f64, r23: f64) -> f64 {
     let s = r12.clamp(-1.0, 1.0).asin() + r13.clamp(-1.0, 1.0).asin() + r23.clamp(-1.0, 1.0).asin();
     (0.125 + s / (4.0 * PI)).max(0.0)
 }
 
 /// Zero-mean four-variate orthant P(X > 0) for the correlation matrix `r` (symmetric, unit
 /// diagonal, positive semidefinite), by Plackett's 1-D integral.
-///
-/// ```
-/// use mvn_orthant::exact::orthant::orthant4;
-/// // Equicorrelated ρ = 1/2: exactly 1/5.
-/// let mut r = [[0.5; 4]; 4];
-/// for i in 0..4 { r[i][i] = 1.0; }
-/// assert!((orthant4(r) - 0.2).abs() < 1e-15);
-/// ```
-pub fn orthant4(r: [[f64; 4]; 4]) -> f64 {
+pub(crate) fn orthant4(r: [[f64; 4]; 4]) -> f64 {
     const PAIRS: [(usize, usize, usize, usize); 6] =
         [(0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2), (1, 2, 0, 3), (1, 3, 0, 2), (2, 3, 0, 1)];
     let mut integrand = |s: f64| {

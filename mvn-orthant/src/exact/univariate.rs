@@ -44,19 +44,13 @@ pub(crate) fn standardize(a: f64, b: f64, mean: f64, variance: f64) -> (f64, f64
 }
 
 /// P(a ≤ X ≤ b) for X ~ N(mean, variance), variance ≥ 0 (a zero variance is a point mass).
-///
-/// ```
-/// use mvn_orthant::exact::univariate::interval_probability;
-/// assert!((interval_probability(-1.0, 1.0, 0.0, 1.0) - 0.682_689_492_137_085_9).abs() < 1e-15);
-/// assert_eq!(interval_probability(0.0, 1.0, 2.0, 0.0), 0.0);
-/// ```
-pub fn interval_probability(a: f64, b: f64, mean: f64, variance: f64) -> f64 {
+pub(crate) fn interval_probability(a: f64, b: f64, mean: f64, variance: f64) -> f64 {
     let (alpha, beta) = standardize(a, b, mean, variance);
     standard_interval(alpha, beta)
 }
 
 /// ln P(a ≤ X ≤ b) for X ~ N(mean, variance), accurate where P underflows.
-pub fn log_interval_probability(a: f64, b: f64, mean: f64, variance: f64) -> f64 {
+pub(crate) fn log_interval_probability(a: f64, b: f64, mean: f64, variance: f64) -> f64 {
     let (alpha, beta) = standardize(a, b, mean, variance);
     log_standard_interval(alpha, beta)
 }

@@ -4,16 +4,17 @@
 //! exact, and U(h; R) = T(−h; R) is a sign flip).
 #![allow(dead_code)]
 
-use mvn_orthant::exact::{bivariate, trivariate, univariate};
+use mvn_orthant::exact::{bivariate, trivariate};
+use mvn_orthant::normal;
 
 /// P(α ≤ Z ≤ β) for a standard normal Z.
 pub fn standard_interval(alpha: f64, beta: f64) -> f64 {
-    univariate::interval_probability(alpha, beta, 0.0, 1.0)
+    normal::interval_probability(alpha, beta)
 }
 
 /// ln P(α ≤ Z ≤ β) for a standard normal Z.
 pub fn log_standard_interval(alpha: f64, beta: f64) -> f64 {
-    univariate::log_interval_probability(alpha, beta, 0.0, 1.0)
+    normal::log_interval_probability(alpha, beta)
 }
 
 /// The 2 × 2 correlation matrix of ρ.
