@@ -34,7 +34,7 @@ fn largest_relative_error(
     for (x, want) in rows(function).into_iter().filter(|&(x, v)| kept(x, v)) {
         let error = ((f(x) - want) / want).abs();
         largest.2 += 1;
-        if !(error <= largest.0) {
+        if error > largest.0 || error.is_nan() {
             largest = (error, x, largest.2);
         }
     }
@@ -66,7 +66,7 @@ fn cdf_by_the_mills_ratio_table_keeps_full_precision() {
     assert!(error <= 1e-15, "Q as Φ(−x) by the Mills-ratio table: relative error {error:e} at x = {at}");
     // Φ(0) = ½ to an ulp; Φ(−10) = 7.61985302416052607e-24 (mpmath).
     assert!((cdf_fast(0.0) - 0.5).abs() <= 2.3e-16);
-    assert!((cdf_fast(-10.0) / 7.619_853_024_160_526_07e-24 - 1.0).abs() < 1e-15);
+    assert!((cdf_fast(-10.0) / 7.619_853_024_160_526e-24 - 1.0).abs() < 1e-15);
     assert_eq!((cdf_fast(f64::NEG_INFINITY), cdf_fast(f64::INFINITY)), (0.0, 1.0));
     assert!(cdf_fast(f64::NAN).is_nan());
 }

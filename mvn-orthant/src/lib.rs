@@ -34,9 +34,10 @@
 //! * [`monte_carlo`]: crude Monte Carlo with a Wilson interval, the independent oracle.
 //! * [`student_t`]: the multivariate Student t: exact in d ≤ 3 and for one-factor scale matrices.
 //! * [`normal`]: φ, Φ, Q, ln Φ and Φ⁻¹ to full double precision (relative error in the tails).
-//! * [`quadrature`]: Gauss–Kronrod panels, the adaptive rule and the log-concave integrator
-//!   behind the exact methods and the one-factor reduction.
-//! * [`mills_ratio`]: the Mills ratio and the branch-free normal tail behind the integrands.
+//! * [`quadrature`]: the Gauss–Kronrod (7, 15) panel, also for vector-valued integrands
+//!   ([`quadrature::gauss_kronrod_panel`]), and the log-concave integrator with a gradient hook
+//!   ([`quadrature::integrate_log_concave`]) behind the exact methods and the one-factor reduction.
+//! * [`mills_ratio`]: the Mills ratio R = Q/φ, and ln Φ with φ/Φ from one evaluation.
 //! * [`linalg`]: the pivoted Cholesky factorisation and small dense solves.
 //! * `interop` (optional cargo features `nalgebra` and `statrs`, off by default): inputs from
 //!   nalgebra matrices (`Covariance::from_nalgebra`, `Problem::from_nalgebra`) and box and
