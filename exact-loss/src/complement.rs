@@ -28,8 +28,11 @@
 //!
 //! All integrals share one set of nodes: adaptive Gauss–Kronrod (7/15) on unit panels over a
 //! range that contains every peak (each peak lies in [−d_k/2 − 1, −d₀/2 + 10] and every
-//! integrand falls off at least like e^{−t²/2} around it), bisected until the error estimate of
-//! 1 − A and of every P_k is below 1e-14 of its own value (or below the rounding noise of the
+//! integrand falls off at least like e^{−t²/2} around it), each panel one vector-valued rule
+//! ([`mvn_orthant::quadrature::gauss_kronrod_panel`]) with the integrands (1 − A's, then the
+//! P_k's) as its components, bisected until the error estimate of 1 − A and of every P_k
+//! (|K − G|·min(1, (200 |K − G|/K)^{3/2}), [`KronrodSums::smooth_error`]: the integrands are
+//! positive and analytic) is below 1e-14 of its own value (or below the rounding noise of the
 //! values: a few ulps of the log-terms summed in their exponents). At a node the sum S costs one Mills
 //! ratio per class, stopping once the remaining (smaller) terms cannot matter, and each
 //! component costs one exponential; components whose Gaussian factor e^{−(z + d_k/2)²} is below
