@@ -27,7 +27,7 @@
 //!
 //! # What `converged` means
 //!
-//! For every method, [`Estimate::converged`] is [`tolerance_met`]: the reported error (99%
+//! For every method, [`Estimate::converged`] is `tolerance_met`: the reported error (99%
 //! half-width, rounding floor included) is at most max(abs_tol, rel_tol · |P|), the convention of
 //! [`Settings::rel_tol`]. A method that runs out of budget, or that is given no way to refine
 //! (Monte Carlo draws exactly `max_evaluations` samples), reports `false` when its error does not

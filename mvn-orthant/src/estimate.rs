@@ -17,7 +17,7 @@ pub(crate) const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 /// suffices, as [`crate::Settings::rel_tol`] documents). Every stochastic method sets
 /// [`Estimate::converged`] with it, from the reported error (rounding floor included) and the
 /// tolerances it was given. A NaN or infinite error never meets a tolerance.
-pub fn tolerance_met(error: f64, value: f64, abs_tol: f64, rel_tol: f64) -> bool {
+pub(crate) fn tolerance_met(error: f64, value: f64, abs_tol: f64, rel_tol: f64) -> bool {
     error.is_finite() && error <= abs_tol.max(rel_tol * value.abs())
 }
 
@@ -152,8 +152,8 @@ pub struct Estimate {
     pub evaluations: u64,
     /// The algorithm that produced the estimate.
     pub method: Method,
-    /// Whether every tolerance given to the method was met, in the sense of [`tolerance_met`]:
-    /// `error ≤ max(abs_tol, rel_tol · |value|)` (always true for exact methods). A method that
+    /// Whether every tolerance given to the method was met, in the one sense used by every
+    /// method of the crate (`tolerance_met`): `error ≤ max(abs_tol, rel_tol · |value|)` (always true for exact methods). A method that
     /// stops for another reason (budget spent, point set exhausted, an unreliable spread) says
     /// `false`.
     pub converged: bool,

@@ -217,7 +217,7 @@ impl Integrator for MonteCarlo {
     /// the 99% Wilson interval plus the rounding floor. `converged` is true: this integrator is
     /// given no tolerance (a fixed number of samples). Through [`crate::integrate`] with
     /// [`crate::Settings`], `converged` is instead whether the error met the settings'
-    /// tolerances ([`crate::estimate::tolerance_met`]).
+    /// tolerances ([`Estimate::converged`]: error ≤ max(abs_tol, rel_tol · |value|)).
     fn integrate(&self, problem: &Problem) -> Result<Estimate> {
         if problem.is_empty_box() {
             return Ok(Estimate::empty_box());

@@ -121,7 +121,7 @@ pub(crate) fn t_quantile(randomizations: usize) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RqmcSettings {
     /// Absolute tolerance (≥ 0): the run has converged when error ≤ max(abs_tol, rel_tol · P̂)
-    /// ([`crate::estimate::tolerance_met`]).
+    /// (`estimate::tolerance_met`).
     pub abs_tol: f64,
     /// Relative tolerance (≥ 0; not both 0).
     pub rel_tol: f64,

@@ -39,7 +39,7 @@
 //! is the Student-t multiple for the crate's 99% level plus the rounding floor
 //! (`crate::estimate::rounding_floor`). If no path has positive weight the error is reported as
 //! +∞ (unknown) and `converged` is false. `converged` is
-//! [`tolerance_met`]: error ≤ max(abs_tol, rel_tol · P); the run stops when it holds (and the
+//! `tolerance_met`: error ≤ max(abs_tol, rel_tol · P); the run stops when it holds (and the
 //! relative error is at most [`TiltingSettings::required_rel_tol`], when set) or the budget is
 //! spent, or cannot suffice: when even the n^(−3/2) convergence of scrambled nets on smooth
 //! integrands would need more than the budget (evaluations · (error/goal)^(2/3) > budget), the
@@ -100,7 +100,7 @@ pub(crate) const MAX_TILTED_RANK: usize = 400;
 pub struct TiltingSettings {
     /// The settings shared by the RQMC methods. Defaults: rel_tol 1e-3 (the target at
     /// the 99% level), abs_tol 0 (the run has converged when error ≤ max(abs_tol, rel_tol · P),
-    /// [`tolerance_met`]), 10⁶ paths, R = 16 randomisations of a first round of 256 points,
+    /// `tolerance_met`), 10⁶ paths, R = 16 randomisations of a first round of 256 points,
     /// seed 0, scrambled Sobol points.
     pub rqmc: RqmcSettings,
     /// A relative precision the run keeps refining to after the tolerances are met (0, the

@@ -24,7 +24,7 @@
 //! relative half-width above `UNRELIABLE_RELATIVE_ERROR`; or all randomisations equal), the
 //! value's error is at least the missed-mass bound M·ln(100)/n with M ≥ sup f. N doubles (all
 //! points are kept) until the error is at most max(abs_tol, rel_tol · P̂)
-//! ([`crate::estimate::tolerance_met`]) or the next doubling would exceed the evaluation budget;
+//! (`estimate::tolerance_met`) or the next doubling would exceed the evaluation budget;
 //! [`Estimate::converged`] says which.
 //!
 //! # Determinism
