@@ -148,7 +148,7 @@ def _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular
 def _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method):
     dim, mean, cov, maxpts, lo, hi, _, signs, shape = _prepare(x, mean, cov, maxpts, lower_limit)
     options, (mean, cov) = _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular)
-    value, log_value, error = _core.mvn_cdf(lo, hi, mean, cov, **options)
+    value, log_value, error = _core.RectangleBatch(lo, hi, mean, cov, **options).cdf()
     return value.reshape(shape), log_value.reshape(shape), error.reshape(shape), signs
 
 
@@ -247,8 +247,8 @@ class multivariate_normal_gen:
                 raise ValueError(f"unknown wrt {name!r}; expected some of {', '.join(_WRT)}")
         dim, mean, cov, maxpts, lo, hi, swap, signs, shape = _prepare(x, mean, cov, maxpts, lower_limit)
         options, (mean, cov) = _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular)
-        value, error, limits, covariance = _core.mvn_cdf_gradient(
-            lo, hi, mean, cov, with_covariance=bool(cov_gradient), **options)
+        batch = _core.RectangleBatch(lo, hi, mean, cov, **options)
+        value, error, limits, covariance = batch.gradient(with_covariance=bool(cov_gradient))
         d_lo, d_hi, d_mean, e_lo, e_hi, e_mean = (a.reshape(shape + (dim,)) for a in limits)
         # Back from the ordered box to the caller's limits: a swapped coordinate's x is the box's
         # lower limit, its lower_limit the box's upper limit.

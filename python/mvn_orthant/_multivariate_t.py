@@ -69,7 +69,7 @@ def _evaluate(x, loc, shape, df, allow_singular, maxpts, lower_limit, random_sta
     dim, loc, shape, df = _process_parameters(loc, shape, df)
     dim, loc, shape, maxpts, lo, hi, _, signs, out_shape = _limits(x, dim, loc, shape, maxpts, lower_limit, 1000 * dim)
     options, (loc, shape) = _core_options(loc, shape, maxpts, _ABSEPS, _RELEPS, random_state, method, allow_singular)
-    value, log_value, error = _core.mvn_cdf(lo, hi, loc, shape, df=df, **options)
+    value, log_value, error = _core.RectangleBatch(lo, hi, loc, shape, **options).cdf(df=df)
     return value.reshape(out_shape), log_value.reshape(out_shape), error.reshape(out_shape), signs
 
 
