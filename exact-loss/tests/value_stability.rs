@@ -6,6 +6,10 @@
 use exact_loss::accuracy::{expected_accuracy_batch, Backend};
 use exact_loss::Sigma;
 
+#[path = "../../mvn-orthant/tests/common/pools.rs"]
+mod pools;
+use pools::in_pools;
+
 fn check(name: &str, got: [u64; 2], pinned: [u64; 2]) {
     if std::env::var_os("PRINT_PINS").is_some() {
         println!("{name}: [{:#018x}, {:#018x}]", got[0], got[1]);
@@ -47,14 +51,4 @@ fn genz_and_monte_carlo_backends_are_pinned() {
             check(&format!("{name}, example {b}"), [value, gradient], pinned[b]);
         }
     }
-}
-
-/// Runs `f` in a one-thread and a four-thread pool and checks that both give the same bits
-/// (same seed, same bits, whatever the number of threads); returns the result.
-fn in_pools<T: PartialEq + std::fmt::Debug + Send>(f: impl Fn() -> T + Sync) -> T {
-    let pool = |threads| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    let one = pool(1).install(&f);
-    let four = pool(4).install(&f);
-    assert_eq!(one, four, "one thread and four threads differ");
-    one
 }

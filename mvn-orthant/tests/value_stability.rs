@@ -6,6 +6,8 @@
 //! thread and with four, which must agree bit for bit. The accuracy of the estimates is tested
 //! elsewhere; here only their reproducibility is.
 
+mod common;
+use common::pools::in_pools;
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::GradientOptions;
 use mvn_orthant::{
@@ -89,14 +91,4 @@ fn tilted_values_are_pinned() {
         [e.log_value.to_bits(), e.error.to_bits(), e.evaluations],
         [0xc0340cb436fddcea, 0x3d6d48c20e1ed630, 4096],
     );
-}
-
-/// Runs `f` in a one-thread and a four-thread pool and checks that both give the same bits
-/// (same seed, same bits, whatever the number of threads); returns the result.
-fn in_pools<T: PartialEq + std::fmt::Debug + Send>(f: impl Fn() -> T + Sync) -> T {
-    let pool = |threads| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    let one = pool(1).install(&f);
-    let four = pool(4).install(&f);
-    assert_eq!(one, four, "one thread and four threads differ");
-    one
 }

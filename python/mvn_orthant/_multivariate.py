@@ -54,25 +54,27 @@ def _process_parameters(mean, cov):
         cov = cov.reshape(1, 1)
     if mean.ndim != 1 or mean.shape[0] != dim:
         raise ValueError(f"Array 'mean' must be a vector of length {dim}.")
+    return dim, mean, _square_matrix(cov, dim, "mean")
+
+
+def _square_matrix(cov, dim, vector):
+    """``cov`` (a scalar, a 1-D diagonal or a 2-D array) as a ``dim`` x ``dim`` matrix, with
+    SciPy's messages (``vector`` names the location argument: ``mean`` or ``loc``)."""
     if cov.ndim == 0:
-        cov = cov * np.eye(dim)
-    elif cov.ndim == 1:
+        return cov * np.eye(dim)
+    mismatch = f"Dimension mismatch: array 'cov' is of shape {cov.shape}, but '{vector}' is a vector of length {dim}."
+    if cov.ndim == 1:
         if cov.shape[0] != dim:
-            raise ValueError(
-                f"Dimension mismatch: array 'cov' is of shape {cov.shape}, "
-                f"but 'mean' is a vector of length {dim}."
-            )
-        cov = np.diag(cov)
-    elif cov.ndim == 2 and cov.shape != (dim, dim):
+            raise ValueError(mismatch)
+        return np.diag(cov)
+    if cov.ndim == 2 and cov.shape != (dim, dim):
         rows, cols = cov.shape
         if rows != cols:
-            msg = f"Array 'cov' must be square if it is two dimensional, but cov.shape = {cov.shape}."
-        else:
-            msg = f"Dimension mismatch: array 'cov' is of shape {cov.shape}, but 'mean' is a vector of length {dim}."
-        raise ValueError(msg)
-    elif cov.ndim > 2:
+            raise ValueError(f"Array 'cov' must be square if it is two dimensional, but cov.shape = {cov.shape}.")
+        raise ValueError(mismatch)
+    if cov.ndim > 2:
         raise ValueError(f"Array 'cov' must be at most two-dimensional, but cov.ndim = {cov.ndim}")
-    return dim, mean, cov
+    return cov
 
 
 def _process_quantiles(x, dim):
@@ -89,6 +91,20 @@ def _squeeze(out):
     if out.ndim == 0:
         out = out[()]
     return out
+
+
+def _result(value, error, return_error):
+    """``value`` squeezed like SciPy's output, with the squeezed ``error`` when ``return_error``."""
+    out = _squeeze(np.asarray(value))
+    return (out, _squeeze(error)) if return_error else out
+
+
+def _signed_log(log_value, signs):
+    """ln P of the signed probability signs * exp(log_value): complex, log|P| + i*pi, where
+    ``signs`` is negative, as in SciPy."""
+    if np.any(signs < 0):
+        return log_value + np.where(signs < 0, 1j * np.pi, 0.0)
+    return log_value
 
 
 def _prepare(x, mean, cov, maxpts, lower_limit):
@@ -148,7 +164,7 @@ def _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular
 def _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method):
     dim, mean, cov, maxpts, lo, hi, _, signs, shape = _prepare(x, mean, cov, maxpts, lower_limit)
     options, (mean, cov) = _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular)
-    value, log_value, error = _core.mvn_cdf(lo, hi, mean, cov, **options)
+    value, log_value, error = _core.RectangleBatch(lo, hi, mean, cov, **options).cdf()
     return value.reshape(shape), log_value.reshape(shape), error.reshape(shape), signs
 
 
@@ -192,10 +208,7 @@ class multivariate_normal_gen:
         mismatched dimensions). With ``return_error=True`` returns ``(cdf, error)``.
         """
         value, _, error, signs = _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method)
-        out = _squeeze(value * signs)
-        if return_error:
-            return out, _squeeze(error)
-        return out
+        return _result(value * signs, error, return_error)
 
     def logcdf(self, x, mean=None, cov=1, allow_singular=False, maxpts=None, abseps=1e-5, releps=1e-5,
                *, lower_limit=None, rng=None, method="auto", return_error=False):
@@ -207,14 +220,7 @@ class multivariate_normal_gen:
         probability (not of its logarithm).
         """
         _, log_value, error, signs = _evaluate(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit, rng, method)
-        if np.any(signs < 0):
-            out = log_value + np.where(signs < 0, 1j * np.pi, 0.0)
-        else:
-            out = log_value
-        out = _squeeze(np.asarray(out))
-        if return_error:
-            return out, _squeeze(error)
-        return out
+        return _result(_signed_log(log_value, signs), error, return_error)
 
     def cdf_with_gradient(self, x, mean=None, cov=1, allow_singular=False, maxpts=None, abseps=1e-5,
                           releps=1e-5, *, lower_limit=None, rng=None, method="auto", wrt=_WRT,
@@ -247,8 +253,8 @@ class multivariate_normal_gen:
                 raise ValueError(f"unknown wrt {name!r}; expected some of {', '.join(_WRT)}")
         dim, mean, cov, maxpts, lo, hi, swap, signs, shape = _prepare(x, mean, cov, maxpts, lower_limit)
         options, (mean, cov) = _core_options(mean, cov, maxpts, abseps, releps, rng, method, allow_singular)
-        value, error, limits, covariance = _core.mvn_cdf_gradient(
-            lo, hi, mean, cov, with_covariance=bool(cov_gradient), **options)
+        batch = _core.RectangleBatch(lo, hi, mean, cov, **options)
+        value, error, limits, covariance = batch.gradient(with_covariance=bool(cov_gradient))
         d_lo, d_hi, d_mean, e_lo, e_hi, e_mean = (a.reshape(shape + (dim,)) for a in limits)
         # Back from the ordered box to the caller's limits: a swapped coordinate's x is the box's
         # lower limit, its lower_limit the box's upper limit.

@@ -12,7 +12,7 @@ Rust (``mvn_orthant::student_t``) with the GIL released.
 import numpy as np
 
 from . import _core
-from ._multivariate import _core_options, _limits, _squeeze
+from ._multivariate import _core_options, _limits, _result, _signed_log, _square_matrix
 
 # The error targets of the randomised methods (SciPy's multivariate_t.cdf has none: its QSIMVT
 # spends a fixed budget); the exact methods do not use them.
@@ -43,19 +43,7 @@ def _process_parameters(loc, shape, df):
         shape = shape.reshape(1, 1)
     if loc.ndim != 1 or loc.shape[0] != dim:
         raise ValueError(f"Array 'loc' must be a vector of length {dim}.")
-    if shape.ndim == 0:
-        shape = shape * np.eye(dim)
-    elif shape.ndim == 1:
-        shape = np.diag(shape)
-    elif shape.ndim == 2 and shape.shape != (dim, dim):
-        rows, cols = shape.shape
-        if rows != cols:
-            msg = f"Array 'cov' must be square if it is two dimensional, but cov.shape = {shape.shape}."
-        else:
-            msg = f"Dimension mismatch: array 'cov' is of shape {shape.shape}, but 'loc' is a vector of length {len(loc)}."
-        raise ValueError(msg)
-    elif shape.ndim > 2:
-        raise ValueError(f"Array 'cov' must be at most two-dimensional, but cov.ndim = {shape.ndim}")
+    shape = _square_matrix(shape, dim, "loc")
     if df is None:
         df = 1.0
     elif df <= 0:
@@ -69,7 +57,7 @@ def _evaluate(x, loc, shape, df, allow_singular, maxpts, lower_limit, random_sta
     dim, loc, shape, df = _process_parameters(loc, shape, df)
     dim, loc, shape, maxpts, lo, hi, _, signs, out_shape = _limits(x, dim, loc, shape, maxpts, lower_limit, 1000 * dim)
     options, (loc, shape) = _core_options(loc, shape, maxpts, _ABSEPS, _RELEPS, random_state, method, allow_singular)
-    value, log_value, error = _core.mvn_cdf(lo, hi, loc, shape, df=df, **options)
+    value, log_value, error = _core.RectangleBatch(lo, hi, loc, shape, **options).cdf(df=df)
     return value.reshape(out_shape), log_value.reshape(out_shape), error.reshape(out_shape), signs
 
 
@@ -101,10 +89,7 @@ class multivariate_t_gen:
         99% error half-widths; 0 for the exact methods).
         """
         value, _, error, signs = _evaluate(x, loc, shape, df, allow_singular, maxpts, lower_limit, random_state, method)
-        out = _squeeze(value * signs)
-        if return_error:
-            return out, _squeeze(error)
-        return out
+        return _result(value * signs, error, return_error)
 
     def logcdf(self, x, loc=None, shape=1, df=1, allow_singular=False, *, maxpts=None, lower_limit=None,
                random_state=None, method="auto", return_error=False):
@@ -116,11 +101,7 @@ class multivariate_t_gen:
         With ``return_error=True`` returns ``(logcdf, error)``, ``error`` that of the probability.
         """
         _, log_value, error, signs = _evaluate(x, loc, shape, df, allow_singular, maxpts, lower_limit, random_state, method)
-        out = log_value + np.where(signs < 0, 1j * np.pi, 0.0) if np.any(signs < 0) else log_value
-        out = _squeeze(np.asarray(out))
-        if return_error:
-            return out, _squeeze(error)
-        return out
+        return _result(_signed_log(log_value, signs), error, return_error)
 
 
 multivariate_t = multivariate_t_gen()

@@ -35,28 +35,25 @@ def expected_accuracy(logits, labels, sigma, *, margin=None, method="quadrature"
     Raises ``ValueError`` on invalid input (non-finite logits, labels out of range, sigma <= 0,
     mismatched shapes) with the Rust core's message.
     """
-    if margin is not None:
-        margin = float(margin)
-        if np.isnan(margin):
-            raise ValueError("margin must not be NaN")
-    logits, labels, sigma_scalar, sigma_per_example, samples, seed = _batch(logits, labels, sigma, method, samples, seed)
-    value, d_logits, d_sigma = _core.expected_accuracy(
-        logits,
-        labels,
-        sigma_scalar=sigma_scalar,
-        sigma_per_example=sigma_per_example,
-        margin=margin,
-        method=method,
-        samples=samples,
-        seed=seed,
-    )
+    margin = _margin(margin)
+    value, d_logits, d_sigma = _batch(logits, labels, sigma, method, samples, seed).expected_accuracy(margin=margin)
     if return_grad:
         return value, d_logits, d_sigma
     return value
 
 
+def _margin(margin):
+    """None, or the margin as a float (``ValueError`` for NaN)."""
+    if margin is None:
+        return None
+    margin = float(margin)
+    if np.isnan(margin):
+        raise ValueError("margin must not be NaN")
+    return margin
+
+
 def _batch(logits, labels, sigma, method, samples, seed):
-    """The checked, contiguous arguments of a batch for the core."""
+    """The core's ``LogitBatch`` of the checked, contiguous arguments."""
     if method not in _METHODS and method != "monte_carlo":
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(_METHODS)}")
     logits = np.asarray(logits, dtype=np.float64)
@@ -78,8 +75,9 @@ def _batch(logits, labels, sigma, method, samples, seed):
         raise ValueError(f"samples must be a positive 32-bit integer, got {samples}")
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**64, dtype=np.uint64))
-    seed = int(seed) % 2**64
-    return np.ascontiguousarray(logits), labels, sigma_scalar, sigma_per_example, samples, seed
+    return _core.LogitBatch(np.ascontiguousarray(logits), labels, sigma_scalar=sigma_scalar,
+                            sigma_per_example=sigma_per_example, method=method, samples=samples,
+                            seed=int(seed) % 2**64)
 
 
 class GeometricSchedule:
@@ -139,11 +137,5 @@ def exact_loss(logits, labels, sigma, *, normalize=True, margin=None, objective=
     """
     if objective not in _OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(_OBJECTIVES)}")
-    logits, labels, sigma_scalar, sigma_per_example, samples, seed = _batch(logits, labels, sigma, method, samples, seed)
-    if margin is not None:
-        margin = float(margin)
-        if np.isnan(margin):
-            raise ValueError("margin must not be NaN")
-    return _core.exact_loss(logits, labels, sigma_scalar=sigma_scalar, sigma_per_example=sigma_per_example,
-                            normalize=bool(normalize), margin=margin, objective=objective, method=method,
-                            samples=samples, seed=seed)
+    batch = _batch(logits, labels, sigma, method, samples, seed)
+    return batch.exact_loss(normalize=bool(normalize), margin=_margin(margin), objective=objective)

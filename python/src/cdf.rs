@@ -12,8 +12,12 @@ use pyo3::prelude::*;
 use rayon::prelude::*;
 use std::str::FromStr;
 
-/// The validated inputs of a batch: n points of dimension d.
-struct Batch {
+/// A batch of n rectangles [a, b] ⊂ ℝ^d sharing one mean and one covariance, with the method,
+/// settings and singularity policy of a call, checked for shape (the core validates the rest):
+/// `_core.RectangleBatch(lower, upper, mean, cov, *, abs_tol, rel_tol, max_evaluations, seed,
+/// method, allow_singular)`, then [`RectangleBatch::cdf`] or [`RectangleBatch::gradient`].
+#[pyclass(module = "mvn_orthant._core", frozen)]
+pub struct RectangleBatch {
     d: usize,
     n: usize,
     mean: Vec<f64>,
@@ -25,23 +29,25 @@ struct Batch {
     allow_singular: bool,
 }
 
-/// The tolerances, budget, seed, method and singularity policy of a call.
-pub struct Options<'a> {
-    abs_tol: f64,
-    rel_tol: f64,
-    max_evaluations: u64,
-    seed: u64,
-    method: &'a str,
-    allow_singular: bool,
-}
-
-impl Batch {
+#[pymethods]
+impl RectangleBatch {
+    /// The batch of the rows of `lower` and `upper` (n × d, every lower limit at most its upper
+    /// limit) for X ~ N(mean, cov). Raises `ValueError` for mismatched shapes, an unknown method
+    /// or unusable tolerances.
+    #[new]
+    #[pyo3(signature = (lower, upper, mean, cov, *, abs_tol, rel_tol, max_evaluations, seed, method, allow_singular))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         lower: PyReadonlyArray2<'_, f64>,
         upper: PyReadonlyArray2<'_, f64>,
         mean: PyReadonlyArray1<'_, f64>,
         cov: PyReadonlyArray2<'_, f64>,
-        options: &Options<'_>,
+        abs_tol: f64,
+        rel_tol: f64,
+        max_evaluations: u64,
+        seed: u64,
+        method: &str,
+        allow_singular: bool,
     ) -> PyResult<Self> {
         let lower = lower.as_array();
         let upper = upper.as_array();
@@ -61,15 +67,10 @@ impl Batch {
                 upper.shape()
             )));
         }
-        let choice = MethodChoice::from_str(options.method).map_err(value_error)?;
-        let settings = Settings {
-            abs_tol: options.abs_tol,
-            rel_tol: options.rel_tol,
-            max_evaluations: options.max_evaluations,
-            seed: options.seed,
-        };
+        let choice = MethodChoice::from_str(method).map_err(value_error)?;
+        let settings = Settings { abs_tol, rel_tol, max_evaluations, seed };
         settings.validate().map_err(value_error)?;
-        Ok(Batch {
+        Ok(RectangleBatch {
             d,
             n: lower.shape()[0],
             mean,
@@ -78,10 +79,108 @@ impl Batch {
             cov_entries: cov.iter().copied().collect(),
             choice,
             settings,
-            allow_singular: options.allow_singular,
+            allow_singular,
         })
     }
+    /// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) at every rectangle of the batch; with `df` =
+    /// ν < ∞, for the multivariate t X = mean + Z/√(W/ν), Z ~ N(0, cov), W ~ χ²_ν (`cov` the
+    /// scale matrix), through `validation::student::integrate`.
+    ///
+    /// Returns three arrays of length n: the probabilities, their natural logarithms (computed in
+    /// log space, finite far below 1e-308) and the error estimates (99% half-widths).
+    ///
+    /// Raises `ValueError` for an invalid covariance, a NaN limit or mean, a singular covariance
+    /// when `allow_singular` is false, or no applicable method.
+    #[pyo3(signature = (*, df = f64::INFINITY))]
+    pub fn cdf<'py>(&self, py: Python<'py>, df: f64) -> PyResult<CdfArrays<'py>> {
+        let results = py.allow_threads(|| {
+            self.map(|problem, settings| {
+                let e = if df == f64::INFINITY {
+                    integrate(problem, self.choice, settings)?
+                } else {
+                    // The multivariate t: the one method choice of the tools for t problems.
+                    let student = StudentProblem::new(problem.clone(), df)?;
+                    validation::student::integrate(&student, self.choice, settings)?
+                };
+                Ok((e.value, e.log_value, e.error))
+            })
+        });
+        let results = results.map_err(value_error)?;
+        let values: Vec<f64> = results.iter().map(|r| r.0).collect();
+        let logs: Vec<f64> = results.iter().map(|r| r.1).collect();
+        let errors: Vec<f64> = results.iter().map(|r| r.2).collect();
+        Ok((values.into_pyarray(py), logs.into_pyarray(py), errors.into_pyarray(py)))
+    }
 
+    /// P(lower ≤ X ≤ upper) and its gradient at every rectangle of the batch, through
+    /// `mvn_orthant::integrate_with_gradient` (with the covariance derivative when
+    /// `with_covariance`).
+    ///
+    /// Returns `(value, error, [d_lower, d_upper, d_mean, d_lower_error, d_upper_error,
+    /// d_mean_error], cov)` where `cov` is None or `[d_cov, d_cov_error]` (n × d × d; the
+    /// off-diagonal entry (i, j) is the derivative with respect to the pair Σ_ij = Σ_ji moved
+    /// together). Errors are 99% half-widths (0 for the exact methods). Raises `ValueError` as
+    /// [`RectangleBatch::cdf`], and for a method without gradients (`tilted`, `monte-carlo`).
+    #[pyo3(signature = (*, with_covariance))]
+    pub fn gradient<'py>(&self, py: Python<'py>, with_covariance: bool) -> PyResult<GradientArrays<'py>> {
+        let results: Vec<PointGradient> = py
+            .allow_threads(|| {
+                self.map(|problem, settings| {
+                    let options = if with_covariance {
+                        GradientOptions::default().with_covariance()
+                    } else {
+                        GradientOptions::default()
+                    };
+                    let (estimate, gradient) =
+                        integrate_with_gradient(problem, self.choice, settings, options)?;
+                    let cov = match (with_covariance, &gradient.covariance, &gradient.covariance_error) {
+                        (true, Some(g), Some(e)) => Some((g.clone(), e.clone())),
+                        (true, Some(g), None) => Some((g.clone(), vec![0.0; g.len()])),
+                        _ => None,
+                    };
+                    Ok((estimate.value, estimate.error, gradient, cov))
+                })
+            })
+            .map_err(value_error)?;
+        let (n, d) = (self.n, self.d);
+        let values: Vec<f64> = results.iter().map(|r| r.0).collect();
+        let errors: Vec<f64> = results.iter().map(|r| r.1).collect();
+        let rows = |part: fn(&mvn_orthant::Gradient) -> &Vec<f64>| {
+            let mut out = Array2::<f64>::zeros((n, d));
+            for (i, r) in results.iter().enumerate() {
+                for (k, &g) in part(&r.2).iter().enumerate() {
+                    out[[i, k]] = g;
+                }
+            }
+            out.into_pyarray(py)
+        };
+        let limits = [
+            rows(|g| &g.lower),
+            rows(|g| &g.upper),
+            rows(|g| &g.mean),
+            rows(|g| &g.lower_error),
+            rows(|g| &g.upper_error),
+            rows(|g| &g.mean_error),
+        ];
+        let covariance = with_covariance.then(|| {
+            let matrices = |second: bool| {
+                let mut out = Array3::<f64>::zeros((n, d, d));
+                for (i, r) in results.iter().enumerate() {
+                    if let Some((g, e)) = &r.3 {
+                        for (k, &v) in (if second { e } else { g }).iter().enumerate() {
+                            out[[i, k / d, k % d]] = v;
+                        }
+                    }
+                }
+                out.into_pyarray(py)
+            };
+            [matrices(false), matrices(true)]
+        });
+        Ok((values.into_pyarray(py), errors.into_pyarray(py), limits, covariance))
+    }
+}
+
+impl RectangleBatch {
     /// Validates the covariance once, then maps `f` over the points in parallel (each point with
     /// its own seed derived from the call's seed and its index); the first error, prefixed by
     /// `point i:` in a batch of several points, is returned.
@@ -124,56 +223,8 @@ impl Batch {
     }
 }
 
+/// The probabilities, their natural logarithms and their errors (each of length n).
 type CdfArrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
-
-/// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) at every row of `lower` and `upper` (n × d, every
-/// lower limit at most its upper limit); with `df` = ν < ∞, for the multivariate t
-/// X = mean + Z/√(W/ν), Z ~ N(0, cov), W ~ χ²_ν (`cov` the scale matrix), through
-/// `validation::student::integrate`.
-///
-/// Returns three arrays of length n: the probabilities, their natural logarithms (computed in
-/// log space, finite far below 1e-308) and the error estimates (99% half-widths).
-///
-/// Raises `ValueError` for an invalid covariance, a NaN limit or mean, mismatched shapes, a
-/// singular covariance when `allow_singular` is false, an unknown method or unusable
-/// tolerances.
-#[pyfunction]
-#[pyo3(signature = (lower, upper, mean, cov, *, abs_tol, rel_tol, max_evaluations, seed, method, allow_singular, df = f64::INFINITY))]
-#[allow(clippy::too_many_arguments)]
-pub fn mvn_cdf<'py>(
-    py: Python<'py>,
-    lower: PyReadonlyArray2<'py, f64>,
-    upper: PyReadonlyArray2<'py, f64>,
-    mean: PyReadonlyArray1<'py, f64>,
-    cov: PyReadonlyArray2<'py, f64>,
-    abs_tol: f64,
-    rel_tol: f64,
-    max_evaluations: u64,
-    seed: u64,
-    method: &str,
-    allow_singular: bool,
-    df: f64,
-) -> PyResult<CdfArrays<'py>> {
-    let options = Options { abs_tol, rel_tol, max_evaluations, seed, method, allow_singular };
-    let batch = Batch::new(lower, upper, mean, cov, &options)?;
-    let results = py.allow_threads(|| {
-        batch.map(|problem, settings| {
-            let e = if df == f64::INFINITY {
-                integrate(problem, batch.choice, settings)?
-            } else {
-                // The multivariate t: the one method choice of the tools for t problems.
-                let student = StudentProblem::new(problem.clone(), df)?;
-                validation::student::integrate(&student, batch.choice, settings)?
-            };
-            Ok((e.value, e.log_value, e.error))
-        })
-    });
-    let results = results.map_err(value_error)?;
-    let values: Vec<f64> = results.iter().map(|r| r.0).collect();
-    let logs: Vec<f64> = results.iter().map(|r| r.1).collect();
-    let errors: Vec<f64> = results.iter().map(|r| r.2).collect();
-    Ok((values.into_pyarray(py), logs.into_pyarray(py), errors.into_pyarray(py)))
-}
 
 /// One point's value, error, limit and mean derivatives with their errors, and (on request)
 /// the covariance derivative with its error.
@@ -188,86 +239,3 @@ type GradientArrays<'py> = (
     [Bound<'py, PyArray2<f64>>; 6],
     Option<[Bound<'py, PyArray3<f64>>; 2]>,
 );
-
-/// P(lower ≤ X ≤ upper) and its gradient at every row of `lower` and `upper` (n × d), through
-/// `mvn_orthant::integrate_with_gradient` (and `mvn_orthant::covariance_gradient` when
-/// `with_covariance`).
-///
-/// Returns `(value, error, [d_lower, d_upper, d_mean, d_lower_error, d_upper_error,
-/// d_mean_error], cov)` where `cov` is None or `[d_cov, d_cov_error]` (n × d × d; the
-/// off-diagonal entry (i, j) is the derivative with respect to the pair Σ_ij = Σ_ji moved
-/// together). Errors are 99% half-widths (0 for the exact methods). Raises `ValueError` as
-/// `mvn_cdf`, and for a method without gradients (`tilted`, `monte-carlo`).
-#[pyfunction]
-#[pyo3(signature = (lower, upper, mean, cov, *, abs_tol, rel_tol, max_evaluations, seed, method, allow_singular, with_covariance))]
-#[allow(clippy::too_many_arguments)]
-pub fn mvn_cdf_gradient<'py>(
-    py: Python<'py>,
-    lower: PyReadonlyArray2<'py, f64>,
-    upper: PyReadonlyArray2<'py, f64>,
-    mean: PyReadonlyArray1<'py, f64>,
-    cov: PyReadonlyArray2<'py, f64>,
-    abs_tol: f64,
-    rel_tol: f64,
-    max_evaluations: u64,
-    seed: u64,
-    method: &str,
-    allow_singular: bool,
-    with_covariance: bool,
-) -> PyResult<GradientArrays<'py>> {
-    let options = Options { abs_tol, rel_tol, max_evaluations, seed, method, allow_singular };
-    let batch = Batch::new(lower, upper, mean, cov, &options)?;
-    let results: Vec<PointGradient> = py
-        .allow_threads(|| {
-            batch.map(|problem, settings| {
-                let options = if with_covariance {
-                    GradientOptions::default().with_covariance()
-                } else {
-                    GradientOptions::default()
-                };
-                let (estimate, gradient) = integrate_with_gradient(problem, batch.choice, settings, options)?;
-                let cov = match (with_covariance, &gradient.covariance, &gradient.covariance_error) {
-                    (true, Some(g), Some(e)) => Some((g.clone(), e.clone())),
-                    (true, Some(g), None) => Some((g.clone(), vec![0.0; g.len()])),
-                    _ => None,
-                };
-                Ok((estimate.value, estimate.error, gradient, cov))
-            })
-        })
-        .map_err(value_error)?;
-    let (n, d) = (batch.n, batch.d);
-    let values: Vec<f64> = results.iter().map(|r| r.0).collect();
-    let errors: Vec<f64> = results.iter().map(|r| r.1).collect();
-    let rows = |part: fn(&mvn_orthant::Gradient) -> &Vec<f64>| {
-        let mut out = Array2::<f64>::zeros((n, d));
-        for (i, r) in results.iter().enumerate() {
-            for (k, &g) in part(&r.2).iter().enumerate() {
-                out[[i, k]] = g;
-            }
-        }
-        out.into_pyarray(py)
-    };
-    let limits = [
-        rows(|g| &g.lower),
-        rows(|g| &g.upper),
-        rows(|g| &g.mean),
-        rows(|g| &g.lower_error),
-        rows(|g| &g.upper_error),
-        rows(|g| &g.mean_error),
-    ];
-    let covariance = with_covariance.then(|| {
-        let matrices = |second: bool| {
-            let mut out = Array3::<f64>::zeros((n, d, d));
-            for (i, r) in results.iter().enumerate() {
-                if let Some((g, e)) = &r.3 {
-                    for (k, &v) in (if second { e } else { g }).iter().enumerate() {
-                        out[[i, k / d, k % d]] = v;
-                    }
-                }
-            }
-            out.into_pyarray(py)
-        };
-        [matrices(false), matrices(true)]
-    });
-    Ok((values.into_pyarray(py), errors.into_pyarray(py), limits, covariance))
-}

@@ -9,23 +9,39 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2}
 use pyo3::prelude::*;
 use rayon::prelude::*;
 
-/// The logits (row-major), the class count, the labels and σ (a scalar or one per example) of
-/// a batch, checked for shape and sign; the core checks the rest.
-struct ExactBatch {
+/// A batch of B classification examples: the logits (row-major B × C), the labels, σ (a scalar
+/// or one per example) and the backend of the expected accuracy, checked for shape and sign (the
+/// core checks the rest): `_core.LogitBatch(logits, labels, *, sigma_scalar, sigma_per_example,
+/// method, samples, seed)`, then [`LogitBatch::expected_accuracy`] or [`LogitBatch::exact_loss`].
+#[pyclass(module = "mvn_orthant._core", frozen)]
+pub struct LogitBatch {
     logits: Vec<f64>,
     batch: usize,
     classes: usize,
     labels: Vec<usize>,
     sigma_values: Option<Vec<f64>>,
     sigma_scalar: Option<f64>,
+    backend: Backend,
+    seed: u64,
 }
 
-impl ExactBatch {
+#[pymethods]
+impl LogitBatch {
+    /// The batch of the rows of `logits` (B × C) with their `labels` (B); `sigma` is a scalar
+    /// (`sigma_scalar`) or one value per example (`sigma_per_example`, length B); `method` is
+    /// `"quadrature"` (exact, deterministic), `"genz"` or `"monte-carlo"` (with `samples` points
+    /// per example and `seed`). Raises `ValueError` for a negative label, mismatched lengths or
+    /// an unknown method.
+    #[new]
+    #[pyo3(signature = (logits, labels, *, sigma_scalar, sigma_per_example, method, samples, seed))]
     fn new(
         logits: PyReadonlyArray2<'_, f64>,
         labels: PyReadonlyArray1<'_, i64>,
         sigma_scalar: Option<f64>,
         sigma_per_example: Option<PyReadonlyArray1<'_, f64>>,
+        method: &str,
+        samples: u32,
+        seed: u64,
     ) -> PyResult<Self> {
         let view = logits.as_array();
         let (batch, classes) = (view.shape()[0], view.shape()[1]);
@@ -43,16 +59,125 @@ impl ExactBatch {
                 labels.len()
             )));
         }
-        Ok(ExactBatch {
+        Ok(LogitBatch {
             logits: view.iter().copied().collect(),
             batch,
             classes,
             labels,
             sigma_values: sigma_per_example.map(|s| s.as_array().iter().copied().collect()),
             sigma_scalar,
+            backend: backend(method, samples, seed)?,
+            seed,
         })
     }
 
+    /// The EXACT expected accuracy of every example with its gradients.
+    ///
+    /// With `margin` = r the deltas δ_i = x_y − x_i are clipped from above at r
+    /// (`exact_loss::ExactLoss` without normalisation, one example at a time, the sampling
+    /// backends seeded per example by `derive_seed(seed, b)`). Returns the accuracies (B),
+    /// ∂A/∂logits (B × C) and ∂A/∂σ (B).
+    #[pyo3(signature = (*, margin))]
+    pub fn expected_accuracy<'py>(
+        &self,
+        py: Python<'py>,
+        margin: Option<f64>,
+    ) -> PyResult<AccuracyArrays<'py>> {
+        let (values, d_logits, d_sigma) = match margin {
+            None => {
+                let results = py
+                    .allow_threads(|| {
+                        accuracy_batch(&self.logits, self.classes, &self.labels, self.sigma(), self.backend)
+                    })
+                    .map_err(value_error)?;
+                let values: Vec<f64> = results.iter().map(|a| a.value).collect();
+                let d_sigma: Vec<f64> = results.iter().map(|a| a.d_sigma).collect();
+                let d_logits = self.matrix(results.iter().map(|a| a.d_logits.as_slice()));
+                (values, d_logits, d_sigma)
+            }
+            Some(r) => {
+                let sigma = self.sigma();
+                if let Sigma::PerExample(v) = sigma {
+                    if v.len() != self.batch {
+                        return Err(value_error(format!(
+                            "shape mismatch: sigma has length {} but the batch has {} examples",
+                            v.len(),
+                            self.batch
+                        )));
+                    }
+                }
+                let c = self.classes;
+                // 1 − A_b of the one-example loss without normalisation: A_b is its mean accuracy,
+                // and its gradients are those of −A_b.
+                let outcomes: Vec<Result<_, ::exact_loss::LossError>> = py.allow_threads(|| {
+                    (0..self.batch)
+                        .into_par_iter()
+                        .map(|b| {
+                            let loss = ExactLoss {
+                                normalize: false,
+                                margin: Some(r),
+                                objective: Objective::OneMinusAccuracy,
+                                backend: reseeded(
+                                    self.backend,
+                                    mvn_orthant::qmc::derive_seed(self.seed, b as u64),
+                                ),
+                            };
+                            loss.evaluate(
+                                &self.logits[b * c..(b + 1) * c],
+                                c,
+                                &self.labels[b..b + 1],
+                                Sigma::Scalar(sigma.get(b)),
+                            )
+                        })
+                        .collect()
+                });
+                let outputs = outcomes
+                    .into_iter()
+                    .enumerate()
+                    .map(|(b, o)| o.map_err(|e| value_error(format!("example {b}: {e}"))))
+                    .collect::<PyResult<Vec<_>>>()?;
+                let values: Vec<f64> = outputs.iter().map(|o| o.mean_accuracy).collect();
+                let d_sigma: Vec<f64> = outputs.iter().map(|o| -o.d_sigma[0]).collect();
+                let mut d_logits = self.matrix(outputs.iter().map(|o| o.gradient.as_slice()));
+                d_logits.mapv_inplace(|g| -g);
+                (values, d_logits, d_sigma)
+            }
+        };
+        Ok((values.into_pyarray(py), d_logits.into_pyarray(py), d_sigma.into_pyarray(py)))
+    }
+
+    /// The EXACT loss of the batch (`exact_loss::ExactLoss::evaluate`): with `normalize` the
+    /// logits are standardised by one scalar mean and standard deviation over the batch, the
+    /// deltas are clipped at `margin`, and the objective is `"one-minus-accuracy"` (1 − mean A) or
+    /// `"negative-log-accuracy"` (−mean ln A). Returns (loss, ∂loss/∂logits (B × C), ∂loss/∂σ per
+    /// example (B), mean accuracy).
+    #[pyo3(signature = (*, normalize, margin, objective))]
+    pub fn exact_loss<'py>(
+        &self,
+        py: Python<'py>,
+        normalize: bool,
+        margin: Option<f64>,
+        objective: &str,
+    ) -> PyResult<LossArrays<'py>> {
+        let objective = match objective {
+            "one-minus-accuracy" => Objective::OneMinusAccuracy,
+            "negative-log-accuracy" => Objective::NegativeLogAccuracy,
+            other => {
+                return Err(value_error(format!(
+                    "unknown objective {other:?}; expected one-minus-accuracy or negative-log-accuracy"
+                )))
+            }
+        };
+        let loss = ExactLoss { normalize, margin, objective, backend: self.backend };
+        let out = py
+            .allow_threads(|| loss.evaluate(&self.logits, self.classes, &self.labels, self.sigma()))
+            .map_err(value_error)?;
+        let gradient = self.matrix(out.gradient.chunks(self.classes.max(1)));
+        Ok((out.loss, gradient.into_pyarray(py), out.d_sigma.into_pyarray(py), out.mean_accuracy))
+    }
+}
+
+impl LogitBatch {
     fn sigma(&self) -> Sigma<'_> {
         match (&self.sigma_values, self.sigma_scalar) {
             (Some(v), _) => Sigma::PerExample(v),
@@ -93,132 +218,11 @@ fn reseeded(backend: Backend, seed: u64) -> Backend {
     }
 }
 
+/// The accuracies (B), ∂A/∂logits (B × C) and ∂A/∂σ (B).
 type AccuracyArrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>);
 
-/// The EXACT expected accuracy of every row of `logits` (B × C) with its gradients.
-///
-/// `sigma` is a scalar (`sigma_scalar`) or one value per example (`sigma_per_example`, length
-/// B); `method` is `"quadrature"` (exact, deterministic), `"genz"` or `"monte-carlo"` (with
-/// `samples` points per example and `seed`). With `margin` = r the deltas δ_i = x_y − x_i are
-/// clipped from above at r (`exact_loss::ExactLoss` without normalisation, one example at a
-/// time, the sampling backends seeded per example by `derive_seed(seed, b)`). Returns the
-/// accuracies (B), ∂A/∂logits (B × C) and ∂A/∂σ (B).
-#[pyfunction]
-#[pyo3(signature = (logits, labels, *, sigma_scalar, sigma_per_example, margin, method, samples, seed))]
-#[allow(clippy::too_many_arguments)]
-pub fn expected_accuracy<'py>(
-    py: Python<'py>,
-    logits: PyReadonlyArray2<'py, f64>,
-    labels: PyReadonlyArray1<'py, i64>,
-    sigma_scalar: Option<f64>,
-    sigma_per_example: Option<PyReadonlyArray1<'py, f64>>,
-    margin: Option<f64>,
-    method: &str,
-    samples: u32,
-    seed: u64,
-) -> PyResult<AccuracyArrays<'py>> {
-    let data = ExactBatch::new(logits, labels, sigma_scalar, sigma_per_example)?;
-    let backend = backend(method, samples, seed)?;
-    let (values, d_logits, d_sigma) = match margin {
-        None => {
-            let results = py
-                .allow_threads(|| {
-                    accuracy_batch(&data.logits, data.classes, &data.labels, data.sigma(), backend)
-                })
-                .map_err(value_error)?;
-            let values: Vec<f64> = results.iter().map(|a| a.value).collect();
-            let d_sigma: Vec<f64> = results.iter().map(|a| a.d_sigma).collect();
-            let d_logits = data.matrix(results.iter().map(|a| a.d_logits.as_slice()));
-            (values, d_logits, d_sigma)
-        }
-        Some(r) => {
-            let sigma = data.sigma();
-            if let Sigma::PerExample(v) = sigma {
-                if v.len() != data.batch {
-                    return Err(value_error(format!(
-                        "shape mismatch: sigma has length {} but the batch has {} examples",
-                        v.len(),
-                        data.batch
-                    )));
-                }
-            }
-            let c = data.classes;
-            // 1 − A_b of the one-example loss without normalisation: A_b is its mean accuracy,
-            // and its gradients are those of −A_b.
-            let outcomes: Vec<Result<_, ::exact_loss::LossError>> = py.allow_threads(|| {
-                (0..data.batch)
-                    .into_par_iter()
-                    .map(|b| {
-                        let loss = ExactLoss {
-                            normalize: false,
-                            margin: Some(r),
-                            objective: Objective::OneMinusAccuracy,
-                            backend: reseeded(backend, mvn_orthant::qmc::derive_seed(seed, b as u64)),
-                        };
-                        loss.evaluate(
-                            &data.logits[b * c..(b + 1) * c],
-                            c,
-                            &data.labels[b..b + 1],
-                            Sigma::Scalar(sigma.get(b)),
-                        )
-                    })
-                    .collect()
-            });
-            let outputs = outcomes
-                .into_iter()
-                .enumerate()
-                .map(|(b, o)| o.map_err(|e| value_error(format!("example {b}: {e}"))))
-                .collect::<PyResult<Vec<_>>>()?;
-            let values: Vec<f64> = outputs.iter().map(|o| o.mean_accuracy).collect();
-            let d_sigma: Vec<f64> = outputs.iter().map(|o| -o.d_sigma[0]).collect();
-            let mut d_logits = data.matrix(outputs.iter().map(|o| o.gradient.as_slice()));
-            d_logits.mapv_inplace(|g| -g);
-            (values, d_logits, d_sigma)
-        }
-    };
-    Ok((values.into_pyarray(py), d_logits.into_pyarray(py), d_sigma.into_pyarray(py)))
-}
-
+/// The loss, ∂loss/∂logits (B × C), ∂loss/∂σ (B) and the mean accuracy.
 type LossArrays<'py> = (f64, Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>, f64);
-
-/// The EXACT loss of a batch (`exact_loss::ExactLoss::evaluate`): with `normalize` the logits
-/// are standardised by one scalar mean and standard deviation over the batch, the deltas are
-/// clipped at `margin`, and the objective is `"one-minus-accuracy"` (1 − mean A) or
-/// `"negative-log-accuracy"` (−mean ln A). Returns (loss, ∂loss/∂logits (B × C), ∂loss/∂σ per
-/// example (B), mean accuracy).
-#[pyfunction]
-#[pyo3(name = "exact_loss", signature = (logits, labels, *, sigma_scalar, sigma_per_example, normalize, margin, objective, method, samples, seed))]
-#[allow(clippy::too_many_arguments)]
-pub fn exact_loss_of_batch<'py>(
-    py: Python<'py>,
-    logits: PyReadonlyArray2<'py, f64>,
-    labels: PyReadonlyArray1<'py, i64>,
-    sigma_scalar: Option<f64>,
-    sigma_per_example: Option<PyReadonlyArray1<'py, f64>>,
-    normalize: bool,
-    margin: Option<f64>,
-    objective: &str,
-    method: &str,
-    samples: u32,
-    seed: u64,
-) -> PyResult<LossArrays<'py>> {
-    let data = ExactBatch::new(logits, labels, sigma_scalar, sigma_per_example)?;
-    let objective = match objective {
-        "one-minus-accuracy" => Objective::OneMinusAccuracy,
-        "negative-log-accuracy" => Objective::NegativeLogAccuracy,
-        other => {
-            return Err(value_error(format!(
-                "unknown objective {other:?}; expected one-minus-accuracy or negative-log-accuracy"
-            )))
-        }
-    };
-    let loss = ExactLoss { normalize, margin, objective, backend: backend(method, samples, seed)? };
-    let out = py
-        .allow_threads(|| loss.evaluate(&data.logits, data.classes, &data.labels, data.sigma()))
-        .map_err(value_error)?;
-    let gradient = data.matrix(out.gradient.chunks(data.classes.max(1)));
-    Ok((out.loss, gradient.into_pyarray(py), out.d_sigma.into_pyarray(py), out.mean_accuracy))
-}
 
 /// σ at `step` of the geometric schedule from `start` to `end` over `steps` steps
 /// (`exact_loss::GeometricSchedule`): σ_k = start · (end/start)^{k/(steps−1)}, clamped to the

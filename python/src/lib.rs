@@ -8,7 +8,7 @@
 //! a whole batch with the GIL released, in parallel over the points with rayon. No mathematics
 //! happens here.
 //!
-//! * [`cdf`]: rectangle probabilities and their gradients (`mvn_cdf`, `mvn_cdf_gradient`);
+//! * [`cdf`]: rectangle probabilities and their gradients (`RectangleBatch`);
 //! * [`exact`]: the EXACT expected accuracy, the loss and its training pieces;
 //! * [`suite`]: the reference suite and the scoring of `orthant validate`;
 //! * [`sweep`]: `orthant eval` on JSON Lines with its seed rule (sweeps split over processes).
@@ -29,10 +29,8 @@ pub(crate) fn value_error(e: impl std::fmt::Display) -> PyErr {
 /// The extension module `mvn_orthant._core`.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(cdf::mvn_cdf, m)?)?;
-    m.add_function(wrap_pyfunction!(cdf::mvn_cdf_gradient, m)?)?;
-    m.add_function(wrap_pyfunction!(exact::expected_accuracy, m)?)?;
-    m.add_function(wrap_pyfunction!(exact::exact_loss_of_batch, m)?)?;
+    m.add_class::<cdf::RectangleBatch>()?;
+    m.add_class::<exact::LogitBatch>()?;
     m.add_function(wrap_pyfunction!(exact::geometric_schedule, m)?)?;
     m.add_class::<exact::GradientNormalizer>()?;
     m.add_function(wrap_pyfunction!(suite::suite_jsonl, m)?)?;

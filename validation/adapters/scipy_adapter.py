@@ -56,31 +56,17 @@ def answer(q):
     upper = limits(q.get("upper"), d, math.inf)
     df = q.get("df")
     df = math.inf if df is None else float(df)  # absent, null or "inf": the normal
+    # The keywords both distributions take; each then takes its own names for the location, the
+    # matrix, the error target (the t has none) and the generator.
+    common = dict(allow_singular=True, lower_limit=lower, maxpts=MAXPTS)
+    rng = np.random.default_rng(SEED)
     start = time.perf_counter()
     if df == math.inf:
         method = METHOD
-        p = multivariate_normal.cdf(
-            upper,
-            mean=mean,
-            cov=cov,
-            allow_singular=True,
-            lower_limit=lower,
-            abseps=ABSEPS,
-            maxpts=MAXPTS,
-            rng=np.random.default_rng(SEED),
-        )
+        p = multivariate_normal.cdf(upper, mean=mean, cov=cov, abseps=ABSEPS, rng=rng, **common)
     else:
         method = METHOD_T
-        p = multivariate_t.cdf(
-            upper,
-            loc=mean,
-            shape=cov,
-            df=df,
-            allow_singular=True,
-            lower_limit=lower,
-            maxpts=MAXPTS,
-            random_state=np.random.default_rng(SEED),
-        )
+        p = multivariate_t.cdf(upper, loc=mean, shape=cov, df=df, random_state=rng, **common)
     seconds = time.perf_counter() - start
     p = float(p)
     if not math.isfinite(p):

@@ -57,9 +57,28 @@ def interval(a, b):
 CASES = []
 
 
-def add(case_id, category, covariance, lower, upper, reference, provenance, tolerance, mean=None):
+def case_record(case_id, category, dim, covariance, mean, lower, upper, reference, provenance, tolerance,
+                df=None):
+    """One line of a suite file: the problem (``mean`` omitted when None; ``df``, the degrees of
+    freedom of a multivariate t, only when given), its reference value and logarithm (``"-inf"``
+    for 0), where the value comes from, and the tolerance. Shared with generate_suite_t.py."""
     reference = mpf(reference)
-    assert reference >= 0
+    case = {"id": case_id, "category": category, "dim": dim, "covariance": covariance}
+    if mean is not None:
+        case["mean"] = mean
+    case["lower"] = [lim(x) for x in lower]
+    case["upper"] = [lim(x) for x in upper]
+    if df is not None:
+        case["df"] = df
+    case["reference"] = float(reference)
+    case["log_reference"] = float(mp.log(reference)) if reference > 0 else "-inf"
+    case["provenance"] = provenance
+    case["tolerance"] = tolerance
+    return case
+
+
+def add(case_id, category, covariance, lower, upper, reference, provenance, tolerance, mean=None):
+    assert mpf(reference) >= 0
     d = None
     if "dense" in covariance:
         d = len(covariance["dense"])
@@ -70,23 +89,7 @@ def add(case_id, category, covariance, lower, upper, reference, provenance, tole
     elif "diagonal" in covariance:
         d = len(covariance["diagonal"])
     assert len(lower) == d and len(upper) == d, case_id
-    case = {
-        "id": case_id,
-        "category": category,
-        "dim": d,
-        "covariance": covariance,
-        "mean": mean if mean is not None else None,
-        "lower": [lim(x) for x in lower],
-        "upper": [lim(x) for x in upper],
-        "reference": float(reference),
-        "log_reference": float(mp.log(reference)) if reference > 0 else "-inf",
-        "provenance": provenance,
-        "tolerance": tolerance,
-    }
-    if mean is None:
-        del case["mean"]
-    CASES.append(case)
-
+    CASES.append(case_record(case_id, category, d, covariance, mean, lower, upper, reference, provenance, tolerance))
 
 # ---------------------------------------------------------------- one-factor quadrature (mpmath)
 
@@ -609,21 +612,29 @@ def edges():
         [-4.0] * 20, ref, "mpmath quad of the one-factor 1-D integral, 40 digits", 1e-12)
 
 
-def main():
+def write_suite(sections, cases, default_out):
+    """Runs ``sections`` in order (each appends its cases to ``cases``), checks that the ids are
+    distinct, and writes one JSON line per case to the path given as the first argument, else
+    ``default_out``. Shared with generate_suite_t.py."""
     import time
     t0 = time.time()
-    for section in [univariate, orthants_d2, boxes_d2, orthants_d3, trivariate, equicorrelated_half,
-                    one_factor_equicorrelated, one_factor_random, exact_style, independent, block_diagonal,
-                    singular, unbounded, edges]:
+    for section in sections:
         section()
-        print(f"{section.__name__}: {len(CASES)} cases, {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
-    ids = [c["id"] for c in CASES]
+        print(f"{section.__name__}: {len(cases)} cases, {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
+    ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "duplicate ids"
-    out = sys.argv[1] if len(sys.argv) > 1 else "validation/data/suite.jsonl"
+    out = sys.argv[1] if len(sys.argv) > 1 else default_out
     with open(out, "w") as fh:
-        for c in CASES:
+        for c in cases:
             fh.write(json.dumps(c, allow_nan=False) + "\n")
-    print(f"wrote {len(CASES)} cases to {out}")
+    print(f"wrote {len(cases)} cases to {out}")
+
+
+def main():
+    sections = [univariate, orthants_d2, boxes_d2, orthants_d3, trivariate, equicorrelated_half,
+                one_factor_equicorrelated, one_factor_random, exact_style, independent, block_diagonal,
+                singular, unbounded, edges]
+    write_suite(sections, CASES, "validation/data/suite.jsonl")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ Every number written is a double and the integrals use exactly those doubles.
 Run from the repository root:  python3 validation/data/generate_suite_t.py   (a few minutes)
 """
 
-import json
-import math
 import os
 import sys
 
@@ -33,38 +31,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "mvn-orthant", "tests", "data"))
 import student_t_generate as st  # noqa: E402
 
+import generate_suite as suite  # noqa: E402  (the line format and the writer, next to this script)
+
 INF = float("inf")
 CASES = []
-
-
-def lim(x):
-    if x == INF:
-        return "inf"
-    if x == -INF:
-        return "-inf"
-    return float(x)
 
 
 def add(case_id, category, covariance, dim, lower, upper, reference, nu, provenance, tolerance, mean=None):
     reference = mp.mpf(reference)
     assert 0 <= reference <= 1, (case_id, reference)
-    case = {
-        "id": case_id,
-        "category": category,
-        "dim": dim,
-        "covariance": covariance,
-        "mean": mean,
-        "lower": [lim(x) for x in lower],
-        "upper": [lim(x) for x in upper],
-        "df": nu,
-        "reference": float(reference),
-        "log_reference": float(mp.log(reference)) if reference > 0 else "-inf",
-        "provenance": provenance,
-        "tolerance": tolerance,
-    }
-    if mean is None:
-        del case["mean"]
-    CASES.append(case)
+    CASES.append(suite.case_record(case_id, category, dim, covariance, mean, lower, upper, reference, provenance,
+                                   tolerance, df=nu))
     print(f"  {case_id}: {mp.nstr(reference, 17)}", file=sys.stderr, flush=True)
 
 
@@ -141,19 +118,7 @@ def chi_factor():
 
 
 def main():
-    import time
-    t0 = time.time()
-    sections = [univariate, orthants_d2, boxes_d2, chi_factor]
-    for section in sections:
-        section()
-        print(f"{section.__name__}: {len(CASES)} cases, {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
-    ids = [c["id"] for c in CASES]
-    assert len(ids) == len(set(ids)), "duplicate ids"
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "suite_t.jsonl")
-    with open(out, "w") as fh:
-        for c in CASES:
-            fh.write(json.dumps(c, allow_nan=False) + "\n")
-    print(f"wrote {len(CASES)} cases to {out}")
+    suite.write_suite([univariate, orthants_d2, boxes_d2, chi_factor], CASES, os.path.join(HERE, "suite_t.jsonl"))
 
 
 if __name__ == "__main__":

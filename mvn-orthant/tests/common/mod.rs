@@ -3,6 +3,8 @@
 // Each test file compiles this module and uses part of it.
 #![allow(dead_code)]
 
+pub mod pools;
+
 /// The largest number of misses among `runs` 99% intervals that is not evidence of
 /// under-coverage: the smallest m with P(Binomial(runs, 0.01) > m) ≤ 0.001, so an honest method
 /// fails such a test at most once in a thousand runs. (`validation::cli::validate::allowed_misses`

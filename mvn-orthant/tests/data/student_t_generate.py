@@ -374,17 +374,18 @@ def write(name, header, rows):
             out.write(r + "\n")
 
 
+# Each table: its name on the command line, the working precision (digits), the file, its header
+# and the function computing its rows.
+TABLES = [
+    ("univariate", 60, "student_t_univariate.csv", "nu,a,b,P,lnP", univariate_rows),
+    ("bivariate", 30, "student_t_bivariate.csv", "nu,a1,b1,a2,b2,rho,P,lnP", bivariate_rows),
+    ("trivariate", 25, "student_t_trivariate.csv", "dim,rho,a,b,nu,P,lnP", trivariate_rows),
+    ("one_factor", 25, "student_t_one_factor.csv", "dim,rho,a,b,nu,P,lnP", one_factor_rows),
+]
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["univariate", "bivariate", "trivariate", "one_factor"]
-    if "univariate" in which:
-        mp.mp.dps = 60
-        write("student_t_univariate.csv", "nu,a,b,P,lnP", univariate_rows())
-    if "bivariate" in which:
-        mp.mp.dps = 30
-        write("student_t_bivariate.csv", "nu,a1,b1,a2,b2,rho,P,lnP", bivariate_rows())
-    if "trivariate" in which:
-        mp.mp.dps = 25
-        write("student_t_trivariate.csv", "dim,rho,a,b,nu,P,lnP", trivariate_rows())
-    if "one_factor" in which:
-        mp.mp.dps = 25
-        write("student_t_one_factor.csv", "dim,rho,a,b,nu,P,lnP", one_factor_rows())
+    which = sys.argv[1:] or [table[0] for table in TABLES]
+    for table, digits, name, header, rows in TABLES:
+        if table in which:
+            mp.mp.dps = digits
+            write(name, header, rows())
