@@ -310,6 +310,139 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `peer_problems profile DIR [NAME-SUBSTRING]`: where the time of a loose-tolerance call goes.
+/// For abs_tol 1e-3, 3e-4 and 1e-4 and every problem: mean time, mean evaluations, mean
+/// reported error and RMS achieved error over ten seeds, and the time of a call that stops after
+/// a first round of 2 points per randomisation (the fixed cost: reduction, factor, point sets).
+fn profile(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
+    let index = read_index(&dir.join("index.csv"))?;
+    let by_name = problems();
+    println!("problem,tol,ms,fixed_ms,evaluations,reported,achieved");
+    for row in &index {
+        let name = row.get(0).unwrap_or_default();
+        let reference: f64 = row.get(3).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+        let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
+        if p.dim() <= 3 || only.is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let fixed = {
+            let g = GenzSettings::default()
+                .abs_tol(1.0)
+                .initial_points(2)
+                .well_conditioned_initial_points(2)
+                .build()
+                .expect("valid");
+            let _ = g.integrate(p);
+            let start = Instant::now();
+            for _ in 0..20 {
+                let _ = g.integrate(std::hint::black_box(p));
+            }
+            start.elapsed().as_secs_f64() * 1e3 / 20.0
+        };
+        for tol in [1e-3, 3e-4, 1e-4] {
+            let _ = genz(p, None, tol, 1 << 25, 0);
+            let (mut ms, mut ev, mut rep, mut sq) = (0.0, 0.0, 0.0, 0.0);
+            for seed in 1..=10u64 {
+                let start = Instant::now();
+                let e = genz(p, None, tol, 1 << 25, seed);
+                ms += start.elapsed().as_secs_f64() * 1e3;
+                ev += e.evaluations as f64;
+                rep += e.error;
+                sq += (e.value - reference).powi(2);
+            }
+            println!(
+                "{name},{tol:e},{:.4},{fixed:.4},{:.0},{:.2e},{:.2e}",
+                ms / 10.0,
+                ev / 10.0,
+                rep / 10.0,
+                (sq / 10.0).sqrt()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `peer_problems fixed DIR NAME-SUBSTRING`: RMS achieved error against the number of
+/// evaluations with no stopping rule (the budget fixes the sample), over 40 seeds, for the
+/// settings in the environment: `GENZ_R` randomisations (default 8), `GENZ_LATTICE=1` for the
+/// lattice, `GENZ_ANTITHETIC=1` for antithetic pairs. Prints `problem,evaluations,reported,achieved`.
+fn fixed(dir: &Path, only: &str) -> std::io::Result<()> {
+    let env = |k: &str| std::env::var(k).ok();
+    let r: usize = env("GENZ_R").and_then(|v| v.parse().ok()).unwrap_or(8);
+    let lattice = env("GENZ_LATTICE").is_some_and(|v| v == "1");
+    let antithetic = env("GENZ_ANTITHETIC").is_some_and(|v| v == "1");
+    let index = read_index(&dir.join("index.csv"))?;
+    let by_name = problems();
+    println!("problem,evaluations,reported,achieved,ms");
+    for row in &index {
+        let name = row.get(0).unwrap_or_default();
+        let reference: f64 = row.get(3).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+        let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
+        if p.dim() <= 3 || !name.contains(only) {
+            continue;
+        }
+        for k in 4..=11u32 {
+            let per = if antithetic { 2 } else { 1 };
+            let budget = (r as u64) << k;
+            let (mut rep, mut sq, mut ms, mut ev) = (0.0, 0.0, 0.0, 0.0);
+            let seeds = 40;
+            for seed in 0..seeds {
+                let g = GenzSettings::default()
+                    .abs_tol(1e-15)
+                    .randomizations(r)
+                    .initial_points(1 << (k - per + 1).min(k))
+                    .well_conditioned_initial_points(1 << (k - per + 1).min(k))
+                    .antithetic(antithetic)
+                    .point_set(if lattice {
+                        mvn_orthant::qmc::PointSetKind::Lattice
+                    } else {
+                        mvn_orthant::qmc::PointSetKind::Sobol
+                    })
+                    .max_evaluations(budget)
+                    .seed(1000 + seed)
+                    .build()
+                    .expect("valid");
+                let start = Instant::now();
+                let e = g.integrate(p).expect("Genz applies");
+                ms += start.elapsed().as_secs_f64() * 1e3;
+                rep += e.error;
+                ev += e.evaluations as f64;
+                sq += (e.value - reference).powi(2);
+            }
+            let n = seeds as f64;
+            println!("{name},{:.0},{:.2e},{:.2e},{:.3}", ev / n, rep / n, (sq / n).sqrt(), ms / n);
+        }
+    }
+    Ok(())
+}
+
+/// `peer_problems bench DIR NAME-SUBSTRING`: the cost of a fixed sample (2¹⁴ evaluations,
+/// default settings otherwise) on a loaded machine: the minimum and the median time over 31
+/// calls, and the minimum per evaluation.
+fn bench(dir: &Path, only: &str) -> std::io::Result<()> {
+    let index = read_index(&dir.join("index.csv"))?;
+    let by_name = problems();
+    println!("problem,min_ms,median_ms,min_ns_per_evaluation");
+    for row in &index {
+        let name = row.get(0).unwrap_or_default();
+        let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
+        if p.dim() <= 3 || !name.contains(only) {
+            continue;
+        }
+        let g = GenzSettings::default().abs_tol(1e-15).max_evaluations(1 << 14).build().expect("valid");
+        let mut times: Vec<f64> = (0..31)
+            .map(|_| {
+                let start = Instant::now();
+                let _ = g.integrate(std::hint::black_box(p));
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        println!("{name},{:.4},{:.4},{:.1}", times[0], times[15], times[0] * 1e6 / (1 << 14) as f64);
+    }
+    Ok(())
+}
+
 fn rayon_threads() -> usize {
     std::env::var("RAYON_NUM_THREADS")
         .ok()
@@ -323,6 +456,9 @@ fn main() {
     let result = match (args.get(1).map(String::as_str), args.get(2)) {
         (Some("write"), Some(dir)) => write(Path::new(dir)),
         (Some("time"), Some(dir)) => time(Path::new(dir), args.get(3).map(String::as_str)),
+        (Some("fixed"), Some(dir)) => fixed(Path::new(dir), args.get(3).map_or("", String::as_str)),
+        (Some("bench"), Some(dir)) => bench(Path::new(dir), args.get(3).map_or("", String::as_str)),
+        (Some("profile"), Some(dir)) => profile(Path::new(dir), args.get(3).map(String::as_str)),
         _ => {
             eprintln!("usage: peer_problems write DIR | peer_problems time DIR [NAME-SUBSTRING]");
             std::process::exit(2);
