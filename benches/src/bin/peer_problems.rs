@@ -310,21 +310,30 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The problems of `DIR/index.csv` with d > 3 whose name contains `only`: (name, reference,
+/// problem), for the diagnostic subcommands.
+fn sampled_problems(dir: &Path, only: &str) -> std::io::Result<Vec<(String, f64, Problem)>> {
+    let index = read_index(&dir.join("index.csv"))?;
+    let by_name = problems();
+    Ok(index
+        .iter()
+        .filter_map(|row| {
+            let name = row.get(0)?;
+            let reference: f64 = row.get(3)?.parse().ok()?;
+            let (_, _, p) = by_name.iter().find(|(n, _, _)| n == name)?;
+            (p.dim() > 3 && name.contains(only)).then(|| (name.to_string(), reference, p.clone()))
+        })
+        .collect())
+}
+
 /// `peer_problems profile DIR [NAME-SUBSTRING]`: where the time of a loose-tolerance call goes.
 /// For abs_tol 1e-3, 3e-4 and 1e-4 and every problem: mean time, mean evaluations, mean
 /// reported error and RMS achieved error over ten seeds, and the time of a call that stops after
 /// a first round of 2 points per randomisation (the fixed cost: reduction, factor, point sets).
-fn profile(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
-    let index = read_index(&dir.join("index.csv"))?;
-    let by_name = problems();
+fn profile(dir: &Path, only: &str) -> std::io::Result<()> {
     println!("problem,tol,ms,fixed_ms,evaluations,reported,achieved");
-    for row in &index {
-        let name = row.get(0).unwrap_or_default();
-        let reference: f64 = row.get(3).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
-        let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
-        if p.dim() <= 3 || only.is_some_and(|o| !name.contains(o)) {
-            continue;
-        }
+    for (name, reference, p) in sampled_problems(dir, only)? {
+        let p = &p;
         let fixed = {
             let g = GenzSettings::default()
                 .abs_tol(1.0)
@@ -371,16 +380,8 @@ fn fixed(dir: &Path, only: &str) -> std::io::Result<()> {
     let r: usize = env("GENZ_R").and_then(|v| v.parse().ok()).unwrap_or(8);
     let lattice = env("GENZ_LATTICE").is_some_and(|v| v == "1");
     let antithetic = env("GENZ_ANTITHETIC").is_some_and(|v| v == "1");
-    let index = read_index(&dir.join("index.csv"))?;
-    let by_name = problems();
     println!("problem,evaluations,reported,achieved,ms");
-    for row in &index {
-        let name = row.get(0).unwrap_or_default();
-        let reference: f64 = row.get(3).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
-        let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
-        if p.dim() <= 3 || !name.contains(only) {
-            continue;
-        }
+    for (name, reference, p) in sampled_problems(dir, only)? {
         for k in 4..=11u32 {
             let per = if antithetic { 2 } else { 1 };
             let budget = (r as u64) << k;
@@ -403,7 +404,7 @@ fn fixed(dir: &Path, only: &str) -> std::io::Result<()> {
                     .build()
                     .expect("valid");
                 let start = Instant::now();
-                let e = g.integrate(p).expect("Genz applies");
+                let e = g.integrate(&p).expect("Genz applies");
                 ms += start.elapsed().as_secs_f64() * 1e3;
                 rep += e.error;
                 ev += e.evaluations as f64;
@@ -420,20 +421,13 @@ fn fixed(dir: &Path, only: &str) -> std::io::Result<()> {
 /// default settings otherwise) on a loaded machine: the minimum and the median time over 31
 /// calls, and the minimum per evaluation.
 fn bench(dir: &Path, only: &str) -> std::io::Result<()> {
-    let index = read_index(&dir.join("index.csv"))?;
-    let by_name = problems();
     println!("problem,min_ms,median_ms,min_ns_per_evaluation");
-    for row in &index {
-        let name = row.get(0).unwrap_or_default();
-        let Some((_, _, p)) = by_name.iter().find(|(n, _, _)| n == name) else { continue };
-        if p.dim() <= 3 || !name.contains(only) {
-            continue;
-        }
+    for (name, _, p) in sampled_problems(dir, only)? {
         let g = GenzSettings::default().abs_tol(1e-15).max_evaluations(1 << 14).build().expect("valid");
         let mut times: Vec<f64> = (0..31)
             .map(|_| {
                 let start = Instant::now();
-                let _ = g.integrate(std::hint::black_box(p));
+                let _ = g.integrate(std::hint::black_box(&p));
                 start.elapsed().as_secs_f64() * 1e3
             })
             .collect();
@@ -458,7 +452,7 @@ fn main() {
         (Some("time"), Some(dir)) => time(Path::new(dir), args.get(3).map(String::as_str)),
         (Some("fixed"), Some(dir)) => fixed(Path::new(dir), args.get(3).map_or("", String::as_str)),
         (Some("bench"), Some(dir)) => bench(Path::new(dir), args.get(3).map_or("", String::as_str)),
-        (Some("profile"), Some(dir)) => profile(Path::new(dir), args.get(3).map(String::as_str)),
+        (Some("profile"), Some(dir)) => profile(Path::new(dir), args.get(3).map_or("", String::as_str)),
         _ => {
             eprintln!("usage: peer_problems write DIR | peer_problems time DIR [NAME-SUBSTRING]");
             std::process::exit(2);

@@ -59,6 +59,16 @@ pub(crate) struct Scratch {
     batch_y_bar: Vec<f64>,
 }
 
+/// The points of a batch as [`OrderedFactor::values`] takes them: point p (p < `count`) at
+/// `points[p * stride..]`, its limits multiplied by `limit_scale[p]`.
+#[derive(Clone, Copy)]
+struct BatchPoints<'a> {
+    points: &'a [f64],
+    stride: usize,
+    count: usize,
+    limit_scale: &'a [f64; BATCH],
+}
+
 /// One step of one point of the forward recursion, kept for the gradients.
 #[derive(Debug, Clone, Copy, Default)]
 struct StepRecord {
@@ -255,21 +265,15 @@ impl OrderedFactor {
         limit_scale: &[f64; BATCH],
         scratch: &mut Scratch,
     ) -> [f64; BATCH] {
-        self.genz_forward::<false>(points, stride, count, limit_scale, scratch)
+        self.genz_forward::<false>(&BatchPoints { points, stride, count, limit_scale }, scratch)
     }
 
     /// Genz's forward recursion from step 0 for a batch; with `RECORD` it also keeps, per step
     /// and point, the interval, its probability, the prefix product and the constraints that
     /// set its ends, for the gradients.
     #[inline(always)]
-    fn genz_forward<const RECORD: bool>(
-        &self,
-        points: &[f64],
-        stride: usize,
-        count: usize,
-        limit_scale: &[f64; BATCH],
-        scratch: &mut Scratch,
-    ) -> [f64; BATCH] {
+    fn genz_forward<const RECORD: bool>(&self, at: &BatchPoints<'_>, scratch: &mut Scratch) -> [f64; BATCH] {
+        let BatchPoints { points, stride, count, limit_scale } = *at;
         assert!(count <= BATCH, "at most {BATCH} points per batch");
         let Scratch { batch_y: y, batch_record: record, .. } = scratch;
         let mut f = [0.0f64; BATCH];
@@ -325,7 +329,8 @@ impl OrderedFactor {
         scratch: &mut Scratch,
         gradient: &mut [f64],
     ) -> [f64; BATCH] {
-        let f = self.genz_forward::<true>(points, stride, count, &UNSCALED, scratch);
+        let f = self
+            .genz_forward::<true>(&BatchPoints { points, stride, count, limit_scale: &UNSCALED }, scratch);
         match estimator {
             SinglePass::Pinned => self.pinned_sweep(points, stride, scratch, gradient),
             SinglePass::Pathwise => self.pathwise_sweep(&f, points, stride, scratch, gradient),
