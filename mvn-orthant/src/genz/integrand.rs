@@ -63,9 +63,13 @@ pub(crate) struct Scratch {
 /// `points[p * stride..]`, its limits multiplied by `limit_scale[p]`.
 #[derive(Clone, Copy)]
 struct BatchPoints<'a> {
+    /// The coordinates, point after point.
     points: &'a [f64],
+    /// The offset from one point to the next in `points`.
     stride: usize,
+    /// The points in use (at most [`BATCH`]; the other slots give f = 0).
     count: usize,
+    /// The scale of every limit, per point ([`UNSCALED`] for the normal).
     limit_scale: &'a [f64; BATCH],
 }
 
