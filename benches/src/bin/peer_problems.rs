@@ -19,6 +19,13 @@
 //! exact formulas instead. An optional third argument keeps only the problems whose name contains
 //! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
 //!
+//! Diagnostics of our side alone (issue 18; see `docs/genz.md` §5): `peer_problems profile DIR
+//! [NAME]` (time, evaluations, reported and achieved error at abs_tol 1e-3 … 1e-4, and the fixed
+//! cost of a call), `peer_problems fixed DIR NAME` (RMS achieved error after a fixed number of
+//! evaluations, no stopping rule; `GENZ_R`, `GENZ_LATTICE`, `GENZ_ANTITHETIC` choose the
+//! variant) and `peer_problems bench DIR NAME` (fastest and median of 31 calls of 2¹⁴
+//! evaluations, robust to a loaded machine).
+//!
 //! **Student t.** With `PEER_DF=ν` in the environment (ν > 0; the peer script sets it from `DF`)
 //! the problems are multivariate t problems X = Z/√(W/ν): equicorrelated ρ = ½ orthants at
 //! d = 5 … 100 (the cone is invariant under the chi scaling, so P = 1/(d + 1) for every ν), the
@@ -454,7 +461,10 @@ fn main() {
         (Some("bench"), Some(dir)) => bench(Path::new(dir), args.get(3).map_or("", String::as_str)),
         (Some("profile"), Some(dir)) => profile(Path::new(dir), args.get(3).map_or("", String::as_str)),
         _ => {
-            eprintln!("usage: peer_problems write DIR | peer_problems time DIR [NAME-SUBSTRING]");
+            eprintln!(
+                "usage: peer_problems write DIR | peer_problems time|profile DIR [NAME-SUBSTRING] \
+                 | peer_problems fixed|bench DIR NAME-SUBSTRING"
+            );
             std::process::exit(2);
         }
     };
