@@ -209,8 +209,18 @@ fn first_round_follows_the_conditioning() {
         vec![3.0, 4.0],
     )
     .unwrap();
-    // (The conditioning of these factors, and of a repeated variable, is checked in the unit
-    // tests of `genz::factor`.)
+    // A repeated variable (its zero pivot tightens the interval of its twin) is not well
+    // conditioned either: its value is the bivariate probability of the distinct pair.
+    let repeated = Problem::new(
+        vec![0.0; 3],
+        Covariance::from_row_major(3, vec![1.0, 0.5, 0.5, 0.5, 1.0, 1.0, 0.5, 1.0, 1.0]).unwrap(),
+        vec![-1.0; 3],
+        vec![1.0; 3],
+    )
+    .unwrap();
+    let pair =
+        Problem::new(vec![0.0; 2], Covariance::equicorrelated(2, 0.5).unwrap(), vec![-1.0; 2], vec![1.0; 2])
+            .unwrap();
 
     let loose = GenzSettings::default().abs_tol(1e-2).build().unwrap();
     let e = loose.integrate(&smooth).unwrap();
@@ -219,6 +229,10 @@ fn first_round_follows_the_conditioning() {
     let e = loose.integrate(&sharp).unwrap();
     assert_eq!(e.evaluations, 8192);
     let exact = Bivariate.integrate(&sharp).unwrap().value;
+    assert!((e.value - exact).abs() <= e.error, "{e:?} against {exact}");
+    let e = loose.integrate(&repeated).unwrap();
+    assert_eq!(e.evaluations, 8192);
+    let exact = Bivariate.integrate(&pair).unwrap().value;
     assert!((e.value - exact).abs() <= e.error, "{e:?} against {exact}");
     // A smaller `initial_points` also bounds the well-conditioned first round.
     let e =

@@ -7,6 +7,14 @@ fn genz(seed: u64) -> Genz {
     GenzSettings::default().abs_tol(1e-6).seed(seed).build().unwrap()
 }
 
+/// No lower limit.
+const NEG: f64 = f64::NEG_INFINITY;
+
+/// The problem N(mean, Σ) on the box [lower, upper], Σ given by its rows.
+fn boxed(mean: &[f64], rows: &[Vec<f64>], lower: &[f64], upper: &[f64]) -> Problem {
+    Problem::new(mean.to_vec(), Covariance::from_rows(rows).unwrap(), lower.to_vec(), upper.to_vec()).unwrap()
+}
+
 /// |p − q| within the two error estimates combined (each a 99% half-width).
 fn agree(p: &Problem, q: &Problem, what: &str) {
     let (a, b) = (genz(1).integrate(p).unwrap(), genz(2).integrate(q).unwrap());
@@ -20,20 +28,8 @@ fn repeated_variable_tightens_the_interval() {
     let base = [vec![1.0, 0.4, 0.2], vec![0.4, 1.5, -0.3], vec![0.2, -0.3, 0.8]];
     let idx = [0usize, 1, 0, 2];
     let rows: Vec<Vec<f64>> = idx.iter().map(|&i| idx.iter().map(|&j| base[i][j]).collect()).collect();
-    let full = Problem::new(
-        vec![0.1, 0.0, 0.1, -0.2],
-        Covariance::from_rows(&rows).unwrap(),
-        vec![-1.0, -0.5, -0.3, f64::NEG_INFINITY],
-        vec![0.8, 2.0, 1.2, 0.4],
-    )
-    .unwrap();
-    let reduced = Problem::new(
-        vec![0.1, 0.0, -0.2],
-        Covariance::from_rows(&base).unwrap(),
-        vec![-0.3, -0.5, f64::NEG_INFINITY],
-        vec![0.8, 2.0, 0.4],
-    )
-    .unwrap();
+    let full = boxed(&[0.1, 0.0, 0.1, -0.2], &rows, &[-1.0, -0.5, -0.3, NEG], &[0.8, 2.0, 1.2, 0.4]);
+    let reduced = boxed(&[0.1, 0.0, -0.2], &base, &[-0.3, -0.5, NEG], &[0.8, 2.0, 0.4]);
     agree(&full, &reduced, "repeated variable");
     // A negated copy: X4 = −Y1 with limits mapping to [−0.6, 0.9] on Y1.
     let mut rows2 = rows.clone();
@@ -41,20 +37,8 @@ fn repeated_variable_tightens_the_interval() {
         rows2[i][2] = if i == 2 { 1.0 } else { -rows[i][2] };
         rows2[2][i] = rows2[i][2];
     }
-    let neg = Problem::new(
-        vec![0.1, 0.0, -0.1, -0.2],
-        Covariance::from_rows(&rows2).unwrap(),
-        vec![-1.0, -0.5, -0.9, f64::NEG_INFINITY],
-        vec![0.8, 2.0, 0.6, 0.4],
-    )
-    .unwrap();
-    let reduced2 = Problem::new(
-        vec![0.1, 0.0, -0.2],
-        Covariance::from_rows(&base).unwrap(),
-        vec![-0.6, -0.5, f64::NEG_INFINITY],
-        vec![0.8, 2.0, 0.4],
-    )
-    .unwrap();
+    let neg = boxed(&[0.1, 0.0, -0.1, -0.2], &rows2, &[-1.0, -0.5, -0.9, NEG], &[0.8, 2.0, 0.6, 0.4]);
+    let reduced2 = boxed(&[0.1, 0.0, -0.2], &base, &[-0.6, -0.5, NEG], &[0.8, 2.0, 0.4]);
     agree(&neg, &reduced2, "negated copy");
 }
 

@@ -19,6 +19,13 @@
 //! exact formulas instead. An optional third argument keeps only the problems whose name contains
 //! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
 //!
+//! Diagnostics of our side alone (issue 18; see `docs/genz.md` §5): `peer_problems profile DIR
+//! [NAME]` (time, evaluations, reported and achieved error at abs_tol 1e-3 … 1e-4, and the fixed
+//! cost of a call), `peer_problems fixed DIR NAME` (RMS achieved error after a fixed number of
+//! evaluations, no stopping rule; `GENZ_R`, `GENZ_LATTICE`, `GENZ_ANTITHETIC` choose the
+//! variant) and `peer_problems bench DIR NAME` (fastest and median of 31 calls of 2¹⁴
+//! evaluations, robust to a loaded machine).
+//!
 //! **Student t.** With `PEER_DF=ν` in the environment (ν > 0; the peer script sets it from `DF`)
 //! the problems are multivariate t problems X = Z/√(W/ν): equicorrelated ρ = ½ orthants at
 //! d = 5 … 100 (the cone is invariant under the chi scaling, so P = 1/(d + 1) for every ν), the
@@ -310,6 +317,133 @@ fn time(dir: &Path, only: Option<&str>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The problems of `DIR/index.csv` with d > 3 whose name contains `only`: (name, reference,
+/// problem), for the diagnostic subcommands.
+fn sampled_problems(dir: &Path, only: &str) -> std::io::Result<Vec<(String, f64, Problem)>> {
+    let index = read_index(&dir.join("index.csv"))?;
+    let by_name = problems();
+    Ok(index
+        .iter()
+        .filter_map(|row| {
+            let name = row.get(0)?;
+            let reference: f64 = row.get(3)?.parse().ok()?;
+            let (_, _, p) = by_name.iter().find(|(n, _, _)| n == name)?;
+            (p.dim() > 3 && name.contains(only)).then(|| (name.to_string(), reference, p.clone()))
+        })
+        .collect())
+}
+
+/// `peer_problems profile DIR [NAME-SUBSTRING]`: where the time of a loose-tolerance call goes.
+/// For abs_tol 1e-3, 3e-4 and 1e-4 and every problem: mean time, mean evaluations, mean
+/// reported error and RMS achieved error over ten seeds, and the time of a call that stops after
+/// a first round of 2 points per randomisation (the fixed cost: reduction, factor, point sets).
+fn profile(dir: &Path, only: &str) -> std::io::Result<()> {
+    println!("problem,tol,ms,fixed_ms,evaluations,reported,achieved");
+    for (name, reference, p) in sampled_problems(dir, only)? {
+        let p = &p;
+        let fixed = {
+            let g = GenzSettings::default()
+                .abs_tol(1.0)
+                .initial_points(2)
+                .well_conditioned_initial_points(2)
+                .build()
+                .expect("valid");
+            let _ = g.integrate(p);
+            let start = Instant::now();
+            for _ in 0..20 {
+                let _ = g.integrate(std::hint::black_box(p));
+            }
+            start.elapsed().as_secs_f64() * 1e3 / 20.0
+        };
+        for tol in [1e-3, 3e-4, 1e-4] {
+            let _ = genz(p, None, tol, 1 << 25, 0);
+            let (mut ms, mut ev, mut rep, mut sq) = (0.0, 0.0, 0.0, 0.0);
+            for seed in 1..=10u64 {
+                let start = Instant::now();
+                let e = genz(p, None, tol, 1 << 25, seed);
+                ms += start.elapsed().as_secs_f64() * 1e3;
+                ev += e.evaluations as f64;
+                rep += e.error;
+                sq += (e.value - reference).powi(2);
+            }
+            println!(
+                "{name},{tol:e},{:.4},{fixed:.4},{:.0},{:.2e},{:.2e}",
+                ms / 10.0,
+                ev / 10.0,
+                rep / 10.0,
+                (sq / 10.0).sqrt()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `peer_problems fixed DIR NAME-SUBSTRING`: RMS achieved error against the number of
+/// evaluations with no stopping rule (the budget fixes the sample), over 40 seeds, for the
+/// settings in the environment: `GENZ_R` randomisations (default 8), `GENZ_LATTICE=1` for the
+/// lattice, `GENZ_ANTITHETIC=1` for antithetic pairs. Prints `problem,evaluations,reported,achieved`.
+fn fixed(dir: &Path, only: &str) -> std::io::Result<()> {
+    let env = |k: &str| std::env::var(k).ok();
+    let r: usize = env("GENZ_R").and_then(|v| v.parse().ok()).unwrap_or(8);
+    let lattice = env("GENZ_LATTICE").is_some_and(|v| v == "1");
+    let antithetic = env("GENZ_ANTITHETIC").is_some_and(|v| v == "1");
+    println!("problem,evaluations,reported,achieved,ms");
+    for (name, reference, p) in sampled_problems(dir, only)? {
+        for k in 4..=11u32 {
+            let per = if antithetic { 2 } else { 1 };
+            let budget = (r as u64) << k;
+            let (mut rep, mut sq, mut ms, mut ev) = (0.0, 0.0, 0.0, 0.0);
+            let seeds = 40;
+            for seed in 0..seeds {
+                let g = GenzSettings::default()
+                    .abs_tol(1e-15)
+                    .randomizations(r)
+                    .initial_points(1 << (k - per + 1).min(k))
+                    .well_conditioned_initial_points(1 << (k - per + 1).min(k))
+                    .antithetic(antithetic)
+                    .point_set(if lattice {
+                        mvn_orthant::qmc::PointSetKind::Lattice
+                    } else {
+                        mvn_orthant::qmc::PointSetKind::Sobol
+                    })
+                    .max_evaluations(budget)
+                    .seed(1000 + seed)
+                    .build()
+                    .expect("valid");
+                let start = Instant::now();
+                let e = g.integrate(&p).expect("Genz applies");
+                ms += start.elapsed().as_secs_f64() * 1e3;
+                rep += e.error;
+                ev += e.evaluations as f64;
+                sq += (e.value - reference).powi(2);
+            }
+            let n = seeds as f64;
+            println!("{name},{:.0},{:.2e},{:.2e},{:.3}", ev / n, rep / n, (sq / n).sqrt(), ms / n);
+        }
+    }
+    Ok(())
+}
+
+/// `peer_problems bench DIR NAME-SUBSTRING`: the cost of a fixed sample (2¹⁴ evaluations,
+/// default settings otherwise) on a loaded machine: the minimum and the median time over 31
+/// calls, and the minimum per evaluation.
+fn bench(dir: &Path, only: &str) -> std::io::Result<()> {
+    println!("problem,min_ms,median_ms,min_ns_per_evaluation");
+    for (name, _, p) in sampled_problems(dir, only)? {
+        let g = GenzSettings::default().abs_tol(1e-15).max_evaluations(1 << 14).build().expect("valid");
+        let mut times: Vec<f64> = (0..31)
+            .map(|_| {
+                let start = Instant::now();
+                let _ = g.integrate(std::hint::black_box(&p));
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        println!("{name},{:.4},{:.4},{:.1}", times[0], times[15], times[0] * 1e6 / (1 << 14) as f64);
+    }
+    Ok(())
+}
+
 fn rayon_threads() -> usize {
     std::env::var("RAYON_NUM_THREADS")
         .ok()
@@ -323,8 +457,14 @@ fn main() {
     let result = match (args.get(1).map(String::as_str), args.get(2)) {
         (Some("write"), Some(dir)) => write(Path::new(dir)),
         (Some("time"), Some(dir)) => time(Path::new(dir), args.get(3).map(String::as_str)),
+        (Some("fixed"), Some(dir)) => fixed(Path::new(dir), args.get(3).map_or("", String::as_str)),
+        (Some("bench"), Some(dir)) => bench(Path::new(dir), args.get(3).map_or("", String::as_str)),
+        (Some("profile"), Some(dir)) => profile(Path::new(dir), args.get(3).map_or("", String::as_str)),
         _ => {
-            eprintln!("usage: peer_problems write DIR | peer_problems time DIR [NAME-SUBSTRING]");
+            eprintln!(
+                "usage: peer_problems write DIR | peer_problems time|profile DIR [NAME-SUBSTRING] \
+                 | peer_problems fixed|bench DIR NAME-SUBSTRING"
+            );
             std::process::exit(2);
         }
     };

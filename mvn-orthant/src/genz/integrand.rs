@@ -36,6 +36,16 @@ pub(crate) const BATCH: usize = 8;
 /// so the normal integrand is unchanged bit for bit).
 pub(crate) const UNSCALED: [f64; BATCH] = [1.0; BATCH];
 
+/// The single-pass gradient estimators of the integrand
+/// ([`OrderedFactor::values_and_gradients`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SinglePass {
+    /// Each bound pinned in turn: the conditioning theorem given the earlier variables.
+    Pinned,
+    /// The reverse-mode derivative of the integrand at the fixed point.
+    Pathwise,
+}
+
 /// Per-chunk scratch space, so that the per-point loop allocates nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct Scratch {
@@ -47,6 +57,20 @@ pub(crate) struct Scratch {
     batch_record: Vec<StepRecord>,
     /// ∂ln f/∂y of a batch, indexed like `batch_y`.
     batch_y_bar: Vec<f64>,
+}
+
+/// The points of a batch as [`OrderedFactor::values`] takes them: point p (p < `count`) at
+/// `points[p * stride..]`, its limits multiplied by `limit_scale[p]`.
+#[derive(Clone, Copy)]
+struct BatchPoints<'a> {
+    /// The coordinates, point after point.
+    points: &'a [f64],
+    /// The offset from one point to the next in `points`.
+    stride: usize,
+    /// The points in use (at most [`BATCH`]; the other slots give f = 0).
+    count: usize,
+    /// The scale of every limit, per point ([`UNSCALED`] for the normal).
+    limit_scale: &'a [f64; BATCH],
 }
 
 /// One step of one point of the forward recursion, kept for the gradients.
@@ -245,21 +269,15 @@ impl OrderedFactor {
         limit_scale: &[f64; BATCH],
         scratch: &mut Scratch,
     ) -> [f64; BATCH] {
-        self.genz_forward::<false>(points, stride, count, limit_scale, scratch)
+        self.genz_forward::<false>(&BatchPoints { points, stride, count, limit_scale }, scratch)
     }
 
     /// Genz's forward recursion from step 0 for a batch; with `RECORD` it also keeps, per step
     /// and point, the interval, its probability, the prefix product and the constraints that
     /// set its ends, for the gradients.
     #[inline(always)]
-    fn genz_forward<const RECORD: bool>(
-        &self,
-        points: &[f64],
-        stride: usize,
-        count: usize,
-        limit_scale: &[f64; BATCH],
-        scratch: &mut Scratch,
-    ) -> [f64; BATCH] {
+    fn genz_forward<const RECORD: bool>(&self, at: &BatchPoints<'_>, scratch: &mut Scratch) -> [f64; BATCH] {
+        let BatchPoints { points, stride, count, limit_scale } = *at;
         assert!(count <= BATCH, "at most {BATCH} points per batch");
         let Scratch { batch_y: y, batch_record: record, .. } = scratch;
         let mut f = [0.0f64; BATCH];
@@ -285,31 +303,47 @@ impl OrderedFactor {
     }
 
     /// Adds the derivative `g` of f with respect to an end of an interval set by constraint
-    /// `source` (`is_upper_bound`: its upper end) to the derivative of the limit it comes from:
-    /// the end is (limit − shift)/t with |t| = scale, and a flipped constraint (t < 0) takes its
-    /// lower end from the upper limit and vice versa.
+    /// `source` (`is_upper_bound`: its upper end) to the derivative of the limit it comes from,
+    /// in `gradient` = (∂/∂a_0 … ∂/∂a_{d−1}, ∂/∂b_0 … ∂/∂b_{d−1}): the end is (limit − shift)/t
+    /// with |t| = scale, and a flipped constraint (t < 0) takes its lower end from the upper
+    /// limit and vice versa.
     #[inline]
-    fn add_to_limit(
-        &self,
-        source: usize,
-        g: f64,
-        is_upper_bound: bool,
-        lower: &mut [f64],
-        upper: &mut [f64],
-    ) {
+    fn add_to_limit(&self, source: usize, g: f64, is_upper_bound: bool, gradient: &mut [f64]) {
         let constraint = &self.constraints[source];
         let g = g / constraint.scale;
         let g = if constraint.flipped { -g } else { g };
-        if is_upper_bound != constraint.flipped {
-            upper[constraint.variable] += g;
-        } else {
-            lower[constraint.variable] += g;
-        }
+        let from_upper_limit = is_upper_bound != constraint.flipped;
+        gradient[usize::from(from_upper_limit) * self.dim + constraint.variable] += g;
     }
 
     /// f at up to [`BATCH`] points (laid out as for [`OrderedFactor::values`]), returned per
-    /// point, and the sum over the points of the pinned estimates of ∂f/∂a_j, ∂f/∂b_j added to
-    /// `lower` and `upper` (original indexing).
+    /// point, and the sum over the points of the single-pass estimates of ∂f/∂a_j and ∂f/∂b_j by
+    /// `estimator`, added to `gradient` = (∂/∂a_0 … ∂/∂a_{d−1}, ∂/∂b_0 … ∂/∂b_{d−1}) (original
+    /// indexing; length 2d). Both estimators continue the same recorded forward recursion.
+    ///
+    /// # Panics
+    ///
+    /// When `count` exceeds [`BATCH`], `points` is too short or `gradient` shorter than 2d.
+    pub(crate) fn values_and_gradients(
+        &self,
+        estimator: SinglePass,
+        points: &[f64],
+        stride: usize,
+        count: usize,
+        scratch: &mut Scratch,
+        gradient: &mut [f64],
+    ) -> [f64; BATCH] {
+        let f = self
+            .genz_forward::<true>(&BatchPoints { points, stride, count, limit_scale: &UNSCALED }, scratch);
+        match estimator {
+            SinglePass::Pinned => self.pinned_sweep(points, stride, scratch, gradient),
+            SinglePass::Pathwise => self.pathwise_sweep(&f, points, stride, scratch, gradient),
+        }
+        f
+    }
+
+    /// The pinned estimates of ∂f/∂a_j, ∂f/∂b_j after the recorded forward recursion of a batch,
+    /// summed over its points into `gradient` (see [`OrderedFactor::values_and_gradients`]).
     ///
     /// If the end hi_k of step k comes from the upper limit b_j (scaled by s_j), then by the
     /// conditioning theorem applied given z_0 … z_{k−1},
@@ -318,16 +352,7 @@ impl OrderedFactor {
     /// minus sign; an end that is not the active (tightest) one of its step contributes nothing.
     /// Each pinned continuation is the forward recursion from step k + 1 for the whole batch.
     /// Cost: O(r³) per point, against O(r²) for the value.
-    pub(crate) fn values_and_pinned_gradients(
-        &self,
-        points: &[f64],
-        stride: usize,
-        count: usize,
-        scratch: &mut Scratch,
-        lower: &mut [f64],
-        upper: &mut [f64],
-    ) -> [f64; BATCH] {
-        let f = self.genz_forward::<true>(points, stride, count, &UNSCALED, scratch);
+    fn pinned_sweep(&self, points: &[f64], stride: usize, scratch: &mut Scratch, gradient: &mut [f64]) {
         let r = self.steps.len();
         let Scratch { batch_y: y, pinned_y, batch_record: record, .. } = scratch;
         for k in 0..r {
@@ -359,18 +384,16 @@ impl OrderedFactor {
                     if rest[p] != 0.0 {
                         let (source, sign) =
                             if is_upper_bound { (s.hi_source, 1.0) } else { (s.lo_source, -1.0) };
-                        self.add_to_limit(source, sign * rest[p], is_upper_bound, lower, upper);
+                        self.add_to_limit(source, sign * rest[p], is_upper_bound, gradient);
                     }
                 }
             }
         }
-        f
     }
 
-    /// f at up to [`BATCH`] points (laid out as for [`OrderedFactor::values`]), returned per
-    /// point, and the sum over the points of the pathwise (reverse-mode) derivatives
-    /// ∂f/∂a_j, ∂f/∂b_j of the integrand at the fixed points, added to `lower` and `upper`
-    /// (original indexing).
+    /// The pathwise (reverse-mode) derivatives ∂f/∂a_j, ∂f/∂b_j of the integrand at the fixed
+    /// points of a batch, after its recorded forward recursion (values `f`), summed over the
+    /// points into `gradient` (see [`OrderedFactor::values_and_gradients`]).
     ///
     /// The cube does not depend on the limits, so E_w[∂f/∂b] = ∂P/∂b: differentiating the
     /// integrand at fixed w is a second unbiased single-pass estimator. With ln f = Σ_k ln p_k,
@@ -383,20 +406,14 @@ impl OrderedFactor {
     /// then passes −(∂ln f/∂lo_k)·c_lo − (∂ln f/∂hi_k)·c_hi back to the earlier ȳ through the
     /// coefficients of the active constraints, one small matrix–vector product per constraint
     /// for the batch. Cost: about twice the value's, O(r²) per point.
-    ///
-    /// # Panics
-    ///
-    /// When `count` exceeds [`BATCH`] or `points` is too short.
-    pub(crate) fn values_and_pathwise_gradients(
+    fn pathwise_sweep(
         &self,
+        f: &[f64; BATCH],
         points: &[f64],
         stride: usize,
-        count: usize,
         scratch: &mut Scratch,
-        lower: &mut [f64],
-        upper: &mut [f64],
-    ) -> [f64; BATCH] {
-        let f = self.genz_forward::<true>(points, stride, count, &UNSCALED, scratch);
+        gradient: &mut [f64],
+    ) {
         let r = self.steps.len();
         let Scratch { batch_y: y, batch_record: record, batch_y_bar: y_bar, .. } = scratch;
         y_bar[..r * BATCH].iter_mut().for_each(|v| *v = 0.0);
@@ -437,19 +454,19 @@ impl OrderedFactor {
                     sum_hi += f[p] * hi_bar[p];
                 }
                 if sum_lo != 0.0 {
-                    self.add_to_limit(step.first, sum_lo, false, lower, upper);
+                    self.add_to_limit(step.first, sum_lo, false, gradient);
                 }
                 if sum_hi != 0.0 {
-                    self.add_to_limit(step.first, sum_hi, true, lower, upper);
+                    self.add_to_limit(step.first, sum_hi, true, gradient);
                 }
             } else {
                 for p in 0..BATCH {
                     let StepRecord { lo_source, hi_source, .. } = record[k * BATCH + p];
                     if lo_bar[p] != 0.0 {
-                        self.add_to_limit(lo_source, f[p] * lo_bar[p], false, lower, upper);
+                        self.add_to_limit(lo_source, f[p] * lo_bar[p], false, gradient);
                     }
                     if hi_bar[p] != 0.0 {
-                        self.add_to_limit(hi_source, f[p] * hi_bar[p], true, lower, upper);
+                        self.add_to_limit(hi_source, f[p] * hi_bar[p], true, gradient);
                     }
                 }
             }
@@ -472,7 +489,6 @@ impl OrderedFactor {
                 }
             }
         }
-        f
     }
 }
 
@@ -533,60 +549,36 @@ mod tests {
             let points: Vec<f64> = (0..BATCH * dims).map(|_| uniform()).collect();
             let count = BATCH - 1; // the last slot is an unused (dead) point
             let batched = factor.values(&points, dims, count, &UNSCALED, &mut scratch);
-            let (mut lower_pinned, mut upper_pinned) = (vec![0.0; d], vec![0.0; d]);
-            let pinned = factor.values_and_pinned_gradients(
-                &points,
-                dims,
-                count,
-                &mut scratch,
-                &mut lower_pinned,
-                &mut upper_pinned,
-            );
-            assert_eq!(batched, pinned);
-            let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
-            let with_gradient = factor.values_and_pathwise_gradients(
-                &points,
-                dims,
-                count,
-                &mut scratch,
-                &mut lower,
-                &mut upper,
-            );
-            let (mut lower_scalar, mut upper_scalar) = (vec![0.0; d], vec![0.0; d]);
-            let (mut lower_pinned_scalar, mut upper_pinned_scalar) = (vec![0.0; d], vec![0.0; d]);
-            for p in 0..count {
-                let w = &points[p * dims..(p + 1) * dims];
-                let scalar = factor.scalar_value(w, &mut scalar_scratch);
-                let scalar_g = factor.scalar_value_and_pathwise_gradient(
-                    w,
-                    &mut scalar_scratch,
-                    &mut lower_scalar,
-                    &mut upper_scalar,
-                );
-                let scalar_pinned = factor.scalar_value_and_pinned_gradient(
-                    w,
-                    &mut scalar_scratch,
-                    &mut lower_pinned_scalar,
-                    &mut upper_pinned_scalar,
-                );
-                assert_eq!(scalar_pinned, scalar);
-                assert!(
-                    (batched[p] - scalar).abs() <= 1e-13 * scalar.abs().max(1e-300),
-                    "{} vs {scalar}",
-                    batched[p]
-                );
-                assert_eq!(batched[p], with_gradient[p]);
-                assert!((scalar_g - scalar).abs() <= 1e-15 * scalar.abs());
+            for estimator in [SinglePass::Pinned, SinglePass::Pathwise] {
+                let mut gradient = vec![0.0; 2 * d];
+                let with_gradient =
+                    factor.values_and_gradients(estimator, &points, dims, count, &mut scratch, &mut gradient);
+                assert_eq!(batched, with_gradient);
+                let mut scalar_gradient = vec![0.0; 2 * d];
+                for p in 0..count {
+                    let w = &points[p * dims..(p + 1) * dims];
+                    let scalar = factor.scalar_value(w, &mut scalar_scratch);
+                    let scalar_with_gradient = match estimator {
+                        SinglePass::Pinned => {
+                            factor.scalar_pinned(w, &mut scalar_scratch, &mut scalar_gradient)
+                        }
+                        SinglePass::Pathwise => {
+                            factor.scalar_pathwise(w, &mut scalar_scratch, &mut scalar_gradient)
+                        }
+                    };
+                    assert!(
+                        (batched[p] - scalar).abs() <= 1e-13 * scalar.abs().max(1e-300),
+                        "{} vs {scalar}",
+                        batched[p]
+                    );
+                    assert!((scalar_with_gradient - scalar).abs() <= 1e-15 * scalar.abs());
+                }
+                for (a, b) in gradient.iter().zip(&scalar_gradient) {
+                    assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-3), "{estimator:?} gradient {a} vs {b}");
+                }
+                assert!(gradient.iter().any(|&g| g != 0.0), "{estimator:?}");
             }
             assert_eq!(batched[BATCH - 1], 0.0);
-            for (a, b) in lower.iter().chain(&upper).zip(lower_scalar.iter().chain(&upper_scalar)) {
-                assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-3), "gradient {a} vs {b}");
-            }
-            let pinned_batched = lower_pinned.iter().chain(&upper_pinned);
-            for (a, b) in pinned_batched.zip(lower_pinned_scalar.iter().chain(&upper_pinned_scalar)) {
-                assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-3), "pinned gradient {a} vs {b}");
-            }
-            assert!(lower_pinned.iter().chain(&upper_pinned).any(|&g| g != 0.0));
         }
     }
 }

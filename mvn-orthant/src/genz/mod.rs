@@ -58,7 +58,7 @@ use crate::rqmc::{
     self, missed_feature_bound, replicate_half_width, Driver, RqmcSettings, Skewness, CHUNK_POINTS,
 };
 use factor::{reduce, OrderedFactor, Reduction};
-use integrand::{Scratch, BATCH, UNSCALED};
+use integrand::{Scratch, SinglePass, BATCH, UNSCALED};
 
 /// Settings of the Genz integrator, validated by [`GenzSettings::build`] / [`Genz::new`].
 ///
@@ -171,17 +171,6 @@ impl GenzSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Genz {
     settings: GenzSettings,
-}
-
-/// The single-pass gradient estimators of a gradient run.
-#[derive(Clone, Copy)]
-enum SinglePass {
-    /// Each bound pinned in turn, eight points at a time
-    /// ([`OrderedFactor::values_and_pinned_gradients`]).
-    Pinned,
-    /// The reverse-mode derivative of the integrand, eight points at a time
-    /// ([`OrderedFactor::values_and_pathwise_gradients`]).
-    Pathwise,
 }
 
 /// Per-randomisation means of the integrand outputs after an RQMC run.
@@ -370,7 +359,10 @@ impl Genz {
         let s = &self.settings;
         let dims = factor.rank() - 1 + usize::from(chi_coordinate);
         let r_count = s.rqmc.randomizations;
-        let driver = Driver::new(names::GENZ, s.rqmc.point_set, dims, r_count, s.rqmc.seed, factor.rank())?;
+        // No round goes past the budget (the first one is checked to fit it).
+        let max_points = s.rqmc.max_evaluations / (r_count as u64 * s.evaluations_per_point());
+        let (kind, seed) = (s.rqmc.point_set, s.rqmc.seed);
+        let driver = Driver::for_points(names::GENZ, kind, dims, r_count, seed, factor.rank(), max_points)?;
         let constant = !chi_coordinate && factor.is_constant();
         let max_value = if chi_coordinate { factor.max_value_over_scales() } else { factor.max_value() };
         let first_round = if factor.is_well_conditioned() {
@@ -522,10 +514,10 @@ impl Genz {
     /// [`Genz::run`]). The covariance part is not computed here.
     ///
     /// * [`GradientEstimator::Pinned`]: each active bound pinned in turn
-    ///   ([`OrderedFactor::values_and_pinned_gradients`]), O(r³) flops and O(r²) normal
+    ///   ([`OrderedFactor::values_and_gradients`]), O(r³) flops and O(r²) normal
     ///   functions per point instead of O(r²) and O(r).
     /// * [`GradientEstimator::Pathwise`]: the reverse-mode derivative of the integrand at each
-    ///   point ([`OrderedFactor::values_and_pathwise_gradients`]), unbiased too, at O(r²) cost
+    ///   point (the same function), unbiased too, at O(r²) cost
     ///   per point; its variance differs from the pinned estimator's (it differentiates the
     ///   sampling map instead of conditioning); `docs/gradients.md` compares the two.
     /// * [`GradientEstimator::Conditioning`]: see [`Genz::conditioning_gradient`].
@@ -563,11 +555,11 @@ impl Genz {
             _ => {
                 // No randomness: one evaluation of the value and the pinned gradient is exact.
                 let estimate = self.integrate_reduced(reduction, NEVER)?;
-                let (mut lower, mut upper) = (vec![0.0; d], vec![0.0; d]);
+                let mut lower = vec![0.0; 2 * d];
                 if let Reduction::Factor(f) = reduction {
-                    let mut scratch = Scratch::new(1);
-                    f.values_and_pinned_gradients(&[], 0, 1, &mut scratch, &mut lower, &mut upper);
+                    f.values_and_gradients(SinglePass::Pinned, &[], 0, 1, &mut Scratch::new(1), &mut lower);
                 }
+                let upper = lower.split_off(d);
                 Ok((estimate, Gradient::exact(lower, upper)))
             }
         }
@@ -584,23 +576,10 @@ impl Genz {
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
         let run = self.run(factor, 1 + 2 * d, false, abandon, |points, count, scratch, acc| {
-            let (value, rest) = acc.split_at_mut(1);
-            let (lower, upper) = rest.split_at_mut(d);
-            match estimator {
-                SinglePass::Pinned => {
-                    let values =
-                        factor.values_and_pinned_gradients(points, dims, count, scratch, lower, upper);
-                    for v in &values[..count] {
-                        value[0] += v;
-                    }
-                }
-                SinglePass::Pathwise => {
-                    let values =
-                        factor.values_and_pathwise_gradients(points, dims, count, scratch, lower, upper);
-                    for v in &values[..count] {
-                        value[0] += v;
-                    }
-                }
+            let (value, gradient) = acc.split_at_mut(1);
+            let values = factor.values_and_gradients(estimator, points, dims, count, scratch, gradient);
+            for v in &values[..count] {
+                value[0] += v;
             }
         })?;
         let estimate = self.estimate_from(&run);

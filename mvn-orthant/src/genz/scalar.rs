@@ -16,7 +16,10 @@ pub(crate) struct ScalarScratch {
     y: Vec<f64>,
     pinned: Vec<f64>,
     intervals: Vec<(f64, f64, usize, usize)>,
+    /// f before step k.
     prefix: Vec<f64>,
+    /// p_k.
+    probability: Vec<f64>,
 }
 
 impl ScalarScratch {
@@ -27,6 +30,7 @@ impl ScalarScratch {
             pinned: vec![0.0; rank],
             intervals: vec![(0.0, 0.0, 0, 0); rank],
             prefix: vec![0.0; rank],
+            probability: vec![0.0; rank],
         }
     }
 }
@@ -138,35 +142,35 @@ impl OrderedFactor {
         f
     }
 
-    /// f(w) and adds the pinned estimates of ∂f/∂a_j and ∂f/∂b_j (original indexing) to
-    /// `lower` and `upper`.
-    pub(crate) fn scalar_value_and_pinned_gradient(
-        &self,
-        w: &[f64],
-        scratch: &mut ScalarScratch,
-        lower: &mut [f64],
-        upper: &mut [f64],
-    ) -> f64 {
+    /// The forward recursion from step 0 that keeps, per step, the interval and the constraints
+    /// that set its ends, the prefix product (f before the step), p_k and y_k in `scratch`.
+    /// Returns f(w) and the number of steps reached: all r, or up to and including the first
+    /// step whose interval is empty or of probability 0 (f = 0 then).
+    fn scalar_recorded_forward(&self, w: &[f64], scratch: &mut ScalarScratch) -> (f64, usize) {
         let r = self.steps.len();
         let mut f = 1.0;
-        let mut reached = 0;
         for k in 0..r {
             let iv = self.scalar_interval(k, &scratch.y);
             scratch.intervals[k] = (iv.lo, iv.hi, iv.lo_source, iv.hi_source);
             scratch.prefix[k] = f;
-            reached = k + 1;
             if iv.lo >= iv.hi {
-                f = 0.0;
-                break;
+                return (0.0, k + 1);
             }
             let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
             if !(p > 0.0) {
-                f = 0.0;
-                break;
+                return (0.0, k + 1);
             }
             f *= p;
+            scratch.probability[k] = p;
             scratch.y[k] = y;
         }
+        (f, r)
+    }
+
+    /// f(w) and adds the pinned estimates of ∂f/∂a_j and ∂f/∂b_j (original indexing) to
+    /// `gradient` = (∂/∂a_0 … ∂/∂a_{d−1}, ∂/∂b_0 … ∂/∂b_{d−1}).
+    pub(crate) fn scalar_pinned(&self, w: &[f64], scratch: &mut ScalarScratch, gradient: &mut [f64]) -> f64 {
+        let (f, reached) = self.scalar_recorded_forward(w, scratch);
         for k in 0..reached {
             let (lo, hi, lo_source, hi_source) = scratch.intervals[k];
             let prefix = scratch.prefix[k];
@@ -185,18 +189,16 @@ impl OrderedFactor {
                 let g = weight * self.scalar_pinned_rest(k, bound, w, scratch);
                 // Which limit of the original variable this bound is.
                 let from_upper_limit = is_upper_bound != constraint.flipped;
-                if from_upper_limit {
-                    upper[constraint.variable] += g;
-                } else {
-                    lower[constraint.variable] -= g;
-                }
+                let sign = if from_upper_limit { 1.0 } else { -1.0 };
+                gradient[usize::from(from_upper_limit) * self.dim + constraint.variable] += sign * g;
             }
         }
         f
     }
 
     /// f(w) and adds the pathwise (reverse-mode) derivatives ∂f/∂a_j and ∂f/∂b_j of the integrand
-    /// at the fixed point w to `lower` and `upper` (original indexing).
+    /// at the fixed point w to `gradient` (original indexing, laid out as for
+    /// [`OrderedFactor::scalar_pinned`]).
     ///
     /// The cube does not depend on the limits, so E_w[∂f/∂b] = ∂P/∂b: differentiating the
     /// integrand at fixed w is a second unbiased single-pass estimator. With ln f = Σ_k ln p_k,
@@ -208,35 +210,23 @@ impl OrderedFactor {
     ///
     /// then passes −(∂ln f/∂lo_k)·c_lo − (∂ln f/∂hi_k)·c_hi back to the earlier ȳ through the
     /// coefficients of the active constraints. Cost: about twice the value's, O(r²) per point,
-    /// against O(r³) for the pinned estimator of [`OrderedFactor::scalar_value_and_pinned_gradient`].
-    pub(crate) fn scalar_value_and_pathwise_gradient(
+    /// against O(r³) for the pinned estimator of [`OrderedFactor::scalar_pinned`].
+    pub(crate) fn scalar_pathwise(
         &self,
         w: &[f64],
         scratch: &mut ScalarScratch,
-        lower: &mut [f64],
-        upper: &mut [f64],
+        gradient: &mut [f64],
     ) -> f64 {
         let r = self.steps.len();
-        let mut f = 1.0;
-        for k in 0..r {
-            let iv = self.scalar_interval(k, &scratch.y);
-            scratch.intervals[k] = (iv.lo, iv.hi, iv.lo_source, iv.hi_source);
-            if iv.lo >= iv.hi {
-                return 0.0;
-            }
-            let (p, y) = probability_and_sample(iv.lo, iv.hi, (k + 1 < r).then(|| w[k]));
-            if !(p > 0.0) {
-                return 0.0;
-            }
-            f *= p;
-            scratch.prefix[k] = p;
-            scratch.y[k] = y;
+        let (f, _) = self.scalar_recorded_forward(w, scratch);
+        if f == 0.0 {
+            return 0.0;
         }
         let y_bar = &mut scratch.pinned;
         y_bar[..r].iter_mut().for_each(|v| *v = 0.0);
         for k in (0..r).rev() {
             let (lo, hi, lo_source, hi_source) = scratch.intervals[k];
-            let p = scratch.prefix[k];
+            let p = scratch.probability[k];
             let (density_lo, density_hi) = (density(lo), density(hi));
             let mut lo_bar = -density_lo / p;
             let mut hi_bar = density_hi / p;
@@ -255,11 +245,9 @@ impl OrderedFactor {
                 // The bound is (limit − shift)/t with |t| = scale; a flipped constraint (t < 0)
                 // takes its lower bound from the upper limit and vice versa.
                 let g = f * bar / constraint.scale;
-                if is_upper_bound != constraint.flipped {
-                    upper[constraint.variable] += if constraint.flipped { -g } else { g };
-                } else {
-                    lower[constraint.variable] += if constraint.flipped { -g } else { g };
-                }
+                let from_upper_limit = is_upper_bound != constraint.flipped;
+                gradient[usize::from(from_upper_limit) * self.dim + constraint.variable] +=
+                    if constraint.flipped { -g } else { g };
                 let coefficients = &self.coefficients[constraint.offset..constraint.offset + k];
                 for (m, &c) in coefficients.iter().enumerate() {
                     y_bar[m] -= bar * c;

@@ -141,7 +141,17 @@ impl Sobol {
     ///
     /// As [`Sobol::new`].
     pub fn scrambled(dim: usize, seed: u64) -> Self {
-        let mut sobol = Sobol::new(dim);
+        Sobol::new(dim).scramble(seed, SOBOL_BITS)
+    }
+
+    /// The randomisation of [`Sobol::scrambled`] drawn from `seed` (the same random stream and
+    /// the same points), applied to this unscrambled sequence ([`Sobol::new`]) and kept only for
+    /// the first 2^`bits` points: the scramble of the direction numbers that later points
+    /// would use is skipped (the cost of a randomisation grows with `bits`², which matters in
+    /// high dimension for a short run). Asking for a point beyond them panics.
+    pub(crate) fn scramble(&self, seed: u64, bits: u32) -> Self {
+        let (dim, kept) = (self.dim, bits.min(SOBOL_BITS) as usize);
+        let mut sobol = Sobol { dim, columns: self.columns[..kept * dim].to_vec(), shift: vec![0; dim] };
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         for j in 0..dim {
             // Column c of M: the unit diagonal bit at row c (bit 63 − c) and random bits below it.
@@ -150,7 +160,7 @@ impl Sobol {
                 let diagonal = 1u64 << (63 - c);
                 *mc = diagonal | (rng.next_u64() & (diagonal - 1));
             }
-            for k in 0..SOBOL_BITS as usize {
+            for k in 0..kept {
                 // M·v over the set bits of v only (bit 63 − c selects column c).
                 let mut bits = sobol.columns[k * dim + j];
                 let mut scrambled = 0u64;
