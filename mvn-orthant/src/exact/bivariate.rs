@@ -22,7 +22,7 @@
 //! Details and measured accuracy: `docs/exact-methods.md`.
 
 use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
-use super::{log_signed_sum, FRAC_1_2PI};
+use super::{relative_corner_sum, CANCELLATION_LIMIT, FRAC_1_2PI};
 use crate::estimate::Method;
 use crate::normal::{log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
@@ -192,28 +192,6 @@ pub(crate) fn cliff(c: f64, r: f64, s: f64) -> (f64, f64) {
 /// would differ by up to 1e-13).
 const ABSOLUTE_CORNERS_MIN: f64 = 1e-2;
 
-/// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
-/// has cancelled too much and the box is recomputed by a conditional 1-D integral.
-pub(super) const CANCELLATION_LIMIT: f64 = 8.0;
-
-/// Whether an inclusion–exclusion of corner orthants has cancelled: Σ|terms| (`magnitude`)
-/// exceeds [`CANCELLATION_LIMIT`] times the result, compared in log space (the largest term's
-/// log against ln P) where the terms underflow. NaN counts as cancelled. Shared by the d = 2 and
-/// d = 3 boxes.
-pub(super) fn inclusion_exclusion_cancelled(
-    magnitude: f64,
-    value: f64,
-    largest_log_term: f64,
-    log_value: f64,
-) -> bool {
-    let greater = |a: f64, b: f64| a.partial_cmp(&b).is_none_or(|o| o == std::cmp::Ordering::Greater);
-    if magnitude > 1e-290 {
-        greater(magnitude, CANCELLATION_LIMIT * value)
-    } else {
-        greater(largest_log_term, CANCELLATION_LIMIT.ln() + log_value)
-    }
-}
-
 /// (U, ln U) for the standardised upper orthant, every edge case included.
 pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
     if h.is_nan() || k.is_nan() || r.is_nan() {
@@ -338,39 +316,17 @@ fn box_by_absolute_corners(lo: [f64; 2], hi: [f64; 2], r: f64) -> Option<(f64, f
         .then(|| (value.min(1.0), value.min(1.0).ln()))
 }
 
-/// (P, ln P) from corners each accurate relative to itself, or by conditioning where they
-/// cancel.
+/// (P, ln P) from corners each accurate relative to itself, or by conditioning on the narrower
+/// coordinate where they cancel.
 fn box_by_relative_corners(lo: [f64; 2], hi: [f64; 2], r: f64) -> (f64, f64) {
-    let mut terms = [(0.0, f64::NEG_INFINITY); 4];
-    let mut n = 0;
-    let mut value = 0.0;
-    let mut magnitude = 0.0;
-    for (x, y, sign) in box_corners(lo, hi) {
-        if x == f64::INFINITY || y == f64::INFINITY {
-            continue;
-        }
-        let (v, lv) = upper_orthant_pair(x, y, r);
-        value += sign * v;
-        magnitude += v;
-        terms[n] = (sign, lv);
-        n += 1;
-    }
-    if n == 1 {
-        return (value, terms[0].1);
-    }
-    let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
-    // Cancellation: Σ|terms| ≫ P (in log space where the terms underflow).
-    if inclusion_exclusion_cancelled(magnitude, value, terms[0].1, log_value) {
+    let corners =
+        box_corners(lo, hi).into_iter().filter(|&(x, y, _)| x != f64::INFINITY && y != f64::INFINITY);
+    relative_corner_sum(corners.map(|(x, y, sign)| (sign, upper_orthant_pair(x, y, r))), || {
         // Condition on a coordinate with a finite (two-sided) interval, the narrower one.
         let width = [hi[0] - lo[0], hi[1] - lo[1]];
         let i = if width[0] <= width[1] { 0 } else { 1 };
-        return conditional_box(lo, width, r, i);
-    }
-    if value > 1e-290 {
-        (value, log_value)
-    } else {
-        (log_value.exp(), log_value)
-    }
+        conditional_box(lo, width, r, i)
+    })
 }
 
 /// Standardises a 2-D box: limits of each coordinate and the correlation (0 when a variance is
@@ -441,44 +397,25 @@ pub(crate) fn box_pair(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], uppe
     standard_box_pair(lo, hi, r)
 }
 
-/// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) in two dimensions; `cov` must be positive
-/// semidefinite (zero variances and |ρ| = 1 are allowed).
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::box_probability;
-/// let cov = [[4.0, 2.0], [2.0, 1.0]]; // ρ = 1: X₀ = 2 X₁
-/// let p = box_probability([0.0, 0.0], cov, [f64::NEG_INFINITY; 2], [0.0, 1.0]);
-/// assert!((p - 0.5).abs() < 1e-16);
-/// ```
-pub fn box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> f64 {
-    box_pair(mean, cov, lower, upper).0
-}
-
-/// ln P(lower ≤ X ≤ upper) for X ~ N(mean, cov), accurate where P underflows.
-pub fn log_box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> f64 {
-    box_pair(mean, cov, lower, upper).1
-}
+box_probability_functions!(
+    /// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) in two dimensions; `cov` must be positive
+    /// semidefinite (zero variances and |ρ| = 1 are allowed).
+    ///
+    /// ```
+    /// use mvn_orthant::exact::bivariate::box_probability;
+    /// let cov = [[4.0, 2.0], [2.0, 1.0]]; // ρ = 1: X₀ = 2 X₁
+    /// let p = box_probability([0.0, 0.0], cov, [f64::NEG_INFINITY; 2], [0.0, 1.0]);
+    /// assert!((p - 0.5).abs() < 1e-16);
+    /// ```
+    2, box_pair
+);
 
 exact_method!(
     /// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits
-    /// infinite are dropped first; applies when at most two constrained coordinates remain.
-    Bivariate, Method::Bivariate, 2, box_pair_of_problem
+    /// infinite are dropped first; applies when at most two constrained coordinates remain (one
+    /// is padded with an independent unbounded coordinate).
+    Bivariate, Method::Bivariate, 2, |p| super::padded_box_pair(p, box_pair)
 );
-
-/// (P, ln P) of a problem with one or two constrained coordinates.
-fn box_pair_of_problem(p: &Problem) -> (f64, f64) {
-    if p.dim() == 1 {
-        let (a, b) = p.standardized_limits(0);
-        return standard_interval_pair(a, b);
-    }
-    let c = p.covariance();
-    box_pair(
-        [p.mean()[0], p.mean()[1]],
-        [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
-        [p.lower()[0], p.lower()[1]],
-        [p.upper()[0], p.upper()[1]],
-    )
-}
 
 #[cfg(test)]
 mod tests {

@@ -18,8 +18,8 @@
 //! the second form of the variance free of the cancellation of 1 − (r_ki² − 2ρ r_ki r_kj +
 //! r_kj²)/(1 − ρ²) when the correlations are near ±1.
 
-use super::bivariate::{standard_box_pair, upper_orthant_absolute, CANCELLATION_LIMIT};
-use super::FRAC_1_2PI;
+use super::bivariate::{standard_box_pair, upper_orthant_absolute};
+use super::{CANCELLATION_LIMIT, FRAC_1_2PI};
 use crate::mills_ratio::{exp_nonpositive, mills_ratio};
 use crate::normal::{cdf, cdf_fast, interval_probability, is_narrow, FRAC_1_SQRT_2PI};
 use crate::quadrature::{adaptive_integral, GAUSS_LEGENDRE_12, GAUSS_LEGENDRE_20, GAUSS_LEGENDRE_8};
