@@ -101,13 +101,13 @@ pub(crate) fn integrate_constrained(
     Ok(Estimate { value, log_value, ..Estimate::exact(value, method, 1) })
 }
 
+/// (P, ln P) of a general `N`-dimensional box from its mean, covariance, lower and upper limits.
+pub(crate) type BoxPair<const N: usize> = fn([f64; N], [[f64; N]; N], [f64; N], [f64; N]) -> (f64, f64);
+
 /// (P, ln P) of a problem with at most `N` coordinates by `pair`, the (P, ln P) of a general
 /// `N`-dimensional box (mean, covariance, lower and upper limits), after padding the problem to
 /// `N` coordinates with independent standard ones without limits (which leave P unchanged).
-pub(crate) fn padded_box_pair<const N: usize>(
-    p: &Problem,
-    pair: fn([f64; N], [[f64; N]; N], [f64; N], [f64; N]) -> (f64, f64),
-) -> (f64, f64) {
+pub(crate) fn padded_box_pair<const N: usize>(p: &Problem, pair: BoxPair<N>) -> (f64, f64) {
     let mut mean = [0.0; N];
     let mut cov = [[0.0; N]; N];
     let mut lower = [f64::NEG_INFINITY; N];

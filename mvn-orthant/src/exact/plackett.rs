@@ -428,7 +428,9 @@ pub(crate) const GRADED_RULES: [GradedRule; 7] = [
 ];
 
 /// Positive Gauss–Legendre nodes and weights on [−1, 1], 10 points (Newton's iteration on
-/// P₁₀ in 40-digit mpmath arithmetic; the unit test below checks exactness to degree 19).
+/// P₁₀ in 40-digit mpmath arithmetic, printed to 20 digits; the unit test below checks
+/// exactness to degree 19).
+#[allow(clippy::excessive_precision)] // the digits as computed
 const GAUSS_LEGENDRE_10: [(f64, f64); 5] = [
     (0.973_906_528_517_171_720_08, 0.066_671_344_308_688_137_594),
     (0.865_063_366_688_984_510_73, 0.149_451_349_150_580_593_15),
