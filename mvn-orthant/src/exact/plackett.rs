@@ -251,7 +251,7 @@ impl TrivariatePath {
     }
 
     /// The integrand at `t`: (Σ terms, Σ |terms|).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn integrand(&self, t: f64) -> (f64, f64) {
         let (s12, cc12) = sin_and_cos_squared(t * self.theta[0]);
         let (s13, cc13) = sin_and_cos_squared(t * self.theta[1]);
