@@ -13,9 +13,9 @@
 //! standardised conditional limit of the third variable (see `docs/exact-methods.md`). The
 //! variable labelled 1 is the one outside the most correlated pair. A box is the same integral
 //! with the corners of each pair summed under it (one path, shared nodes: `plackett::TrivariatePath`).
-//! The integral is evaluated by a fixed Gauss–Legendre rule (12 or 20 nodes, one or two panels,
-//! chosen by det R) after a substitution that grades the nodes towards t = 1 on the scale det R,
-//! with adaptive Gauss–Kronrod below det R = 1e-3 (see `docs/exact-methods.md` §3.1). Where the
+//! The integral is evaluated by a fixed Gauss–Legendre rule (8, 10, 12 or 20 nodes, one to four
+//! panels, chosen by det R) after a substitution that grades the nodes towards t = 1 on the scale
+//! det R, with adaptive Gauss–Kronrod below det R = 1e-4 (see `docs/exact-methods.md` §3.1). Where the
 //! result is below `TAIL_SWITCH` = 1e-5, the probability is
 //! recomputed as the log-concave 1-D integral of the bivariate conditional,
 //! P(X > h) = ∫_{h_i}^∞ φ(x) U₂(conditional limits; partial correlation) dx, in log space.
