@@ -22,7 +22,7 @@
 //! Details and measured accuracy: `docs/exact-methods.md`.
 
 use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
-use super::{relative_corner_sum, CANCELLATION_LIMIT, FRAC_1_2PI};
+use super::{relative_corner_sum, sin_of_small, CANCELLATION_LIMIT, FRAC_1_2PI};
 use crate::estimate::Method;
 use crate::normal::{log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
@@ -49,7 +49,7 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64, tail: impl Fn(f64) -> f64) -> f
         let mut sum = 0.0;
         let mut add = |x: f64, w: f64| {
             for sign in [-1.0, 1.0] {
-                let sn = (0.5 * asr * (1.0 + sign * x)).sin();
+                let sn = sin_of_small(0.5 * asr * (1.0 + sign * x));
                 sum += w * ((sn * hk - hs) / ((1.0 - sn) * (1.0 + sn))).exp();
             }
         };

@@ -176,6 +176,39 @@ pub(crate) fn relative_corner_sum(
     }
 }
 
+/// sin x for |x| ≤ π/2 by its Taylor series to x²¹, x·P(x²) with P of degree 10 evaluated by
+/// Estrin's scheme (a dependency chain of five multiplications instead of Horner's ten): the first
+/// omitted term is below (π/2)²³/23! = 1.2e-18 relative, and the terms of P decrease from 1
+/// (|c_k y^k| ≤ (π/2)^{2k}/(2k + 1)!), so the rounding stays at a few ulp (the unit test below:
+/// at most 4 ulp against the library's sine on [−π/2, π/2]). Inlined, it is faster than the
+/// library's sine in the Plackett integrand and in Genz's bivariate rule, whose arguments lie in
+/// [−π/2, π/2].
+#[inline(always)]
+pub(crate) fn sin_of_small(x: f64) -> f64 {
+    // (−1)^k/(2k + 1)!, k = 0, …, 10.
+    const C: [f64; 11] = [
+        1.0,
+        -1.0 / 6.0,
+        1.0 / 120.0,
+        -1.0 / 5040.0,
+        1.0 / 362_880.0,
+        -1.0 / 39_916_800.0,
+        1.0 / 6_227_020_800.0,
+        -1.0 / 1_307_674_368_000.0,
+        1.0 / 355_687_428_096_000.0,
+        -1.0 / 121_645_100_408_832_000.0,
+        1.0 / 51_090_942_171_709_440_000.0,
+    ];
+    let y = x * x;
+    let y2 = y * y;
+    let y4 = y2 * y2;
+    let y8 = y4 * y4;
+    let low = (C[0] + C[1] * y) + y2 * (C[2] + C[3] * y);
+    let middle = (C[4] + C[5] * y) + y2 * (C[6] + C[7] * y);
+    let high = (C[8] + C[9] * y) + y2 * C[10];
+    x * ((low + y4 * middle) + y8 * high)
+}
+
 /// ln(Σ_i s_i e^{u_i}) for terms whose first entry dominates (u_0 ≥ u_i, the sum positive):
 /// u_0 + ln(1 + Σ_{i≥1} s_i e^{u_i − u_0}). Returns −∞ when the sum is not positive (the
 /// difference vanished within rounding). `terms` holds (sign, ln |term|).
@@ -192,5 +225,22 @@ pub(crate) fn log_signed_sum(terms: &[(f64, f64)]) -> f64 {
         f64::NEG_INFINITY
     } else {
         u0 + s.ln_1p()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sin_of_small_matches_the_library_sine() {
+        let mut worst = 0.0f64;
+        for i in 0..=100_000 {
+            let x = std::f64::consts::FRAC_PI_2 * (f64::from(i) / 50_000.0 - 1.0);
+            let exact = x.sin();
+            let ulp = f64::EPSILON * exact.abs().max(f64::MIN_POSITIVE);
+            worst = worst.max((sin_of_small(x) - exact).abs() / ulp);
+        }
+        assert!(worst <= 4.0, "{worst} ulp");
     }
 }
