@@ -149,7 +149,7 @@ fn exp_half_times_cdf(q: f64, x: f64) -> f64 {
 /// mass at 0 when `sd` = 0): [`centred_interval`] times the Gaussian factor of a Plackett term,
 /// each Φ through [`exp_half_times_cdf`] so that a Φ of a negative argument shares the factor's
 /// exponential.
-#[inline]
+#[inline(always)]
 fn exp_half_times_interval(q: f64, lower: f64, upper: f64, sd: f64) -> f64 {
     if sd > 0.0 {
         let (a, b) = (lower / sd, upper / sd);
