@@ -184,6 +184,11 @@ fn trivariate(c: &mut Criterion) {
     g.bench_function("trivariate_cdf_high_rho", |b| {
         b.iter(|| trivariate_cdf(black_box([0.5, 1.0, 0.3]), black_box(high)))
     });
+    // Weak correlations (det R = 0.66): the 10-node tier of the fixed rule.
+    let weak = [[1.0, 0.3, -0.2], [0.3, 1.0, 0.4], [-0.2, 0.4, 1.0]];
+    g.bench_function("trivariate_cdf_weak_rho", |b| {
+        b.iter(|| trivariate_cdf(black_box([0.5, -0.3, 1.2]), black_box(weak)))
+    });
     for (name, r) in [("trivariate_box", moderate), ("trivariate_box_high_rho", high)] {
         g.bench_function(name, |b| {
             b.iter(|| trivariate_box(black_box([0.0; 3]), black_box(r), [-1.0, -0.5, -2.0], [1.5, 2.0, 1.0]))

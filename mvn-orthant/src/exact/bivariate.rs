@@ -22,9 +22,9 @@
 //! Details and measured accuracy: `docs/exact-methods.md`.
 
 use super::univariate::{interval_pair_by_width, standard_interval_pair, standardize};
-use super::{log_signed_sum, FRAC_1_2PI};
+use super::{relative_corner_sum, sin_of_small, CANCELLATION_LIMIT, FRAC_1_2PI};
 use crate::estimate::Method;
-use crate::normal::{cdf, log_pdf, log_upper_tail, pdf, upper_tail};
+use crate::normal::{log_pdf, log_upper_tail, pdf, upper_tail};
 use crate::problem::Problem;
 use crate::quadrature::{integral_log_concave, GAUSS_LEGENDRE_12, GAUSS_LEGENDRE_20, GAUSS_LEGENDRE_6};
 
@@ -35,8 +35,12 @@ pub(crate) const TAIL_SWITCH: f64 = 1e-3;
 /// √(2π).
 const SQRT_2PI: f64 = 2.506_628_274_631_000_5;
 
-/// Genz's value of U(h, k; ρ) for finite h, k and |ρ| < 1: absolute accuracy about 1e-16.
-pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
+/// Genz's value of U(h, k; ρ) for finite h, k and |ρ| < 1: absolute accuracy about 1e-16, with
+/// the normal upper tail Q(x) = 1 − Φ(x) evaluated by `tail` (the accurate [`upper_tail`] for
+/// the public distribution function and the bivariate box; `cdf_fast(−x)`, a third of its cost,
+/// in the trivariate method's base term, where only the absolute accuracy of U matters).
+#[inline]
+pub(crate) fn genz_upper(h: f64, k: f64, r: f64, tail: impl Fn(f64) -> f64) -> f64 {
     let ar = r.abs();
     if ar < 0.925 {
         let hs = 0.5 * (h * h + k * k);
@@ -45,7 +49,7 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
         let mut sum = 0.0;
         let mut add = |x: f64, w: f64| {
             for sign in [-1.0, 1.0] {
-                let sn = (0.5 * asr * (1.0 + sign * x)).sin();
+                let sn = sin_of_small(0.5 * asr * (1.0 + sign * x));
                 sum += w * ((sn * hk - hs) / ((1.0 - sn) * (1.0 + sn))).exp();
             }
         };
@@ -56,7 +60,7 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
         } else {
             GAUSS_LEGENDRE_20.iter().for_each(|&(x, w)| add(x, w));
         }
-        return upper_tail(h) * upper_tail(k) + 0.5 * asr * sum * FRAC_1_2PI;
+        return tail(h) * tail(k) + 0.5 * asr * sum * FRAC_1_2PI;
     }
     // |ρ| ≥ 0.925: work with U(h, k2; |ρ|), k2 = sign(ρ)·k.
     let (k2, hk) = if r < 0.0 { (-k, -h * k) } else { (k, h * k) };
@@ -73,7 +77,7 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
     }
     if -hk < 100.0 {
         let b = bs.sqrt();
-        j -= (-hk / 2.0).exp() * SQRT_2PI * cdf(-b / a) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
+        j -= (-hk / 2.0).exp() * SQRT_2PI * tail(b / a) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
     }
     let half = 0.5 * a;
     for &(node, w) in GAUSS_LEGENDRE_20.iter() {
@@ -91,7 +95,7 @@ pub(crate) fn genz_upper(h: f64, k: f64, r: f64) -> f64 {
     }
     let integral = j * FRAC_1_2PI;
     if r > 0.0 {
-        upper_tail(h.max(k2)) - integral
+        tail(h.max(k2)) - integral
     } else {
         let (p, _) = standard_interval_pair(h, k2);
         p + integral
@@ -188,28 +192,6 @@ pub(crate) fn cliff(c: f64, r: f64, s: f64) -> (f64, f64) {
 /// would differ by up to 1e-13).
 const ABSOLUTE_CORNERS_MIN: f64 = 1e-2;
 
-/// When Σ|terms| exceeds the result by this factor, the inclusion–exclusion of corner orthants
-/// has cancelled too much and the box is recomputed by a conditional 1-D integral.
-pub(super) const CANCELLATION_LIMIT: f64 = 8.0;
-
-/// Whether an inclusion–exclusion of corner orthants has cancelled: Σ|terms| (`magnitude`)
-/// exceeds [`CANCELLATION_LIMIT`] times the result, compared in log space (the largest term's
-/// log against ln P) where the terms underflow. NaN counts as cancelled. Shared by the d = 2 and
-/// d = 3 boxes.
-pub(super) fn inclusion_exclusion_cancelled(
-    magnitude: f64,
-    value: f64,
-    largest_log_term: f64,
-    log_value: f64,
-) -> bool {
-    let greater = |a: f64, b: f64| a.partial_cmp(&b).is_none_or(|o| o == std::cmp::Ordering::Greater);
-    if magnitude > 1e-290 {
-        greater(magnitude, CANCELLATION_LIMIT * value)
-    } else {
-        greater(largest_log_term, CANCELLATION_LIMIT.ln() + log_value)
-    }
-}
-
 /// (U, ln U) for the standardised upper orthant, every edge case included.
 pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
     if h.is_nan() || k.is_nan() || r.is_nan() {
@@ -236,7 +218,7 @@ pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
         let (q, lq) = standard_interval_pair(k, f64::INFINITY);
         return (p * q, lp + lq);
     }
-    let v = genz_upper(h, k, r);
+    let v = genz_upper(h, k, r, upper_tail);
     if v >= TAIL_SWITCH {
         return (v.min(1.0), v.min(1.0).ln());
     }
@@ -244,25 +226,26 @@ pub(crate) fn upper_orthant_pair(h: f64, k: f64, r: f64) -> (f64, f64) {
 }
 
 /// U(h, k; ρ) to absolute accuracy only (Genz's method with the edge cases), for use inside
-/// other methods where relative accuracy of this term is not needed.
-pub(crate) fn upper_orthant_absolute(h: f64, k: f64, r: f64) -> f64 {
+/// other methods where relative accuracy of this term is not needed; the normal upper tail Q by
+/// `tail` (as for [`genz_upper`]).
+pub(crate) fn upper_orthant_absolute(h: f64, k: f64, r: f64, tail: impl Fn(f64) -> f64) -> f64 {
     if h == f64::INFINITY || k == f64::INFINITY {
         return 0.0;
     }
     if h == f64::NEG_INFINITY {
-        return upper_tail(k);
+        return tail(k);
     }
     if k == f64::NEG_INFINITY {
-        return upper_tail(h);
+        return tail(h);
     }
     let r = r.clamp(-1.0, 1.0);
     if r == 1.0 {
-        return upper_tail(h.max(k));
+        return tail(h.max(k));
     }
     if r == -1.0 {
         return standard_interval_pair(h, -k).0;
     }
-    genz_upper(h, k, r).clamp(0.0, 1.0)
+    genz_upper(h, k, r, tail).clamp(0.0, 1.0)
 }
 
 /// The bivariate normal distribution function Φ₂(h, k; ρ) = P(X ≤ h, Y ≤ k).
@@ -325,7 +308,7 @@ fn box_by_absolute_corners(lo: [f64; 2], hi: [f64; 2], r: f64) -> Option<(f64, f
     }
     let (mut value, mut magnitude) = (0.0, 0.0);
     for (x, y, sign) in box_corners(lo, hi) {
-        let v = upper_orthant_absolute(x, y, r);
+        let v = upper_orthant_absolute(x, y, r, upper_tail);
         value += sign * v;
         magnitude += v;
     }
@@ -333,39 +316,17 @@ fn box_by_absolute_corners(lo: [f64; 2], hi: [f64; 2], r: f64) -> Option<(f64, f
         .then(|| (value.min(1.0), value.min(1.0).ln()))
 }
 
-/// (P, ln P) from corners each accurate relative to itself, or by conditioning where they
-/// cancel.
+/// (P, ln P) from corners each accurate relative to itself, or by conditioning on the narrower
+/// coordinate where they cancel.
 fn box_by_relative_corners(lo: [f64; 2], hi: [f64; 2], r: f64) -> (f64, f64) {
-    let mut terms = [(0.0, f64::NEG_INFINITY); 4];
-    let mut n = 0;
-    let mut value = 0.0;
-    let mut magnitude = 0.0;
-    for (x, y, sign) in box_corners(lo, hi) {
-        if x == f64::INFINITY || y == f64::INFINITY {
-            continue;
-        }
-        let (v, lv) = upper_orthant_pair(x, y, r);
-        value += sign * v;
-        magnitude += v;
-        terms[n] = (sign, lv);
-        n += 1;
-    }
-    if n == 1 {
-        return (value, terms[0].1);
-    }
-    let log_value = if value > 1e-290 { value.ln() } else { log_signed_sum(&terms[..n]) };
-    // Cancellation: Σ|terms| ≫ P (in log space where the terms underflow).
-    if inclusion_exclusion_cancelled(magnitude, value, terms[0].1, log_value) {
+    let corners =
+        box_corners(lo, hi).into_iter().filter(|&(x, y, _)| x != f64::INFINITY && y != f64::INFINITY);
+    relative_corner_sum(corners.map(|(x, y, sign)| (sign, upper_orthant_pair(x, y, r))), || {
         // Condition on a coordinate with a finite (two-sided) interval, the narrower one.
         let width = [hi[0] - lo[0], hi[1] - lo[1]];
         let i = if width[0] <= width[1] { 0 } else { 1 };
-        return conditional_box(lo, width, r, i);
-    }
-    if value > 1e-290 {
-        (value, log_value)
-    } else {
-        (log_value.exp(), log_value)
-    }
+        conditional_box(lo, width, r, i)
+    })
 }
 
 /// Standardises a 2-D box: limits of each coordinate and the correlation (0 when a variance is
@@ -436,44 +397,25 @@ pub(crate) fn box_pair(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], uppe
     standard_box_pair(lo, hi, r)
 }
 
-/// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) in two dimensions; `cov` must be positive
-/// semidefinite (zero variances and |ρ| = 1 are allowed).
-///
-/// ```
-/// use mvn_orthant::exact::bivariate::box_probability;
-/// let cov = [[4.0, 2.0], [2.0, 1.0]]; // ρ = 1: X₀ = 2 X₁
-/// let p = box_probability([0.0, 0.0], cov, [f64::NEG_INFINITY; 2], [0.0, 1.0]);
-/// assert!((p - 0.5).abs() < 1e-16);
-/// ```
-pub fn box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> f64 {
-    box_pair(mean, cov, lower, upper).0
-}
-
-/// ln P(lower ≤ X ≤ upper) for X ~ N(mean, cov), accurate where P underflows.
-pub fn log_box_probability(mean: [f64; 2], cov: [[f64; 2]; 2], lower: [f64; 2], upper: [f64; 2]) -> f64 {
-    box_pair(mean, cov, lower, upper).1
-}
+box_probability_functions!(
+    /// P(lower ≤ X ≤ upper) for X ~ N(mean, cov) in two dimensions; `cov` must be positive
+    /// semidefinite (zero variances and |ρ| = 1 are allowed).
+    ///
+    /// ```
+    /// use mvn_orthant::exact::bivariate::box_probability;
+    /// let cov = [[4.0, 2.0], [2.0, 1.0]]; // ρ = 1: X₀ = 2 X₁
+    /// let p = box_probability([0.0, 0.0], cov, [f64::NEG_INFINITY; 2], [0.0, 1.0]);
+    /// assert!((p - 0.5).abs() < 1e-16);
+    /// ```
+    2, box_pair
+);
 
 exact_method!(
     /// The d = 2 method as an [`Integrator`](crate::Integrator): coordinates with both limits
-    /// infinite are dropped first; applies when at most two constrained coordinates remain.
-    Bivariate, Method::Bivariate, 2, box_pair_of_problem
+    /// infinite are dropped first; applies when at most two constrained coordinates remain (one
+    /// is padded with an independent unbounded coordinate).
+    Bivariate, Method::Bivariate, 2, |p| super::padded_box_pair(p, box_pair)
 );
-
-/// (P, ln P) of a problem with one or two constrained coordinates.
-fn box_pair_of_problem(p: &Problem) -> (f64, f64) {
-    if p.dim() == 1 {
-        let (a, b) = p.standardized_limits(0);
-        return standard_interval_pair(a, b);
-    }
-    let c = p.covariance();
-    box_pair(
-        [p.mean()[0], p.mean()[1]],
-        [[c.get(0, 0), c.get(0, 1)], [c.get(1, 0), c.get(1, 1)]],
-        [p.lower()[0], p.lower()[1]],
-        [p.upper()[0], p.upper()[1]],
-    )
-}
 
 #[cfg(test)]
 mod tests {
