@@ -1,7 +1,7 @@
 //! The factors of the one-factor integrand and the EXACT orthant, as log-concave integrands of
 //! [`crate::quadrature::integrate_log_concave`].
 
-use crate::mills_ratio::{inverse_mills_ratio, log_cdf_and_inverse_mills};
+use crate::mills_ratio::{inverse_mills_ratio, log_cdf_and_inverse_mills, log_cdf_and_inverse_mills_batch};
 use crate::normal::{log_interval_probability_with_width, log_pdf};
 use crate::quadrature::{integrate_log_concave, CompensatedSum, LogConcaveIntegrand};
 use std::cell::RefCell;
@@ -11,9 +11,8 @@ use std::cell::RefCell;
 /// quadrature, with panels graded geometrically towards them.
 const SHARP_SLOPE: f64 = 8.0;
 
-/// Independent accumulators of the per-class loops of [`ShiftedOrthant`]: each lane sums every
-/// `LANES`-th class, so that the evaluations of consecutive classes are independent
-/// and the compiler can interleave (or vectorise) them.
+/// Independent accumulators of the sums over classes or factors: each lane sums every
+/// `LANES`-th term, so that the additions of consecutive terms are independent.
 const LANES: usize = 8;
 
 /// s + v with its rounding error added to `compensation` (Knuth's TwoSum, no branch).
@@ -25,54 +24,52 @@ fn two_sum_into(sum: &mut f64, compensation: &mut f64, v: f64) {
     *sum = t;
 }
 
-/// Per-lane sums of ln Φ(x) with their compensations, and of the inverse Mills ratio r and of
-/// r(x + r), over x = d_i + z.
-#[derive(Default)]
-struct LaneSums {
-    log: [f64; LANES],
-    compensation: [f64; LANES],
-    ratio: [f64; LANES],
-    curvature: [f64; LANES],
+/// ln φ(z) + Σ_i ln Φ_i, with the terms summed in [`LANES`] lanes with TwoSum compensation and
+/// the lanes combined with compensation.
+fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
+    let (mut sum, mut compensation) = ([0.0; LANES], [0.0; LANES]);
+    let chunks = log_cdf.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for j in 0..LANES {
+            two_sum_into(&mut sum[j], &mut compensation[j], chunk[j]);
+        }
+    }
+    for (j, &v) in rest.iter().enumerate() {
+        two_sum_into(&mut sum[j], &mut compensation[j], v);
+    }
+    let mut g = CompensatedSum::default();
+    g.add(log_pdf_z);
+    for j in 0..LANES {
+        g.add(sum[j]);
+        g.add(compensation[j]);
+    }
+    g.value()
 }
 
-impl LaneSums {
-    /// Adds the classes `x_of(i)` of one chunk (at most `LANES`), with the ratio sums when
-    /// `with_ratios`.
-    #[inline(always)]
-    fn add_chunk(&mut self, chunk: &[f64], z: f64, with_ratios: bool) {
-        for (j, &d) in chunk.iter().enumerate() {
-            let x = d + z;
-            let (log_cdf_x, r) = log_cdf_and_inverse_mills(x);
-            two_sum_into(&mut self.log[j], &mut self.compensation[j], log_cdf_x);
-            if with_ratios {
-                self.ratio[j] += r;
-                self.curvature[j] += r * (x + r);
-            }
-        }
-    }
+/// Per-integral scratch of the batched per-class loops: the arguments x_i, ln Φ(x_i) and
+/// φ(x_i)/Φ(x_i) (allocated once per integral, reused at every node).
+#[derive(Default)]
+struct Scratch {
+    x: Vec<f64>,
+    log_cdf: Vec<f64>,
+    ratio: Vec<f64>,
+}
 
-    /// The sums over every shift at z.
-    #[inline(always)]
-    fn over(shift: &[f64], z: f64, with_ratios: bool) -> Self {
-        let mut sums = LaneSums::default();
-        let chunks = shift.chunks_exact(LANES);
-        let rest = chunks.remainder();
-        for chunk in chunks {
-            sums.add_chunk(chunk, z, with_ratios);
+impl Scratch {
+    /// ln Φ(x_i) (and φ/Φ(x_i) when `with_ratios`) for x_i = `x_of(i)`, i < n, through the
+    /// vectorised [`log_cdf_and_inverse_mills_batch`].
+    #[inline]
+    fn evaluate(&mut self, n: usize, with_ratios: bool, x_of: impl Fn(&mut [f64])) {
+        self.x.resize(n, 0.0);
+        self.log_cdf.resize(n, 0.0);
+        x_of(&mut self.x);
+        if with_ratios {
+            self.ratio.resize(n, 0.0);
+            log_cdf_and_inverse_mills_batch(&self.x, &mut self.log_cdf, Some(&mut self.ratio));
+        } else {
+            log_cdf_and_inverse_mills_batch(&self.x, &mut self.log_cdf, None);
         }
-        sums.add_chunk(rest, z, with_ratios);
-        sums
-    }
-
-    /// ln φ(z) + Σ ln Φ(d_i + z), the lanes combined with compensation.
-    fn log_value(&self, z: f64) -> f64 {
-        let mut g = CompensatedSum::default();
-        g.add(log_pdf(z));
-        for j in 0..LANES {
-            g.add(self.log[j]);
-            g.add(self.compensation[j]);
-        }
-        g.value()
     }
 }
 
@@ -259,8 +256,21 @@ impl LogConcaveIntegrand for IntervalFactors {
 /// The EXACT orthant: g(z) = ln φ(z) + Σ ln Φ(d_i + z); parameters are the shifts d.
 struct ShiftedOrthant<'a> {
     shift: &'a [f64],
-    /// Scratch for the inverse Mills ratios of one node (one allocation per integral).
-    ratios: RefCell<Vec<f64>>,
+    /// Scratch of the per-class loop (one allocation per integral).
+    scratch: RefCell<Scratch>,
+}
+
+impl ShiftedOrthant<'_> {
+    /// ln Φ(d_i + z) (and φ/Φ(d_i + z) when `with_ratios`) into the scratch.
+    fn evaluate(&self, z: f64, with_ratios: bool) -> std::cell::RefMut<'_, Scratch> {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.evaluate(self.shift.len(), with_ratios, |x| {
+            for (x, &d) in x.iter_mut().zip(self.shift) {
+                *x = d + z;
+            }
+        });
+        scratch
+    }
 }
 
 impl LogConcaveIntegrand for ShiftedOrthant<'_> {
@@ -276,34 +286,25 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     }
 
     fn add_parameter_gradient_at(&self, anchor: &f64, s: f64, weight: f64, out: &mut [f64]) {
-        let z = anchor + s;
-        for (o, &d) in out.iter_mut().zip(self.shift) {
-            *o += weight * inverse_mills_ratio(d + z);
+        let scratch = self.evaluate(anchor + s, true);
+        for (o, &r) in out.iter_mut().zip(&scratch.ratio) {
+            *o += weight * r;
         }
     }
 
     fn log_value(&self, z: f64) -> f64 {
-        LaneSums::over(self.shift, z, false).log_value(z)
+        log_density_plus_sum(log_pdf(z), &self.evaluate(z, false).log_cdf)
     }
 
-    /// One pass over the classes: ln Φ(d_i + z) summed and φ/Φ(d_i + z) kept in the scratch
-    /// buffer, then weighted by exp(g − shift) once g is known.
+    /// One pass over the classes: ln Φ(d_i + z) and φ/Φ(d_i + z) together, the ratios weighted
+    /// by exp(g − shift) once g is known.
     fn log_value_and_gradient_at(&self, anchor: &f64, s: f64, shift: f64, out: &mut [f64]) -> f64 {
         let z = anchor + s;
-        let mut ratios = self.ratios.borrow_mut();
-        ratios.resize(self.shift.len(), 0.0);
-        let mut sums = LaneSums::default();
-        for (chunk, ratio) in self.shift.chunks(LANES).zip(ratios.chunks_mut(LANES)) {
-            for ((j, &d), r) in chunk.iter().enumerate().zip(ratio.iter_mut()) {
-                let (log_cdf_x, inverse_mills_x) = log_cdf_and_inverse_mills(d + z);
-                two_sum_into(&mut sums.log[j], &mut sums.compensation[j], log_cdf_x);
-                *r = inverse_mills_x;
-            }
-        }
-        let g = sums.log_value(z);
+        let scratch = self.evaluate(z, true);
+        let g = log_density_plus_sum(log_pdf(z), &scratch.log_cdf);
         let weight = (g - shift).exp();
         if weight > 0.0 && weight.is_finite() {
-            for (o, &r) in out.iter_mut().zip(ratios.iter()) {
+            for (o, &r) in out.iter_mut().zip(&scratch.ratio) {
                 *o += weight * r;
             }
         }
@@ -312,15 +313,17 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 
     fn log_magnitude(&self, z: f64) -> f64 {
         // Every ln Φ is ≤ 0.
-        let sums = LaneSums::over(self.shift, z, false);
-        log_pdf(z).abs() - sums.log.iter().sum::<f64>()
+        log_pdf(z).abs() - self.evaluate(z, false).log_cdf.iter().sum::<f64>()
     }
 
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
-        let sums = LaneSums::over(self.shift, z, true);
-        let g1 = -z + sums.ratio.iter().sum::<f64>();
-        let g2 = -1.0 - sums.curvature.iter().sum::<f64>();
-        (sums.log_value(z), g1, g2)
+        let scratch = self.evaluate(z, true);
+        let (mut g1, mut g2) = (-z, -1.0);
+        for ((&x, &r), _) in scratch.x.iter().zip(&scratch.ratio).zip(&scratch.log_cdf) {
+            g1 += r;
+            g2 -= r * (x + r);
+        }
+        (log_density_plus_sum(log_pdf(z), &scratch.log_cdf), g1, g2)
     }
 }
 
@@ -348,7 +351,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 /// ```
 pub fn shifted_orthant_log_value_and_gradient(shift: &[f64], log_gradient: &mut [f64]) -> f64 {
     assert_eq!(shift.len(), log_gradient.len(), "shift and gradient lengths differ");
-    let integrand = ShiftedOrthant { shift, ratios: RefCell::new(Vec::with_capacity(shift.len())) };
+    let integrand = ShiftedOrthant { shift, scratch: RefCell::default() };
     integrate_log_concave(&integrand, f64::NEG_INFINITY, f64::INFINITY, Some(log_gradient)).log_value
 }
 
@@ -385,7 +388,7 @@ mod tests {
             for &(m, s) in &[(0.0, 1.0), (3.0, 2.0), (-2.0, 0.5), (6.0, 3.0), (1.0, 6.0)] {
                 case += 1;
                 let d = shifts(n, case, m, s);
-                let integrand = ShiftedOrthant { shift: &d, ratios: RefCell::new(Vec::new()) };
+                let integrand = ShiftedOrthant { shift: &d, scratch: RefCell::default() };
                 let (mut fast, mut slow) = (vec![0.0; n], vec![0.0; n]);
                 let a = integrate_log_concave(&integrand, f64::NEG_INFINITY, f64::INFINITY, Some(&mut fast));
                 let b = integrate_log_concave_adaptive(
@@ -413,7 +416,7 @@ mod tests {
     #[test]
     fn one_pass_value_and_gradient_equal_the_two_passes() {
         let d = shifts(37, 5, 1.0, 2.0);
-        let integrand = ShiftedOrthant { shift: &d, ratios: RefCell::new(Vec::new()) };
+        let integrand = ShiftedOrthant { shift: &d, scratch: RefCell::default() };
         let (mut once, mut twice) = (vec![0.25; 37], vec![0.25; 37]);
         let g = integrand.log_value_and_gradient_at(&-0.3, 0.05, -2.0, &mut once);
         assert_eq!(g.to_bits(), integrand.log_value_at(&-0.3, 0.05).to_bits());
