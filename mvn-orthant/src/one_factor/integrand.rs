@@ -75,6 +75,7 @@ impl Scratch {
 
 /// The general factors of a one-factor problem, standardised: factor i is
 /// Φ(β_i − c_i t) − Φ(α_i − c_i t), an interval of width w_i = β_i − α_i.
+#[derive(Default)]
 pub(super) struct IntervalFactors {
     pub(super) alpha: Vec<f64>,
     pub(super) beta: Vec<f64>,
@@ -83,15 +84,23 @@ pub(super) struct IntervalFactors {
     pub(super) width: Vec<f64>,
     pub(super) slope: Vec<f64>,
     pub(super) inv_scale: Vec<f64>,
+    /// When every factor has one infinite limit (an orthant): the side of each, +1 for
+    /// Φ(β_i − c_i t) (α_i = −∞) and −1 for Φ(−(α_i − c_i t)) (β_i = +∞), so that factor i is
+    /// Φ(x_i) with x_i = side_i·(limit_i − c_i t); the factors then go through the vectorised
+    /// [`log_cdf_and_inverse_mills_batch`]. Empty otherwise (each factor on its own).
+    side: Vec<f64>,
+    /// Scratch of the batched loop (one allocation per integral).
+    scratch: RefCell<Scratch>,
 }
 
 /// The limits of every factor at an anchor κ: α_i − c_i κ and β_i − c_i κ, each correctly
-/// rounded (one fused multiply–add), and ln φ(κ).
+/// rounded (one fused multiply–add), and ln φ(κ); for an orthant, the finite one of each.
 pub(super) struct IntervalFrame {
     anchor: f64,
     log_pdf_anchor: f64,
     lower: Vec<f64>,
     upper: Vec<f64>,
+    finite: Vec<f64>,
 }
 
 /// limit − c·κ with one rounding (an infinite limit stays infinite).
@@ -105,6 +114,67 @@ fn shifted_limit(limit: f64, c: f64, anchor: f64) -> f64 {
 }
 
 impl IntervalFactors {
+    /// Fills [`IntervalFactors::side`] when every factor is one-sided.
+    pub(super) fn detect_one_sided(&mut self) {
+        let side: Vec<f64> = (self.alpha.iter().zip(&self.beta))
+            .map(|(&a, &b)| match (a == f64::NEG_INFINITY, b == f64::INFINITY) {
+                (true, false) => 1.0,
+                (false, true) => -1.0,
+                _ => 0.0,
+            })
+            .collect();
+        self.side = if side.iter().all(|&s| s != 0.0) { side } else { Vec::new() };
+    }
+
+    /// Whether the factors go through the batched loop (every factor one-sided).
+    fn is_orthant(&self) -> bool {
+        !self.side.is_empty()
+    }
+
+    /// ln Φ(x_i) (and φ/Φ(x_i)) of an orthant's factors, x_i = side_i·(limit_i − c_i·s) with the
+    /// finite limits `limit` (of a frame, or the standardised ones), into the scratch.
+    fn evaluate_orthant(
+        &self,
+        limit: impl Fn(usize) -> f64,
+        s: f64,
+        with_ratios: bool,
+    ) -> std::cell::RefMut<'_, Scratch> {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.evaluate(self.side.len(), with_ratios, |x| {
+            for (i, (x, (&side, &c))) in x.iter_mut().zip(self.side.iter().zip(&self.slope)).enumerate() {
+                *x = side * (limit(i) - c * s);
+            }
+        });
+        scratch
+    }
+
+    /// Adds `weight`·∂g/∂(limits) of an orthant from the scratch ratios (layout of
+    /// [`LogConcaveIntegrand::add_parameter_gradient_at`]): ∂ ln Φ(x_i)/∂β_i = r_i/√D_ii for
+    /// an upper limit, ∂ ln Φ(x_i)/∂α_i = −r_i/√D_ii for a lower one (0 where Φ(x_i) = 0).
+    fn add_orthant_gradient(&self, scratch: &Scratch, weight: f64, out: &mut [f64]) {
+        let m = self.side.len();
+        for i in 0..m {
+            if scratch.log_cdf[i] == f64::NEG_INFINITY {
+                continue;
+            }
+            let share = weight * scratch.ratio[i] * self.inv_scale[i];
+            if self.side[i] > 0.0 {
+                out[m + i] += share;
+            } else {
+                out[i] -= share;
+            }
+        }
+    }
+
+    /// The finite standardised limit of one-sided factor i.
+    fn finite_limit(&self, i: usize) -> f64 {
+        if self.side[i] > 0.0 {
+            self.beta[i]
+        } else {
+            self.alpha[i]
+        }
+    }
+
     /// ln p = ln(Φ(u) − Φ(l)) of one factor at the standardised limits l, u of width w; the
     /// one-sided factors (orthants) by the ln Φ of [`crate::mills_ratio`].
     #[inline]
@@ -171,10 +241,16 @@ impl LogConcaveIntegrand for IntervalFactors {
             lower.push(shifted_limit(self.alpha[i], self.slope[i], anchor));
             upper.push(shifted_limit(self.beta[i], self.slope[i], anchor));
         }
-        IntervalFrame { anchor, log_pdf_anchor: log_pdf(anchor), lower, upper }
+        let finite =
+            (0..self.side.len()).map(|i| if self.side[i] > 0.0 { upper[i] } else { lower[i] }).collect();
+        IntervalFrame { anchor, log_pdf_anchor: log_pdf(anchor), lower, upper, finite }
     }
 
     fn log_value_at(&self, frame: &IntervalFrame, s: f64) -> f64 {
+        if self.is_orthant() {
+            let scratch = self.evaluate_orthant(|i| frame.finite[i], s, false);
+            return log_density_plus_sum(Self::log_pdf_at(frame, s), &scratch.log_cdf);
+        }
         let mut g = CompensatedSum::default();
         g.add(Self::log_pdf_at(frame, s));
         for i in 0..self.alpha.len() {
@@ -185,6 +261,10 @@ impl LogConcaveIntegrand for IntervalFactors {
     }
 
     fn log_value(&self, t: f64) -> f64 {
+        if self.is_orthant() {
+            let scratch = self.evaluate_orthant(|i| self.finite_limit(i), t, false);
+            return log_density_plus_sum(log_pdf(t), &scratch.log_cdf);
+        }
         let mut g = CompensatedSum::default();
         g.add(log_pdf(t));
         for i in 0..self.alpha.len() {
@@ -195,6 +275,10 @@ impl LogConcaveIntegrand for IntervalFactors {
     }
 
     fn log_magnitude(&self, t: f64) -> f64 {
+        if self.is_orthant() {
+            let scratch = self.evaluate_orthant(|i| self.finite_limit(i), t, false);
+            return log_pdf(t).abs() - scratch.log_cdf.iter().sum::<f64>();
+        }
         let mut s = log_pdf(t).abs();
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * t;
@@ -204,6 +288,20 @@ impl LogConcaveIntegrand for IntervalFactors {
     }
 
     fn derivatives(&self, t: f64) -> (f64, f64, f64) {
+        if self.is_orthant() {
+            // d/dt ln Φ(x_i) = −c_i·side_i·r_i and d²/dt² = −c_i²·r_i(x_i + r_i) (r = φ/Φ),
+            // as in the general branch below (0 where Φ(x_i) = 0).
+            let scratch = self.evaluate_orthant(|i| self.finite_limit(i), t, true);
+            let (mut g1, mut g2) = (-t, -1.0);
+            for i in 0..self.side.len() {
+                let (x, r, c) = (scratch.x[i], scratch.ratio[i], self.slope[i]);
+                if scratch.log_cdf[i] > f64::NEG_INFINITY {
+                    g1 -= c * self.side[i] * r;
+                    g2 += c * c * (-r * (x + r)).clamp(-1.0, 0.0);
+                }
+            }
+            return (log_density_plus_sum(log_pdf(t), &scratch.log_cdf), g1, g2);
+        }
         let (mut g, mut g1, mut g2) = (CompensatedSum::default(), -t, -1.0);
         g.add(log_pdf(t));
         for i in 0..self.alpha.len() {
@@ -224,12 +322,36 @@ impl LogConcaveIntegrand for IntervalFactors {
     /// Layout of `out`: ∂g/∂a for the m factors, then ∂g/∂b.
     fn add_parameter_gradient_at(&self, frame: &IntervalFrame, s: f64, weight: f64, out: &mut [f64]) {
         let m = self.alpha.len();
+        if self.is_orthant() {
+            let scratch = self.evaluate_orthant(|i| frame.finite[i], s, true);
+            self.add_orthant_gradient(&scratch, weight, out);
+            return;
+        }
         for i in 0..m {
             let c = self.slope[i] * s;
             let (a, b, _) = Self::log_and_ratios(frame.lower[i] - c, frame.upper[i] - c, self.width[i]);
             out[i] += weight * b * self.inv_scale[i];
             out[m + i] += weight * a * self.inv_scale[i];
         }
+    }
+
+    /// One pass for an orthant (ln Φ and φ/Φ of each factor together); the two hooks otherwise.
+    fn log_value_and_gradient_at(&self, frame: &IntervalFrame, s: f64, shift: f64, out: &mut [f64]) -> f64 {
+        if !self.is_orthant() {
+            let g = self.log_value_at(frame, s);
+            let weight = (g - shift).exp();
+            if weight > 0.0 && weight.is_finite() {
+                self.add_parameter_gradient_at(frame, s, weight, out);
+            }
+            return g;
+        }
+        let scratch = self.evaluate_orthant(|i| frame.finite[i], s, true);
+        let g = log_density_plus_sum(Self::log_pdf_at(frame, s), &scratch.log_cdf);
+        let weight = (g - shift).exp();
+        if weight > 0.0 && weight.is_finite() {
+            self.add_orthant_gradient(&scratch, weight, out);
+        }
+        g
     }
 
     fn kinks(&self) -> (Vec<f64>, f64) {

@@ -212,13 +212,7 @@ impl OneFactorProblem {
     }
 
     fn reduce(&self) -> Reduced {
-        let mut factors = IntervalFactors {
-            alpha: Vec::new(),
-            beta: Vec::new(),
-            width: Vec::new(),
-            slope: Vec::new(),
-            inv_scale: Vec::new(),
-        };
+        let mut factors = IntervalFactors::default();
         let mut index = Vec::new();
         let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
         let (mut lo_owner, mut hi_owner) = (None, None);
@@ -265,6 +259,7 @@ impl OneFactorProblem {
         if lo >= hi {
             feasible = false;
         }
+        factors.detect_one_sided();
         Reduced { factors, index, lo, hi, lo_owner, hi_owner, feasible }
     }
 
