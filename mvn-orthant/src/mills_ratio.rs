@@ -370,7 +370,7 @@ struct LogCdfLoop<'a> {
 /// Arguments per block of [`LogCdfLoop`]: the table rows of a block are copied into columns
 /// (8 × 64 doubles on the stack) so that the vectorised loop reads its coefficients from
 /// contiguous memory instead of gathering them.
-const BLOCK: usize = 64;
+const BLOCK: usize = 32;
 
 impl pulp::WithSimd for LogCdfLoop<'_> {
     type Output = ();
