@@ -368,23 +368,39 @@ struct LogCdfLoop<'a> {
 }
 
 /// Arguments per block of [`LogCdfLoop`]: the table rows of a block are copied into columns
-/// (8 × 64 doubles on the stack) so that the vectorised loop reads its coefficients from
-/// contiguous memory instead of gathering them.
+/// (8 × 32 doubles on the stack) so that the vectorised loop reads its coefficients from
+/// contiguous memory instead of gathering them. Short slices use blocks of
+/// [`SHORT_BLOCK`], whose stack buffers cost less to initialise.
 const BLOCK: usize = 32;
+
+/// Block length for slices of at most this many arguments.
+const SHORT_BLOCK: usize = 8;
 
 impl pulp::WithSimd for LogCdfLoop<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
+        if self.x.len() <= SHORT_BLOCK {
+            self.run::<SHORT_BLOCK>();
+        } else {
+            self.run::<BLOCK>();
+        }
+    }
+}
+
+impl LogCdfLoop<'_> {
+    /// The loop, by blocks of `B` arguments.
+    #[inline(always)]
+    fn run<const B: usize>(self) {
         let LogCdfLoop { x, log_cdf, mut inverse_mills } = self;
         let n = x.len().min(log_cdf.len());
         let n = inverse_mills.as_deref().map_or(n, |r| n.min(r.len()));
-        let mut t = [0.0; BLOCK];
-        let mut u = [0.0; BLOCK];
-        let mut columns = [[0.0; BLOCK]; DEGREE + 1];
-        for start in (0..n).step_by(BLOCK) {
-            let end = (start + BLOCK).min(n);
+        let mut t = [0.0; B];
+        let mut u = [0.0; B];
+        let mut columns = [[0.0; B]; DEGREE + 1];
+        for start in (0..n).step_by(B) {
+            let end = (start + B).min(n);
             let xs = &x[start..end];
             let m = xs.len();
             // The table lookup, one argument at a time.
