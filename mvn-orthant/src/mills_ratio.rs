@@ -29,10 +29,26 @@
 //! # ln Φ and the inverse Mills ratio
 //!
 //! [`log_cdf_and_inverse_mills`] gives ln Φ(x) and φ(x)/Φ(x) from one R(|x|) (no
-//! complementary error function; for x ≤ 0 no exponential): the per-class loop of the EXACT
-//! integrand and the one-sided factors of the one-factor orthant run through it. Relative error
-//! a few 1e-16 (checked against the mpmath table of the tests and against
-//! [`crate::normal::log_cdf`]).
+//! complementary error function; for x ≤ 0 no exponential). Relative error a few 1e-16
+//! (checked against the mpmath table of the tests and against [`crate::normal::log_cdf`]).
+//!
+//! # The vectorised batch
+//!
+//! The per-class loop of the EXACT integrand and the one-sided factors of a one-factor orthant
+//! run through `log_cdf_and_inverse_mills_batch` (crate-internal): the same two formulas
+//! computed for both signs of x without branches (an inlined exponential `exp_nonpositive`,
+//! an inlined logarithm `ln_positive_normal`) and one selected, in blocks whose table rows are
+//! first copied into columns, inside `pulp::Arch::dispatch`. The dispatch compiles the loop a
+//! second time for x86-64-v3 (AVX2 and FMA, chosen at run time by the CPU, no
+//! `-C target-cpu` needed), where the compiler vectorises it over 4 arguments. Rust never
+//! fuses a product and a sum unless asked (`mul_add`), so both copies perform the same IEEE
+//! operations in the same order: **the results are bit-identical on every CPU** (a test checks
+//! the batch against its scalar form bit for bit). They differ from
+//! [`log_cdf_and_inverse_mills`] in the last bits only (≤ 6.6e-16 relative for ln Φ and
+//! 6.0e-16 for φ/Φ on a dense grid over [−40, 40] and the far lower tail; 6.4e-16 against the
+//! mpmath table). Measured: 13 ns per argument for the batch against 17 ns for the branching
+//! scalar form and 25 ns for the branch-free form unvectorised (thread CPU time, loaded
+//! 2-core AMD EPYC with AVX-512; the x86-64-v4 copy was no faster, hence not built).
 
 mod table;
 
@@ -186,13 +202,12 @@ pub(crate) fn density_branch_free(x: f64) -> f64 {
 /// * x > 0: Φ(x) = 1 − Q with Q = φ(x)R(x), so ln Φ(x) = ln(1 − Q) (a log1p) and
 ///   φ/Φ = φ(x)/(1 − Q).
 ///
-/// The per-class loop of the EXACT integrand and the one-sided factors of the one-factor
-/// orthant run through it. Relative error a few 1e-16 for every finite x (ln Φ(x) = −Q(x)
-/// underflows, as it must, beyond x ≈ 38.5); ±∞ give (−∞, +∞) and (0, 0); NaN gives NaN.
+/// Relative error a few 1e-16 for every finite x (ln Φ(x) = −Q(x) underflows, as it must,
+/// beyond x ≈ 38.5); ±∞ give (−∞, +∞) and (0, 0); NaN gives NaN.
 ///
-/// A branch-free form (both sides computed with an inlined exponential and logarithm, one
-/// selected) was measured 1.4 times slower in the EXACT integrand on the default x86-64 target,
-/// where the compiler does not vectorise it: the branch costs less than the unused side.
+/// This is the scalar form, and the reference of the tests of the vectorised batch that the
+/// EXACT integrand and the one-sided factors of the one-factor orthant use (see the module
+/// documentation): one argument at a time the branch costs less than computing both sides.
 ///
 /// ```
 /// use mvn_orthant::mills_ratio::log_cdf_and_inverse_mills;

@@ -4,8 +4,9 @@
 //! We locate the maximum t* of g by safeguarded Newton on g′. When no factor is sharp, the
 //! integral is first the trapezoid rule on the line, centred at t* with a step proportional to
 //! the curvature radius 1/√(−g″(t*)), marched outward until g has dropped by [`LOG_WINDOW`] and
-//! accepted when it agrees with the rule of twice the step (its even nodes) to 1e-14
-//! (`log_concave_trapezoid`; about 90 nodes on an EXACT orthant against about 250 for the
+//! accepted when it agrees with the rule of twice the step (its even nodes) to 1e-14, or when
+//! the rules of steps h, 2h and 4h converge geometrically to that accuracy
+//! (`log_concave_trapezoid`; about 85 nodes on an EXACT orthant against about 250 for the
 //! adaptive rule). Otherwise — sharp factors, a window that reaches an end of the range, no
 //! agreement after two halvings — we find the points where g has dropped by [`LOG_WINDOW`] on
 //! each side (Newton from the outside, which converges monotonically for a concave function),

@@ -1,13 +1,15 @@
 //! The peak-centred trapezoid rule of [`super::integrate_log_concave`]: ln ∫ e^{g} for a
 //! concave g with g″ ≤ −1 and no sharp factor, on the whole line, from nodes equally spaced
-//! around the peak, with the agreement of the rule of twice the step as its error check.
+//! around the peak, with the agreement of the rules of twice and four times the step as its
+//! error check.
 //!
 //! For an integrand analytic in a strip |Im t| < a around the real axis, the trapezoid rule on
 //! the line has the error Σ_{k≠0} f̂(2πk/h) (Poisson summation), of order e^{−2πa/h}: it
 //! converges geometrically in 1/h, and for a near-Gaussian far faster (2√(2π)·e^{−2π²σ²/h²}
 //! for e^{−t²/(2σ²)}). So the rule of step h is far more accurate than the rule of step 2h, whose
 //! nodes are its even nodes; we accept T_h when |T_h − T_{2h}| is below the tolerance, which
-//! bounds the error of the coarser rule, not only of the finer one.
+//! bounds the error of the coarser rule, not only of the finer one, or when the disagreements
+//! of T_h, T_{2h} and T_{4h} show a geometric rate that puts the error of T_h below it.
 
 use super::log_concave::{LogConcaveIntegrand, LOG_WINDOW};
 use super::CompensatedSum;
@@ -16,9 +18,10 @@ use std::cell::Cell;
 /// Step of the peak-centred trapezoid rule ([`integrate_by_trapezoid`]) in units of the
 /// curvature radius σ = 1/√(−g″(t*)) at the peak: 75 nodes over the window ±9.2σ of a Gaussian,
 /// for which the check rule of step 2h = 0.5σ is already exact to e^{−79}
-/// (2√(2π)·e^{−2π²σ²/(2h)²}). EXACT integrands are further from Gaussian: with 2h = 0.7σ the
-/// two rules still differed by 1e-10 to 1e-12, with 2h = 0.5σ most agree to 1e-14 (about 97 nodes
-/// at C = 1000, one halving for one example in seven).
+/// (2√(2π)·e^{−2π²σ²/(2h)²}). EXACT integrands are further from Gaussian: with 2h = 0.5σ the
+/// two rules differ by 1e-16 to 3e-11 on the benchmark examples (C = 10 to 1000), the
+/// one-factor orthants of ρ = ½ by 4e-12 (d = 100) and 3e-10 (d = 1000); the three-level
+/// test of [`converged`] accepts them all at this step (about 85 nodes).
 const TRAPEZOID_STEP: f64 = 0.25;
 
 /// The trapezoid value T_h is accepted when |T_h − T_{2h}| ≤ this × T_h (or below the rounding
@@ -40,10 +43,13 @@ const TRAPEZOID_ESTIMATE_SAFETY: f64 = 100.0;
 ///   err(T_kh) ≈ C·q^{1/k} (the e^{−c/h} of an integrand analytic in a strip; faster for a
 ///   near-Gaussian), err(T_2h) ≈ a and err(T_4h) ≈ b give C ≈ b²/a and err(T_h) ≈ a³/b².
 ///
-/// The three-level estimate keeps the prefactor C: a small, steep feature (a wall in the far
-/// tail holding 1e-6 of the mass, as when A is close to 1 at C = 1000) gives a = 1e-9 with
-/// T_h still wrong by 5e-13, and there b ≈ 5e-8 so a³/b² ≈ 5e-13: rejected, where a looser
-/// two-level test (a ≤ 1e-7, relying on err(T_h) ≈ a²) accepted it.
+/// The three-level estimate keeps the prefactor C, which the square a² alone (a two-level
+/// test) assumes to be of order 1: a small, steep feature (a wall in the far tail holding
+/// ~1e-6 of the mass, as when A is close to 1 at C = 1000) once gave a = 1e-9 with T_h still
+/// wrong by 4.6e-13, which a test a ≤ 1e-7 accepted; for such a feature C is of the size of its
+/// mass, and the estimate a³/b² recovers an error of that order (with a geometric error,
+/// b ≈ 5e-8 gives a³/b² ≈ 4e-13): rejected. A rate that is not visibly geometric (a ≥ b)
+/// is never accepted this way.
 fn converged(agreement: f64, rough: f64) -> bool {
     agreement <= TRAPEZOID_AGREEMENT
         || (agreement < rough
@@ -64,10 +70,9 @@ const TRAPEZOID_MAX_NODES: usize = 1024;
 /// on each side until g has dropped by [`LOG_WINDOW`]. Because g is concave with g″ ≤ −1, the
 /// tail beyond the last node t_J is at most e^{g(t_J)}/|g′(t_J)| ≤ e^{g* − LOG_WINDOW}/|t_J − t*|:
 /// negligible. For an integrand analytic in a strip around the real axis the trapezoid rule on
-/// the line converges geometrically in 1/h (the error of T_h is about the square of that of
-/// T_{2h}, far less for a near-Gaussian), so T_h is accepted when it agrees with T_{2h} (the
-/// even nodes, no new evaluation) to [`TRAPEZOID_AGREEMENT`]; otherwise h is halved (the
-/// old nodes kept) up to [`TRAPEZOID_HALVINGS`] times. `None` also when the window reaches an
+/// the line converges geometrically in 1/h, so T_h is accepted by [`converged`] from its
+/// agreement with T_{2h} and T_{4h} (the even nodes and every fourth node, no new evaluation);
+/// otherwise h is halved (the old nodes kept) up to [`TRAPEZOID_HALVINGS`] times. `None` also when the window reaches an
 /// end of the range (the rule would not be the one on the line) or g rises above g* (the peak
 /// was not the maximum).
 #[allow(clippy::too_many_arguments)]
