@@ -89,6 +89,10 @@ pub(super) struct IntervalFactors {
     /// Φ(x_i) with x_i = side_i·(limit_i − c_i t); the factors then go through the vectorised
     /// [`log_cdf_and_inverse_mills_batch`]. Empty otherwise (each factor on its own).
     side: Vec<f64>,
+    /// How many coordinates share factor i (identical standardised limits, width and slope,
+    /// merged by [`IntervalFactors::merge_repeated`]): it enters g as m_i·ln p_i. Empty when
+    /// every factor is distinct.
+    multiplicity: Vec<f64>,
     /// Scratch of the batched loop (one allocation per integral).
     scratch: RefCell<Scratch>,
 }
@@ -126,6 +130,48 @@ impl IntervalFactors {
         self.side = if side.iter().all(|&s| s != 0.0) { side } else { Vec::new() };
     }
 
+    /// Merges runs of consecutive identical factors (equal bits of α, β, width, slope and scale,
+    /// as in an equicorrelated orthant) into one factor with a multiplicity, so that the cost
+    /// is set by the distinct factors. Returns the merged factor of each original one.
+    pub(super) fn merge_repeated(&mut self) -> Vec<usize> {
+        let key = |f: &Self, i: usize| {
+            [f.alpha[i], f.beta[i], f.width[i], f.slope[i], f.inv_scale[i]].map(f64::to_bits)
+        };
+        let n = self.alpha.len();
+        let mut group = Vec::with_capacity(n);
+        let mut multiplicity: Vec<f64> = Vec::new();
+        let mut kept = 0usize;
+        for i in 0..n {
+            if i > 0 && key(self, i) == key(self, kept - 1) {
+                multiplicity[kept - 1] += 1.0;
+            } else {
+                self.alpha[kept] = self.alpha[i];
+                self.beta[kept] = self.beta[i];
+                self.width[kept] = self.width[i];
+                self.slope[kept] = self.slope[i];
+                self.inv_scale[kept] = self.inv_scale[i];
+                multiplicity.push(1.0);
+                kept += 1;
+            }
+            group.push(kept - 1);
+        }
+        for v in [&mut self.alpha, &mut self.beta, &mut self.width, &mut self.slope, &mut self.inv_scale] {
+            v.truncate(kept);
+        }
+        self.multiplicity = if kept < n { multiplicity } else { Vec::new() };
+        group
+    }
+
+    /// The multiplicity m_i of factor i.
+    #[inline]
+    fn multiplicity(&self, i: usize) -> f64 {
+        if self.multiplicity.is_empty() {
+            1.0
+        } else {
+            self.multiplicity[i]
+        }
+    }
+
     /// Whether the factors go through the batched loop (every factor one-sided).
     fn is_orthant(&self) -> bool {
         !self.side.is_empty()
@@ -145,6 +191,12 @@ impl IntervalFactors {
                 *x = side * (limit(i) - c * s);
             }
         });
+        // m_i·ln Φ(x_i) (the ratios stay those of one factor: each coordinate has its limit).
+        if !self.multiplicity.is_empty() {
+            for (l, &m) in scratch.log_cdf.iter_mut().zip(&self.multiplicity) {
+                *l *= m;
+            }
+        }
         scratch
     }
 
@@ -255,7 +307,8 @@ impl LogConcaveIntegrand for IntervalFactors {
         g.add(Self::log_pdf_at(frame, s));
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * s;
-            g.add(Self::log_probability(frame.lower[i] - c, frame.upper[i] - c, self.width[i]));
+            let lp = Self::log_probability(frame.lower[i] - c, frame.upper[i] - c, self.width[i]);
+            g.add(self.multiplicity(i) * lp);
         }
         g.value()
     }
@@ -269,7 +322,10 @@ impl LogConcaveIntegrand for IntervalFactors {
         g.add(log_pdf(t));
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * t;
-            g.add(Self::log_probability(self.alpha[i] - c, self.beta[i] - c, self.width[i]));
+            g.add(
+                self.multiplicity(i)
+                    * Self::log_probability(self.alpha[i] - c, self.beta[i] - c, self.width[i]),
+            );
         }
         g.value()
     }
@@ -282,7 +338,8 @@ impl LogConcaveIntegrand for IntervalFactors {
         let mut s = log_pdf(t).abs();
         for i in 0..self.alpha.len() {
             let c = self.slope[i] * t;
-            s += Self::log_probability(self.alpha[i] - c, self.beta[i] - c, self.width[i]).abs();
+            s += self.multiplicity(i)
+                * Self::log_probability(self.alpha[i] - c, self.beta[i] - c, self.width[i]).abs();
         }
         s
     }
@@ -296,8 +353,9 @@ impl LogConcaveIntegrand for IntervalFactors {
             for i in 0..self.side.len() {
                 let (x, r, c) = (scratch.x[i], scratch.ratio[i], self.slope[i]);
                 if scratch.log_cdf[i] > f64::NEG_INFINITY {
-                    g1 -= c * self.side[i] * r;
-                    g2 += c * c * (-r * (x + r)).clamp(-1.0, 0.0);
+                    let m = self.multiplicity(i);
+                    g1 -= m * (c * self.side[i] * r);
+                    g2 += m * (c * c * (-r * (x + r)).clamp(-1.0, 0.0));
                 }
             }
             return (log_density_plus_sum(log_pdf(t), &scratch.log_cdf), g1, g2);
@@ -308,13 +366,14 @@ impl LogConcaveIntegrand for IntervalFactors {
             let c = self.slope[i];
             let (l, u) = (self.alpha[i] - c * t, self.beta[i] - c * t);
             let (a, b, lp) = Self::log_and_ratios(l, u, self.width[i]);
-            g.add(lp);
-            g1 -= c * (a + b);
+            let m = self.multiplicity(i);
+            g.add(m * lp);
+            g1 -= m * (c * (a + b));
             let ua = if a == 0.0 { 0.0 } else { u * a };
             let lb = if b == 0.0 { 0.0 } else { l * b };
             // −(u a + l b) − (a + b)² = −(1 − variance of the normal truncated to [l, u]) lies in
             // [−1, 0]; in the far tails its two terms of size u² cancel, so clamp the rounding.
-            g2 += c * c * (-ua - lb - (a + b) * (a + b)).clamp(-1.0, 0.0);
+            g2 += m * (c * c * (-ua - lb - (a + b) * (a + b)).clamp(-1.0, 0.0));
         }
         (g.value(), g1, g2)
     }
