@@ -21,7 +21,7 @@ use std::cell::Cell;
 /// (2√(2π)·e^{−2π²σ²/(2h)²}). EXACT integrands are further from Gaussian: with 2h = 0.5σ the
 /// two rules differ by 1e-16 to 3e-11 on the benchmark examples (C = 10 to 1000), the
 /// one-factor orthants of ρ = ½ by 4e-12 (d = 100) and 3e-10 (d = 1000); the three-level
-/// test of [`converged`] accepts them all at this step (about 85 nodes).
+/// test of [`converged`] accepts them all at this step (85 to 110 nodes).
 const TRAPEZOID_STEP: f64 = 0.25;
 
 /// The trapezoid value T_h is accepted when |T_h − T_{2h}| ≤ this × T_h (or below the rounding
