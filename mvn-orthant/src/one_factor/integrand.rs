@@ -27,17 +27,7 @@ fn two_sum_into(sum: &mut f64, compensation: &mut f64, v: f64) {
 /// ln φ(z) + Σ_i ln Φ_i, with the terms summed in [`LANES`] lanes with TwoSum compensation and
 /// the lanes combined with compensation.
 fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
-    let (mut sum, mut compensation) = ([0.0; LANES], [0.0; LANES]);
-    let chunks = log_cdf.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for j in 0..LANES {
-            two_sum_into(&mut sum[j], &mut compensation[j], chunk[j]);
-        }
-    }
-    for (j, &v) in rest.iter().enumerate() {
-        two_sum_into(&mut sum[j], &mut compensation[j], v);
-    }
+    let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(log_cdf));
     let mut g = CompensatedSum::default();
     g.add(log_pdf_z);
     for j in 0..LANES {
@@ -45,6 +35,31 @@ fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
         g.add(compensation[j]);
     }
     g.value()
+}
+
+/// The [`LANES`] compensated lane sums of a slice, as an operation that `pulp` compiles for
+/// AVX2 as well (the lanes then run in vector registers; the same operations in the same order,
+/// so the same bits).
+struct LaneSums<'a>(&'a [f64]);
+
+impl pulp::WithSimd for LaneSums<'_> {
+    type Output = ([f64; LANES], [f64; LANES]);
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
+        let (mut sum, mut compensation) = ([0.0; LANES], [0.0; LANES]);
+        let chunks = self.0.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for j in 0..LANES {
+                two_sum_into(&mut sum[j], &mut compensation[j], chunk[j]);
+            }
+        }
+        for (j, &v) in rest.iter().enumerate() {
+            two_sum_into(&mut sum[j], &mut compensation[j], v);
+        }
+        (sum, compensation)
+    }
 }
 
 /// Per-integral scratch of the batched per-class loops: the arguments x_i, ln Φ(x_i) and
