@@ -401,10 +401,13 @@ impl pulp::WithSimd for LogCdfLoop<'_> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        match self.x.len() {
-            0..=TINY_BLOCK => self.run::<TINY_BLOCK>(),
-            0..=SHORT_BLOCK => self.run::<SHORT_BLOCK>(),
-            _ => self.run::<BLOCK>(),
+        let n = self.x.len();
+        if n <= TINY_BLOCK {
+            self.run::<TINY_BLOCK>();
+        } else if n <= SHORT_BLOCK {
+            self.run::<SHORT_BLOCK>();
+        } else {
+            self.run::<BLOCK>();
         }
     }
 }
