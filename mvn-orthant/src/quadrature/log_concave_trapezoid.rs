@@ -41,7 +41,9 @@ const TRAPEZOID_ESTIMATE_SAFETY: f64 = 100.0;
 /// * the convergence is visibly geometric in 1/h (a < b) and the error it implies for T_h is
 ///   below the tolerance with a safety factor of [`TRAPEZOID_ESTIMATE_SAFETY`]: with
 ///   err(T_kh) ≈ C·q^{1/k} (the e^{−c/h} of an integrand analytic in a strip; faster for a
-///   near-Gaussian), err(T_2h) ≈ a and err(T_4h) ≈ b give C ≈ b²/a and err(T_h) ≈ a³/b².
+///   near-Gaussian), err(T_2h) ≈ a and err(T_4h) ≈ b give C ≈ b²/a and err(T_h) ≈ a²/C = a³/b²;
+///   C is taken at most 1 (err(T_h) ≈ max(a², a³/b²)), since a larger relative prefactor only
+///   says that T_4h was too coarse to be in the geometric regime.
 ///
 /// The three-level estimate keeps the prefactor C, which the square a² alone (a two-level
 /// test) assumes to be of order 1: a small, steep feature (a wall in the far tail holding
@@ -51,10 +53,11 @@ const TRAPEZOID_ESTIMATE_SAFETY: f64 = 100.0;
 /// b ≈ 5e-8 gives a³/b² ≈ 4e-13): rejected. A rate that is not visibly geometric (a ≥ b)
 /// is never accepted this way.
 fn converged(agreement: f64, rough: f64) -> bool {
+    // err(T_h) ≈ a²/C with C = b²/a, and C taken ≤ 1: a relative prefactor above 1 means that
+    // T_4h was not yet in the geometric regime (b too large to be trusted), so a² is used.
+    let estimate = agreement * agreement * (agreement / (rough * rough)).max(1.0);
     agreement <= TRAPEZOID_AGREEMENT
-        || (agreement < rough
-            && TRAPEZOID_ESTIMATE_SAFETY * agreement * agreement * agreement
-                <= TRAPEZOID_AGREEMENT * rough * rough)
+        || (agreement < rough && TRAPEZOID_ESTIMATE_SAFETY * estimate <= TRAPEZOID_AGREEMENT)
 }
 
 /// Halvings of the trapezoid step before the adaptive rule takes over.
