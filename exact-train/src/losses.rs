@@ -214,12 +214,12 @@ pub const FAST_STEP: f64 = 0.25;
 ///
 /// Why a rule of its own rather than the core EXACT quadrature
 /// ([`accuracy_of_shifts`] with [`Backend::Quadrature`]: the peak-centred trapezoid of
-/// `mvn_orthant::quadrature`, relative accuracy): at training sizes the fixed rule is as fast or
-/// faster, because the core path pays about 10 µs per example for locating the peak and its
+/// `mvn_orthant::quadrature`, relative accuracy): at the smaller training sizes the fixed rule
+/// is faster, because the core path pays about 10 µs per example for locating the peak and its
 /// ~100 nodes whatever the number of classes. Measured per example (thread CPU time, shared
-/// 2-core machine, shifts spread over [−2, 4.6]): C = 2: 0.09 µs against 9.6 µs; C = 3: 5.8
-/// against 10.5; C = 5: 10.5 against 11.8; C = 10: 22.3 against 21.2; C = 20: 46.5 against
-/// 38.1 (the two agree to 1e-15 there). The accurate path stays available as
+/// 2-core machine, shifts spread over [−2, 4.6]): C = 2: 0.09 µs against 0.12 µs (both closed
+/// forms); C = 3: 5.8 against 9.9; C = 5: 10.5 against 11.1; C = 10: 22.3 against 19.9; C = 20:
+/// 46.2 against 35.5 (the two agree to 1e-15 there). The accurate path stays available as
 /// [`ExactBackend::Crate`].
 pub fn expected_accuracy_fast(d: &[f64], grad: &mut [f64], work: &mut [f64]) -> f64 {
     use mvn_orthant::normal::{cdf, pdf};
