@@ -47,6 +47,7 @@ use crate::normal::log_interval_probability;
 use crate::problem::{check_finite, check_lengths, check_limits, Problem};
 use crate::quadrature::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
 
+mod batched;
 mod detection;
 mod integrand;
 
