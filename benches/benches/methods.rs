@@ -68,6 +68,23 @@ fn low_dimensional(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("one_factor_structured_gradient", d), &structured, |b, p| {
             b.iter(|| p.log_gradient())
         });
+        // Distinct loadings λ_i = √½·(0.8 + 0.4 i/d), D_ii = 1 − λ_i²: no two factors alike, so
+        // nothing is merged and the cost is O(d · nodes).
+        let loading: Vec<f64> = (0..d).map(|i| 0.5f64.sqrt() * (0.8 + 0.4 * i as f64 / d as f64)).collect();
+        let distinct = OneFactorProblem::new(
+            vec![0.0; d],
+            loading.iter().map(|l| 1.0 - l * l).collect(),
+            loading,
+            vec![f64::NEG_INFINITY; d],
+            vec![0.0; d],
+        )
+        .expect("valid one-factor problem");
+        g.bench_with_input(BenchmarkId::new("one_factor_distinct", d), &distinct, |b, p| {
+            b.iter(|| p.integrate())
+        });
+        g.bench_with_input(BenchmarkId::new("one_factor_distinct_gradient", d), &distinct, |b, p| {
+            b.iter(|| p.log_gradient())
+        });
     }
     g.finish();
 }

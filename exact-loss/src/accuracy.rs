@@ -30,7 +30,8 @@ use crate::complement::{
 };
 use crate::delta::{check_label, shifts_into};
 use crate::error::LossError;
-use mvn_orthant::normal::{cdf, inverse_cdf_unchecked, pdf};
+use mvn_orthant::mills_ratio::log_cdf_and_inverse_mills;
+use mvn_orthant::normal::{cdf, inverse_cdf_unchecked, log_cdf, pdf};
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -231,6 +232,16 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
         };
     }
     match *backend {
+        Backend::Quadrature if n == 1 => {
+            // Two classes: A = Φ(d/√2) in closed form (Y_1 ~ N(d, 2)), ∂A/∂d = φ(d/√2)/√2, and
+            // 1 − A = Φ(−d/√2); the quadrature would cost ~100 nodes for the same value.
+            let z = shifts[0] * std::f64::consts::FRAC_1_SQRT_2;
+            let (log_value, inverse_mills) = log_cdf_and_inverse_mills(z);
+            let value = cdf(z);
+            let log_gradient = inverse_mills * std::f64::consts::FRAC_1_SQRT_2;
+            let gradient = pdf(z) * std::f64::consts::FRAC_1_SQRT_2;
+            quadrature_accuracy(value, log_value, vec![gradient], vec![log_gradient], log_cdf(-z))
+        }
         Backend::Quadrature if union_bound(shifts, COMPLEMENT_THRESHOLD) < COMPLEMENT_THRESHOLD => {
             // A close to 1: integrate 1 − A and every gradient component around its own peak.
             let e = error_probability_of_shifts(shifts);

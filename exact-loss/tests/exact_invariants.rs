@@ -28,6 +28,42 @@ fn two_classes_closed_form() {
     }
 }
 
+/// Two classes take the closed form A = Φ(d/√2) (`accuracy_of_shifts`); against the peak-centred
+/// quadrature of the EXACT orthant (`shifted_orthant_log_value_and_gradient`) for ln A and
+/// ∂ ln A/∂d (ln A to 2e-14 of max(1, |ln A|)), and against the complement quadrature for
+/// ln(1 − A) (relative), from A ≈ 1e-300 to A = 1 − 1e-300.
+#[test]
+fn two_classes_closed_form_matches_the_quadratures() {
+    use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
+    for d in [-52.0, -20.0, -3.0, -0.4, 0.0, 0.9, 4.0, 11.0, 30.0, 52.0] {
+        let a = accuracy_of_shifts(&[d], &Q, 0);
+        let mut log_gradient = [0.0];
+        let log_value = shifted_orthant_log_value_and_gradient(&[d], &mut log_gradient);
+        assert!(
+            (a.log_value - log_value).abs() <= 2e-14 * log_value.abs().max(1.0),
+            "d = {d}: ln A {} vs {log_value}",
+            a.log_value
+        );
+        assert!(
+            // Relative, and absolute where A is close to 1 (the quadrature of A, not of 1 − A).
+            (a.log_gradient[0] - log_gradient[0]).abs() <= 1e-12 * (log_gradient[0].abs() + 1e-3),
+            "d = {d}: {} vs {}",
+            a.log_gradient[0],
+            log_gradient[0]
+        );
+        // The shift is (μ_y − μ_o)/σ = d with σ = 1.
+        let log_error = exact_loss::log_error_probability(&[d, 0.0], 0, 1.0).unwrap();
+        if log_error == 0.0 {
+            // 1 − A = 1 − Φ(d/√2) rounds to 1 there; the closed form keeps −Φ(d/√2).
+            let want = -cdf(d * std::f64::consts::FRAC_1_SQRT_2);
+            assert!((a.log_error_probability / want - 1.0).abs() <= 1e-15, "d = {d}");
+        } else {
+            let error = (a.log_error_probability / log_error - 1.0).abs();
+            assert!(error <= 1e-13, "d = {d}: ln(1 − A) {} vs {log_error}", a.log_error_probability);
+        }
+    }
+}
+
 #[test]
 fn delta_reduction_matches_general_path() {
     let d = delta_matrix(4, 2).unwrap();

@@ -29,10 +29,26 @@
 //! # ln Φ and the inverse Mills ratio
 //!
 //! [`log_cdf_and_inverse_mills`] gives ln Φ(x) and φ(x)/Φ(x) from one R(|x|) (no
-//! complementary error function; for x ≤ 0 no exponential): the per-class loop of the EXACT
-//! integrand and the one-sided factors of the one-factor orthant run through it. Relative error
-//! a few 1e-16 (checked against the mpmath table of the tests and against
-//! [`crate::normal::log_cdf`]).
+//! complementary error function; for x ≤ 0 no exponential). Relative error a few 1e-16
+//! (checked against the mpmath table of the tests and against [`crate::normal::log_cdf`]).
+//!
+//! # The vectorised batch
+//!
+//! The per-class loop of the EXACT integrand and the one-sided factors of a one-factor orthant
+//! run through `log_cdf_and_inverse_mills_batch` (crate-internal): the same two formulas
+//! computed for both signs of x without branches (an inlined exponential `exp_nonpositive`,
+//! an inlined logarithm `ln_positive_normal`) and one selected, in blocks whose table rows are
+//! first copied into columns, inside `pulp::Arch::dispatch`. The dispatch compiles the loop a
+//! second time for x86-64-v3 (AVX2 and FMA, chosen at run time by the CPU, no
+//! `-C target-cpu` needed), where the compiler vectorises it over 4 arguments. Rust never
+//! fuses a product and a sum unless asked (`mul_add`), so both copies perform the same IEEE
+//! operations in the same order: **the results are bit-identical on every CPU** (a test checks
+//! the batch against its scalar form bit for bit). They differ from
+//! [`log_cdf_and_inverse_mills`] in the last bits only (≤ 6.6e-16 relative for ln Φ and
+//! 6.0e-16 for φ/Φ on a dense grid over [−40, 40] and the far lower tail; 6.4e-16 against the
+//! mpmath table). Measured: 13 ns per argument for the batch against 17 ns for the branching
+//! scalar form and 25 ns for the branch-free form unvectorised (thread CPU time, loaded
+//! 2-core AMD EPYC with AVX-512; the x86-64-v4 copy was no faster, hence not built).
 
 mod table;
 
@@ -89,7 +105,6 @@ pub(crate) fn exp_nonpositive(x: f64) -> f64 {
     let x = if x < -746.0 { -746.0 } else { x };
     let shifted = x * std::f64::consts::LOG2_E + SHIFTER;
     let n = shifted - SHIFTER;
-    let n_int = shifted.to_bits() as i64 - SHIFTER.to_bits() as i64;
     let r = (x - n * LN2_HIGH) - n * LN2_LOW;
     // 1/k! for k = 0 … 13.
     const C: [f64; 14] = [
@@ -121,10 +136,14 @@ pub(crate) fn exp_nonpositive(x: f64) -> f64 {
     let low = (p01 + r2 * p23) + r4 * (p45 + r2 * p67);
     let high = (p89 + r2 * p1011) + r4 * p1213;
     let e_r = low + r8 * high;
-    // n ∈ [−1077, 0]: 2ⁿ as two normal powers of two.
-    let half = n_int >> 1;
-    let rest = n_int - half;
-    let scale = |m: i64| f64::from_bits(((m + 1023) as u64) << 52);
+    // n ∈ [−1077, 0]: 2ⁿ as two normal powers of two 2^half·2^rest (half = n/2 rounded to an
+    // integer, in floating point: vectorisable without 64-bit integer conversions; any split
+    // gives the same bits, the first product being exact). 2^m is the bit pattern of 2⁵² + 1023
+    // + m (an exact integer in a double) shifted into the exponent field.
+    const EXPONENT_BIAS: f64 = 4_503_599_627_371_519.0; // 2⁵² + 1023
+    let half = (0.5 * n + SHIFTER) - SHIFTER;
+    let rest = n - half;
+    let scale = |m: f64| f64::from_bits((m + EXPONENT_BIAS).to_bits() << 52);
     e_r * scale(half) * scale(rest)
 }
 
@@ -176,13 +195,12 @@ pub(crate) fn density_branch_free(x: f64) -> f64 {
 /// * x > 0: Φ(x) = 1 − Q with Q = φ(x)R(x), so ln Φ(x) = ln(1 − Q) (a log1p) and
 ///   φ/Φ = φ(x)/(1 − Q).
 ///
-/// The per-class loop of the EXACT integrand and the one-sided factors of the one-factor
-/// orthant run through it. Relative error a few 1e-16 for every finite x (ln Φ(x) = −Q(x)
-/// underflows, as it must, beyond x ≈ 38.5); ±∞ give (−∞, +∞) and (0, 0); NaN gives NaN.
+/// Relative error a few 1e-16 for every finite x (ln Φ(x) = −Q(x) underflows, as it must,
+/// beyond x ≈ 38.5); ±∞ give (−∞, +∞) and (0, 0); NaN gives NaN.
 ///
-/// A branch-free form (both sides computed with an inlined exponential and logarithm, one
-/// selected) was measured 1.4 times slower in the EXACT integrand on the default x86-64 target,
-/// where the compiler does not vectorise it: the branch costs less than the unused side.
+/// This is the scalar form, and the reference of the tests of the vectorised batch that the
+/// EXACT integrand and the one-sided factors of the one-factor orthant use (see the module
+/// documentation): one argument at a time the branch costs less than computing both sides.
 ///
 /// ```
 /// use mvn_orthant::mills_ratio::log_cdf_and_inverse_mills;
@@ -219,9 +237,14 @@ pub(crate) fn inverse_mills_ratio(x: f64) -> f64 {
     }
 }
 
+mod batch;
+pub(crate) use batch::log_cdf_and_inverse_mills_batch;
+
 #[cfg(test)]
 mod tests {
-    use super::{exp_nonpositive, inverse_mills_ratio, log_cdf_and_inverse_mills};
+    use super::{
+        exp_nonpositive, inverse_mills_ratio, log_cdf_and_inverse_mills, log_cdf_and_inverse_mills_batch,
+    };
     use crate::normal::{cdf, log_cdf, pdf};
 
     /// ln Φ and φ/Φ against the 50-digit mpmath table of the crate's tests
@@ -231,6 +254,7 @@ mod tests {
     fn log_cdf_and_inverse_mills_match_the_mpmath_table() {
         let text = include_str!("../tests/data/normal_reference.csv");
         let (mut worst, mut rows) = (0.0f64, 0);
+        let mut checked = Vec::new();
         for line in text.lines().skip(1) {
             let mut parts = line.split(',');
             let (function, argument, value) =
@@ -246,6 +270,7 @@ mod tests {
                 continue;
             }
             let (l, r) = log_cdf_and_inverse_mills(x);
+            checked.push((x, want));
             let error = ((l - want) / want).abs();
             assert!(error <= 8e-16, "ln Φ({x}) = {l:e}, mpmath {want:e}: {error:e}");
             worst = worst.max(error);
@@ -257,6 +282,13 @@ mod tests {
         }
         assert!(rows > 900, "{rows} rows");
         println!("ln Φ: max relative error {worst:e} over {rows} mpmath rows");
+        // The vectorised batch on the same rows.
+        let (x, want): (Vec<f64>, Vec<f64>) = checked.into_iter().unzip();
+        let mut batch = vec![0.0; x.len()];
+        log_cdf_and_inverse_mills_batch(&x, &mut batch, None);
+        let worst_batch = batch.iter().zip(&want).fold(0.0f64, |e, (&l, &w)| e.max(((l - w) / w).abs()));
+        assert!(worst_batch <= 8e-16, "batch ln Φ: {worst_batch:e}");
+        println!("batch ln Φ: max relative error {worst_batch:e}");
     }
 
     /// ln Φ against `normal::log_cdf` (tested against 50-digit values in

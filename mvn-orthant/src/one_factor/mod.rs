@@ -47,6 +47,7 @@ use crate::normal::log_interval_probability;
 use crate::problem::{check_finite, check_lengths, check_limits, Problem};
 use crate::quadrature::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
 
+mod batched;
 mod detection;
 mod integrand;
 
@@ -82,6 +83,8 @@ struct Reduced {
     factors: IntervalFactors,
     /// Original index of each smooth factor.
     index: Vec<usize>,
+    /// The merged factor (of [`IntervalFactors::merge_repeated`]) of each smooth factor.
+    group: Vec<usize>,
     lo: f64,
     hi: f64,
     /// Coordinates (original index) whose indicator sets the lower/upper end of the t-range.
@@ -212,13 +215,7 @@ impl OneFactorProblem {
     }
 
     fn reduce(&self) -> Reduced {
-        let mut factors = IntervalFactors {
-            alpha: Vec::new(),
-            beta: Vec::new(),
-            width: Vec::new(),
-            slope: Vec::new(),
-            inv_scale: Vec::new(),
-        };
+        let mut factors = IntervalFactors::default();
         let mut index = Vec::new();
         let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
         let (mut lo_owner, mut hi_owner) = (None, None);
@@ -265,7 +262,9 @@ impl OneFactorProblem {
         if lo >= hi {
             feasible = false;
         }
-        Reduced { factors, index, lo, hi, lo_owner, hi_owner, feasible }
+        let group = factors.merge_repeated();
+        factors.detect_one_sided();
+        Reduced { factors, index, group, lo, hi, lo_owner, hi_owner, feasible }
     }
 
     /// ln P and its gradient with respect to the limits, ∂ ln P/∂a and ∂ ln P/∂b (finite even
@@ -281,12 +280,12 @@ impl OneFactorProblem {
         if !r.feasible {
             return LogGradient { log_value: f64::NEG_INFINITY, lower, upper, evaluations: 0 };
         }
-        let m = r.index.len();
+        let m = r.group.iter().max().map_or(0, |&g| g + 1);
         let mut buf = vec![0.0; 2 * m];
         let result = r.integrate(Some(&mut buf));
-        for (j, &i) in r.index.iter().enumerate() {
-            lower[i] = buf[j];
-            upper[i] = buf[m + j];
+        for (&i, &g) in r.index.iter().zip(&r.group) {
+            lower[i] = buf[g];
+            upper[i] = buf[m + g];
         }
         let mut evaluations = result.evaluations;
         // Boundary terms of the indicator coordinates: ∂ ln P/∂(end) = ±exp(g(end) − ln P).
@@ -396,6 +395,46 @@ mod tests {
                 assert!((v - direct).abs() < 1e-14 * (1.0 + direct.abs()), "({l}, {u}): {v} vs {direct}");
             }
             assert!(v.is_finite());
+        }
+    }
+
+    /// Repeated factors merged (consecutive runs) against the same coordinates interleaved so
+    /// that none is merged: the same ln P and the same gradient, coordinate by coordinate, for
+    /// an orthant (the batched path) and a box (the per-factor path).
+    #[test]
+    fn merged_repeated_factors_match_the_unmerged_problem() {
+        // (mean, diagonal, loading, lower, upper) of three distinct coordinates.
+        let kinds = [
+            (0.1, 0.5, 0.7, f64::NEG_INFINITY, 0.3),
+            (-0.2, 0.8, 0.4, f64::NEG_INFINITY, 1.1),
+            (0.0, 0.3, -0.6, -0.5, f64::INFINITY),
+        ];
+        let boxed = [(0.1, 0.5, 0.7, -1.0, 0.3), (-0.2, 0.8, 0.4, -0.4, 1.1), (0.0, 0.3, -0.6, -0.5, 2.0)];
+        for kinds in [kinds, boxed] {
+            let merged_order = [0usize, 0, 0, 1, 1, 2];
+            let interleaved = [0usize, 1, 0, 2, 0, 1];
+            let build = |order: &[usize]| {
+                let pick =
+                    |f: fn(&(f64, f64, f64, f64, f64)) -> f64| order.iter().map(|&k| f(&kinds[k])).collect();
+                OneFactorProblem::new(
+                    pick(|k| k.0),
+                    pick(|k| k.1),
+                    pick(|k| k.2),
+                    pick(|k| k.3),
+                    pick(|k| k.4),
+                )
+                .unwrap()
+            };
+            let (a, b) = (build(&merged_order).log_gradient(), build(&interleaved).log_gradient());
+            assert!((a.log_value - b.log_value).abs() <= 1e-15 * b.log_value.abs(), "{a:?} vs {b:?}");
+            // Coordinate j of `merged_order` is the n-th of its kind; find the same in `interleaved`.
+            for (j, &k) in merged_order.iter().enumerate() {
+                let nth = merged_order[..j].iter().filter(|&&q| q == k).count();
+                let jb = interleaved.iter().enumerate().filter(|(_, &q)| q == k).nth(nth).unwrap().0;
+                for (x, y) in [(a.lower[j], b.lower[jb]), (a.upper[j], b.upper[jb])] {
+                    assert!((x - y).abs() <= 1e-13 * y.abs().max(1e-3), "coordinate {j}: {x} vs {y}");
+                }
+            }
         }
     }
 }

@@ -1,0 +1,84 @@
+//! The per-node work shared by the batched integrands of [`super::integrand`]: ln Φ and φ/Φ of
+//! every factor (or class) at a node through the vectorised batch of [`crate::mills_ratio`],
+//! kept in a scratch allocated once per integral, and their compensated sum in independent
+//! lanes.
+
+use crate::mills_ratio::log_cdf_and_inverse_mills_batch;
+use crate::quadrature::CompensatedSum;
+
+/// Independent accumulators of the sums over classes or factors: each lane sums every
+/// `LANES`-th term, so that the additions of consecutive terms are independent.
+const LANES: usize = 8;
+
+/// s + v with its rounding error added to `compensation` (Knuth's TwoSum, no branch).
+#[inline(always)]
+fn two_sum_into(sum: &mut f64, compensation: &mut f64, v: f64) {
+    let t = *sum + v;
+    let b = t - *sum;
+    *compensation += (*sum - (t - b)) + (v - b);
+    *sum = t;
+}
+
+/// ln φ(z) + Σ_i ln Φ_i, with the terms summed in [`LANES`] lanes with TwoSum compensation and
+/// the lanes combined with compensation.
+pub(super) fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
+    let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(log_cdf));
+    let mut g = CompensatedSum::default();
+    g.add(log_pdf_z);
+    for j in 0..LANES {
+        g.add(sum[j]);
+        g.add(compensation[j]);
+    }
+    g.value()
+}
+
+/// The [`LANES`] compensated lane sums of a slice, as an operation that `pulp` compiles for
+/// AVX2 as well (the lanes then run in vector registers; the same operations in the same order,
+/// so the same bits).
+struct LaneSums<'a>(&'a [f64]);
+
+impl pulp::WithSimd for LaneSums<'_> {
+    type Output = ([f64; LANES], [f64; LANES]);
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
+        let (mut sum, mut compensation) = ([0.0; LANES], [0.0; LANES]);
+        let chunks = self.0.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for j in 0..LANES {
+                two_sum_into(&mut sum[j], &mut compensation[j], chunk[j]);
+            }
+        }
+        for (j, &v) in rest.iter().enumerate() {
+            two_sum_into(&mut sum[j], &mut compensation[j], v);
+        }
+        (sum, compensation)
+    }
+}
+
+/// Per-integral scratch of the batched per-class loops: the arguments x_i, ln Φ(x_i) and
+/// φ(x_i)/Φ(x_i) (allocated once per integral, reused at every node).
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub(super) x: Vec<f64>,
+    pub(super) log_cdf: Vec<f64>,
+    pub(super) ratio: Vec<f64>,
+}
+
+impl Scratch {
+    /// ln Φ(x_i) (and φ/Φ(x_i) when `with_ratios`) for x_i = `x_of(i)`, i < n, through the
+    /// vectorised [`log_cdf_and_inverse_mills_batch`].
+    #[inline]
+    pub(super) fn evaluate(&mut self, n: usize, with_ratios: bool, x_of: impl Fn(&mut [f64])) {
+        self.x.resize(n, 0.0);
+        self.log_cdf.resize(n, 0.0);
+        x_of(&mut self.x);
+        if with_ratios {
+            self.ratio.resize(n, 0.0);
+            log_cdf_and_inverse_mills_batch(&self.x, &mut self.log_cdf, Some(&mut self.ratio));
+        } else {
+            log_cdf_and_inverse_mills_batch(&self.x, &mut self.log_cdf, None);
+        }
+    }
+}
