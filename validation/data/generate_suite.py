@@ -19,7 +19,7 @@ exact), so the only difference between the problem the Rust code sees and the on
 is the rounding of Sigma's entries when Rust assembles them from loadings (relative 1e-16).
 
 Run from the repository root:  python3 validation/data/generate_suite.py
-Deterministic (fixed seeds); takes about a minute.
+Deterministic (fixed seeds); takes about six minutes on one core.
 """
 
 import json
