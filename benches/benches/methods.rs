@@ -9,13 +9,15 @@ use mvn_orthant::exact::trivariate::box_probability as trivariate_box;
 use mvn_orthant::exact::{bivariate_cdf, trivariate_cdf};
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::normal;
-use mvn_orthant::one_factor::OneFactorProblem;
 use mvn_orthant::qmc::PointSetKind;
 use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{Covariance, Integrator, MonteCarlo, OneFactor, Problem};
 use mvn_orthant::{Differentiable, GradientEstimator, GradientOptions};
 use std::time::Duration;
-use validation::fixtures::{equicorrelated_orthant, random_box};
+use validation::fixtures::{
+    equicorrelated_orthant, one_factor_distinct_loadings_orthant, one_factor_equicorrelated_orthant,
+    random_box,
+};
 
 fn normal_functions(c: &mut Criterion) {
     let mut g = c.benchmark_group("normal");
@@ -54,31 +56,16 @@ fn low_dimensional(c: &mut Criterion) {
         });
         // The same orthant given in its one-factor form (D = ½I, λ = √½·1): the integral alone,
         // without the O(d²) detection of the structure in the dense covariance.
-        let structured = OneFactorProblem::new(
-            vec![0.0; d],
-            vec![0.5; d],
-            vec![0.5f64.sqrt(); d],
-            vec![f64::NEG_INFINITY; d],
-            vec![0.0; d],
-        )
-        .expect("valid one-factor problem");
+        let structured = one_factor_equicorrelated_orthant(d).expect("valid fixture");
         g.bench_with_input(BenchmarkId::new("one_factor_structured", d), &structured, |b, p| {
             b.iter(|| p.integrate())
         });
         g.bench_with_input(BenchmarkId::new("one_factor_structured_gradient", d), &structured, |b, p| {
             b.iter(|| p.log_gradient())
         });
-        // Distinct loadings λ_i = √½·(0.8 + 0.4 i/d), D_ii = 1 − λ_i²: no two factors alike, so
-        // nothing is merged and the cost is O(d · nodes).
-        let loading: Vec<f64> = (0..d).map(|i| 0.5f64.sqrt() * (0.8 + 0.4 * i as f64 / d as f64)).collect();
-        let distinct = OneFactorProblem::new(
-            vec![0.0; d],
-            loading.iter().map(|l| 1.0 - l * l).collect(),
-            loading,
-            vec![f64::NEG_INFINITY; d],
-            vec![0.0; d],
-        )
-        .expect("valid one-factor problem");
+        // Distinct loadings: no two factors alike, so nothing is merged and the cost is
+        // O(d · nodes).
+        let distinct = one_factor_distinct_loadings_orthant(d).expect("valid fixture");
         g.bench_with_input(BenchmarkId::new("one_factor_distinct", d), &distinct, |b, p| {
             b.iter(|| p.integrate())
         });

@@ -254,30 +254,18 @@ pub(crate) struct Driver {
 
 impl Driver {
     /// R randomisations of `point_set` in `dims` dimensions, randomisation r drawn from
-    /// [`derive_seed`]`(seed, r)`.
+    /// [`derive_seed`]`(seed, r)`, for runs that evaluate at most `max_points` points of each
+    /// (the budget divided by the randomisations; `u64::MAX` for no limit). A Sobol
+    /// randomisation is prepared for the first 2^⌈log₂ max_points⌉ points only, from one
+    /// unscrambled sequence ([`Sobol::scramble`]): the same points as a full randomisation at a
+    /// fraction of the setup (at d = 100 and the default budget, 21 of the 32 direction numbers
+    /// per coordinate).
     ///
     /// # Errors
     ///
     /// [`Error::MethodNotApplicable`] (naming `method`) when `dims` exceeds the point set's
     /// dimension.
     pub(crate) fn new(
-        method: &str,
-        point_set: PointSetKind,
-        dims: usize,
-        randomizations: usize,
-        seed: u64,
-        steps_per_point: usize,
-    ) -> Result<Self> {
-        let all = point_set.max_points();
-        Driver::for_points(method, point_set, dims, randomizations, seed, steps_per_point, all)
-    }
-
-    /// As [`Driver::new`], for runs that evaluate at most `max_points` points of each
-    /// randomisation (the budget divided by the randomisations): a Sobol randomisation is then
-    /// prepared for the first 2^⌈log₂ max_points⌉ points only, from one unscrambled sequence
-    /// ([`Sobol::scramble`]), the same points as [`Driver::new`]'s at a fraction of the setup
-    /// (at d = 100 and the default budget, 21 of the 32 direction numbers per coordinate).
-    pub(crate) fn for_points(
         method: &str,
         point_set: PointSetKind,
         dims: usize,
@@ -512,8 +500,8 @@ mod tests {
     /// scrambled direction numbers) gives the same points as the full randomisations.
     #[test]
     fn rounds_cover_each_point_once() {
-        let full = Driver::new("test", PointSetKind::Sobol, 2, 3, 5, 3).unwrap();
-        let short = Driver::for_points("test", PointSetKind::Sobol, 2, 3, 5, 3, 800).unwrap();
+        let full = Driver::new("test", PointSetKind::Sobol, 2, 3, 5, 3, u64::MAX).unwrap();
+        let short = Driver::new("test", PointSetKind::Sobol, 2, 3, 5, 3, 800).unwrap();
         for driver in [full, short] {
             cover_each_point_once(&driver);
         }

@@ -279,14 +279,11 @@ impl Tilted {
                 saddle_point_found: true,
             });
         }
-        let driver = Driver::new(
-            names::TILTED,
-            s.rqmc.point_set,
-            dims,
-            s.rqmc.randomizations,
-            s.rqmc.seed,
-            path.rank,
-        )?;
+        // One evaluation per point; the first round runs whatever the budget.
+        let max_points = (s.rqmc.max_evaluations / s.rqmc.randomizations as u64).max(s.rqmc.initial_points);
+        let (kind, seed) = (s.rqmc.point_set, s.rqmc.seed);
+        let driver =
+            Driver::new(names::TILTED, kind, dims, s.rqmc.randomizations, seed, path.rank, max_points)?;
         let multiplier = rqmc::t_quantile(s.rqmc.randomizations);
         // Each chunk returns the log of its sum of weights and its largest log-weight; chunks are
         // merged by log-sum-exp in a fixed order, so nothing overflows or underflows and the

@@ -8,6 +8,7 @@
 //! measured on exactly these matrices; a new stream would silently change the problems behind
 //! them. Everything else in the workspace draws from `rand_xoshiro`.
 
+use mvn_orthant::one_factor::OneFactorProblem;
 use mvn_orthant::{Covariance, Problem};
 
 /// The pinned uniform stream of the fixtures: `s ← a·s + c (mod 2⁶⁴)` with `a = 6364136223846793005`
@@ -93,6 +94,36 @@ pub fn random_box(d: usize, seed: u64) -> mvn_orthant::Result<Problem> {
     Problem::new(vec![0.0; d], random_correlation(d, seed)?, lower, upper)
 }
 
+/// The equicorrelated ρ = ½ lower orthant of [`equicorrelated_orthant`] given in its one-factor
+/// form, Σ = D + λλᵀ with D = ½I and λ = √½·1 (every factor alike), so that a timing measures
+/// the 1-D integral without the O(d²) detection of the structure in a dense covariance.
+///
+/// # Errors
+///
+/// d = 0 (no problem).
+pub fn one_factor_equicorrelated_orthant(d: usize) -> mvn_orthant::Result<OneFactorProblem> {
+    OneFactorProblem::new(
+        vec![0.0; d],
+        vec![0.5; d],
+        vec![0.5f64.sqrt(); d],
+        vec![f64::NEG_INFINITY; d],
+        vec![0.0; d],
+    )
+}
+
+/// The one-factor lower orthant P(X ≤ 0) with distinct loadings λ_i = √½·(0.8 + 0.4 i/d) and
+/// D_ii = 1 − λ_i² (unit variances, no two factors alike, so nothing can be merged and the cost
+/// is O(d · nodes)).
+///
+/// # Errors
+///
+/// d = 0 (no problem).
+pub fn one_factor_distinct_loadings_orthant(d: usize) -> mvn_orthant::Result<OneFactorProblem> {
+    let loading: Vec<f64> = (0..d).map(|i| 0.5f64.sqrt() * (0.8 + 0.4 * i as f64 / d as f64)).collect();
+    let diagonal = loading.iter().map(|l| 1.0 - l * l).collect();
+    OneFactorProblem::new(vec![0.0; d], diagonal, loading, vec![f64::NEG_INFINITY; d], vec![0.0; d])
+}
+
 /// A reproducible EXACT batch: `batch × classes` logits (row-major) from N(0, 1) by the
 /// [`PinnedStream`] of `seed` and the Box–Muller transform (`√(−2 ln u) cos 2πv`), with the
 /// label's logit raised by 1 so the true class usually leads (accuracies spread over (0, 1)
@@ -126,6 +157,9 @@ mod tests {
         assert_eq!(equicorrelated_orthant(5).unwrap().dim(), 5);
         assert_eq!(random_box(12, 1).unwrap().dim(), 12);
         assert!(random_box(0, 1).is_err() && equicorrelated_orthant(0).is_err());
+        assert_eq!(one_factor_equicorrelated_orthant(4).unwrap().dim(), 4);
+        assert_eq!(one_factor_distinct_loadings_orthant(4).unwrap().dim(), 4);
+        assert!(one_factor_distinct_loadings_orthant(0).is_err());
         let (logits, labels) = exact_loss_batch(4, 3, 1);
         assert_eq!((logits.len(), labels.len()), (12, 4));
         assert!(logits.iter().all(|x| x.is_finite()) && labels.iter().all(|&y| y < 3));

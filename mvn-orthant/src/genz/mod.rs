@@ -362,7 +362,7 @@ impl Genz {
         // No round goes past the budget (the first one is checked to fit it).
         let max_points = s.rqmc.max_evaluations / (r_count as u64 * s.evaluations_per_point());
         let (kind, seed) = (s.rqmc.point_set, s.rqmc.seed);
-        let driver = Driver::for_points(names::GENZ, kind, dims, r_count, seed, factor.rank(), max_points)?;
+        let driver = Driver::new(names::GENZ, kind, dims, r_count, seed, factor.rank(), max_points)?;
         let constant = !chi_coordinate && factor.is_constant();
         let max_value = if chi_coordinate { factor.max_value_over_scales() } else { factor.max_value() };
         let first_round = if factor.is_well_conditioned() {

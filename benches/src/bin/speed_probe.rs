@@ -10,14 +10,14 @@
 //! * the batch B = 256, C = 1000 through [`expected_accuracy_batch`] (rayon over the cores),
 //!   with the largest |Σ_y A_y − 1| over a few examples.
 //!
-//! `cargo run --release -p exact-loss --example speed_probe`
+//! `cargo run --release -p benches --bin speed_probe` (`-- exact`: the EXACT part only)
 
 use exact_loss::accuracy::{expected_accuracy, expected_accuracy_batch, Backend, Sigma};
-use mvn_orthant::one_factor::OneFactorProblem;
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use std::time::Instant;
+use validation::fixtures::{one_factor_distinct_loadings_orthant, one_factor_equicorrelated_orthant};
 
 /// Standard normal draws by Box–Muller.
 fn normals(n: usize, seed: u64) -> Vec<f64> {
@@ -82,25 +82,8 @@ fn best_wall<T>(repeats: usize, mut f: impl FnMut() -> T) -> f64 {
 fn main() {
     let only_exact = std::env::args().nth(1).as_deref() == Some("exact");
     for d in [10usize, 100, 1000].into_iter().filter(|_| !only_exact) {
-        // Equicorrelated ρ = ½ (every factor the same), then distinct loadings
-        // λ_i = √½·(0.8 + 0.4 i/d), D_ii = 1 − λ_i² (no two factors alike).
-        let equal = OneFactorProblem::new(
-            vec![0.0; d],
-            vec![0.5; d],
-            vec![0.5f64.sqrt(); d],
-            vec![f64::NEG_INFINITY; d],
-            vec![0.0; d],
-        )
-        .unwrap();
-        let loading: Vec<f64> = (0..d).map(|i| 0.5f64.sqrt() * (0.8 + 0.4 * i as f64 / d as f64)).collect();
-        let distinct = OneFactorProblem::new(
-            vec![0.0; d],
-            loading.iter().map(|l| 1.0 - l * l).collect(),
-            loading,
-            vec![f64::NEG_INFINITY; d],
-            vec![0.0; d],
-        )
-        .unwrap();
+        let equal = one_factor_equicorrelated_orthant(d).expect("valid fixture");
+        let distinct = one_factor_distinct_loadings_orthant(d).expect("valid fixture");
         for (name, p) in [("equal factors", &equal), ("distinct", &distinct)] {
             let tv = per_call(|| p.integrate().value);
             let tg = per_call(|| p.integrate_with_gradient().0.value);
