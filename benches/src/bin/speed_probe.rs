@@ -3,7 +3,7 @@
 //! Prints, on one thread unless the batch says otherwise (best of a few runs, in CPU time of
 //! the thread where Linux reports it, so that other jobs on the machine matter less):
 //! * the one-factor orthant P(X ≤ 0), X ~ N(0, ½I + ½11ᵀ), d = 10, 100, 1000, from the
-//!   structured [`OneFactorProblem`] (no detection), value and value with gradient, and the
+//!   structured `OneFactorProblem` (no detection), value and value with gradient, and the
 //!   same with distinct loadings λ_i = √½·(0.8 + 0.4 i/d), D_ii = 1 − λ_i²;
 //! * the EXACT accuracy with its gradient per example at C = 10, 100, 1000 (logits as in
 //!   `python/benchmarks/speed.py`: N(0, 2²), the true class raised by 3, σ = 1);
