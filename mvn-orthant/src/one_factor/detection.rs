@@ -16,6 +16,23 @@ fn ratio_double_double(x: f64, y: f64, z: (f64, f64)) -> (f64, f64) {
     (q, residual / z.0)
 }
 
+/// max(0, max_l f(a_l, b_l, c_l)) over slices of equal length (the f here are never NaN), in four
+/// independent lanes so that the compiler keeps them in one vector register.
+fn largest(a: &[f64], b: &[f64], c: &[f64], f: impl Fn(f64, f64, f64) -> f64) -> f64 {
+    let n = a.len().min(b.len()).min(c.len());
+    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+    let mut lanes = [0.0f64; 4];
+    let body = n - n % 4;
+    for l in (0..body).step_by(4) {
+        for k in 0..4 {
+            let v = f(a[l + k], b[l + k], c[l + k]);
+            lanes[k] = if v > lanes[k] { v } else { lanes[k] };
+        }
+    }
+    let head = lanes[0].max(lanes[1]).max(lanes[2].max(lanes[3]));
+    (body..n).map(|l| f(a[l], b[l], c[l])).fold(head, f64::max)
+}
+
 /// Detects Σ = D + λλᵀ with D diagonal ≥ 0, returning (D, λ) or `None`.
 ///
 /// Every 1 × 1 and 2 × 2 covariance is one-factor. For d ≥ 3 the most correlated pair (j, k)
@@ -37,20 +54,27 @@ fn ratio_double_double(x: f64, y: f64, z: (f64, f64)) -> (f64, f64) {
 /// ```
 pub fn detect_one_factor(covariance: &Covariance) -> Option<(Vec<f64>, Vec<f64>)> {
     let d = covariance.dim();
-    let s = |i: usize, j: usize| covariance.get(i, j);
+    let entries = covariance.as_slice();
+    let s = |i: usize, j: usize| entries[i * d + j];
+    // The strictly lower part of row i, Σ_i0 … Σ_i,i−1.
+    let lower_row = |i: usize| &entries[i * d..i * d + i];
     let sd: Vec<f64> = (0..d).map(|i| s(i, i).sqrt()).collect();
-    let corr = |i: usize, j: usize| if sd[i] > 0.0 && sd[j] > 0.0 { s(i, j) / (sd[i] * sd[j]) } else { 0.0 };
+    // 1/σ_i (0 for a zero variance: its correlations count as 0), so that the O(d²) scans below
+    // multiply instead of divide.
+    let inverse_sd: Vec<f64> = sd.iter().map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 }).collect();
+    let corr = |i: usize, j: usize| s(i, j) * inverse_sd[i] * inverse_sd[j];
     let mut loading = vec![0.0; d];
     let mut lam_j_squared = (0.0, 0.0);
     let mut anchor = None;
-    // Most correlated pair.
+    // Most correlated pair (the first in row order among equals): the largest |ρ| of each row by
+    // a branch-free maximum, then its position only in a row that beats the best so far.
     let mut best = (0.0, 0, 0);
-    for i in 0..d {
-        for j in 0..i {
-            let r = corr(i, j).abs();
-            if r > best.0 {
-                best = (r, j, i);
-            }
+    for i in 1..d {
+        let row_max = largest(lower_row(i), &inverse_sd[..i], &inverse_sd[..i], |v, w, _| (v * w).abs());
+        if row_max * inverse_sd[i] > best.0 {
+            let scaled = |(v, w): (&f64, &f64)| (v * w).abs();
+            let j = lower_row(i).iter().zip(&inverse_sd[..i]).map(scaled).position(|r| r == row_max);
+            best = (row_max * inverse_sd[i], j.unwrap_or(0), i);
         }
     }
     if best.0 > 0.0 {
@@ -99,10 +123,13 @@ pub fn detect_one_factor(covariance: &Covariance) -> Option<(Vec<f64>, Vec<f64>)
             return None;
         }
         diagonal[i] = di.max(0.0);
-        for l in 0..i {
-            if (s(i, l) - loading[i] * loading[l]).abs() > DETECTION_TOLERANCE * sd[i] * sd[l] {
-                return None;
-            }
+        // The largest excess of |Σ_il − λ_i λ_l| over its tolerance along the row, branch-free.
+        let (lambda_i, tolerance_i) = (loading[i], DETECTION_TOLERANCE * sd[i]);
+        let excess = largest(lower_row(i), &loading[..i], &sd[..i], |v, l, sl| {
+            (v - lambda_i * l).abs() - tolerance_i * sl
+        });
+        if excess > 0.0 {
+            return None;
         }
     }
     Some((diagonal, loading))
