@@ -60,6 +60,28 @@ fn scaled_equicorrelated_detected_from_problem() {
     assert!(rel(e.value, 1.0 / 41.0) < 1e-13, "{}", e.value);
 }
 
+/// The verification scans every off-diagonal entry: a perturbation of 1e-9 (far above the 1e-12
+/// tolerance, far below the entries) at any position of an 11 × 11 one-factor matrix (rows whose
+/// lower parts have 0 to 10 entries, so both the four-wide body and the remainder of the scan)
+/// is rejected, and the unperturbed matrix is accepted.
+#[test]
+fn detection_rejects_a_perturbation_at_any_position() {
+    let d = 11;
+    let lam: Vec<f64> = (0..d).map(|i| 0.3 + 0.05 * i as f64 * if i % 3 == 0 { -1.0 } else { 1.0 }).collect();
+    let rows: Vec<Vec<f64>> =
+        (0..d).map(|i| (0..d).map(|j| lam[i] * lam[j] + if i == j { 0.5 } else { 0.0 }).collect()).collect();
+    assert!(detect_one_factor(&Covariance::from_rows(&rows).unwrap()).is_some());
+    for i in 1..d {
+        for j in 0..i {
+            let mut perturbed = rows.clone();
+            perturbed[i][j] += 1e-9;
+            perturbed[j][i] += 1e-9;
+            let c = Covariance::from_rows(&perturbed).unwrap();
+            assert!(detect_one_factor(&c).is_none(), "perturbation at ({i}, {j}) accepted");
+        }
+    }
+}
+
 #[test]
 fn detection_of_general_rank_one_plus_diagonal() {
     let lam = [0.9, -0.4, 0.0, 1.3, -0.7, 0.2];
