@@ -279,8 +279,9 @@ impl Tilted {
                 saddle_point_found: true,
             });
         }
-        // One evaluation per point; the first round runs whatever the budget.
-        let max_points = (s.rqmc.max_evaluations / s.rqmc.randomizations as u64).max(s.rqmc.initial_points);
+        // One evaluation per point; no round goes past the budget (the first one is checked to
+        // fit it when the settings are validated).
+        let max_points = s.rqmc.max_evaluations / s.rqmc.randomizations as u64;
         let (kind, seed) = (s.rqmc.point_set, s.rqmc.seed);
         let driver =
             Driver::new(names::TILTED, kind, dims, s.rqmc.randomizations, seed, path.rank, max_points)?;
