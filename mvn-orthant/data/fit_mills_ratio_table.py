@@ -31,10 +31,11 @@ def mills_scaled(t):
     return r * (4 + x) / 4
 
 
-def fit_piece(i, n):
-    """Monomial coefficients (in u) of the degree-n Chebyshev interpolant on piece i."""
+def chebyshev_monomials(f, n):
+    """Monomial coefficients (in u, constant first) of the degree-n Chebyshev interpolant of f
+    on [-1, 1] (interpolation at the n + 1 Chebyshev points of the first kind)."""
     nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / (n + 1)) for k in range(n + 1)]
-    values = [mills_scaled((i + (u + 1) / 2) / K) for u in nodes]
+    values = [f(u) for u in nodes]
     # Chebyshev coefficients c_j = 2/(n+1) sum_k f(u_k) T_j(u_k) (c_0 halved).
     cheb = []
     for j in range(n + 1):
@@ -55,6 +56,11 @@ def fit_piece(i, n):
         for m, a in enumerate(poly):
             mono[m] += c * a
     return mono
+
+
+def fit_piece(i, n):
+    """Monomial coefficients (in u) of the degree-n Chebyshev interpolant on piece i."""
+    return chebyshev_monomials(lambda u: mills_scaled((i + (u + 1) / 2) / K), n)
 
 
 def max_relative_error(i, coefficients):

@@ -188,19 +188,21 @@ pub(crate) fn density_branch_free(x: f64) -> f64 {
     }
 }
 
-/// ln Φ(x) and the inverse Mills ratio φ(x)/Φ(x) together, from one Mills ratio R(|x|):
+/// ln Φ(x) and the inverse Mills ratio φ(x)/Φ(x) together:
 ///
-/// * x ≤ 0: Φ(x) = φ(x)R(|x|), so ln Φ(x) = ln φ(x) + ln R(|x|) (ln φ with x² split exactly)
-///   and φ/Φ = 1/R(|x|), with no exponential;
-/// * x > 0: Φ(x) = 1 − Q with Q = φ(x)R(x), so ln Φ(x) = ln(1 − Q) (a log1p) and
+/// * x ∈ (−54, 9]: by the piecewise polynomials of the module documentation (two degree-7
+///   polynomials in x − x_c; no division, exponential or logarithm);
+/// * x ≤ −54: Φ(x) = φ(x)R(|x|), so ln Φ(x) = ln φ(x) + ln R(|x|) (ln φ with x² split exactly)
+///   and φ/Φ = 1/R(|x|);
+/// * x > 9: Φ(x) = 1 − Q with Q = φ(x)R(x), so ln Φ(x) = ln(1 − Q) (a log1p) and
 ///   φ/Φ = φ(x)/(1 − Q).
 ///
-/// Relative error a few 1e-16 for every finite x (ln Φ(x) = −Q(x) underflows, as it must,
-/// beyond x ≈ 38.5); ±∞ give (−∞, +∞) and (0, 0); NaN gives NaN.
+/// Relative error 2.2e-16 on the table and a few 1e-16 beyond, for every finite x (ln Φ(x) =
+/// −Q(x) underflows, as it must, beyond x ≈ 38.5); ±∞ give (−∞, +∞) and (0, 0); NaN gives NaN.
 ///
 /// This is the scalar form, and the reference of the tests of the vectorised batch that the
 /// EXACT integrand and the one-sided factors of the one-factor orthant use (see the module
-/// documentation): one argument at a time the branch costs less than computing both sides.
+/// documentation).
 ///
 /// ```
 /// use mvn_orthant::mills_ratio::log_cdf_and_inverse_mills;
@@ -215,7 +217,9 @@ pub(crate) fn density_branch_free(x: f64) -> f64 {
 /// ```
 #[inline]
 pub fn log_cdf_and_inverse_mills(x: f64) -> (f64, f64) {
-    if x <= 0.0 {
+    if let (piece, delta, true) = log_cdf_piece(x) {
+        log_cdf_and_inverse_mills_from_table(piece, delta)
+    } else if x <= 0.0 {
         let r = mills_ratio(-x);
         (crate::normal::log_pdf(x) + r.ln(), 1.0 / r)
     } else {
@@ -226,10 +230,12 @@ pub fn log_cdf_and_inverse_mills(x: f64) -> (f64, f64) {
 }
 
 /// The inverse Mills ratio φ(x)/Φ(x) alone (see [`log_cdf_and_inverse_mills`], same bits), without
-/// the logarithm: 1/R(|x|) for x ≤ 0, φ(x)/(1 − φ(x)R(x)) for x > 0.
+/// the logarithm: the table's polynomial on (−54, 9], 1/R(|x|) below, φ(x)/(1 − φ(x)R(x)) above.
 #[inline]
 pub(crate) fn inverse_mills_ratio(x: f64) -> f64 {
-    if x <= 0.0 {
+    if let (piece, delta, true) = log_cdf_piece(x) {
+        piece_polynomial(&log_cdf_table::COEFFICIENTS[piece].0[8..], delta)
+    } else if x <= 0.0 {
         1.0 / mills_ratio(-x)
     } else {
         let density = crate::normal::pdf(x);
@@ -238,6 +244,50 @@ pub(crate) fn inverse_mills_ratio(x: f64) -> f64 {
 }
 
 mod batch;
+mod log_cdf_table;
+
+/// The pieces of `log_cdf_table` are indexed by the bits of y = `TABLE_ORIGIN` − x.
+const TABLE_ORIGIN: f64 = 10.0;
+
+/// The piece of x in `log_cdf_table` and the offset x − x_c from its centre, or
+/// `None`'s stand-in: the third value is `false` when x is outside (−54, 9] (y = 10 − x outside
+/// [1, 64), or NaN), and the piece is then 0.
+///
+/// The piece is q = (bits of y) ≫ 44 − 1023·256: the binade of y and the top 8 bits of its
+/// mantissa. Its centre y_c has those bits and the next one set; x_c = 10 − y_c is exact (a
+/// multiple of 2⁻⁹ below 64), and x − x_c is rounded once, relative to itself, so the rounding
+/// of y matters only in choosing the piece: a neighbour's polynomial a rounding error beyond
+/// its end is as accurate.
+#[inline(always)]
+pub(super) fn log_cdf_piece(x: f64) -> (usize, f64, bool) {
+    const OFFSET: u64 = 1023 * log_cdf_table::PER_BINADE as u64;
+    let y = TABLE_ORIGIN - x;
+    let inside = (1.0..64.0).contains(&y);
+    let piece = (y.to_bits() >> 44).wrapping_sub(OFFSET);
+    let piece = if inside { piece } else { 0 };
+    let centre = TABLE_ORIGIN - f64::from_bits(((piece + OFFSET) << 44) | (1 << 43));
+    (piece as usize % log_cdf_table::PIECES, x - centre, inside)
+}
+
+/// The degree-7 polynomial of a piece at the offset δ: the terms of degree 1 to 7 by Estrin's
+/// scheme, then the constant added last (one rounding of the dominant term; the generator of
+/// the table evaluates it in the same order to measure its error).
+#[inline(always)]
+pub(super) fn piece_polynomial(c: &[f64], delta: f64) -> f64 {
+    let (d2, c) = (delta * delta, &c[..8]);
+    let d4 = d2 * d2;
+    let low = c[1] * delta + d2 * (c[2] + c[3] * delta);
+    let high = (c[4] + c[5] * delta) + d2 * (c[6] + c[7] * delta);
+    c[0] + (low + d4 * high)
+}
+
+/// ln Φ(x) and φ(x)/Φ(x) from the table, for x inside it ([`log_cdf_piece`]).
+#[inline(always)]
+pub(super) fn log_cdf_and_inverse_mills_from_table(piece: usize, delta: f64) -> (f64, f64) {
+    let row = &log_cdf_table::COEFFICIENTS[piece].0;
+    (piece_polynomial(&row[..8], delta), piece_polynomial(&row[8..], delta))
+}
+
 pub(crate) use batch::log_cdf_and_inverse_mills_batch;
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ so it round-trips exactly to the f64 the Rust test evaluates; the value is the m
 that exact binary argument at 50 digits of working precision, printed with 40 significant digits.
 """
 import math
+import random
 from mpmath import mp, mpf, erfc, sqrt, log, log1p, exp, pi, erfinv, quad
 
 mp.dps = 60
@@ -65,6 +66,17 @@ lxs = sorted(set([i / 4 for i in range(-160, 60)] + [-40.0, -50.0, -100.0, -1e3,
                    -37.99, -20.0, -20.000001, -19.999999, 5.0, 8.0, 9.0]))
 for x in lxs:
     rows.append(("log_cdf", repr(float(x)), fmt(log_phi_cdf(x))))
+
+# ln Phi and phi/Phi at random doubles over (-60, 12) (the piecewise table of
+# src/mills_ratio/log_cdf_table.rs covers (-54, 9]; its piece widths change at 8, 6, 2, -6 and -22)
+# and next to those edges.
+rng = random.Random(20261201)
+dense = [rng.uniform(-60.0, 12.0) for _ in range(2000)]
+for edge in (9.0, 8.0, 6.0, 2.0, -6.0, -22.0, -54.0):
+    dense += [edge, math.nextafter(edge, -math.inf), math.nextafter(edge, math.inf), edge - 1e-9, edge + 1e-9]
+for x in sorted(set(dense)):
+    rows.append(("log_cdf", repr(float(x)), fmt(log_phi_cdf(x))))
+    rows.append(("inverse_mills", repr(float(x)), fmt(exp(-mpf(x) ** 2 / 2) / sqrt(2 * pi) / phi_cdf(x))))
 
 # Inverse: p from 1e-300 to 1 - 1e-16, and a fine grid near 1/2.
 ps = []
