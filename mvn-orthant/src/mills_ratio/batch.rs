@@ -1,12 +1,13 @@
 //! The vectorised batch of [`super::log_cdf_and_inverse_mills`]: ln Φ and φ/Φ over a slice,
 //! compiled for AVX2 at run time by `pulp` (see the documentation of [`super`]): by the
-//! piecewise polynomials of ln Φ and φ/Φ for x ∈ (−54, 9], and beyond by the branch-free form
-//! built on the Mills ratio.
+//! piecewise polynomials of ln Φ and φ/Φ for x ∈ (−51, 12], above by the Mills-ratio pieces, and
+//! below by the branch-free form built on the Mills ratio.
 
 use super::log_cdf_table::COEFFICIENTS as LOG_CDF_PIECES;
 use super::table::{COEFFICIENTS, DEGREE, PIECES};
 use super::{
-    exp_nonpositive, log_cdf_and_inverse_mills_from_table, log_cdf_piece, piece_polynomial, LN2_HIGH, LN2_LOW,
+    above_table, exp_nonpositive, log_cdf_and_inverse_mills_from_table, log_cdf_and_inverse_mills_right_tail,
+    log_cdf_piece, piece_polynomial, LN2_HIGH, LN2_LOW,
 };
 
 /// ln w for a positive normal w without branches (the result for 0, subnormals, +∞ or NaN is
@@ -81,28 +82,17 @@ fn piece_and_offset(t: f64) -> (usize, f64) {
 /// * x > 0: Q = φ(x)R(x), w = 1 − Q rounded and c = (1 − w) − Q its rounding error, so
 ///   ln Φ(x) = ln w + c/w (a log1p) and φ/Φ = φ(x)/w.
 ///
-/// One element of [`log_cdf_and_inverse_mills_batch`] written as a plain scalar function (the
-/// batch splits it into steps, with the same operations): the tests check that the dispatched,
-/// vectorised batch gives exactly its bits. Same accuracy as [`log_cdf_and_inverse_mills`] (a
-/// few 1e-16; the last bits may differ from it).
-#[cfg(test)]
-fn log_cdf_and_inverse_mills_of_batch(x: f64) -> (f64, f64) {
-    match log_cdf_piece(x) {
-        (piece, delta, true) => log_cdf_and_inverse_mills_from_table(piece, delta),
-        _ => log_cdf_and_inverse_mills_branch_free(x),
-    }
-}
-
-/// ln Φ(x) and φ(x)/Φ(x) from the Mills ratio without branches on x (the batch's form outside
-/// the table), as a plain scalar function.
-#[cfg(test)]
-fn log_cdf_and_inverse_mills_branch_free(x: f64) -> (f64, f64) {
+/// ln Φ(x) and φ(x)/Φ(x) from the Mills ratio without branches on x: the form of
+/// [`super::log_cdf_and_inverse_mills`] below the table (x ≤ −51, and NaN), which the batch
+/// evaluates by blocks in [`mills_ratio_block`] with the same operations. Exact for every x
+/// (a few 1e-16), but slower than the table.
+pub(super) fn log_cdf_and_inverse_mills_below_table(x: f64) -> (f64, f64) {
     let t = 4.0 / (4.0 + x.abs());
     let (piece, u) = piece_and_offset(t);
     log_cdf_and_inverse_mills_from_ratio(x, t * crate::normal::polynomial(&COEFFICIENTS[piece], u))
 }
 
-/// The rest of [`log_cdf_and_inverse_mills_branch_free`] once the Mills ratio R(|x|) is known.
+/// The rest of [`log_cdf_and_inverse_mills_below_table`] once the Mills ratio R(|x|) is known.
 #[inline(always)]
 fn log_cdf_and_inverse_mills_from_ratio(x: f64, ratio: f64) -> (f64, f64) {
     let a = x.abs();
@@ -132,17 +122,17 @@ fn log_cdf_and_inverse_mills_from_ratio(x: f64, ratio: f64) -> (f64, f64) {
 /// many entries as the shortest slice: the per-class loop of the EXACT integrand and the
 /// per-factor loop of the one-factor orthant.
 ///
-/// For x ∈ (−54, 9] both come from the piecewise polynomials of the module documentation (a
+/// For x ∈ (−51, 12] both come from the piecewise polynomials of the module documentation (a
 /// row of 16 coefficients and two degree-7 polynomials: no division, exponential or logarithm);
-/// the arguments outside are gathered and go through the branch-free form built on the Mills
-/// ratio ([`log_cdf_and_inverse_mills_branch_free`]), so each result depends on its own argument
-/// only. The loops run inside `pulp::Arch::dispatch`, which compiles them a second time with
-/// the AVX2 and FMA instructions (x86-64-v3) and picks that copy when the CPU has them, without
+/// the arguments outside are gathered and go through [`log_cdf_and_inverse_mills_right_tail`]
+/// above it and the branch-free form built on the Mills ratio below
+/// ([`log_cdf_and_inverse_mills_below_table`]), so each result depends on its own argument only.
+/// The loops run inside `pulp::Arch::dispatch`, which compiles them a second time with the AVX2
+/// and FMA instructions (x86-64-v3) and picks that copy when the CPU has them, without
 /// `-C target-cpu`. Rust never contracts a product and a sum into a fused multiply–add, so both
 /// copies execute the same IEEE operations in the same order: the results are bit-identical
-/// whatever the CPU (a test checks them against the scalar form). They may differ in the last
-/// bits from [`log_cdf_and_inverse_mills`], the branching scalar form, which is their reference
-/// in the tests (a few 1e-16 apart).
+/// whatever the CPU, and equal to those of [`log_cdf_and_inverse_mills`] (a test checks them
+/// bit for bit).
 pub(crate) fn log_cdf_and_inverse_mills_batch(
     x: &[f64],
     log_cdf: &mut [f64],
@@ -220,22 +210,34 @@ impl LogCdfLoop<'_> {
     }
 }
 
-/// The arguments of a block outside the table ([`log_cdf_piece`]), gathered, evaluated by the
-/// branch-free form built on the Mills ratio, and scattered back.
+/// The arguments of a block outside the table ([`log_cdf_piece`]), gathered by side and
+/// scattered back: above it (x > 12) by [`log_cdf_and_inverse_mills_right_tail`]; at or below
+/// −51 (and NaN) by the branch-free form built on the Mills ratio.
 #[inline(always)]
 fn outside_table<const B: usize>(xs: &[f64], inside: &[bool], ls: &mut [f64], mut rs: Option<&mut [f64]>) {
+    // Positions of the right-tail arguments from the front of `which`, of the others from
+    // the back (no branch: each position is written to both ends and one count advances).
     let mut which = [0usize; B];
     let mut gathered = [0.0; B];
-    let mut count = 0;
+    let (mut right, mut left) = (0, 0);
     for (j, (&x, &i)) in xs.iter().zip(inside).enumerate() {
-        if !i {
-            (which[count], gathered[count]) = (j, x);
-            count += 1;
-        }
+        let is_right = !i && above_table(x);
+        let is_left = !i && !is_right;
+        (which[right], gathered[right]) = (j, x);
+        right += usize::from(is_right);
+        (which[B - 1 - left], gathered[B - 1 - left]) = (j, x);
+        left += usize::from(is_left);
     }
     let (mut l, mut r) = ([0.0; B], [0.0; B]);
-    mills_ratio_block::<B>(&gathered[..count], &mut l[..count], rs.is_some().then_some(&mut r[..count]));
-    for k in 0..count {
+    for k in 0..right {
+        (l[k], r[k]) = log_cdf_and_inverse_mills_right_tail(gathered[k]);
+    }
+    if left > 0 {
+        let at = B - left;
+        let ratios = rs.is_some().then_some(&mut r[at..]);
+        mills_ratio_block::<B>(&gathered[at..], &mut l[at..], ratios);
+    }
+    for k in (0..right).chain(B - left..B) {
         ls[which[k]] = l[k];
         if let Some(rs) = rs.as_deref_mut() {
             rs[which[k]] = r[k];
@@ -243,7 +245,7 @@ fn outside_table<const B: usize>(xs: &[f64], inside: &[bool], ls: &mut [f64], mu
     }
 }
 
-/// [`log_cdf_and_inverse_mills_branch_free`] over at most `B` arguments: the Mills-ratio table
+/// [`log_cdf_and_inverse_mills_below_table`] over at most `B` arguments: the Mills-ratio table
 /// rows are first copied into columns (8 × `B` doubles on the stack) so that the vectorised
 /// loop reads its coefficients from contiguous memory instead of gathering them.
 #[inline(always)]
@@ -288,7 +290,7 @@ fn mills_ratio_block<const B: usize>(xs: &[f64], ls: &mut [f64], rs: Option<&mut
 #[cfg(test)]
 mod tests {
     use super::super::log_cdf_and_inverse_mills;
-    use super::{ln_positive_normal, log_cdf_and_inverse_mills_batch, log_cdf_and_inverse_mills_of_batch};
+    use super::{ln_positive_normal, log_cdf_and_inverse_mills_batch};
     /// The branch-free logarithm against the system one over many binades and inside one.
     #[test]
     fn ln_positive_normal_matches_the_system_logarithm() {
@@ -320,8 +322,9 @@ mod tests {
     }
 
     /// The vectorised batch (whatever instruction set `pulp` picked on this CPU) gives exactly
-    /// the bits of its scalar form evaluated one argument at a time without dispatch, with and
-    /// without the ratios, including NaN.
+    /// the bits of the scalar [`log_cdf_and_inverse_mills`], with and without the ratios, on a
+    /// dense grid over [−40, 40], in the far lower tail, at the special values and NaN, and on
+    /// short slices.
     #[test]
     fn batch_is_bit_identical_to_its_scalar_form() {
         let mut x = batch_arguments();
@@ -331,7 +334,7 @@ mod tests {
         log_cdf_and_inverse_mills_batch(&x, &mut l, Some(&mut r));
         log_cdf_and_inverse_mills_batch(&x, &mut l_only, None);
         for i in 0..n {
-            let (want_l, want_r) = log_cdf_and_inverse_mills_of_batch(x[i]);
+            let (want_l, want_r) = log_cdf_and_inverse_mills(x[i]);
             assert_eq!(l[i].to_bits(), want_l.to_bits(), "ln Φ({})", x[i]);
             assert_eq!(r[i].to_bits(), want_r.to_bits(), "φ/Φ({})", x[i]);
             assert_eq!(l_only[i].to_bits(), want_l.to_bits(), "ln Φ({}) alone", x[i]);
@@ -343,7 +346,7 @@ mod tests {
             let (mut l, mut r) = (vec![0.0; len], vec![0.0; len]);
             log_cdf_and_inverse_mills_batch(&xs, &mut l, Some(&mut r));
             for i in 0..len {
-                let (want_l, want_r) = log_cdf_and_inverse_mills_of_batch(xs[i]);
+                let (want_l, want_r) = log_cdf_and_inverse_mills(xs[i]);
                 assert_eq!(
                     (l[i].to_bits(), r[i].to_bits()),
                     (want_l.to_bits(), want_r.to_bits()),
@@ -353,46 +356,11 @@ mod tests {
         }
     }
 
-    /// The batch against the branching scalar form on the dense grid and in the far tail, and
-    /// the same special values: a consistency check over 400 000 arguments (the accuracy of
-    /// each against mpmath is the test below and the one of [`super::super`]). Both carry their
-    /// own rounding: the branching form up to 7.6e-16 near x = 0 (mpmath), the table 2.2e-16.
-    #[test]
-    fn batch_matches_the_branching_form() {
-        let x = batch_arguments();
-        let n = x.len();
-        let (mut l, mut r) = (vec![0.0; n], vec![0.0; n]);
-        log_cdf_and_inverse_mills_batch(&x, &mut l, Some(&mut r));
-        let (mut worst_log, mut worst_ratio): (f64, f64) = (0.0, 0.0);
-        for i in 0..n {
-            let (want_l, want_r) = log_cdf_and_inverse_mills(x[i]);
-            if want_l.is_finite() && want_l.abs() >= f64::MIN_POSITIVE {
-                worst_log = worst_log.max(((l[i] - want_l) / want_l).abs());
-            } else if want_l.is_finite() {
-                // Subnormal ln Φ(x) = −Q(x) for x in (37.5, 38.5): a few units of the smallest.
-                assert!((l[i] - want_l).abs() <= 4.0 * 4.9e-324, "ln Φ({}) = {:e}", x[i], l[i]);
-            } else {
-                assert_eq!(l[i], want_l, "ln Φ({})", x[i]);
-            }
-            if want_r.is_finite() && want_r >= f64::MIN_POSITIVE {
-                worst_ratio = worst_ratio.max(((r[i] - want_r) / want_r).abs());
-            } else if want_r.is_finite() {
-                // Subnormal φ(x) for x > 37.5.
-                assert!((r[i] - want_r).abs() <= 4.0 * 4.9e-324, "φ/Φ({}) = {:e}", x[i], r[i]);
-            } else {
-                assert_eq!(r[i], want_r, "φ/Φ({})", x[i]);
-            }
-        }
-        assert!(worst_log <= 1.1e-15, "ln Φ: {worst_log:e}");
-        assert!(worst_ratio <= 1.1e-15, "φ/Φ: {worst_ratio:e}");
-        println!("batch vs branching form: ln Φ {worst_log:e}, φ/Φ {worst_ratio:e}");
-    }
-
     /// The batch against the 60-digit mpmath rows of `tests/data/normal_reference.csv`
-    /// (`generate_normal_table.py`: ln Φ and φ/Φ at 2000 random doubles over (−60, 12), next to
+    /// (`generate_normal_table.py`: ln Φ and φ/Φ at 2000 random doubles over (−60, 20), next to
     /// the edges of the table's binades, and ln Φ on a grid down to −1e10): inside the table
-    /// (−54, 9] to 3e-16 relative (the generator of the table measured 2.2e-16 on 49 points per
-    /// piece), outside to 8e-16 (the Mills-ratio form).
+    /// (−51, 12] to 3e-16 relative (the generator of the table measured 2.2e-16 on 49 points per
+    /// piece), outside to 8e-16 (the Mills-ratio forms).
     #[test]
     fn batch_matches_the_mpmath_table() {
         let text = include_str!("../../tests/data/normal_reference.csv");
@@ -416,8 +384,9 @@ mod tests {
             let got = if ratio { r[i] } else { l[i] };
             let error = ((got - want) / want).abs();
             let k = usize::from(ratio);
-            let inside = x > -54.0 && x <= 9.0;
-            let (worst, bound) = if inside { (&mut worst_inside[k], 3e-16) } else { (&mut worst_outside[k], 8e-16) };
+            let inside = x > -51.0 && x <= 12.0;
+            let (worst, bound) =
+                if inside { (&mut worst_inside[k], 3e-16) } else { (&mut worst_outside[k], 8e-16) };
             assert!(error <= bound, "{} at {x:?}: {got:e} vs {want:e}", ["ln Φ", "φ/Φ"][k]);
             *worst = worst.max(error);
             counts[k] += 1;

@@ -67,12 +67,12 @@ lxs = sorted(set([i / 4 for i in range(-160, 60)] + [-40.0, -50.0, -100.0, -1e3,
 for x in lxs:
     rows.append(("log_cdf", repr(float(x)), fmt(log_phi_cdf(x))))
 
-# ln Phi and phi/Phi at random doubles over (-60, 12) (the piecewise table of
-# src/mills_ratio/log_cdf_table.rs covers (-54, 9]; its piece widths change at 8, 6, 2, -6 and -22)
-# and next to those edges.
+# ln Phi and phi/Phi at random doubles over (-60, 20) (the piecewise table of
+# src/mills_ratio/log_cdf_table.rs covers (-51, 12]; its piece widths change at 11, 9, 5, -3 and
+# -19) and next to those edges.
 rng = random.Random(20261201)
-dense = [rng.uniform(-60.0, 12.0) for _ in range(2000)]
-for edge in (9.0, 8.0, 6.0, 2.0, -6.0, -22.0, -54.0):
+dense = [rng.uniform(-60.0, 20.0) for _ in range(2000)]
+for edge in (12.0, 11.0, 9.0, 5.0, -3.0, -19.0, -51.0):
     dense += [edge, math.nextafter(edge, -math.inf), math.nextafter(edge, math.inf), edge - 1e-9, edge + 1e-9]
 for x in sorted(set(dense)):
     rows.append(("log_cdf", repr(float(x)), fmt(log_phi_cdf(x))))
