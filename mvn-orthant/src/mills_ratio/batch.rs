@@ -64,7 +64,7 @@ fn ln_positive_normal(w: f64) -> f64 {
 }
 
 /// The piece of t ∈ [0, 1] in the table and the position u ∈ [−1, 1] inside it (as
-/// [`scaled_mills_ratio`] forms them: the same bits), with the index through a 32-bit
+/// [`super::scaled_mills_ratio`] forms them: the same bits), with the index through a 32-bit
 /// conversion. NaN falls into piece 0 with u NaN.
 #[inline(always)]
 fn piece_and_offset(t: f64) -> (usize, f64) {
@@ -74,18 +74,16 @@ fn piece_and_offset(t: f64) -> (usize, f64) {
     (index as usize & (PIECES - 1), 2.0 * (position - f64::from(index)) - 1.0)
 }
 
-/// ln Φ(x) and φ(x)/Φ(x) without branches on x: both sides of [`log_cdf_and_inverse_mills`]
-/// computed from one Mills ratio R(|x|), one inlined exponential and one inlined logarithm,
-/// and the right one selected:
+/// ln Φ(x) and φ(x)/Φ(x) without branches on x, from one Mills ratio R(|x|), one inlined
+/// exponential and one inlined logarithm, both sides computed and the right one selected:
 ///
 /// * x ≤ 0: ln Φ(x) = −x²/2 − ln √(2π) + ln R(|x|) and φ/Φ = 1/R(|x|);
 /// * x > 0: Q = φ(x)R(x), w = 1 − Q rounded and c = (1 − w) − Q its rounding error, so
 ///   ln Φ(x) = ln w + c/w (a log1p) and φ/Φ = φ(x)/w.
 ///
-/// ln Φ(x) and φ(x)/Φ(x) from the Mills ratio without branches on x: the form of
+/// Exact for every x (a few 1e-16) but slower than the table: the form of
 /// [`super::log_cdf_and_inverse_mills`] below the table (x ≤ −51, and NaN), which the batch
-/// evaluates by blocks in [`mills_ratio_block`] with the same operations. Exact for every x
-/// (a few 1e-16), but slower than the table.
+/// evaluates by blocks in [`mills_ratio_block`] with the same operations.
 pub(super) fn log_cdf_and_inverse_mills_below_table(x: f64) -> (f64, f64) {
     let t = 4.0 / (4.0 + x.abs());
     let (piece, u) = piece_and_offset(t);

@@ -26,7 +26,7 @@ pub(super) struct IntervalFactors {
     /// When every factor has one infinite limit (an orthant): the side of each, +1 for
     /// Φ(β_i − c_i t) (α_i = −∞) and −1 for Φ(−(α_i − c_i t)) (β_i = +∞), so that factor i is
     /// Φ(x_i) with x_i = side_i·(limit_i − c_i t); the factors then go through the vectorised
-    /// [`log_cdf_and_inverse_mills_batch`]. Empty otherwise (each factor on its own).
+    /// [`crate::mills_ratio::log_cdf_and_inverse_mills_batch`]. Empty otherwise (each factor on its own).
     side: Vec<f64>,
     /// How many coordinates share factor i (identical standardised limits, width and slope,
     /// merged by [`IntervalFactors::merge_repeated`]): it enters g as m_i·ln p_i. Empty when
