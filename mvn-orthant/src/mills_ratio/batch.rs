@@ -129,7 +129,7 @@ fn log_cdf_and_inverse_mills_from_ratio(x: f64, ratio: f64) -> (f64, f64) {
 /// and FMA instructions (x86-64-v3) and picks that copy when the CPU has them, without
 /// `-C target-cpu`. Rust never contracts a product and a sum into a fused multiply–add, so both
 /// copies execute the same IEEE operations in the same order: the results are bit-identical
-/// whatever the CPU, and equal to those of [`log_cdf_and_inverse_mills`] (a test checks them
+/// whatever the CPU, and equal to those of [`super::log_cdf_and_inverse_mills`] (a test checks them
 /// bit for bit).
 pub(crate) fn log_cdf_and_inverse_mills_batch(
     x: &[f64],
