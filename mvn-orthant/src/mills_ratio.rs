@@ -184,6 +184,106 @@ pub(crate) fn upper_tail_of_magnitude(x: f64) -> f64 {
     }
 }
 
+/// [`upper_tail_of_magnitude`] of the eight points of a Genz batch (`genz::integrand`), with the
+/// same bits whatever the implementation.
+pub(crate) trait UpperTails: Copy {
+    /// Q(|x_p|) for p < 8.
+    fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8];
+}
+
+/// [`UpperTails`] one point after the other (any CPU).
+#[derive(Clone, Copy)]
+pub(crate) struct TailsOneAtATime;
+
+impl UpperTails for TailsOneAtATime {
+    #[inline(always)]
+    fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8] {
+        x.map(upper_tail_of_magnitude)
+    }
+}
+
+/// [`UpperTails`] with AVX2, for code compiled inside `V3::vectorize`: the rows of the Mills-ratio
+/// table of four points are read as two 4-wide vectors each and transposed ([`transpose4`])
+/// into one vector per coefficient, and T(t) is evaluated four points wide by the operations of
+/// `normal::polynomial` (the same bits as [`upper_tail_of_magnitude`]; the rest of the tail is
+/// plain arithmetic over the eight points, which the compiler vectorises in that context).
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(crate) struct TailsAvx2(pub(crate) pulp::x86::V3);
+
+#[cfg(target_arch = "x86_64")]
+impl UpperTails for TailsAvx2 {
+    #[inline(always)]
+    fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8] {
+        use pulp::Simd;
+        let simd = self.0;
+        let a = x.map(f64::abs);
+        let clamped = a.map(|a| if a > 38.6 { 38.6 } else { a });
+        let t = clamped.map(|c| 4.0 / (4.0 + c));
+        // The pieces and offsets of `scaled_mills_ratio`, same operations.
+        let mut piece = [0usize; 8];
+        let mut u = [0.0; 8];
+        for p in 0..8 {
+            let position = t[p] * PIECES as f64;
+            piece[p] = (position as usize).min(PIECES - 1);
+            u[p] = 2.0 * (position - piece[p] as f64) - 1.0;
+        }
+        let mut scaled = [0.0; 8];
+        for half in 0..2 {
+            let rows: [[pulp::f64x4; 2]; 4] = std::array::from_fn(|k| {
+                *pulp::bytemuck::cast_ref::<[f64; 8], [pulp::f64x4; 2]>(&COEFFICIENTS[piece[4 * half + k]])
+            });
+            let low = transpose4(simd, rows.map(|r| r[0]));
+            let high = transpose4(simd, rows.map(|r| r[1]));
+            let v: pulp::f64x4 = pulp::cast([u[4 * half], u[4 * half + 1], u[4 * half + 2], u[4 * half + 3]]);
+            // normal::polynomial: (c0 + c1 u) + u²(c2 + c3 u), (c4 + c5 u) + u²(c6 + c7 u), low + u⁴ high.
+            let v2 = simd.mul_f64s(v, v);
+            let v4 = simd.mul_f64s(v2, v2);
+            let low = simd.add_f64s(
+                simd.add_f64s(low[0], simd.mul_f64s(low[1], v)),
+                simd.mul_f64s(v2, simd.add_f64s(low[2], simd.mul_f64s(low[3], v))),
+            );
+            let high = simd.add_f64s(
+                simd.add_f64s(high[0], simd.mul_f64s(high[1], v)),
+                simd.mul_f64s(v2, simd.add_f64s(high[2], simd.mul_f64s(high[3], v))),
+            );
+            let value: [f64; 4] = pulp::cast(simd.add_f64s(low, simd.mul_f64s(v4, high)));
+            scaled[4 * half..4 * half + 4].copy_from_slice(&value);
+        }
+        let mut tails = [0.0; 8];
+        for p in 0..8 {
+            let (s, e) = crate::normal::square_with_error(clamped[p]);
+            let q = crate::normal::FRAC_1_SQRT_2PI
+                * exp_nonpositive(-0.5 * s)
+                * (1.0 - 0.5 * e)
+                * t[p]
+                * scaled[p];
+            tails[p] = if a[p] > 38.6 { 0.0 } else { q };
+        }
+        tails
+    }
+}
+
+/// The 4 × 4 transpose by AVX2 shuffles (two unpacks and two lane permutes per pair): vector k of
+/// the result holds element k of each of the four inputs. Used on table rows, so that four
+/// arguments' polynomials run four wide without gathers (which would need `unsafe`).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn transpose4(simd: pulp::x86::V3, r: [pulp::f64x4; 4]) -> [pulp::f64x4; 4] {
+    use pulp::cast;
+    let avx = simd.avx;
+    let t0 = avx._mm256_unpacklo_pd(cast(r[0]), cast(r[1]));
+    let t1 = avx._mm256_unpackhi_pd(cast(r[0]), cast(r[1]));
+    let t2 = avx._mm256_unpacklo_pd(cast(r[2]), cast(r[3]));
+    let t3 = avx._mm256_unpackhi_pd(cast(r[2]), cast(r[3]));
+    [
+        cast(avx._mm256_permute2f128_pd::<0x20>(t0, t2)),
+        cast(avx._mm256_permute2f128_pd::<0x20>(t1, t3)),
+        cast(avx._mm256_permute2f128_pd::<0x31>(t0, t2)),
+        cast(avx._mm256_permute2f128_pd::<0x31>(t1, t3)),
+    ]
+}
+
 /// The standard normal density φ(x) without branches, for the batched integrand loops: x² split
 /// exactly and `exp_nonpositive`; 0 for |x| > 38.6 (and for ±∞), NaN for NaN. Relative error
 /// about 3 ulp.
@@ -424,6 +524,37 @@ mod tests {
         assert!(log_cdf_and_inverse_mills(f64::NAN).0.is_nan());
         for x in [-30.0, -1.0, 0.0, 0.5, 3.0, 20.0] {
             assert_eq!(inverse_mills_ratio(x).to_bits(), log_cdf_and_inverse_mills(x).1.to_bits(), "{x}");
+        }
+    }
+
+    /// The eight-point tails of the Genz batch give the bits of [`upper_tail_of_magnitude`] in
+    /// both forms (the AVX2 one where this CPU has it, called here outside the `V3` context:
+    /// slower, same results), over [−40, 40], the far tails, ±∞ and NaN.
+    #[test]
+    fn eight_point_tails_give_the_bits_of_the_scalar_tail() {
+        use super::{upper_tail_of_magnitude, TailsOneAtATime, UpperTails};
+        let mut x: Vec<f64> = (0..=80_000).map(|i| -40.0 + 80.0 * f64::from(i) / 80_000.0).collect();
+        x.extend([0.0, -0.0, 38.6, 38.7, 1e300, -1e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
+        let check = |tails: &dyn Fn(&[f64; 8]) -> [f64; 8]| {
+            for chunk in x.chunks(8) {
+                let mut eight = [0.5; 8];
+                eight[..chunk.len()].copy_from_slice(chunk);
+                let got = tails(&eight);
+                for p in 0..8 {
+                    let want = upper_tail_of_magnitude(eight[p]);
+                    assert!(
+                        got[p].to_bits() == want.to_bits(),
+                        "Q(|{}|) = {:e}, not {want:e}",
+                        eight[p],
+                        got[p]
+                    );
+                }
+            }
+        };
+        check(&|e| TailsOneAtATime.of_magnitude(e));
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            check(&|e| super::TailsAvx2(simd).of_magnitude(e));
         }
     }
 

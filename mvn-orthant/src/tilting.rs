@@ -71,7 +71,7 @@
 use crate::error::{Error, Result};
 use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
-use crate::genz::integrand::{BATCH, UNSCALED};
+use crate::genz::integrand::{StepIntervals, BATCH, UNSCALED};
 use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
 use crate::normal::log_interval_probability_with_width;
 use crate::problem::Problem;
@@ -480,7 +480,7 @@ impl<'a> TiltedPath<'a> {
         let dims = self.rank - 1;
         let mut log_w = [f64::NEG_INFINITY; BATCH];
         log_w[..count].iter_mut().for_each(|v| *v = 0.0);
-        self.factor.forward::<false, _>(0, y, &UNSCALED, |k, iv| {
+        self.factor.forward::<false, _>(0, y, &UNSCALED, |k: usize, iv: &StepIntervals| {
             let single = self.factor.steps[k].count == 1;
             let first = self.factor.steps[k].first;
             let mut z = [0.0f64; BATCH];

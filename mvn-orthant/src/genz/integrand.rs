@@ -17,7 +17,7 @@
 //! time) are kept in the tests only, as references.
 
 use super::factor::{density, OrderedFactor};
-use crate::mills_ratio::{density_branch_free, upper_tail_of_magnitude};
+use crate::mills_ratio::{density_branch_free, TailsOneAtATime, UpperTails};
 use crate::normal::inverse_cdf_fast;
 
 /// The largest double below 1.
@@ -83,6 +83,78 @@ struct StepRecord {
     prefix: f64,
     lo_source: usize,
     hi_source: usize,
+}
+
+/// The sampling rule of one step of [`OrderedFactor::forward`]: the samples y_k of the batch
+/// from the step's intervals. Closures are samplers; Genz's rule is a type of its own
+/// ([`GenzSampler`]), whose `#[inline(always)]` method keeps the recursion in one function when
+/// it is compiled for AVX2 (the body of a closure would be compiled without it).
+pub(crate) trait StepSampler {
+    /// y_k for the batch at step k with intervals `iv`.
+    fn sample(&mut self, k: usize, iv: &StepIntervals) -> [f64; BATCH];
+}
+
+impl<F: FnMut(usize, &StepIntervals) -> [f64; BATCH]> StepSampler for F {
+    #[inline(always)]
+    fn sample(&mut self, k: usize, iv: &StepIntervals) -> [f64; BATCH] {
+        self(k, iv)
+    }
+}
+
+/// Genz's rule ([`OrderedFactor::genz_step`]) as a [`StepSampler`]: multiplies `f` by the
+/// interval probabilities and, with `RECORD`, keeps each step for the gradients.
+struct GenzSampler<'a, const RECORD: bool, T> {
+    factor: &'a OrderedFactor,
+    points: &'a [f64],
+    stride: usize,
+    f: &'a mut [f64; BATCH],
+    record: &'a mut [StepRecord],
+    tails: T,
+}
+
+impl<const RECORD: bool, T: UpperTails> StepSampler for GenzSampler<'_, RECORD, T> {
+    #[inline(always)]
+    fn sample(&mut self, k: usize, iv: &StepIntervals) -> [f64; BATCH] {
+        let prefix = *self.f;
+        let (y_k, probability) = self.factor.genz_step(k, iv, self.points, self.stride, self.f, self.tails);
+        if RECORD {
+            for p in 0..BATCH {
+                self.record[k * BATCH + p] = StepRecord {
+                    lo: iv.lo[p],
+                    hi: iv.hi[p],
+                    probability: probability[p],
+                    prefix: prefix[p],
+                    lo_source: iv.lo_source[p],
+                    hi_source: iv.hi_source[p],
+                };
+            }
+        }
+        y_k
+    }
+}
+
+/// [`OrderedFactor::genz_forward`] on a CPU with AVX2 and FMA: the whole recursion compiled for
+/// it inside `V3::vectorize`, the tails by [`crate::mills_ratio::TailsAvx2`] (the same bits as
+/// the portable form: the tests compare [`OrderedFactor::values`] with the forward pass of
+/// [`OrderedFactor::values_and_gradients`] bit for bit on machines with AVX2, and the tails
+/// themselves on 80 000 arguments).
+#[cfg(target_arch = "x86_64")]
+struct ForwardAvx2<'a, 'b, const RECORD: bool> {
+    factor: &'a OrderedFactor,
+    at: BatchPoints<'b>,
+    scratch: &'a mut Scratch,
+    simd: pulp::x86::V3,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl<const RECORD: bool> pulp::NullaryFnOnce for ForwardAvx2<'_, '_, RECORD> {
+    type Output = [f64; BATCH];
+
+    #[inline(always)]
+    fn call(self) -> [f64; BATCH] {
+        let tails = crate::mills_ratio::TailsAvx2(self.simd);
+        self.factor.genz_forward::<RECORD>(&self.at, self.scratch, tails)
+    }
 }
 
 impl Scratch {
@@ -170,19 +242,17 @@ impl OrderedFactor {
     /// `y` for the later steps. Every limit of point p is multiplied by `limit_scale[p]`
     /// ([`UNSCALED`] for the normal). This is the one implementation of the recursion.
     #[inline(always)]
-    pub(crate) fn forward<const SOURCES: bool, F>(
+    pub(crate) fn forward<const SOURCES: bool, F: StepSampler>(
         &self,
         from: usize,
         y: &mut [f64],
         limit_scale: &[f64; BATCH],
         mut sample: F,
-    ) where
-        F: FnMut(usize, &StepIntervals) -> [f64; BATCH],
-    {
+    ) {
         let r = self.steps.len();
         for k in from..r {
             let iv = self.step_intervals::<SOURCES>(k, y, limit_scale);
-            let y_k = sample(k, &iv);
+            let y_k = sample.sample(k, &iv);
             if k + 1 < r {
                 y[k * BATCH..(k + 1) * BATCH].copy_from_slice(&y_k);
             }
@@ -202,6 +272,7 @@ impl OrderedFactor {
         points: &[f64],
         stride: usize,
         f: &mut [f64; BATCH],
+        tails: impl UpperTails,
     ) -> ([f64; BATCH], [f64; BATCH]) {
         let step = &self.steps[k];
         let constraints = &self.constraints[step.first..step.first + step.count];
@@ -213,14 +284,10 @@ impl OrderedFactor {
         let mut tail_lo = [0.0f64; BATCH];
         let mut tail_hi = [0.0f64; BATCH];
         if bounded_below {
-            for p in 0..BATCH {
-                tail_lo[p] = upper_tail_of_magnitude(iv.lo[p]);
-            }
+            tail_lo = tails.of_magnitude(&iv.lo);
         }
         if bounded_above {
-            for p in 0..BATCH {
-                tail_hi[p] = upper_tail_of_magnitude(iv.hi[p]);
-            }
+            tail_hi = tails.of_magnitude(&iv.hi);
         }
         // Phase 2: the interval probability and the argument of the inverse. Below zero
         // Φ(lo) = Q(|lo|); an interval above zero works with upper tails, where Q(lo) = Q(|lo|).
@@ -269,36 +336,40 @@ impl OrderedFactor {
         limit_scale: &[f64; BATCH],
         scratch: &mut Scratch,
     ) -> [f64; BATCH] {
-        self.genz_forward::<false>(&BatchPoints { points, stride, count, limit_scale }, scratch)
+        self.dispatched_forward::<false>(BatchPoints { points, stride, count, limit_scale }, scratch)
+    }
+
+    /// [`OrderedFactor::genz_forward`] compiled for AVX2 where the CPU has it ([`ForwardAvx2`]),
+    /// the portable form elsewhere: the same bits.
+    fn dispatched_forward<const RECORD: bool>(
+        &self,
+        at: BatchPoints<'_>,
+        scratch: &mut Scratch,
+    ) -> [f64; BATCH] {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            return simd.vectorize(ForwardAvx2::<RECORD> { factor: self, at, scratch, simd });
+        }
+        self.genz_forward::<RECORD>(&at, scratch, TailsOneAtATime)
     }
 
     /// Genz's forward recursion from step 0 for a batch; with `RECORD` it also keeps, per step
     /// and point, the interval, its probability, the prefix product and the constraints that
     /// set its ends, for the gradients.
     #[inline(always)]
-    fn genz_forward<const RECORD: bool>(&self, at: &BatchPoints<'_>, scratch: &mut Scratch) -> [f64; BATCH] {
+    fn genz_forward<const RECORD: bool>(
+        &self,
+        at: &BatchPoints<'_>,
+        scratch: &mut Scratch,
+        tails: impl UpperTails,
+    ) -> [f64; BATCH] {
         let BatchPoints { points, stride, count, limit_scale } = *at;
         assert!(count <= BATCH, "at most {BATCH} points per batch");
         let Scratch { batch_y: y, batch_record: record, .. } = scratch;
         let mut f = [0.0f64; BATCH];
         f[..count].iter_mut().for_each(|v| *v = 1.0);
-        self.forward::<RECORD, _>(0, y, limit_scale, |k, iv| {
-            let prefix = f;
-            let (y_k, probability) = self.genz_step(k, iv, points, stride, &mut f);
-            if RECORD {
-                for p in 0..BATCH {
-                    record[k * BATCH + p] = StepRecord {
-                        lo: iv.lo[p],
-                        hi: iv.hi[p],
-                        probability: probability[p],
-                        prefix: prefix[p],
-                        lo_source: iv.lo_source[p],
-                        hi_source: iv.hi_source[p],
-                    };
-                }
-            }
-            y_k
-        });
+        let sampler = GenzSampler::<RECORD, _> { factor: self, points, stride, f: &mut f, record, tails };
+        self.forward::<RECORD, _>(0, y, limit_scale, sampler);
         f
     }
 
@@ -333,8 +404,10 @@ impl OrderedFactor {
         scratch: &mut Scratch,
         gradient: &mut [f64],
     ) -> [f64; BATCH] {
-        let f = self
-            .genz_forward::<true>(&BatchPoints { points, stride, count, limit_scale: &UNSCALED }, scratch);
+        let f = self.dispatched_forward::<true>(
+            BatchPoints { points, stride, count, limit_scale: &UNSCALED },
+            scratch,
+        );
         match estimator {
             SinglePass::Pinned => self.pinned_sweep(points, stride, scratch, gradient),
             SinglePass::Pathwise => self.pathwise_sweep(&f, points, stride, scratch, gradient),
@@ -376,8 +449,8 @@ impl OrderedFactor {
                         let end = if is_upper_bound { s.hi } else { s.lo };
                         pinned_y[k * BATCH + p] = if weight[p] != 0.0 { end } else { 0.0 };
                     }
-                    self.forward::<false, _>(k + 1, pinned_y, &UNSCALED, |m, iv| {
-                        self.genz_step(m, iv, points, stride, &mut rest).0
+                    self.forward::<false, _>(k + 1, pinned_y, &UNSCALED, |m: usize, iv: &StepIntervals| {
+                        self.genz_step(m, iv, points, stride, &mut rest, TailsOneAtATime).0
                     });
                 }
                 for (p, s) in steps.iter().enumerate() {
@@ -529,7 +602,7 @@ mod tests {
 
     /// The batched recursion, its pinned continuation and its backward sweep agree with the
     /// scalar ones point by point (to rounding: the conditional means are summed in another
-    /// order).
+    /// order); the dispatched recursion gives the bits of the portable one.
     #[test]
     fn batched_values_and_gradients_match_the_scalar_recursion() {
         let problem = mixed_problem();
@@ -549,6 +622,9 @@ mod tests {
             let points: Vec<f64> = (0..BATCH * dims).map(|_| uniform()).collect();
             let count = BATCH - 1; // the last slot is an unused (dead) point
             let batched = factor.values(&points, dims, count, &UNSCALED, &mut scratch);
+            // The portable recursion gives the bits of the dispatched one (AVX2 on such CPUs).
+            let at = BatchPoints { points: &points, stride: dims, count, limit_scale: &UNSCALED };
+            assert_eq!(batched, factor.genz_forward::<false>(&at, &mut scratch, TailsOneAtATime));
             for estimator in [SinglePass::Pinned, SinglePass::Pathwise] {
                 let mut gradient = vec![0.0; 2 * d];
                 let with_gradient =
