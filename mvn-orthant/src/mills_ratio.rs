@@ -220,13 +220,12 @@ impl UpperTails for TailsAvx2 {
         let a = x.map(f64::abs);
         let clamped = a.map(|a| if a > 38.6 { 38.6 } else { a });
         let t = clamped.map(|c| 4.0 / (4.0 + c));
-        // The pieces and offsets of `scaled_mills_ratio`, same operations.
+        // The pieces and offsets of `scaled_mills_ratio` (the same u, through a conversion that
+        // AVX2 has).
         let mut piece = [0usize; 8];
         let mut u = [0.0; 8];
         for p in 0..8 {
-            let position = t[p] * PIECES as f64;
-            piece[p] = (position as usize).min(PIECES - 1);
-            u[p] = 2.0 * (position - piece[p] as f64) - 1.0;
+            (piece[p], u[p]) = batch::piece_and_offset(t[p]);
         }
         let mut scaled = [0.0; 8];
         for half in 0..2 {

@@ -67,7 +67,7 @@ fn ln_positive_normal(w: f64) -> f64 {
 /// [`super::scaled_mills_ratio`] forms them: the same bits), with the index through a 32-bit
 /// conversion. NaN falls into piece 0 with u NaN.
 #[inline(always)]
-fn piece_and_offset(t: f64) -> (usize, f64) {
+pub(super) fn piece_and_offset(t: f64) -> (usize, f64) {
     let position = t * PIECES as f64;
     let clamped = if position < (PIECES - 1) as f64 { position } else { (PIECES - 1) as f64 };
     let index = if clamped > 0.0 { clamped as i32 } else { 0 };
