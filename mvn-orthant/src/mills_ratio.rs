@@ -198,7 +198,11 @@ pub(crate) struct TailsOneAtATime;
 impl UpperTails for TailsOneAtATime {
     #[inline(always)]
     fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8] {
-        x.map(upper_tail_of_magnitude)
+        let mut tails = [0.0; 8];
+        for p in 0..8 {
+            tails[p] = upper_tail_of_magnitude(x[p]);
+        }
+        tails
     }
 }
 
@@ -217,14 +221,15 @@ impl UpperTails for TailsAvx2 {
     fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8] {
         use pulp::Simd;
         let simd = self.0;
-        let a = x.map(f64::abs);
-        let clamped = a.map(|a| if a > 38.6 { 38.6 } else { a });
-        let t = clamped.map(|c| 4.0 / (4.0 + c));
-        // The pieces and offsets of `scaled_mills_ratio` (the same u, through a conversion that
-        // AVX2 has).
+        // |x|, clamped, t = 4/(4 + |x|), and the pieces and offsets of `scaled_mills_ratio` (the
+        // same u, through a conversion that AVX2 has).
+        let (mut a, mut clamped, mut t) = ([0.0; 8], [0.0; 8], [0.0; 8]);
         let mut piece = [0usize; 8];
         let mut u = [0.0; 8];
         for p in 0..8 {
+            a[p] = x[p].abs();
+            clamped[p] = if a[p] > 38.6 { 38.6 } else { a[p] };
+            t[p] = 4.0 / (4.0 + clamped[p]);
             (piece[p], u[p]) = batch::piece_and_offset(t[p]);
         }
         let mut scaled = [0.0; 8];
