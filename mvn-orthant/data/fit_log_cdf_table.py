@@ -37,7 +37,7 @@ import struct
 
 import mpmath as mp
 
-from fit_mills_ratio_table import chebyshev_monomials
+from fit_mills_ratio_table import chebyshev_monomials, print_rows
 
 mp.mp.dps = 40
 DEGREE = 7
@@ -184,8 +184,7 @@ def main():
     print("/// Per piece: the monomial coefficients in x − x_c (constant first) of ln Φ, then of φ/Φ.")
     print("#[rustfmt::skip]")
     print(f"pub(super) static COEFFICIENTS: [Row; {PIECES}] = [")
-    for _, lc, im in rows:
-        print("    Row([" + ", ".join(repr(v) for v in lc + im) + "]),")
+    print_rows([lc + im for _, lc, im in rows], "Row({})")
     print("];")
     print()
     print("/// The first x of the Mills-ratio pieces above the table.")
@@ -200,8 +199,7 @@ def main():
     print("/// Per piece above the table: the monomial coefficients in x − x_c of the Mills ratio R.")
     print("#[rustfmt::skip]")
     print(f"pub(super) static RIGHT_MILLS_RATIO: [[f64; {DEGREE + 1}]; {RIGHT_PIECES}] = [")
-    for c in right:
-        print("    [" + ", ".join(repr(v) for v in c) + "],")
+    print_rows(right)
     print("];")
 
 

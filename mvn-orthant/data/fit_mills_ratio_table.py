@@ -58,6 +58,13 @@ def chebyshev_monomials(f, n):
     return mono
 
 
+def print_rows(rows, wrap="{}"):
+    """The rows of a Rust array of coefficient arrays, one per line, each `[c0, c1, ...]` put
+    into `wrap` (e.g. "Row({})"), with shortest round-trip decimals."""
+    for c in rows:
+        print("    " + wrap.format("[" + ", ".join(repr(v) for v in c) + "]") + ",")
+
+
 def fit_piece(i, n):
     """Monomial coefficients (in u) of the degree-n Chebyshev interpolant on piece i."""
     return chebyshev_monomials(lambda u: mills_scaled((i + (u + 1) / 2) / K), n)
@@ -96,8 +103,7 @@ def main():
     print()
     print("/// Monomial coefficients (constant term first) of T on each piece.")
     print(f"pub(super) const COEFFICIENTS: [[f64; {n + 1}]; {K}] = [")
-    for c in pieces:
-        print("    [" + ", ".join(repr(v) for v in c) + "],")
+    print_rows(pieces)
     print("];")
 
 
