@@ -1,5 +1,5 @@
 //! The vectorised batch of [`super::log_cdf_and_inverse_mills`]: ln Φ and φ/Φ over a slice,
-//! compiled for AVX2 at run time by `pulp` (see the documentation of [`super`]): by the
+//! with AVX2 where the CPU has it (see the documentation of [`super`]): by the
 //! piecewise polynomials of ln Φ and φ/Φ for x ∈ (−51, 12], above by the Mills-ratio pieces, and
 //! below by the branch-free form built on the Mills ratio.
 
@@ -125,12 +125,13 @@ fn log_cdf_and_inverse_mills_from_ratio(x: f64, ratio: f64) -> (f64, f64) {
 /// the arguments outside are gathered and go through [`log_cdf_and_inverse_mills_right_tail`]
 /// above it and the branch-free form built on the Mills ratio below
 /// ([`log_cdf_and_inverse_mills_below_table`]), so each result depends on its own argument only.
-/// The loops run inside `pulp::Arch::dispatch`, which compiles them a second time with the AVX2
-/// and FMA instructions (x86-64-v3) and picks that copy when the CPU has them, without
-/// `-C target-cpu`. Rust never contracts a product and a sum into a fused multiply–add, so both
-/// copies execute the same IEEE operations in the same order: the results are bit-identical
-/// whatever the CPU, and equal to those of [`super::log_cdf_and_inverse_mills`] (a test checks them
-/// bit for bit).
+/// Where the CPU has AVX2 and FMA (detected at run time, no `-C target-cpu`), the loops run
+/// inside `pulp`'s `V3::vectorize`, compiled for those instructions, with the polynomials of
+/// four arguments evaluated together ([`Avx2Transposed`]); elsewhere inside
+/// `pulp::Arch::dispatch`, one argument after the other ([`OneAtATime`]). Rust never contracts
+/// a product and a sum into a fused multiply–add, so both forms execute the same IEEE
+/// operations in the same order: the results are bit-identical whatever the CPU, and equal to
+/// those of [`super::log_cdf_and_inverse_mills`] (a test checks both forms bit for bit).
 pub(crate) fn log_cdf_and_inverse_mills_batch(
     x: &[f64],
     log_cdf: &mut [f64],
@@ -261,9 +262,10 @@ impl FourPieces for OneAtATime {
 }
 
 /// [`FourPieces`] with AVX2: each row is read as four 4-wide vectors, the rows of four
-/// arguments are transposed ([`super::transpose4`]) into one vector per coefficient, and the polynomial is evaluated four arguments wide with the operations of
-/// [`piece_polynomial`] (the same bits; no fused multiply–add). Measured: 3.0–3.2 ns per argument
-/// for the whole batch with both values, against 4.2–4.5 ns with [`OneAtATime`].
+/// arguments are transposed ([`super::transpose4`]) into one vector per coefficient, and the
+/// polynomial is evaluated four arguments wide with the operations of [`piece_polynomial`] (the
+/// same bits; no fused multiply–add). Measured: 3.0–3.2 ns per argument for the whole batch with
+/// both values, against 4.2–4.5 ns with [`OneAtATime`].
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 struct Avx2Transposed(pulp::x86::V3);
