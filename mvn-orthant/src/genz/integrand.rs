@@ -135,9 +135,8 @@ impl<const RECORD: bool, T: UpperTails> StepSampler for GenzSampler<'_, RECORD, 
 
 /// [`OrderedFactor::genz_forward`] on a CPU with AVX2 and FMA: the whole recursion compiled for
 /// it inside `V3::vectorize`, the tails by [`crate::mills_ratio::TailsAvx2`] (the same bits as
-/// the portable form: the tests compare [`OrderedFactor::values`] with the forward pass of
-/// [`OrderedFactor::values_and_gradients`] bit for bit on machines with AVX2, and the tails
-/// themselves on 80 000 arguments).
+/// the portable form: the tests compare [`OrderedFactor::values`] with the portable recursion
+/// bit for bit on machines with AVX2, and the two forms of the tails on 80 000 arguments).
 #[cfg(target_arch = "x86_64")]
 struct ForwardAvx2<'a, 'b, const RECORD: bool> {
     factor: &'a OrderedFactor,
