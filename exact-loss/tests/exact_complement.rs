@@ -240,8 +240,8 @@ fn confident_logits_keep_gradients_relative_to_themselves() {
 /// Why the complement path exists, on the same table: the one-factor quadrature of A alone (the
 /// Quadrature backend before the complement path: A = e^{ln A}, ∂A/∂d = A·∂ln A/∂d, and the best
 /// 1 − A those outputs allow, −expm1(ln A)) is accurate where A is not close to 1 (the cases
-/// the backend sends down this route: "moderate" and those near the switch, 1 − A and every
-/// gradient component to 1e-12 relative), and loses 1 − A entirely on confident cases (relative
+/// the backend sends down this route: "moderate" and those near the switch, every gradient
+/// component to 1e-12 relative and 1 − A to 1e-12 relative or 4ε absolute), and loses 1 − A entirely on confident cases (relative
 /// error 1 on at least one). Prints the errors with `--nocapture`.
 #[test]
 fn the_direct_quadrature_of_a_is_accurate_only_away_from_one() {
@@ -280,7 +280,11 @@ fn the_direct_quadrature_of_a_is_accurate_only_away_from_one() {
         worst_own = worst_own.max(own);
         if case.name.contains("moderate") || case.name.contains("near-switch") {
             direct_cases += 1;
-            assert!(rel <= 1e-12 && own <= 1e-12, "{}: 1 − A {rel:.2e}, gradient {own:.2e}", case.name);
+            // 1 − A formed from ln A carries the absolute rounding of ln A, a few 1e-16 (the
+            // documented accuracy of this route, `ShiftAccuracy::log_error_probability`): 4.9e-12
+            // relative at 1 − A = 4.5e-5 (near-switch-below).
+            let bound = 1e-12f64.max(4.0 * f64::EPSILON / case.log_error.exp());
+            assert!(rel <= bound && own <= 1e-12, "{}: 1 − A {rel:.2e}, gradient {own:.2e}", case.name);
         }
     }
     assert!(direct_cases >= 6, "only {direct_cases} cases away from 1 in the table");

@@ -24,12 +24,14 @@ use super::CompensatedSum;
 use std::cell::Cell;
 
 /// Step of the peak-centred trapezoid rule ([`integrate_by_trapezoid`]) in the variable u of
-/// [`GradedMap`], i.e. near the peak in units of the curvature radius σ = 1/√(−g″(t*)): 75 nodes over the window ±9.2σ of a Gaussian,
-/// for which the check rule of step 2h = 0.5σ is already exact to e^{−79}
-/// (2√(2π)·e^{−2π²σ²/(2h)²}). EXACT integrands are further from Gaussian: with 2h = 0.5σ the
-/// two rules differ by 1e-16 to 3e-11 on the benchmark examples (C = 10 to 1000), the
-/// one-factor orthants of ρ = ½ by 4e-12 (d = 100) and 3e-10 (d = 1000); the three-level
-/// test of [`converged`] accepts them all at this step (85 to 110 nodes).
+/// [`GradedMap`], i.e. near the peak in units of the curvature radius σ = 1/√(−g″(t*)): 75 nodes
+/// over the window ±9.2σ of a Gaussian (no stretch), for which the check rule of step 2h = 0.5σ
+/// is already exact to e^{−79} (2√(2π)·e^{−2π²σ²/(2h)²}). EXACT integrands are further from
+/// Gaussian: with 2h = 0.5σ and the constant step the two rules differed by 1e-16 to 3e-11 on the
+/// benchmark examples (C = 10 to 1000), the one-factor orthants of ρ = ½ by 4e-12 (d = 100) and
+/// 3e-10 (d = 1000); with the graded map by up to 6e-11 on EXACT examples of C = 1000 and 4e-9
+/// on ∫ φ(t)Φ(t)^m dt at m = 10⁴ (an emulation in doubles), all accepted at this step by the
+/// three-level test of [`converged`] (about 55 nodes, 85 to 110 with the constant step).
 const TRAPEZOID_STEP: f64 = 0.25;
 
 /// The trapezoid value T_h is accepted when |T_h − T_{2h}| ≤ this × T_h (or below the rounding
