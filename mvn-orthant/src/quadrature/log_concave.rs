@@ -41,7 +41,7 @@ pub(super) const LOG_WINDOW: f64 = 42.0;
 /// Relative tolerance of the adaptive Gauss–Kronrod bisection, applied to |K − G| of each panel
 /// (the error estimate of the Gauss value, which bounds the far smaller error of the Kronrod
 /// value that is kept). The sharper estimate |K − G|·min(1, (200 |K − G|/K)^{3/2})
-/// ([`super::KronrodPanel::smooth_error`]) accepted panels whose Kronrod value was still wrong:
+/// ([`super::KronrodSums::smooth_error`], kept for the complement of `exact-loss`) accepted panels whose Kronrod value was still wrong:
 /// ln P off by 2.6e-13 on a three-factor one-factor orthant (against 40-digit mpmath), ln A by
 /// 7e-15 and ∂ ln A by 3.6e-13 of the largest component on EXACT orthants; with |K − G| the
 /// adaptive rule agrees with the trapezoid rule to 4e-16 and 2e-15 on the same problems
