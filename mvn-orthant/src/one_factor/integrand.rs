@@ -73,15 +73,21 @@ impl IntervalFactors {
     /// as in an equicorrelated orthant) into one factor with a multiplicity, so that the cost
     /// is set by the distinct factors. Returns the merged factor of each original one.
     pub(super) fn merge_repeated(&mut self) -> Vec<usize> {
-        let key = |f: &Self, i: usize| {
-            [f.alpha[i], f.beta[i], f.width[i], f.slope[i], f.inv_scale[i]].map(f64::to_bits)
+        // Equal bits, field by field, the slope first (where distinct factors usually differ).
+        let same = |f: &Self, i: usize, j: usize| {
+            let bits = |v: &[f64], k: usize| v[k].to_bits();
+            bits(&f.slope, i) == bits(&f.slope, j)
+                && bits(&f.alpha, i) == bits(&f.alpha, j)
+                && bits(&f.beta, i) == bits(&f.beta, j)
+                && bits(&f.width, i) == bits(&f.width, j)
+                && bits(&f.inv_scale, i) == bits(&f.inv_scale, j)
         };
         let n = self.alpha.len();
         let mut group = Vec::with_capacity(n);
         let mut multiplicity: Vec<f64> = Vec::new();
         let mut kept = 0usize;
         for i in 0..n {
-            if i > 0 && key(self, i) == key(self, kept - 1) {
+            if i > 0 && same(self, i, kept - 1) {
                 multiplicity[kept - 1] += 1.0;
             } else {
                 self.alpha[kept] = self.alpha[i];
