@@ -92,8 +92,8 @@ const GRADING_PROBE: f64 = 5.0;
 /// ∫ φ(t)Φ(t)^{10⁴} dt) bring the rule of step 2h close to failing its check and save few nodes.
 const MAX_STRETCH: f64 = 3.0;
 
-/// Stretches below this (r − 1) are not worth the map's cost per node: that side keeps the
-/// constant step.
+/// Stretches below this (r − 1) save too few nodes to matter: that side keeps the constant step
+/// (and the node no lookup of the profile).
 const MIN_STRETCH: f64 = 0.1;
 
 /// The map t = t* + ψ(u) of the graded trapezoid rule, with
