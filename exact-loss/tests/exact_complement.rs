@@ -241,8 +241,9 @@ fn confident_logits_keep_gradients_relative_to_themselves() {
 /// Quadrature backend before the complement path: A = e^{ln A}, ∂A/∂d = A·∂ln A/∂d, and the best
 /// 1 − A those outputs allow, −expm1(ln A)) is accurate where A is not close to 1 (the cases
 /// the backend sends down this route: "moderate" and those near the switch, every gradient
-/// component to 1e-12 relative and 1 − A to 1e-12 relative or 4ε absolute), and loses 1 − A entirely on confident cases (relative
-/// error 1 on at least one). Prints the errors with `--nocapture`.
+/// component to 1e-12 relative and 1 − A to 1e-12 relative or 4ε absolute), and loses 1 − A
+/// entirely on confident cases (relative error 1 on at least one). Prints the errors with
+/// `--nocapture`.
 #[test]
 fn the_direct_quadrature_of_a_is_accurate_only_away_from_one() {
     let mut direct_cases = 0;
