@@ -10,14 +10,21 @@
 //! * the batch B = 256, C = 1000 through [`expected_accuracy_batch`] (rayon over the cores),
 //!   with the largest |Σ_y A_y − 1| over a few examples.
 //!
-//! `cargo run --release -p benches --bin speed_probe` (`-- exact`: the EXACT part only)
+//! `cargo run --release -p benches --bin speed_probe` (`-- exact`: the EXACT part only;
+//! `-- confident`: only the confident examples of the criterion benchmark
+//! `exact_loss/quadrature_b256_confident/1000`, σ = 0.01 on the unnormalised logits of
+//! `validation::fixtures::exact_loss_batch` with the true class 0.2 above every other, whose
+//! accuracies come from the complement 1 − A, per example on one thread)
 
 use exact_loss::accuracy::{expected_accuracy, expected_accuracy_batch, Backend, Sigma};
+use exact_loss::complement::{error_probability_of_shifts, log_error_probability_of_shifts};
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use std::time::Instant;
-use validation::fixtures::{one_factor_distinct_loadings_orthant, one_factor_equicorrelated_orthant};
+use validation::fixtures::{
+    exact_loss_batch, one_factor_distinct_loadings_orthant, one_factor_equicorrelated_orthant,
+};
 
 /// Standard normal draws by Box–Muller.
 fn normals(n: usize, seed: u64) -> Vec<f64> {
@@ -79,7 +86,38 @@ fn best_wall<T>(repeats: usize, mut f: impl FnMut() -> T) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// Per-example times of the confident examples at C = 1000 (the complement path): through
+/// [`expected_accuracy`], and the complement alone, value only and with the gradient.
+fn confident() {
+    let (b, c, sigma) = (64, 1000, 0.01);
+    let (mut logits, labels) = exact_loss_batch(b, c, 5);
+    let mut shifts = Vec::with_capacity(b);
+    for (i, &y) in labels.iter().enumerate() {
+        let row = &mut logits[i * c..(i + 1) * c];
+        row[y] = row.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 0.2;
+        // d_k = (l_y − l_k)/σ over the competitors.
+        shifts.push((0..c).filter(|&k| k != y).map(|k| (row[y] - row[k]) / sigma).collect::<Vec<f64>>());
+    }
+    let per_example = |f: &dyn Fn(usize) -> f64| per_call(|| (0..b).map(f).sum::<f64>()) / b as f64;
+    let accuracy = per_example(&|i| {
+        let a = expected_accuracy(&logits[i * c..(i + 1) * c], labels[i], sigma, Backend::Quadrature);
+        a.unwrap().log_error_probability
+    });
+    let value = per_example(&|i| log_error_probability_of_shifts(&shifts[i]));
+    let gradient = per_example(&|i| error_probability_of_shifts(&shifts[i]).log_value);
+    println!(
+        "EXACT confident C = {c}: {:8.2} us per example (one thread); the complement alone: 1 - A {:8.2} us, with the gradient {:8.2} us",
+        accuracy * 1e6,
+        value * 1e6,
+        gradient * 1e6
+    );
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("confident") {
+        confident();
+        return;
+    }
     let only_exact = std::env::args().nth(1).as_deref() == Some("exact");
     for d in [10usize, 100, 1000].into_iter().filter(|_| !only_exact) {
         let equal = one_factor_equicorrelated_orthant(d).expect("valid fixture");
