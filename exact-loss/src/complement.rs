@@ -160,13 +160,15 @@ pub fn error_probability_of_shifts(shifts: &[f64]) -> ShiftErrorProbability {
     ShiftErrorProbability { value: log_value.exp(), log_value, gradient, log_accuracy_gradient: log_gradient }
 }
 
-/// Sorted finite shifts and the per-node work buffer.
+/// The relevant shifts, sorted, and what the integration needs to know about them.
 struct Setup<'a> {
-    /// Shifts in increasing order (+∞ removed).
+    /// The shifts taking part in the integration range, in increasing order.
     d: Vec<f64>,
     /// Original index of each sorted shift.
     index: Vec<usize>,
-    /// Number of shifts taking part in the integration range (a prefix of `d`).
+    /// Number of finite shifts (those of `d` and those beyond the range).
+    count: usize,
+    /// The length of `d`.
     relevant: usize,
     /// ln of the scale of 1 − A: −d₀²/4 − ln √(2π) when d₀ > 0, else 0.
     reference: f64,
@@ -214,25 +216,27 @@ fn complement_planned(shifts: &[f64], mut log_gradient: Option<&mut [f64]>, plan
     if shifts.contains(&f64::NEG_INFINITY) {
         return 0.0; // A = 0; every component of ∂A/∂d is 0.
     }
-    // Sorted by value, ties by index: the pairs (the bits of d_i mapped to an unsigned integer
-    // of the same order, i) are distinct, so the unstable sort gives one order, comparing
-    // integers instead of going through the indices.
-    let mut sorted: Vec<(u64, usize)> = shifts
+    // The pairs (the bits of d_i mapped to an unsigned integer of the same order, i): sorted,
+    // they give the shifts in increasing order, ties by index (the pairs are distinct, so the
+    // unstable sort gives one order, comparing integers instead of going through the indices).
+    let mut keyed: Vec<(u64, usize)> = shifts
         .iter()
         .enumerate()
         .filter(|(_, d)| d.is_finite())
         .map(|(i, &d)| (ordered_bits(d), i))
         .collect();
-    if sorted.is_empty() {
+    let Some(&(_, first)) = keyed.iter().min() else {
         return f64::NEG_INFINITY;
-    }
-    sorted.sort_unstable();
-    let index: Vec<usize> = sorted.iter().map(|&(_, i)| i).collect();
-    let d: Vec<f64> = index.iter().map(|&i| shifts[i]).collect();
-    let d0 = d[0];
+    };
+    let (count, d0) = (keyed.len(), shifts[first]);
+    let unzip = |keyed: &[(u64, usize)]| -> (Vec<f64>, Vec<usize>) {
+        keyed.iter().map(|&(_, i)| (shifts[i], i)).unzip()
+    };
     if d0 < -40.0 {
         // A < Q(28) ≈ 1e-173: 1 − A rounds to 1 and the one-factor quadrature of A, accurate
         // in log space where A is tiny, gives everything (∂A/∂d_k = A ∂ln A/∂d_k).
+        keyed.sort_unstable();
+        let (d, index) = unzip(&keyed);
         let mut g = vec![0.0; d.len()];
         let log_a = shifted_orthant_log_value_and_gradient(&d, &mut g);
         if let Some(out) = log_gradient {
@@ -244,11 +248,18 @@ fn complement_planned(shifts: &[f64], mut log_gradient: Option<&mut [f64]>, plan
     }
     // The range: from below the leftmost relevant peak to beyond the rightmost.
     let right = if d0 >= 0.0 { -0.5 * d0 } else { -d0 } + 18.0;
-    let relevant = d.partition_point(|&x| -0.5 * x - 12.0 >= right - MAX_RANGE).max(1);
+    // Only the relevant shifts are sorted and kept: the others have x = d + z ≥ 38 at every
+    // node (z ≥ left ≥ −(2·MAX_RANGE − 2·right − 24)/2 − 12, with right ≤ 58), so their terms of
+    // S, below Q(38) ≈ 3e-316, are left out; the gradient is −∞ there either way.
+    let is_relevant = |x: f64| -0.5 * x - 12.0 >= right - MAX_RANGE;
+    keyed.retain(|&(_, i)| i == first || is_relevant(shifts[i]));
+    keyed.sort_unstable();
+    let (d, index) = unzip(&keyed);
+    let relevant = d.len();
     let left = (-0.5 * d[relevant - 1]).min(0.0) - 12.0;
     let anchored = d0 > 0.0;
     let reference = if anchored { -0.25 * d0 * d0 - LN_SQRT_2PI } else { 0.0 };
-    let mut setup = Setup { d, index, relevant, reference, anchored, gradient: log_gradient, planned };
+    let mut setup = Setup { d, index, count, relevant, reference, anchored, gradient: log_gradient, planned };
     integrate(&mut setup, left, right)
 }
 
@@ -275,6 +286,8 @@ fn log_cdf(x: f64) -> f64 {
 fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
     let d = &setup.d;
     let n = d.len();
+    // The number of terms left after term i counts the shifts beyond the range as well.
+    let count = setup.count;
     let x0 = d[0] + z;
     let mut s = 0.0; // S(z) over the terms used
     let mut used = n;
@@ -295,7 +308,7 @@ fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
                 if log_form { (-(d[i] - d[0]) * 0.5 * (x + x0) + (r / r0).ln()).exp() } else { q / q0 };
             let term = ratio * c;
             rho += term;
-            if term * ((n - i) as f64) <= 1e-18 * rho {
+            if term * ((count - i) as f64) <= 1e-18 * rho {
                 used = i + 1;
                 break;
             }
@@ -308,7 +321,7 @@ fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
             let lp = log_cdf(d[i] + z);
             buffer[i] = lp;
             s += lp;
-            if -lp * ((n - i) as f64) <= -1e-18 * s {
+            if -lp * ((count - i) as f64) <= -1e-18 * s {
                 used = i + 1;
                 break;
             }
