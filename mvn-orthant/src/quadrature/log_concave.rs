@@ -170,6 +170,8 @@ fn locate_peak<F: LogConcaveIntegrand>(f: &F, lo: f64, hi: f64, smooth: bool, ev
     // peak: starting from the middle of a wide bracket cost 3 to 6 more evaluations), the
     // middle otherwise.
     let newton = t - d1 / d2;
+    // (t, g″) of the previous evaluation, for the third derivative of Halley's step.
+    let mut previous = (t, d2);
     t = if newton > left && newton < right { newton } else { 0.5 * (left + right) };
     for _ in 0..100 {
         let (g, d1, d2) = f.derivatives(t);
@@ -188,7 +190,8 @@ fn locate_peak<F: LogConcaveIntegrand>(f: &F, lo: f64, hi: f64, smooth: bool, ev
         if right - left <= tol {
             return Peak { t, value_and_curvature: Some((g, d2)) };
         }
-        let mut next = t - d1 / d2;
+        let mut next = t - d1 / d2 / halley_factor(smooth, d1, d2, previous, t);
+        previous = (t, d2);
         if (next - t).abs() <= tol {
             // A tiny Newton step ends the search only where the gain it predicts, g′²/|g″|, is
             // small: on the flank of a near-step (D_ii → 0) g″ can be huge and noisy while g′ is
@@ -214,6 +217,28 @@ fn locate_peak<F: LogConcaveIntegrand>(f: &F, lo: f64, hi: f64, smooth: bool, ev
         t = next;
     }
     bare(t)
+}
+
+/// The divisor 1 − g′g‴/(2g″²) that turns the Newton step −g′/g″ for the root of g′ into
+/// Halley's, with g‴ the difference quotient of g″ between the previous evaluation and this one;
+/// 1 (Newton) without `smooth` or where the divisor falls outside [½, 2].
+///
+/// On the integrands here g″ weakens steadily on the way to the peak from a wall (the factors
+/// settle towards 1), so Newton's steps from there fall short by up to half (7 to 9 evaluations
+/// on the one-factor orthants of the speed probe from t = 0); the cubic model with the measured
+/// g‴ takes most of the way at once.
+fn halley_factor(smooth: bool, d1: f64, d2: f64, previous: (f64, f64), t: f64) -> f64 {
+    let (t_previous, d2_previous) = previous;
+    if !smooth || t == t_previous {
+        return 1.0;
+    }
+    let d3 = (d2 - d2_previous) / (t - t_previous);
+    let factor = 1.0 - d1 * d3 / (2.0 * d2 * d2);
+    if (0.5..=2.0).contains(&factor) {
+        factor
+    } else {
+        1.0
+    }
 }
 
 /// The point beyond the peak (in direction `sign`) where g has dropped by [`LOG_WINDOW`], or the
