@@ -156,6 +156,29 @@ impl<const RECORD: bool> pulp::NullaryFnOnce for ForwardAvx2<'_, '_, RECORD> {
     }
 }
 
+/// [`OrderedFactor::pinned_sweep`] on a CPU with AVX2 and FMA: the pinned continuations
+/// compiled for it inside `V3::vectorize` like [`ForwardAvx2`], with the same bits.
+#[cfg(target_arch = "x86_64")]
+struct PinnedSweepAvx2<'a> {
+    factor: &'a OrderedFactor,
+    points: &'a [f64],
+    stride: usize,
+    scratch: &'a mut Scratch,
+    gradient: &'a mut [f64],
+    simd: pulp::x86::V3,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl pulp::NullaryFnOnce for PinnedSweepAvx2<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn call(self) {
+        let tails = crate::mills_ratio::TailsAvx2(self.simd);
+        self.factor.pinned_sweep_with(self.points, self.stride, self.scratch, self.gradient, tails);
+    }
+}
+
 impl Scratch {
     /// Scratch space for a factor of rank r.
     pub(crate) fn new(rank: usize) -> Self {
@@ -425,6 +448,23 @@ impl OrderedFactor {
     /// Each pinned continuation is the forward recursion from step k + 1 for the whole batch.
     /// Cost: O(r³) per point, against O(r²) for the value.
     fn pinned_sweep(&self, points: &[f64], stride: usize, scratch: &mut Scratch, gradient: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            return simd.vectorize(PinnedSweepAvx2 { factor: self, points, stride, scratch, gradient, simd });
+        }
+        self.pinned_sweep_with(points, stride, scratch, gradient, TailsOneAtATime);
+    }
+
+    /// [`OrderedFactor::pinned_sweep`] with the tails `tails` (the same bits either way).
+    #[inline(always)]
+    fn pinned_sweep_with(
+        &self,
+        points: &[f64],
+        stride: usize,
+        scratch: &mut Scratch,
+        gradient: &mut [f64],
+        tails: impl UpperTails,
+    ) {
         let r = self.steps.len();
         let Scratch { batch_y: y, pinned_y, batch_record: record, .. } = scratch;
         for k in 0..r {
@@ -448,9 +488,15 @@ impl OrderedFactor {
                         let end = if is_upper_bound { s.hi } else { s.lo };
                         pinned_y[k * BATCH + p] = if weight[p] != 0.0 { end } else { 0.0 };
                     }
-                    self.forward::<false, _>(k + 1, pinned_y, &UNSCALED, |m: usize, iv: &StepIntervals| {
-                        self.genz_step(m, iv, points, stride, &mut rest, TailsOneAtATime).0
-                    });
+                    let sampler = GenzSampler::<false, _> {
+                        factor: self,
+                        points,
+                        stride,
+                        f: &mut rest,
+                        record: &mut [],
+                        tails,
+                    };
+                    self.forward::<false, _>(k + 1, pinned_y, &UNSCALED, sampler);
                 }
                 for (p, s) in steps.iter().enumerate() {
                     if rest[p] != 0.0 {

@@ -36,7 +36,7 @@ fn mixed_problem() -> Problem {
 
 /// The batched recursion, its pinned continuation and its backward sweep agree with the
 /// scalar ones point by point (to rounding: the conditional means are summed in another
-/// order); the dispatched recursion gives the bits of the portable one.
+/// order); the dispatched recursion and pinned sweep give the bits of the portable ones.
 #[test]
 fn batched_values_and_gradients_match_the_scalar_recursion() {
     let problem = mixed_problem();
@@ -64,6 +64,13 @@ fn batched_values_and_gradients_match_the_scalar_recursion() {
             let with_gradient =
                 factor.values_and_gradients(estimator, &points, dims, count, &mut scratch, &mut gradient);
             assert_eq!(batched, with_gradient);
+            if estimator == SinglePass::Pinned {
+                // The dispatched pinned sweep (AVX2 on such CPUs) gives the bits of the portable
+                // one, after the same recorded forward recursion.
+                let mut portable = vec![0.0; 2 * d];
+                factor.pinned_sweep_with(&points, dims, &mut scratch, &mut portable, TailsOneAtATime);
+                assert_eq!(gradient, portable);
+            }
             let mut scalar_gradient = vec![0.0; 2 * d];
             for p in 0..count {
                 let w = &points[p * dims..(p + 1) * dims];
