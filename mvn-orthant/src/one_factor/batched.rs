@@ -32,6 +32,28 @@ pub(super) fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
     g.value()
 }
 
+/// (Σ_i a_i, Σ_i b_i) over i < n for the pairs (a_i, b_i) = `term(i)`, in [`LANES`] independent
+/// partial sums each (the first and second derivatives of g at a node: a chain of n dependent
+/// additions per sum would cost n times the latency of an addition).
+#[inline(always)]
+pub(super) fn lane_sums_of_pairs(n: usize, term: impl Fn(usize) -> (f64, f64)) -> (f64, f64) {
+    let (mut first, mut second) = ([0.0; LANES], [0.0; LANES]);
+    let whole = n / LANES * LANES;
+    for start in (0..whole).step_by(LANES) {
+        for j in 0..LANES {
+            let (a, b) = term(start + j);
+            first[j] += a;
+            second[j] += b;
+        }
+    }
+    for i in whole..n {
+        let (a, b) = term(i);
+        first[i - whole] += a;
+        second[i - whole] += b;
+    }
+    (first.iter().sum(), second.iter().sum())
+}
+
 /// The [`LANES`] compensated lane sums of a slice, as an operation that `pulp` compiles for
 /// AVX2 as well (the lanes then run in vector registers; the same operations in the same order,
 /// so the same bits).

@@ -1,7 +1,7 @@
 //! The factors of the one-factor integrand and the EXACT orthant, as log-concave integrands of
 //! [`crate::quadrature::integrate_log_concave`].
 
-use super::batched::{log_density_plus_sum, Scratch};
+use super::batched::{lane_sums_of_pairs, log_density_plus_sum, Scratch};
 use crate::mills_ratio::{inverse_mills_ratio, log_cdf_and_inverse_mills};
 use crate::normal::{log_interval_probability_with_width, log_pdf};
 use crate::quadrature::{integrate_log_concave, CompensatedSum, LogConcaveIntegrand};
@@ -294,16 +294,16 @@ impl LogConcaveIntegrand for IntervalFactors {
             // d/dt ln Φ(x_i) = −c_i·side_i·r_i and d²/dt² = −c_i²·r_i(x_i + r_i) (r = φ/Φ),
             // as in the general branch below (0 where Φ(x_i) = 0).
             let scratch = self.evaluate_orthant(|i| self.finite_limit(i), t, true);
-            let (mut g1, mut g2) = (-t, -1.0);
-            for i in 0..self.side.len() {
+            let (slope, curvature) = lane_sums_of_pairs(self.side.len(), |i| {
                 let (x, r, c) = (scratch.x[i], scratch.ratio[i], self.slope[i]);
                 if scratch.log_cdf[i] > f64::NEG_INFINITY {
                     let m = self.multiplicity(i);
-                    g1 -= m * (c * self.side[i] * r);
-                    g2 += m * (c * c * (-r * (x + r)).clamp(-1.0, 0.0));
+                    (m * (c * self.side[i] * r), m * (c * c * (-r * (x + r)).clamp(-1.0, 0.0)))
+                } else {
+                    (0.0, 0.0)
                 }
-            }
-            return (log_density_plus_sum(log_pdf(t), &scratch.log_cdf), g1, g2);
+            });
+            return (log_density_plus_sum(log_pdf(t), &scratch.log_cdf), -t - slope, -1.0 + curvature);
         }
         let (mut g, mut g1, mut g2) = (CompensatedSum::default(), -t, -1.0);
         g.add(log_pdf(t));
@@ -444,12 +444,9 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
         let scratch = self.evaluate(z, true);
-        let (mut g1, mut g2) = (-z, -1.0);
-        for ((&x, &r), _) in scratch.x.iter().zip(&scratch.ratio).zip(&scratch.log_cdf) {
-            g1 += r;
-            g2 -= r * (x + r);
-        }
-        (log_density_plus_sum(log_pdf(z), &scratch.log_cdf), g1, g2)
+        let (x, r) = (&scratch.x[..], &scratch.ratio[..scratch.x.len()]);
+        let (slope, curvature) = lane_sums_of_pairs(r.len(), |i| (r[i], r[i] * (x[i] + r[i])));
+        (log_density_plus_sum(log_pdf(z), &scratch.log_cdf), -z + slope, -1.0 - curvature)
     }
 }
 
