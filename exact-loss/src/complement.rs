@@ -443,9 +443,7 @@ impl Plan {
             log_cdf.extend_from_slice(&buffer[..used.min(relevant)]);
             start.push(log_cdf.len());
         }
-        let lp =
-            |j: usize, k: usize| log_cdf.get(start[j] + k).filter(|_| start[j] + k < start[j + 1]).copied();
-        let lp = |j: usize, k: usize| lp(j, k).unwrap_or(0.0);
+        let lp = |j: usize, k: usize| if start[j] + k < start[j + 1] { log_cdf[start[j] + k] } else { 0.0 };
         // 1 − A: the largest lower bound (the panel left of an end) and each panel's upper bound.
         let log_step = step.ln();
         let lower = (1..=pieces)
