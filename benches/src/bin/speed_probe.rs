@@ -26,6 +26,17 @@ use validation::fixtures::{
     exact_loss_batch, one_factor_distinct_loadings_orthant, one_factor_equicorrelated_orthant,
 };
 
+/// `println!` that ends the program quietly when standard output is closed (`| head`), instead
+/// of panicking on the broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 /// Standard normal draws by Box–Muller.
 fn normals(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -105,7 +116,7 @@ fn confident() {
     });
     let value = per_example(&|i| log_error_probability_of_shifts(&shifts[i]));
     let gradient = per_example(&|i| error_probability_of_shifts(&shifts[i]).log_value);
-    println!(
+    say!(
         "EXACT confident C = {c}: {:8.2} us per example (one thread); the complement alone: 1 - A {:8.2} us, with the gradient {:8.2} us",
         accuracy * 1e6,
         value * 1e6,
@@ -126,7 +137,7 @@ fn main() {
             let tv = per_call(|| p.integrate().value);
             let tg = per_call(|| p.integrate_with_gradient().0.value);
             let e = p.integrate();
-            println!(
+            say!(
                 "one-factor d = {d:4} ({name:13}): value {:8.2} us, with gradient {:8.2} us, {} evaluations, P = {:.16e}",
                 tv * 1e6,
                 tg * 1e6,
@@ -158,7 +169,7 @@ fn main() {
                 (0..c).map(|y| expected_accuracy(row, y, 1.0, Backend::Quadrature).unwrap().value).sum();
             worst = worst.max((total - 1.0).abs());
         }
-        println!(
+        say!(
             "EXACT C = {c:4}: {:9.2} us per example (one thread), max |sum_y A_y - 1| = {worst:.1e}",
             t * 1e6
         );
@@ -171,7 +182,7 @@ fn main() {
     let t = best_wall(3, || {
         expected_accuracy_batch(&logits, c, &labels, Sigma::Scalar(1.0), Backend::Quadrature).unwrap()
     });
-    println!("EXACT batch B = {b}, C = {c}: {:.2} ms ({} threads)", t * 1e3, rayon_threads());
+    say!("EXACT batch B = {b}, C = {c}: {:.2} ms ({} threads)", t * 1e3, rayon_threads());
 }
 
 fn rayon_threads() -> usize {
