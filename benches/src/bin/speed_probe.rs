@@ -14,7 +14,12 @@
 //! `-- confident`: only the confident examples of the criterion benchmark
 //! `exact_loss/quadrature_b256_confident/1000`, σ = 0.01 on the unnormalised logits of
 //! `validation::fixtures::exact_loss_batch` with the true class 0.2 above every other, whose
-//! accuracies come from the complement 1 − A, per example on one thread)
+//! accuracies come from the complement 1 − A, per example on one thread; `-- distinct`: only
+//! the distinct-loadings orthant at d = 100 (target 3a of issue 18), timed, then run for six
+//! seconds more for a profiler; `-- fingerprint`: a hash of the bits of 300 random one-factor
+//! problems (values and log-gradients; orthants with runs of repeated factors, both sides, and
+//! boxes) and 64 EXACT examples with their gradients (C = 3 to 1000, σ = 1 and 0.05), so that
+//! a speed change meant to keep every bit can be checked against the build before it)
 
 use exact_loss::accuracy::{expected_accuracy, expected_accuracy_batch, Backend, Sigma};
 use exact_loss::complement::{error_probability_of_shifts, log_error_probability_of_shifts};
@@ -124,9 +129,78 @@ fn confident() {
     );
 }
 
+/// A fingerprint of the bits of many one-factor and EXACT results (random problems): two builds
+/// that print the same fingerprint computed the same bits (a check that a speed change kept them).
+fn fingerprint() {
+    use mvn_orthant::one_factor::OneFactorProblem;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |v: f64| {
+        hash ^= v.to_bits();
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    };
+    let z = normals(400_000, 11);
+    let mut k = 0;
+    let mut next = || {
+        k += 1;
+        z[k - 1]
+    };
+    for case in 0..300 {
+        let d = [1usize, 2, 5, 17, 100, 333][case % 6];
+        let mut lower = vec![f64::NEG_INFINITY; d];
+        let mut upper = vec![f64::INFINITY; d];
+        let mut loading = Vec::with_capacity(d);
+        let mut diagonal = Vec::with_capacity(d);
+        for i in 0..d {
+            let lam = 0.9 * next().tanh();
+            // Repeated factors in runs (merged), both sides, and two-sided boxes every fifth case.
+            let l = if i % 3 == 2 { loading[i - 1] } else { lam };
+            loading.push(l);
+            diagonal.push(1.0 - l * l);
+            let limit = next();
+            match (case % 5, i % 2) {
+                (4, _) => (lower[i], upper[i]) = (limit - 1.0, limit + 0.5),
+                (_, 0) => upper[i] = limit,
+                _ => lower[i] = limit,
+            }
+        }
+        let p = OneFactorProblem::new(vec![0.0; d], diagonal, loading, lower, upper).unwrap();
+        mix(p.integrate().log_value);
+        let g = p.log_gradient();
+        mix(g.log_value);
+        g.lower.iter().chain(&g.upper).for_each(|&v| mix(v));
+    }
+    for c in [3usize, 10, 100, 1000] {
+        let (logits, labels) = batch(8, c, 7);
+        for i in 0..8 {
+            for sigma in [1.0, 0.05] {
+                let row = &logits[i * c..(i + 1) * c];
+                let a = expected_accuracy(row, labels[i], sigma, Backend::Quadrature).unwrap();
+                mix(a.log_value);
+                mix(a.d_sigma);
+                a.d_logits.iter().for_each(|&v| mix(v));
+            }
+        }
+    }
+    say!("fingerprint {hash:016x}");
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("fingerprint") {
+        fingerprint();
+        return;
+    }
     if std::env::args().nth(1).as_deref() == Some("confident") {
         confident();
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("distinct") {
+        let p = one_factor_distinct_loadings_orthant(100).expect("valid fixture");
+        let t = per_call(|| p.integrate().value);
+        let start = Instant::now();
+        while start.elapsed().as_secs_f64() < 6.0 {
+            black_box(p.integrate());
+        }
+        say!("one-factor d = 100 (distinct): value {:8.2} us", t * 1e6);
         return;
     }
     let only_exact = std::env::args().nth(1).as_deref() == Some("exact");

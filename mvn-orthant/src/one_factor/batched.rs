@@ -4,7 +4,6 @@
 //! lanes.
 
 use crate::mills_ratio::log_cdf_and_inverse_mills_batch;
-use crate::quadrature::CompensatedSum;
 
 /// Independent accumulators of the sums over classes or factors: each lane sums every
 /// `LANES`-th term, so that the additions of consecutive terms are independent.
@@ -23,13 +22,15 @@ fn two_sum_into(sum: &mut f64, compensation: &mut f64, v: f64) {
 /// the lanes combined with compensation.
 pub(super) fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
     let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(log_cdf));
-    let mut g = CompensatedSum::default();
-    g.add(log_pdf_z);
+    // Neumaier's combination of the lanes (the bits of `CompensatedSum`, whose error term is
+    // the same exact rounding error) without its branch, which mispredicts on lane sums of
+    // similar sizes.
+    let (mut g, mut g_compensation) = (log_pdf_z, 0.0);
     for j in 0..LANES {
-        g.add(sum[j]);
-        g.add(compensation[j]);
+        two_sum_into(&mut g, &mut g_compensation, sum[j]);
+        two_sum_into(&mut g, &mut g_compensation, compensation[j]);
     }
-    g.value()
+    g + g_compensation
 }
 
 /// (Σ_i a_i, Σ_i b_i) over i < n for the pairs (a_i, b_i) = `term(i)`, in [`LANES`] independent

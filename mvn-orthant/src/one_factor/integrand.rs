@@ -28,6 +28,11 @@ pub(super) struct IntervalFactors {
     /// Φ(x_i) with x_i = side_i·(limit_i − c_i t); the factors then go through the vectorised
     /// [`crate::mills_ratio::log_cdf_and_inverse_mills_batch`]. Empty otherwise (each factor on its own).
     side: Vec<f64>,
+    /// For an orthant, side_i·c_i and side_i times the finite standardised limit: factor i is
+    /// Φ(x_i) with x_i = signed_limit_i − signed_slope_i·t (the same bits as
+    /// side_i·(limit_i − c_i t), since a change of sign is exact and rounding symmetric).
+    signed_slope: Vec<f64>,
+    signed_limit: Vec<f64>,
     /// How many coordinates share factor i (identical standardised limits, width and slope,
     /// merged by [`IntervalFactors::merge_repeated`]): it enters g as m_i·ln p_i. Empty when
     /// every factor is distinct.
@@ -37,7 +42,8 @@ pub(super) struct IntervalFactors {
 }
 
 /// The limits of every factor at an anchor κ: α_i − c_i κ and β_i − c_i κ, each correctly
-/// rounded (one fused multiply–add), and ln φ(κ); for an orthant, the finite one of each.
+/// rounded (one fused multiply–add), and ln φ(κ); for an orthant only the finite one of each,
+/// signed as [`IntervalFactors`]' `signed_limit` (the lower limits negated).
 pub(super) struct IntervalFrame {
     anchor: f64,
     log_pdf_anchor: f64,
@@ -57,6 +63,21 @@ fn shifted_limit(limit: f64, c: f64, anchor: f64) -> f64 {
 }
 
 impl IntervalFactors {
+    /// No factors yet, with room for `n` (the vectors of [`OneFactorProblem::reduce`]).
+    ///
+    /// [`OneFactorProblem::reduce`]: super::OneFactorProblem
+    pub(super) fn with_capacity(n: usize) -> Self {
+        let room = || Vec::with_capacity(n);
+        IntervalFactors {
+            alpha: room(),
+            beta: room(),
+            width: room(),
+            slope: room(),
+            inv_scale: room(),
+            ..Self::default()
+        }
+    }
+
     /// Fills [`IntervalFactors::side`] when every factor is one-sided.
     pub(super) fn detect_one_sided(&mut self) {
         let side: Vec<f64> = (self.alpha.iter().zip(&self.beta))
@@ -67,6 +88,10 @@ impl IntervalFactors {
             })
             .collect();
         self.side = if side.iter().all(|&s| s != 0.0) { side } else { Vec::new() };
+        self.signed_slope = self.side.iter().zip(&self.slope).map(|(&side, &c)| side * c).collect();
+        self.signed_limit = (0..self.side.len())
+            .map(|i| if self.side[i] > 0.0 { self.beta[i] } else { -self.alpha[i] })
+            .collect();
     }
 
     /// Merges runs of consecutive identical factors (equal bits of α, β, width, slope and scale,
@@ -84,7 +109,7 @@ impl IntervalFactors {
         };
         let n = self.alpha.len();
         let mut group = Vec::with_capacity(n);
-        let mut multiplicity: Vec<f64> = Vec::new();
+        let mut multiplicity: Vec<f64> = Vec::with_capacity(n);
         let mut kept = 0usize;
         for i in 0..n {
             if i > 0 && same(self, i, kept - 1) {
@@ -122,18 +147,19 @@ impl IntervalFactors {
         !self.side.is_empty()
     }
 
-    /// ln Φ(x_i) (and φ/Φ(x_i)) of an orthant's factors, x_i = side_i·(limit_i − c_i·s) with the
-    /// finite limits `limit` (of a frame, or the standardised ones), into the scratch.
+    /// ln Φ(x_i) (and φ/Φ(x_i)) of an orthant's factors, x_i = ℓ_i − side_i·c_i·s with the
+    /// signed finite limits ℓ = `signed_limit` (of a frame, or the standardised ones), into the
+    /// scratch.
     fn evaluate_orthant(
         &self,
-        limit: impl Fn(usize) -> f64,
+        signed_limit: &[f64],
         s: f64,
         with_ratios: bool,
     ) -> std::cell::RefMut<'_, Scratch> {
         let mut scratch = self.scratch.borrow_mut();
         scratch.evaluate(self.side.len(), with_ratios, |x| {
-            for (i, (x, (&side, &c))) in x.iter_mut().zip(self.side.iter().zip(&self.slope)).enumerate() {
-                *x = side * (limit(i) - c * s);
+            for (x, (&l, &c)) in x.iter_mut().zip(signed_limit.iter().zip(&self.signed_slope)) {
+                *x = l - c * s;
             }
         });
         // m_i·ln Φ(x_i) (the ratios stay those of one factor: each coordinate has its limit).
@@ -160,15 +186,6 @@ impl IntervalFactors {
             } else {
                 out[i] -= share;
             }
-        }
-    }
-
-    /// The finite standardised limit of one-sided factor i.
-    fn finite_limit(&self, i: usize) -> f64 {
-        if self.side[i] > 0.0 {
-            self.beta[i]
-        } else {
-            self.alpha[i]
         }
     }
 
@@ -232,20 +249,29 @@ impl LogConcaveIntegrand for IntervalFactors {
     type Frame = IntervalFrame;
 
     fn frame(&self, anchor: f64) -> IntervalFrame {
-        let n = self.alpha.len();
-        let (mut lower, mut upper) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for i in 0..n {
-            lower.push(shifted_limit(self.alpha[i], self.slope[i], anchor));
-            upper.push(shifted_limit(self.beta[i], self.slope[i], anchor));
+        let log_pdf_anchor = log_pdf(anchor);
+        if self.is_orthant() {
+            // Only the finite limit of each factor, signed.
+            let finite = (0..self.side.len())
+                .map(|i| {
+                    if self.side[i] > 0.0 {
+                        shifted_limit(self.beta[i], self.slope[i], anchor)
+                    } else {
+                        -shifted_limit(self.alpha[i], self.slope[i], anchor)
+                    }
+                })
+                .collect();
+            return IntervalFrame { anchor, log_pdf_anchor, lower: Vec::new(), upper: Vec::new(), finite };
         }
-        let finite =
-            (0..self.side.len()).map(|i| if self.side[i] > 0.0 { upper[i] } else { lower[i] }).collect();
-        IntervalFrame { anchor, log_pdf_anchor: log_pdf(anchor), lower, upper, finite }
+        let n = self.alpha.len();
+        let lower = (0..n).map(|i| shifted_limit(self.alpha[i], self.slope[i], anchor)).collect();
+        let upper = (0..n).map(|i| shifted_limit(self.beta[i], self.slope[i], anchor)).collect();
+        IntervalFrame { anchor, log_pdf_anchor, lower, upper, finite: Vec::new() }
     }
 
     fn log_value_at(&self, frame: &IntervalFrame, s: f64) -> f64 {
         if self.is_orthant() {
-            let scratch = self.evaluate_orthant(|i| frame.finite[i], s, false);
+            let scratch = self.evaluate_orthant(&frame.finite, s, false);
             return log_density_plus_sum(Self::log_pdf_at(frame, s), &scratch.log_cdf);
         }
         let mut g = CompensatedSum::default();
@@ -260,7 +286,7 @@ impl LogConcaveIntegrand for IntervalFactors {
 
     fn log_value(&self, t: f64) -> f64 {
         if self.is_orthant() {
-            let scratch = self.evaluate_orthant(|i| self.finite_limit(i), t, false);
+            let scratch = self.evaluate_orthant(&self.signed_limit, t, false);
             return log_density_plus_sum(log_pdf(t), &scratch.log_cdf);
         }
         let mut g = CompensatedSum::default();
@@ -277,7 +303,7 @@ impl LogConcaveIntegrand for IntervalFactors {
 
     fn log_magnitude(&self, t: f64) -> f64 {
         if self.is_orthant() {
-            let scratch = self.evaluate_orthant(|i| self.finite_limit(i), t, false);
+            let scratch = self.evaluate_orthant(&self.signed_limit, t, false);
             return log_pdf(t).abs() - scratch.log_cdf.iter().sum::<f64>();
         }
         let mut s = log_pdf(t).abs();
@@ -293,16 +319,23 @@ impl LogConcaveIntegrand for IntervalFactors {
         if self.is_orthant() {
             // d/dt ln Φ(x_i) = −c_i·side_i·r_i and d²/dt² = −c_i²·r_i(x_i + r_i) (r = φ/Φ),
             // as in the general branch below (0 where Φ(x_i) = 0).
-            let scratch = self.evaluate_orthant(|i| self.finite_limit(i), t, true);
-            let (slope, curvature) = lane_sums_of_pairs(self.side.len(), |i| {
-                let (x, r, c) = (scratch.x[i], scratch.ratio[i], self.slope[i]);
-                if scratch.log_cdf[i] > f64::NEG_INFINITY {
-                    let m = self.multiplicity(i);
-                    (m * (c * self.side[i] * r), m * (c * c * (-r * (x + r)).clamp(-1.0, 0.0)))
+            let scratch = self.evaluate_orthant(&self.signed_limit, t, true);
+            let n = self.side.len();
+            let (x, r, l, c) =
+                (&scratch.x[..n], &scratch.ratio[..n], &scratch.log_cdf[..n], &self.signed_slope[..n]);
+            let term = |i: usize, m: f64| {
+                if l[i] > f64::NEG_INFINITY {
+                    (m * (c[i] * r[i]), m * (c[i] * c[i] * (-r[i] * (x[i] + r[i])).clamp(-1.0, 0.0)))
                 } else {
                     (0.0, 0.0)
                 }
-            });
+            };
+            let (slope, curvature) = if self.multiplicity.is_empty() {
+                lane_sums_of_pairs(n, |i| term(i, 1.0))
+            } else {
+                let m = &self.multiplicity[..n];
+                lane_sums_of_pairs(n, |i| term(i, m[i]))
+            };
             return (log_density_plus_sum(log_pdf(t), &scratch.log_cdf), -t - slope, -1.0 + curvature);
         }
         let (mut g, mut g1, mut g2) = (CompensatedSum::default(), -t, -1.0);
@@ -327,7 +360,7 @@ impl LogConcaveIntegrand for IntervalFactors {
     fn add_parameter_gradient_at(&self, frame: &IntervalFrame, s: f64, weight: f64, out: &mut [f64]) {
         let m = self.alpha.len();
         if self.is_orthant() {
-            let scratch = self.evaluate_orthant(|i| frame.finite[i], s, true);
+            let scratch = self.evaluate_orthant(&frame.finite, s, true);
             self.add_orthant_gradient(&scratch, weight, out);
             return;
         }
@@ -349,7 +382,7 @@ impl LogConcaveIntegrand for IntervalFactors {
             }
             return g;
         }
-        let scratch = self.evaluate_orthant(|i| frame.finite[i], s, true);
+        let scratch = self.evaluate_orthant(&frame.finite, s, true);
         let g = log_density_plus_sum(Self::log_pdf_at(frame, s), &scratch.log_cdf);
         let weight = (g - shift).exp();
         if weight > 0.0 && weight.is_finite() {

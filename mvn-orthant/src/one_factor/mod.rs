@@ -215,12 +215,13 @@ impl OneFactorProblem {
     }
 
     fn reduce(&self) -> Reduced {
-        let mut factors = IntervalFactors::default();
-        let mut index = Vec::new();
+        let d = self.dim();
+        let mut factors = IntervalFactors::with_capacity(d);
+        let mut index = Vec::with_capacity(d);
         let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
         let (mut lo_owner, mut hi_owner) = (None, None);
         let mut feasible = true;
-        for i in 0..self.dim() {
+        for i in 0..d {
             let (a, b, m, lam, dii) =
                 (self.lower[i], self.upper[i], self.mean[i], self.loading[i], self.diagonal[i]);
             if a == f64::NEG_INFINITY && b == f64::INFINITY {
