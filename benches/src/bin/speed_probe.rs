@@ -19,7 +19,8 @@
 //! seconds more for a profiler; `-- fingerprint`: a hash of the bits of 300 random one-factor
 //! problems (values and log-gradients; orthants with runs of repeated factors, both sides, and
 //! boxes) and 64 EXACT examples with their gradients (C = 3 to 1000, σ = 1 and 0.05), so that
-//! a speed change meant to keep every bit can be checked against the build before it)
+//! a speed change meant to keep every bit can be checked against the build before it; a second
+//! argument names a file for the values themselves, one per line, to compare two builds' digits)
 
 use exact_loss::accuracy::{expected_accuracy, expected_accuracy_batch, Backend, Sigma};
 use exact_loss::complement::{error_probability_of_shifts, log_error_probability_of_shifts};
@@ -131,12 +132,14 @@ fn confident() {
 
 /// A fingerprint of the bits of many one-factor and EXACT results (random problems): two builds
 /// that print the same fingerprint computed the same bits (a check that a speed change kept them).
-fn fingerprint() {
+fn fingerprint(dump: Option<String>) {
     use mvn_orthant::one_factor::OneFactorProblem;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut values = Vec::new();
     let mut mix = |v: f64| {
         hash ^= v.to_bits();
         hash = hash.wrapping_mul(0x0100_0000_01b3);
+        values.push(v);
     };
     let z = normals(400_000, 11);
     let mut k = 0;
@@ -182,11 +185,15 @@ fn fingerprint() {
         }
     }
     say!("fingerprint {hash:016x}");
+    if let Some(path) = dump {
+        let text: String = values.iter().map(|v| format!("{v:e}\n")).collect();
+        std::fs::write(&path, text).expect("the dump file is writable");
+    }
 }
 
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("fingerprint") {
-        fingerprint();
+        fingerprint(std::env::args().nth(2));
         return;
     }
     if std::env::args().nth(1).as_deref() == Some("confident") {

@@ -185,6 +185,20 @@ impl GradedMap {
         Self { sigma, stretch }
     }
 
+    /// A lower bound of the spacing, in t, of the nodes of step h beyond u (outward, on u's side):
+    /// σh·(1 + (r − 1)·S((|u| − u₀)/w)) with r that side's stretch, since that side's logistic
+    /// grows outward and the other side's term of ψ′ is positive.
+    fn least_spacing_beyond(&self, u: f64, h: f64) -> f64 {
+        let extra = self.stretch[usize::from(u > 0.0)];
+        let slope = if extra > 0.0 { tabulated_stretch_profile(u.abs()).1 } else { 0.0 };
+        self.sigma * h * (1.0 + extra * slope)
+    }
+
+    /// An upper bound of every node's weight ψ′(u)/σ: 1 + (r₋ − 1) + (r₊ − 1).
+    fn largest_weight(&self) -> f64 {
+        1.0 + self.stretch[0] + self.stretch[1]
+    }
+
     /// (ψ(u), ψ′(u)/σ): the node's offset from the peak and its weight relative to the
     /// constant rule's.
     #[inline]
@@ -208,13 +222,41 @@ const TRAPEZOID_HALVINGS: usize = 2;
 /// Cap on the trapezoid nodes of one integral.
 const TRAPEZOID_MAX_NODES: usize = 1024;
 
+/// The march outward stops once a bound of the terms it has not visited is below this fraction
+/// of the sum so far ([`tail_bound`]); a tenth of a rounding of the result.
+const TAIL_TOLERANCE: f64 = 1e-17;
+
+/// The bound of [`tail_bound`] is tried only below this many log-units under the peak (where
+/// the march is surely past the peak, on the integrand's decreasing tail).
+const TAIL_CHECK_DEPTH: f64 = 25.0;
+
+/// An upper bound of the trapezoid terms beyond the last node J of a side (outward), from the
+/// last two nodes: g is concave, so beyond t_J it lies below the line through its values at
+/// t_{J−1} and t_J, of slope −κ with κ = (g(t_{J−1}) − g(t_J))/|t_J − t_{J−1}| > 0; the later
+/// nodes are at least `spacing` apart and weigh at most `weight`, so the k-th is at most
+/// weight·e^{g(t_J) − g*}·q^k with q = e^{−κ·spacing}, and all of them together at most
+///
+/// weight·e^{g(t_J) − g*}·q/(1 − q).
+///
+/// +∞ when the last two values do not decrease outward.
+fn tail_bound(previous: (f64, f64), last: (f64, f64), spacing: f64, weight: f64) -> f64 {
+    let ((s0, g0), (s1, g1)) = (previous, last);
+    let slope = (g0 - g1) / (s1 - s0).abs();
+    if !(slope > 0.0) {
+        return f64::INFINITY;
+    }
+    let q = (-slope * spacing).exp();
+    weight * g1.exp() * q / (1.0 - q)
+}
+
 /// ln ∫ e^{g} by the trapezoid rule on the whole line, centred at the peak t* and scaled by
 /// the curvature there, or `None` when it cannot be trusted (the adaptive rule then takes over).
 ///
-/// The nodes are t* + j·h with h = [`TRAPEZOID_STEP`]·σ, σ = 1/√(−g″(t*)), marched outward
-/// on each side until g has dropped by [`LOG_WINDOW`]. Because g is concave with g″ ≤ −1, the
-/// tail beyond the last node t_J is at most e^{g(t_J)}/|g′(t_J)| ≤ e^{g* − LOG_WINDOW}/|t_J − t*|:
-/// negligible. For an integrand analytic in a strip around the real axis the trapezoid rule on
+/// The nodes are t* + ψ(j·h) with h = [`TRAPEZOID_STEP`] and σ = 1/√(−g″(t*)) in the map ψ
+/// of [`GradedMap`], marched outward on each side until g has dropped by [`LOG_WINDOW`], or,
+/// for a value without a gradient, until the terms not visited are bounded by
+/// [`TAIL_TOLERANCE`] of the sum ([`tail_bound`], from the concavity of g: about 36 log-units
+/// below the peak, four nodes fewer in all). For an integrand analytic in a strip around the real axis the trapezoid rule on
 /// the line converges geometrically in 1/h, so T_h is accepted by [`converged`] from its
 /// agreement with T_{2h} and T_{4h} (the even nodes and every fourth node, no new evaluation);
 /// otherwise h is halved (the old nodes kept) up to [`TRAPEZOID_HALVINGS`] times. `None` also when the window reaches an
@@ -259,9 +301,13 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
     if let Some(out) = gradient.as_deref_mut() {
         out.iter_mut().for_each(|o| *o = 0.0);
     }
+    // The tail bound covers the value's terms only: a gradient component's integrand e^{g}·∂g/∂θ
+    // can weigh its tail far more (a class far below the others in EXACT), so integrals with a
+    // gradient march until g has dropped by LOG_WINDOW.
+    let bounded_tail = gradient.is_none();
     let mut count = 0usize;
     // (g − g*, exp(g − g*)·ψ′/σ) at the node u of the map.
-    let mut node = |u: f64| -> Option<(f64, f64)> {
+    let mut node = |u: f64| -> Option<(f64, f64, f64)> {
         let (s, weight) = map.offset_and_weight(u);
         let t = peak + s;
         if !(t > lo && t < hi) || count >= TRAPEZOID_MAX_NODES {
@@ -275,23 +321,25 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
         count += 1;
         evaluations.set(evaluations.get() + 1);
         let relative = g - g_peak;
-        (relative <= 0.5).then(|| (relative, weight * relative.exp()))
+        (relative <= 0.5).then(|| (s, relative, weight * relative.exp()))
     };
     // Σ exp(g − g*) over all nodes (T_h = h·fine) and over the even ones (T_2h = 2h·coarse),
     // compensated: ~100 terms summed naively would leave 1e-15 of noise.
     let (mut fine, mut coarse) = (CompensatedSum::default(), CompensatedSum::default());
     // And over every fourth node (T_4h = 4h·quarter), for the rate of convergence.
     let mut quarter = CompensatedSum::default();
-    let (_, v) = node(0.0)?;
+    let (_, _, v) = node(0.0)?;
     fine.add(v);
     coarse.add(v);
     quarter.add(v);
     let mut reach = [0usize; 2];
     for (side, sign) in [-1.0f64, 1.0].into_iter().enumerate() {
         let mut j = 0usize;
+        let mut previous = (0.0, 0.0);
         loop {
             j += 1;
-            let (relative, v) = node(sign * j as f64 * h)?;
+            let u = sign * j as f64 * h;
+            let (s, relative, v) = node(u)?;
             fine.add(v);
             if j % 2 == 0 {
                 coarse.add(v);
@@ -299,9 +347,19 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
             if j % 4 == 0 {
                 quarter.add(v);
             }
-            if relative < -LOG_WINDOW {
+            if relative < -LOG_WINDOW
+                || (bounded_tail
+                    && relative < -TAIL_CHECK_DEPTH
+                    && tail_bound(
+                        previous,
+                        (s, relative),
+                        map.least_spacing_beyond(u, h),
+                        map.largest_weight(),
+                    ) <= TAIL_TOLERANCE * fine.value())
+            {
                 break;
             }
+            previous = (s, relative);
         }
         reach[side] = j;
     }
@@ -328,7 +386,7 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
         let mut midpoints = CompensatedSum::default();
         let (left, right) = (reach[0] as i64, reach[1] as i64);
         for k in -left..right {
-            midpoints.add(node((k as f64 + 0.5) * h)?.1);
+            midpoints.add(node((k as f64 + 0.5) * h)?.2);
         }
         h *= 0.5;
         (reach[0], reach[1]) = (2 * reach[0], 2 * reach[1]);
