@@ -242,7 +242,8 @@ const TAIL_CHECK_DEPTH: f64 = 25.0;
 fn tail_bound(previous: (f64, f64), last: (f64, f64), spacing: f64, weight: f64) -> f64 {
     let ((s0, g0), (s1, g1)) = (previous, last);
     let slope = (g0 - g1) / (s1 - s0).abs();
-    if !(slope > 0.0) {
+    // A slope that is not positive (or NaN) gives no bound.
+    if slope.is_nan() || slope <= 0.0 {
         return f64::INFINITY;
     }
     let q = (-slope * spacing).exp();
