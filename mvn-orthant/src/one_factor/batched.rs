@@ -18,18 +18,35 @@ fn two_sum_into(sum: &mut f64, compensation: &mut f64, v: f64) {
     *sum = t;
 }
 
-/// ln φ(z) + Σ_i ln Φ_i, with the terms summed in [`LANES`] lanes with TwoSum compensation and
-/// the lanes combined with compensation.
+/// The lanes of [`log_density_plus_sum`] start from −this, so that every term of magnitude up
+/// to it is smaller than the running sum (all terms are ≤ 0): a power of two above the largest
+/// |ln Φ| of the table's range (1 300 at x = −51).
+const LANE_OFFSET: f64 = 2048.0;
+
+/// ln φ(z) + Σ_i ln Φ_i (every ln Φ_i ≤ 0), with the terms summed in [`LANES`] lanes whose
+/// rounding errors are kept exactly, and the lanes combined with compensation.
+///
+/// Each lane starts from −[`LANE_OFFSET`], so its running sum s is at least as large in
+/// magnitude as any term v with |v| ≤ 2048; the rounding error of s + v is then exactly
+/// v − ((s + v) − s) (Dekker's Fast2Sum: three operations instead of TwoSum's six). A slice with
+/// a larger term (x below −63 or so, or ln Φ = −∞) is summed again with TwoSum in every lane.
+/// The lanes, their errors and the offsets 8 × 2048 are then combined by TwoSum (the branch of
+/// Neumaier's form mispredicts on lane sums of similar sizes), so the result is the sum rounded
+/// about once, as with TwoSum throughout.
 pub(super) fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
-    let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(log_cdf));
-    // Neumaier's combination of the lanes (the bits of `CompensatedSum`, whose error term is
-    // the same exact rounding error) without its branch, which mispredicts on lane sums of
-    // similar sizes.
+    let (sum, compensation, offset) = match pulp::Arch::new().dispatch(OffsetLaneSums(log_cdf)) {
+        Some((sum, compensation)) => (sum, compensation, LANES as f64 * LANE_OFFSET),
+        None => {
+            let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(log_cdf));
+            (sum, compensation, 0.0)
+        }
+    };
     let (mut g, mut g_compensation) = (log_pdf_z, 0.0);
     for j in 0..LANES {
         two_sum_into(&mut g, &mut g_compensation, sum[j]);
         two_sum_into(&mut g, &mut g_compensation, compensation[j]);
     }
+    two_sum_into(&mut g, &mut g_compensation, offset);
     g + g_compensation
 }
 
@@ -53,6 +70,38 @@ pub(super) fn lane_sums_of_pairs(n: usize, term: impl Fn(usize) -> (f64, f64)) -
         second[i - whole] += b;
     }
     (first.iter().sum(), second.iter().sum())
+}
+
+/// The [`LANES`] lane sums of a slice of terms ≤ 0, each started from −[`LANE_OFFSET`] and
+/// compensated by Fast2Sum (see [`log_density_plus_sum`]), as an operation that `pulp` compiles
+/// for AVX2 as well; `None` when a term is below −[`LANE_OFFSET`] (or −∞), where Fast2Sum would
+/// not be exact.
+struct OffsetLaneSums<'a>(&'a [f64]);
+
+impl pulp::WithSimd for OffsetLaneSums<'_> {
+    type Output = Option<([f64; LANES], [f64; LANES])>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
+        let (mut sum, mut compensation, mut lowest) = ([-LANE_OFFSET; LANES], [0.0; LANES], [0.0f64; LANES]);
+        let mut add = |j: usize, v: f64| {
+            let t = sum[j] + v;
+            compensation[j] += v - (t - sum[j]);
+            sum[j] = t;
+            lowest[j] = if v < lowest[j] { v } else { lowest[j] };
+        };
+        let chunks = self.0.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (j, &v) in chunk.iter().enumerate() {
+                add(j, v);
+            }
+        }
+        for (j, &v) in rest.iter().enumerate() {
+            add(j, v);
+        }
+        lowest.iter().all(|&v| v >= -LANE_OFFSET).then_some((sum, compensation))
+    }
 }
 
 /// The [`LANES`] compensated lane sums of a slice, as an operation that `pulp` compiles for
@@ -103,5 +152,57 @@ impl Scratch {
         } else {
             log_cdf_and_inverse_mills_batch(&self.x, &mut self.log_cdf, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{log_density_plus_sum, two_sum_into, LaneSums};
+    use crate::mills_ratio::log_cdf_and_inverse_mills;
+
+    /// The sum of `terms` to about ε² relative (one TwoSum chain with its compensation), as the
+    /// reference.
+    fn reference_sum(first: f64, terms: &[f64]) -> f64 {
+        let (mut sum, mut compensation) = (first, 0.0);
+        for &v in terms {
+            two_sum_into(&mut sum, &mut compensation, v);
+        }
+        sum + compensation
+    }
+
+    /// The offset lanes (Fast2Sum) give the sum rounded to within one ulp, like the TwoSum lanes,
+    /// on slices of ln Φ over (−51, 12] and of 1 to 2 000 terms, and fall back to the TwoSum lanes
+    /// where a term is below −2048 (exactly those lanes' value).
+    #[test]
+    fn offset_lanes_sum_to_within_a_rounding() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut uniform = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut worst: f64 = 0.0;
+        for case in 0..400 {
+            let n = [1usize, 7, 8, 9, 100, 2000][case % 6];
+            let spread = [1.0, 10.0, 60.0][case % 3];
+            let terms: Vec<f64> =
+                (0..n).map(|_| log_cdf_and_inverse_mills((12.0 - spread * uniform()).max(-50.9)).0).collect();
+            let first = -0.5 * (3.0 * uniform()).powi(2) - 0.918_938_533_204_672_7;
+            let got = log_density_plus_sum(first, &terms);
+            let want = reference_sum(first, &terms);
+            let ulps = (got - want).abs() / (f64::EPSILON * want.abs());
+            assert!(ulps <= 1.0, "case {case}: {got:e} vs {want:e} ({ulps} ulp)");
+            worst = worst.max(ulps);
+        }
+        // A term beyond the offset: the TwoSum lanes' value, bit for bit.
+        let mut terms: Vec<f64> = (0..37).map(|i| -0.1 * f64::from(i)).collect();
+        terms[11] = -5000.25;
+        let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(&terms));
+        let (mut g, mut c) = (-1.0, 0.0);
+        for j in 0..sum.len() {
+            two_sum_into(&mut g, &mut c, sum[j]);
+            two_sum_into(&mut g, &mut c, compensation[j]);
+        }
+        assert_eq!(log_density_plus_sum(-1.0, &terms).to_bits(), (g + c).to_bits());
+        println!("offset lanes: worst {worst} ulp");
     }
 }
