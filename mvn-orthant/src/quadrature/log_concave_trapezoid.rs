@@ -425,7 +425,7 @@ mod tests {
                     for j in 1..400 {
                         let (t0, t1) = (sign * (j - 1) as f64 * h, sign * j as f64 * h);
                         let (g0, g1) = (g(t0), g(t1));
-                        if g1 > -5.0 || g1 < -40.0 || g1 >= g0 {
+                        if !(-40.0..=-5.0).contains(&g1) || g1 >= g0 {
                             continue;
                         }
                         let rest: f64 = (1..2000).map(|m| g(t1 + sign * m as f64 * h).exp()).sum();
