@@ -115,11 +115,13 @@ impl IntervalFactors {
             if i > 0 && same(self, i, kept - 1) {
                 multiplicity[kept - 1] += 1.0;
             } else {
-                self.alpha[kept] = self.alpha[i];
-                self.beta[kept] = self.beta[i];
-                self.width[kept] = self.width[i];
-                self.slope[kept] = self.slope[i];
-                self.inv_scale[kept] = self.inv_scale[i];
+                if kept < i {
+                    self.alpha[kept] = self.alpha[i];
+                    self.beta[kept] = self.beta[i];
+                    self.width[kept] = self.width[i];
+                    self.slope[kept] = self.slope[i];
+                    self.inv_scale[kept] = self.inv_scale[i];
+                }
                 multiplicity.push(1.0);
                 kept += 1;
             }

@@ -236,9 +236,12 @@ impl OneFactorProblem {
                     feasible = false;
                 }
                 let s = dii.sqrt();
-                factors.alpha.push((a - m) / s);
-                factors.beta.push((b - m) / s);
-                factors.width.push((b - a) / s);
+                // An infinite limit (or width) stays infinite, without a division (an orthant
+                // has one per coordinate).
+                let scaled = |v: f64| if v.is_finite() { v / s } else { v };
+                factors.alpha.push(scaled(a - m));
+                factors.beta.push(scaled(b - m));
+                factors.width.push(scaled(b - a));
                 factors.slope.push(lam / s);
                 factors.inv_scale.push(1.0 / s);
                 index.push(i);
