@@ -35,6 +35,8 @@ fn half_correlated_orthant_is_one_over_d_plus_one() {
         assert!(rel(e.value, exact) < 1e-13, "d = {d}: {} vs {exact}", e.value);
         assert!((e.log_value + (d as f64 + 1.0).ln()).abs() < 1e-13 * (d as f64 + 1.0).ln());
         assert_eq!(e.method, Method::OneFactor);
+        // The trapezoid rule's cost (the adaptive rule, its fallback, takes 250 or more).
+        assert!(e.evaluations <= 80, "d = {d}: {} evaluations", e.evaluations);
         // The EXACT form: P(Y > 0), Y ~ N(0, I + 11ᵀ) in dimension d is the same number.
         // (ln Φ from the pieces in x of `mills_ratio`: 2.6e-16 at worst up to d = 3000, 8.1e-16 at
         // d = 10⁴; the bound leaves room for the summation over the classes.)

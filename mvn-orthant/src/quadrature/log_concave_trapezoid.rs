@@ -239,6 +239,9 @@ const TAIL_CHECK_DEPTH: f64 = 25.0;
 /// weight·e^{g(t_J) − g*}·q/(1 − q).
 ///
 /// +∞ when the last two values do not decrease outward.
+// Out of line: it runs a few times per integral, and inlined it enlarged the march loop
+// (criterion: 21.2 against 19.8 µs for the distinct-loadings orthant at d = 100).
+#[inline(never)]
 fn tail_bound(previous: (f64, f64), last: (f64, f64), spacing: f64, weight: f64) -> f64 {
     let ((s0, g0), (s1, g1)) = (previous, last);
     let slope = (g0 - g1) / (s1 - s0).abs();
@@ -329,7 +332,9 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
     let (mut fine, mut coarse) = (CompensatedSum::default(), CompensatedSum::default());
     // And over every fourth node (T_4h = 4h·quarter), for the rate of convergence.
     let mut quarter = CompensatedSum::default();
-    let (_, _, v) = node(0.0)?;
+    // The peak's term is its weight times e^{g* − g*} = 1, without evaluating g again (g* is
+    // its value there), unless the gradient is wanted at the node.
+    let v = if bounded_tail { map.offset_and_weight(0.0).1 } else { node(0.0)?.2 };
     fine.add(v);
     coarse.add(v);
     quarter.add(v);
