@@ -393,6 +393,15 @@ impl LogConcaveIntegrand for IntervalFactors {
         g
     }
 
+    /// For an orthant: ∂g/∂b_k = r(x_k)/√D_kk and ∂g/∂a_k = −r(x_k)/√D_kk with r = φ/Φ and
+    /// x_k moving along t at the rate c_k; since 0 < −r′ < 1 (Sampford's inequality,
+    /// r(x)(x + r(x)) ∈ (0, 1)), each grows by at most |c_k|/√D_kk per unit of t. None for
+    /// two-sided factors.
+    fn gradient_growth(&self) -> Option<f64> {
+        self.is_orthant()
+            .then(|| self.slope.iter().zip(&self.inv_scale).map(|(&c, &w)| (c * w).abs()).fold(0.0, f64::max))
+    }
+
     fn kinks(&self) -> (Vec<f64>, f64) {
         let mut kinks = Vec::new();
         let mut step = f64::INFINITY;
@@ -455,6 +464,12 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 
     fn log_value(&self, z: f64) -> f64 {
         log_density_plus_sum(log_pdf(z), &self.evaluate(z, false).log_cdf)
+    }
+
+    /// ∂g/∂d_k = r(d_k + z) with r = φ/Φ, and 0 < −r′ < 1 (Sampford's inequality,
+    /// r(x)(x + r(x)) ∈ (0, 1)): every component grows by less than 1 per unit of z.
+    fn gradient_growth(&self) -> Option<f64> {
+        Some(1.0)
     }
 
     /// One pass over the classes: ln Φ(d_i + z) and φ/Φ(d_i + z) together, the ratios weighted

@@ -104,6 +104,14 @@ pub trait LogConcaveIntegrand {
         }
         g
     }
+    /// A bound L on how fast the parameter derivatives can grow along t, for every parameter
+    /// θ_k and all t, t′: |∂g/∂θ_k(t′)| ≤ |∂g/∂θ_k(t)| + L·|t′ − t|; `None` (the default) when
+    /// none is known. With it, the trapezoid rule stops marching into a tail once a bound of
+    /// the gradient's unvisited terms is negligible beside the largest component, as it does
+    /// for the value; without it an integral with a gradient goes to [`LOG_WINDOW`].
+    fn gradient_growth(&self) -> Option<f64> {
+        None
+    }
     /// The kinks of the sharp factors (sorted, duplicates removed) and the smallest step width
     /// 1/|c_i| among them (+∞ when no factor is sharp).
     fn kinks(&self) -> (Vec<f64>, f64) {
