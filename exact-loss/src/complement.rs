@@ -55,8 +55,9 @@ use mvn_orthant::quadrature::{gauss_kronrod_panel, KronrodSums};
 /// Below this union bound Σ_i Q(d_i/√2) ≥ 1 − A, the accuracy entry points compute A, its
 /// gradient and 1 − A by this module instead of the one-factor quadrature of A.
 ///
-/// The one-factor quadrature resolves its integrand to e^{−42} of the peak, so components of
-/// the gradient far below A are lost, and 1 − A formed from A has an absolute error of a few
+/// The one-factor quadrature resolves its integrand to e^{−36}…e^{−42} of the peak (its march
+/// stops once the terms it has not visited are below 1e-17 of the value and of the largest
+/// gradient component), so components of the gradient far below A are lost, and 1 − A formed from A has an absolute error of a few
 /// 1e-16. Above the threshold, 1 − A ≥ (union bound)/n ≥ 1e-3/n, so for n < 10⁴ 1 − A ≥ 1e-7
 /// and the largest gradient component (of the order of 1 − A) is resolved by the one-factor
 /// quadrature to better than 1e-10 of itself; below it, the complement costs a few times more

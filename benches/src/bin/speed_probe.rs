@@ -218,8 +218,9 @@ fn main() {
             let tv = per_call(|| p.integrate().value);
             let tg = per_call(|| p.integrate_with_gradient().0.value);
             let e = p.integrate();
+            let with_gradient = p.log_gradient().evaluations;
             say!(
-                "one-factor d = {d:4} ({name:13}): value {:8.2} us, with gradient {:8.2} us, {} evaluations, P = {:.16e}",
+                "one-factor d = {d:4} ({name:13}): value {:8.2} us, with gradient {:8.2} us, {} evaluations ({with_gradient} with the gradient), P = {:.16e}",
                 tv * 1e6,
                 tg * 1e6,
                 e.evaluations,

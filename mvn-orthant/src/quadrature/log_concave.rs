@@ -4,9 +4,10 @@
 //! We locate the maximum t* of g by safeguarded Newton on g′. When no factor is sharp, the
 //! integral is first the trapezoid rule on the line, centred at t* with a step proportional to
 //! the curvature radius 1/√(−g″(t*)) near the peak and widening smoothly in a wide tail, marched
-//! outward until g has dropped by [`LOG_WINDOW`] (for a value without a gradient, until a bound
-//! of the terms not visited, from the concavity of g, is below 1e-17 of the sum: about 36
-//! log-units down) and accepted when it agrees with the rule of
+//! outward until a bound of the terms not visited, from the concavity of g, is below 1e-17 of
+//! the sum (about 36 log-units down; with a gradient also of its largest component, where the
+//! integrand bounds the growth of its parameter derivatives, and otherwise until g has dropped
+//! by [`LOG_WINDOW`]) and accepted when it agrees with the rule of
 //! twice the step (its even nodes) to 1e-14, or when the rules of steps h, 2h and 4h converge
 //! geometrically to that accuracy (`log_concave_trapezoid`; about 55 nodes on an EXACT orthant
 //! against about 250 for the adaptive rule). The trapezoid rule on the line needs its centre near

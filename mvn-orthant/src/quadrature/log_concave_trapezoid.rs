@@ -309,10 +309,11 @@ fn tail_bound(previous: (f64, f64), last: (f64, f64), spacing: f64, weight: f64)
 /// the curvature there, or `None` when it cannot be trusted (the adaptive rule then takes over).
 ///
 /// The nodes are t* + ψ(j·h) with h = [`TRAPEZOID_STEP`] and σ = 1/√(−g″(t*)) in the map ψ
-/// of [`GradedMap`], marched outward on each side until g has dropped by [`LOG_WINDOW`], or,
-/// for a value without a gradient, until the terms not visited are bounded by
+/// of [`GradedMap`], marched outward on each side until the terms not visited are bounded by
 /// [`TAIL_TOLERANCE`] of the sum ([`tail_bound`], from the concavity of g: about 36 log-units
-/// below the peak, four nodes fewer in all). For an integrand analytic in a strip around the real axis the trapezoid rule on
+/// below the peak, four nodes fewer in all) and, with a gradient, of its largest component
+/// ([`gradient_tail_bound`], where [`LogConcaveIntegrand::gradient_growth`] is known), or else
+/// until g has dropped by [`LOG_WINDOW`]. For an integrand analytic in a strip around the real axis the trapezoid rule on
 /// the line converges geometrically in 1/h, so T_h is accepted by [`converged`] from its
 /// agreement with T_{2h} and T_{4h} (the even nodes and every fourth node, no new evaluation);
 /// otherwise h is halved (the old nodes kept) up to [`TRAPEZOID_HALVINGS`] times. `None` also when the window reaches an
