@@ -109,7 +109,7 @@ pub trait LogConcaveIntegrand {
     /// θ_k and all t, t′: |∂g/∂θ_k(t′)| ≤ |∂g/∂θ_k(t)| + L·|t′ − t|; `None` (the default) when
     /// none is known. With it, the trapezoid rule stops marching into a tail once a bound of
     /// the gradient's unvisited terms is negligible beside the largest component, as it does
-    /// for the value; without it an integral with a gradient goes to [`LOG_WINDOW`].
+    /// for the value; without it an integral with a gradient goes until g has dropped by 42.
     fn gradient_growth(&self) -> Option<f64> {
         None
     }
