@@ -3,7 +3,7 @@
 //! kept in a scratch allocated once per integral, and their compensated sum in independent
 //! lanes.
 
-use crate::mills_ratio::log_cdf_and_inverse_mills_batch;
+use crate::mills_ratio::{density_branch_free, log_cdf_and_inverse_mills_batch};
 
 /// Independent accumulators of the sums over classes or factors: each lane sums every
 /// `LANES`-th term, so that the additions of consecutive terms are independent.
@@ -131,6 +131,36 @@ impl pulp::WithSimd for LaneSums<'_> {
             two_sum_into(&mut sum[j], &mut compensation[j], v);
         }
         (sum, compensation)
+    }
+}
+
+/// out_i += weight·φ(d_i + z) for every i, branch-free (φ by
+/// [`crate::mills_ratio::density_branch_free`], 0 above 38.6), compiled for AVX2 as well where
+/// the CPU has it (the same operations, so the same bits): the inverse Mills ratios of the
+/// classes of the EXACT orthant that are far in the upper tail, where φ/Φ = φ to rounding.
+pub(super) fn add_weighted_densities(shift: &[f64], z: f64, weight: f64, out: &mut [f64]) {
+    // Beyond x = 38.6 every φ is 0: nothing to add (the shifts are in increasing order).
+    let n = shift.partition_point(|&d| d + z <= 38.6).min(out.len());
+    pulp::Arch::new().dispatch(WeightedDensities { shift: &shift[..n], z, weight, out: &mut out[..n] });
+}
+
+/// The loop of [`add_weighted_densities`], as an operation that `pulp` compiles per instruction
+/// set.
+struct WeightedDensities<'a> {
+    shift: &'a [f64],
+    z: f64,
+    weight: f64,
+    out: &'a mut [f64],
+}
+
+impl pulp::WithSimd for WeightedDensities<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        for (o, &d) in self.out.iter_mut().zip(self.shift) {
+            *o += self.weight * density_branch_free(d + self.z);
+        }
     }
 }
 
