@@ -587,16 +587,17 @@ pub fn shifted_orthant_log_value_and_gradient(shift: &[f64], log_gradient: &mut 
         log_gradient.fill(f64::NAN);
         return f64::NAN;
     }
-    // The shifts in increasing order (ties by index: one order), the gradient in that order.
-    let mut order: Vec<(f64, usize)> = shift.iter().copied().zip(0..).collect();
-    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // The shifts in increasing order, the gradient in that order (equal shifts have equal terms,
+    // so the order among them changes no bit).
+    let mut order: Vec<(f64, u32)> = shift.iter().copied().zip(0..).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let sorted: Vec<f64> = order.iter().map(|&(d, _)| d).collect();
     let mut sorted_gradient = vec![0.0; shift.len()];
     let integrand = ShiftedOrthant::new(&sorted);
     let log_value =
         integrate_log_concave(&integrand, whole_line.0, whole_line.1, Some(&mut sorted_gradient)).log_value;
     for (&(_, i), &g) in order.iter().zip(&sorted_gradient) {
-        log_gradient[i] = g;
+        log_gradient[i as usize] = g;
     }
     log_value
 }
