@@ -134,31 +134,38 @@ impl pulp::WithSimd for LaneSums<'_> {
     }
 }
 
-/// out_i += weight·φ(d_i + z) for every i, branch-free (φ by
-/// [`crate::mills_ratio::density_branch_free`], 0 above 38.6), compiled for AVX2 as well where
-/// the CPU has it (the same operations, so the same bits): the inverse Mills ratios of the
-/// classes of the EXACT orthant that are far in the upper tail, where φ/Φ = φ to rounding.
-pub(super) fn add_weighted_densities(shift: &[f64], z: f64, weight: f64, out: &mut [f64]) {
-    // Beyond x = 38.6 every φ is 0: nothing to add (the shifts are in increasing order).
-    let n = shift.partition_point(|&d| d + z <= 38.6).min(out.len());
-    pulp::Arch::new().dispatch(WeightedDensities { shift: &shift[..n], z, weight, out: &mut out[..n] });
+/// out_i += weight·ratio_i for the first classes (as many as `ratio` holds: the near classes of
+/// the EXACT orthant, their φ/Φ from the ln Φ kernel) and out_i += weight·φ(d_i + z) for the
+/// others (the classes far in the upper tail, whose φ/Φ is φ to rounding; `shift` holds their
+/// shifts in increasing order), compiled for AVX2 as well where the CPU has it (the same
+/// operations, so the same bits). φ by [`crate::mills_ratio::density_branch_free`]; beyond
+/// x = 38.6 it is 0 and nothing is added.
+pub(super) fn add_weighted_ratios(ratio: &[f64], far_shift: &[f64], z: f64, weight: f64, out: &mut [f64]) {
+    let (near, far) = out.split_at_mut(ratio.len());
+    let visible = far_shift.partition_point(|&d| d + z <= 38.6).min(far.len());
+    pulp::Arch::new().dispatch(WeightedRatios { ratio, far_shift: &far_shift[..visible], z, weight, near, far });
 }
 
-/// The loop of [`add_weighted_densities`], as an operation that `pulp` compiles per instruction
+/// The loops of [`add_weighted_ratios`], as an operation that `pulp` compiles per instruction
 /// set.
-struct WeightedDensities<'a> {
-    shift: &'a [f64],
+struct WeightedRatios<'a> {
+    ratio: &'a [f64],
+    far_shift: &'a [f64],
     z: f64,
     weight: f64,
-    out: &'a mut [f64],
+    near: &'a mut [f64],
+    far: &'a mut [f64],
 }
 
-impl pulp::WithSimd for WeightedDensities<'_> {
+impl pulp::WithSimd for WeightedRatios<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        for (o, &d) in self.out.iter_mut().zip(self.shift) {
+        for (o, &r) in self.near.iter_mut().zip(self.ratio) {
+            *o += self.weight * r;
+        }
+        for (o, &d) in self.far.iter_mut().zip(self.far_shift) {
             *o += self.weight * density_branch_free(d + self.z);
         }
     }

@@ -1,7 +1,7 @@
 //! The factors of the one-factor integrand and the EXACT orthant, as log-concave integrands of
 //! [`crate::quadrature::integrate_log_concave`].
 
-use super::batched::{add_weighted_densities, lane_sums_of_pairs, log_density_plus_sum, Scratch};
+use super::batched::{add_weighted_ratios, lane_sums_of_pairs, log_density_plus_sum, Scratch};
 use crate::mills_ratio::{inverse_mills_ratio, log_cdf_and_inverse_mills};
 use crate::normal::{log_interval_probability_with_width, log_pdf};
 use crate::quadrature::{integrate_log_concave, CompensatedSum, LogConcaveIntegrand};
@@ -489,11 +489,7 @@ impl<'a> ShiftedOrthant<'a> {
     /// [`ShiftedOrthant::evaluate`] at z, the far ones as weight·φ(d_i + z).
     fn add_weighted_ratios(&self, scratch: &Scratch, z: f64, weight: f64, out: &mut [f64]) {
         let near = scratch.x.len();
-        let (out_near, out_far) = out.split_at_mut(near);
-        for (o, &r) in out_near.iter_mut().zip(&scratch.ratio[..near]) {
-            *o += weight * r;
-        }
-        add_weighted_densities(&self.shift[near..], z, weight, out_far);
+        add_weighted_ratios(&scratch.ratio[..near], &self.shift[near..], z, weight, out);
     }
 }
 
