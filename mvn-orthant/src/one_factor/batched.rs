@@ -143,7 +143,14 @@ impl pulp::WithSimd for LaneSums<'_> {
 pub(super) fn add_weighted_ratios(ratio: &[f64], far_shift: &[f64], z: f64, weight: f64, out: &mut [f64]) {
     let (near, far) = out.split_at_mut(ratio.len());
     let visible = far_shift.partition_point(|&d| d + z <= 38.6).min(far.len());
-    pulp::Arch::new().dispatch(WeightedRatios { ratio, far_shift: &far_shift[..visible], z, weight, near, far });
+    pulp::Arch::new().dispatch(WeightedRatios {
+        ratio,
+        far_shift: &far_shift[..visible],
+        z,
+        weight,
+        near,
+        far,
+    });
 }
 
 /// The loops of [`add_weighted_ratios`], as an operation that `pulp` compiles per instruction
