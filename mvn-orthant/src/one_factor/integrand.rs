@@ -561,8 +561,9 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 ///
 /// # Panics
 ///
-/// When `log_gradient.len() != shift.len()`. Shifts must be finite (not checked here; the
-/// callers validate them), otherwise the result is NaN.
+/// When `log_gradient.len() != shift.len()`. A NaN shift gives NaN (ln A and every component);
+/// d_i = +∞ is a class that never outscores the true one (Φ = 1, component 0) and d_i = −∞ one
+/// that always does (A = 0, ln A = −∞).
 ///
 /// ```
 /// use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
@@ -574,14 +575,14 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 /// ```
 pub fn shifted_orthant_log_value_and_gradient(shift: &[f64], log_gradient: &mut [f64]) -> f64 {
     assert_eq!(shift.len(), log_gradient.len(), "shift and gradient lengths differ");
+    if shift.iter().any(|d| d.is_nan()) {
+        log_gradient.fill(f64::NAN);
+        return f64::NAN;
+    }
     let whole_line = (f64::NEG_INFINITY, f64::INFINITY);
     if shift.len() < FAR_CLASSES_FROM {
         let integrand = ShiftedOrthant::with_every_class(shift);
         return integrate_log_concave(&integrand, whole_line.0, whole_line.1, Some(log_gradient)).log_value;
-    }
-    if shift.iter().any(|d| d.is_nan()) {
-        log_gradient.fill(f64::NAN);
-        return f64::NAN;
     }
     // The shifts in increasing order, the gradient in that order (equal shifts have equal terms,
     // so the order among them changes no bit).
@@ -780,6 +781,41 @@ mod tests {
         println!(
             "far classes left out: ln A {worst_value:e}, gradient {worst_gradient:e} of the largest, each component {worst_each:e} of itself"
         );
+    }
+
+    /// The public EXACT orthant at the edges, on both sides of the 32 classes where the far
+    /// classes start: a NaN shift gives NaN everywhere; a class at d = +∞ (Φ = 1) changes
+    /// nothing and has gradient 0; a class at d = −∞ makes A = 0.
+    #[test]
+    fn exact_orthant_edges() {
+        for n in [5usize, 40, 400] {
+            let d = shifts(n, 70 + n as u64, 2.0, 2.0);
+            let mut gradient = vec![0.0; n];
+            let log_a = shifted_orthant_log_value_and_gradient(&d, &mut gradient);
+            let mut with_nan = d.clone();
+            with_nan[n / 2] = f64::NAN;
+            let mut nan_gradient = vec![0.0; n];
+            assert!(shifted_orthant_log_value_and_gradient(&with_nan, &mut nan_gradient).is_nan(), "n = {n}");
+            assert!(nan_gradient.iter().all(|g| g.is_nan()), "n = {n}");
+            let mut wider = d.clone();
+            wider.insert(n / 3, f64::INFINITY);
+            let mut wider_gradient = vec![1.0; n + 1];
+            let log_wider = shifted_orthant_log_value_and_gradient(&wider, &mut wider_gradient);
+            assert!(
+                (log_wider - log_a).abs() <= 4.0 * f64::EPSILON * log_a.abs(),
+                "n = {n}: {log_wider} vs {log_a}"
+            );
+            assert_eq!(wider_gradient.remove(n / 3), 0.0);
+            let largest = gradient.iter().fold(0.0f64, |x, &g| x.max(g.abs()));
+            for (k, (&g, &h)) in gradient.iter().zip(&wider_gradient).enumerate() {
+                assert!((g - h).abs() <= 1e-14 * largest, "n = {n}, class {k}: {g} vs {h}");
+            }
+            let mut impossible = d.clone();
+            impossible[0] = f64::NEG_INFINITY;
+            let mut impossible_gradient = vec![0.0; n];
+            let log_zero = shifted_orthant_log_value_and_gradient(&impossible, &mut impossible_gradient);
+            assert_eq!(log_zero, f64::NEG_INFINITY, "n = {n}");
+        }
     }
 
     /// The one-pass hook of the EXACT integrand gives the bits of the two separate hooks.
