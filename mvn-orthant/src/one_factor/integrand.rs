@@ -375,22 +375,29 @@ impl LogConcaveIntegrand for IntervalFactors {
     }
 
     /// One pass for an orthant (ln Φ and φ/Φ of each factor together); the two hooks otherwise.
-    fn log_value_and_gradient_at(&self, frame: &IntervalFrame, s: f64, shift: f64, out: &mut [f64]) -> f64 {
+    fn log_value_and_gradient_at(
+        &self,
+        frame: &IntervalFrame,
+        s: f64,
+        peak: f64,
+        scale: f64,
+        out: &mut [f64],
+    ) -> (f64, f64) {
         if !self.is_orthant() {
             let g = self.log_value_at(frame, s);
-            let weight = (g - shift).exp();
+            let weight = scale * (g - peak).exp();
             if weight > 0.0 && weight.is_finite() {
                 self.add_parameter_gradient_at(frame, s, weight, out);
             }
-            return g;
+            return (g, weight);
         }
         let scratch = self.evaluate_orthant(&frame.finite, s, true);
         let g = log_density_plus_sum(Self::log_pdf_at(frame, s), &scratch.log_cdf);
-        let weight = (g - shift).exp();
+        let weight = scale * (g - peak).exp();
         if weight > 0.0 && weight.is_finite() {
             self.add_orthant_gradient(&scratch, weight, out);
         }
-        g
+        (g, weight)
     }
 
     /// For an orthant: ∂g/∂b_k = r(x_k)/√D_kk and ∂g/∂a_k = −r(x_k)/√D_kk with r = φ/Φ and
@@ -521,16 +528,23 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     }
 
     /// One pass over the classes: ln Φ(d_i + z) and φ/Φ(d_i + z) together, the ratios weighted
-    /// by exp(g − shift) once g is known.
-    fn log_value_and_gradient_at(&self, anchor: &f64, s: f64, shift: f64, out: &mut [f64]) -> f64 {
+    /// by scale·exp(g − peak) once g is known.
+    fn log_value_and_gradient_at(
+        &self,
+        anchor: &f64,
+        s: f64,
+        peak: f64,
+        scale: f64,
+        out: &mut [f64],
+    ) -> (f64, f64) {
         let z = anchor + s;
         let scratch = self.evaluate(z, true);
         let g = log_density_plus_sum(log_pdf(z), &scratch.log_cdf);
-        let weight = (g - shift).exp();
+        let weight = scale * (g - peak).exp();
         if weight > 0.0 && weight.is_finite() {
             self.add_weighted_ratios(&scratch, z, weight, out);
         }
-        g
+        (g, weight)
     }
 
     fn log_magnitude(&self, z: f64) -> f64 {
@@ -823,9 +837,10 @@ mod tests {
         d.sort_by(f64::total_cmp);
         let integrand = ShiftedOrthant::new(&d);
         let (mut once, mut twice) = (vec![0.25; 37], vec![0.25; 37]);
-        let g = integrand.log_value_and_gradient_at(&-0.3, 0.05, -2.0, &mut once);
+        let (g, weight) = integrand.log_value_and_gradient_at(&-0.3, 0.05, -2.0, 1.25, &mut once);
         assert_eq!(g.to_bits(), integrand.log_value_at(&-0.3, 0.05).to_bits());
-        integrand.add_parameter_gradient_at(&-0.3, 0.05, (g + 2.0).exp(), &mut twice);
+        assert_eq!(weight, 1.25 * (g + 2.0).exp());
+        integrand.add_parameter_gradient_at(&-0.3, 0.05, weight, &mut twice);
         assert_eq!(once, twice);
     }
 

@@ -91,19 +91,27 @@ pub trait LogConcaveIntegrand {
     fn derivatives(&self, t: f64) -> (f64, f64, f64);
     /// Adds `weight · ∂g/∂θ_j` at κ + s to `out[j]` for every parameter θ_j.
     fn add_parameter_gradient_at(&self, frame: &Self::Frame, s: f64, weight: f64, out: &mut [f64]);
-    /// g(κ + s), with `exp(g(κ + s) − shift) · ∂g/∂θ_j` added to `out[j]` for every parameter
-    /// (the node's share of the gradient hook when the quadrature weight is known in advance up
-    /// to the factor exp(g − shift)). The default evaluates [`LogConcaveIntegrand::log_value_at`]
-    /// and then [`LogConcaveIntegrand::add_parameter_gradient_at`]; integrands whose value and
-    /// parameter derivatives share their work (the EXACT orthant: ln Φ and φ/Φ of each class)
-    /// override it with one pass.
-    fn log_value_and_gradient_at(&self, frame: &Self::Frame, s: f64, shift: f64, out: &mut [f64]) -> f64 {
+    /// (g(κ + s), w) with w = scale·exp(g(κ + s) − peak), the node's quadrature weight when it
+    /// is known in advance up to the factor exp(g − peak), and `w · ∂g/∂θ_j` added to `out[j]`
+    /// for every parameter (where w is positive and finite). The default evaluates
+    /// [`LogConcaveIntegrand::log_value_at`] and then
+    /// [`LogConcaveIntegrand::add_parameter_gradient_at`]; integrands whose value and parameter
+    /// derivatives share their work (the EXACT orthant: ln Φ and φ/Φ of each class) override it
+    /// with one pass.
+    fn log_value_and_gradient_at(
+        &self,
+        frame: &Self::Frame,
+        s: f64,
+        peak: f64,
+        scale: f64,
+        out: &mut [f64],
+    ) -> (f64, f64) {
         let g = self.log_value_at(frame, s);
-        let weight = (g - shift).exp();
+        let weight = scale * (g - peak).exp();
         if weight > 0.0 && weight.is_finite() {
             self.add_parameter_gradient_at(frame, s, weight, out);
         }
-        g
+        (g, weight)
     }
     /// A bound L on how fast the parameter derivatives can grow along t, for every parameter
     /// θ_k and all t, t′: |∂g/∂θ_k(t′)| ≤ |∂g/∂θ_k(t)| + L·|t′ − t|; `None` (the default) when
@@ -670,9 +678,10 @@ mod tests {
     fn log_value_and_gradient_at_defaults_to_the_two_hooks() {
         let f = Shifted(0.4);
         let (mut out, mut want) = ([0.5], [0.5]);
-        let g = f.log_value_and_gradient_at(&0.2, 0.1, -1.0, &mut out);
+        let (g, weight) = f.log_value_and_gradient_at(&0.2, 0.1, -1.0, 0.75, &mut out);
         assert_eq!(g, f.log_value_at(&0.2, 0.1));
-        f.add_parameter_gradient_at(&0.2, 0.1, (g + 1.0).exp(), &mut want);
+        assert_eq!(weight, 0.75 * (g + 1.0).exp());
+        f.add_parameter_gradient_at(&0.2, 0.1, weight, &mut want);
         assert_eq!(out, want);
     }
 

@@ -379,22 +379,25 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
             return None;
         }
         let mut spread = GradientSpread::default();
-        let g = match gradient.as_deref_mut() {
-            // exp(g − shift) = exp(g − g*)·ψ′/σ.
+        // The node's term exp(g − g*)·ψ′/σ, from the integrand with a gradient.
+        let (g, term) = match gradient.as_deref_mut() {
             Some(out) if measure => {
                 before.clear();
                 before.extend_from_slice(out);
-                let g = f.log_value_and_gradient_at(&frame, s, g_peak - weight.ln(), out);
+                let node = f.log_value_and_gradient_at(&frame, s, g_peak, weight, out);
                 spread = GradientSpread::of_change(&before, out);
-                g
+                node
             }
-            Some(out) => f.log_value_and_gradient_at(&frame, s, g_peak - weight.ln(), out),
-            None => f.log_value_at(&frame, s),
+            Some(out) => f.log_value_and_gradient_at(&frame, s, g_peak, weight, out),
+            None => {
+                let g = f.log_value_at(&frame, s);
+                (g, weight * (g - g_peak).exp())
+            }
         };
         count += 1;
         evaluations.set(evaluations.get() + 1);
         let relative = g - g_peak;
-        (relative <= 0.5).then(|| (s, relative, weight * relative.exp(), spread))
+        (relative <= 0.5).then_some((s, relative, term, spread))
     };
     // Σ exp(g − g*) over all nodes (T_h = h·fine) and over the even ones (T_2h = 2h·coarse),
     // compensated: ~100 terms summed naively would leave 1e-15 of noise.
