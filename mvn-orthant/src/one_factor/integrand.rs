@@ -551,6 +551,8 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
         log_pdf(z).abs() - self.evaluate(z, false).log_cdf.iter().sum::<f64>()
     }
 
+    /// Over the near classes: the far ones would add φ(x)(x + φ(x)) < 2⁻⁶⁰(T + 1)/n each to
+    /// g″ and less to g′, which only place the peak and the nodes.
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
         let scratch = self.evaluate(z, true);
         let (x, r) = (&scratch.x[..], &scratch.ratio[..scratch.x.len()]);
