@@ -446,8 +446,10 @@ struct ShiftedOrthant<'a> {
     scratch: RefCell<Scratch>,
 }
 
-/// The EXACT orthants of fewer classes go through the kernel whole: sorting the shifts and the
-/// gradient would cost more than the far classes save.
+/// The EXACT orthants of fewer classes go through the kernel whole: with few classes, few are
+/// far, and sorting the shifts and the gradient costs more than they save (with the sort, the
+/// criterion batch at C = 10 took 2–4% longer; at C = 100 it gained 13%). The threshold between
+/// was not tuned.
 const FAR_CLASSES_FROM: usize = 32;
 
 /// Above T = √(2 ln(n·2⁶⁰/√(2π))) the n terms ln Φ(x) of the EXACT orthant add up to less than
