@@ -156,7 +156,11 @@ impl pulp::WithSimd for LaneSums<'_> {
 /// x = 38.6 it is 0 and nothing is added.
 pub(super) fn add_weighted_ratios(ratio: &[f64], far_shift: &[f64], z: f64, weight: f64, out: &mut [f64]) {
     let (near, far) = out.split_at_mut(ratio.len());
-    let visible = far_shift.partition_point(|&d| d + z <= 38.6).min(far.len());
+    let visible = match far_shift.last() {
+        Some(&d) if d + z > 38.6 => far_shift.partition_point(|&d| d + z <= 38.6),
+        _ => far_shift.len(),
+    }
+    .min(far.len());
     pulp::Arch::new().dispatch(WeightedRatios {
         ratio,
         far_shift: &far_shift[..visible],
