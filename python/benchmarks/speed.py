@@ -12,11 +12,13 @@
 2. ``mvn_orthant.exact.expected_accuracy`` with gradients at B = 256, C = 1000 (quadrature),
    against a NumPy cross-entropy with its gradient (softmax minus one-hot) on the same logits;
    and the same batch made confident (the true class 0.2 above every other, sigma = 0.01), as
-   late in training, where the accuracies come from the complement 1 - A.
+   late in training, where the accuracies come from the complement 1 - A; ``--classes`` gives
+   other numbers of classes (e.g. ``--classes 10 100 1000``).
 
 Each timing is the best of ``--repeats`` runs (wall clock; the machine's other load shows).
 
     python python/benchmarks/speed.py [--points 10000] [--repeats 1] [--reference-points 300] [--exact-only]
+        [--classes 1000 ...]
 """
 
 import argparse
@@ -121,11 +123,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--reference-points", type=int, default=300)
     parser.add_argument("--exact-only", action="store_true", help="only the EXACT timings")
+    parser.add_argument("--classes", type=int, nargs="+", default=[1000],
+                        help="numbers of classes of the EXACT timings (default 1000)")
     args = parser.parse_args()
     print(f"CPUs: {os.cpu_count()}")
     if not args.exact_only:
         rectangle_timings(args.points, args.repeats, args.reference_points)
-    exact_timings(args.repeats)
+    for classes in args.classes:
+        exact_timings(args.repeats, classes=classes)
 
 
 if __name__ == "__main__":
