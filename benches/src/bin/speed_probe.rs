@@ -11,8 +11,8 @@
 //!   with the largest |Σ_y A_y − 1| over a few examples.
 //!
 //! `cargo run --release -p benches --bin speed_probe` (`-- exact`: the EXACT part only;
-//! `-- confident`: only the confident examples of the criterion benchmark
-//! `exact_loss/quadrature_b256_confident/1000`, σ = 0.01 on the unnormalised logits of
+//! `-- confident [C]`: only the confident examples of the criterion benchmark
+//! `exact_loss/quadrature_b256_confident/1000` (or the same construction at C classes), σ = 0.01 on the unnormalised logits of
 //! `validation::fixtures::exact_loss_batch` with the true class 0.2 above every other, whose
 //! accuracies come from the complement 1 − A, per example on one thread; `-- distinct`: only
 //! the distinct-loadings orthant at d = 100 (target 3a of issue 18), timed, then run for six
@@ -103,10 +103,11 @@ fn best_wall<T>(repeats: usize, mut f: impl FnMut() -> T) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Per-example times of the confident examples at C = 1000 (the complement path): through
+/// Per-example times of the confident examples at C classes (1000 unless the command line gives
+/// another number after `confident`; the complement path): through
 /// [`expected_accuracy`], and the complement alone, value only and with the gradient.
-fn confident() {
-    let (b, c, sigma) = (64, 1000, 0.01);
+fn confident(c: usize) {
+    let (b, sigma) = (64, 0.01);
     let (mut logits, labels) = exact_loss_batch(b, c, 5);
     let mut shifts = Vec::with_capacity(b);
     for (i, &y) in labels.iter().enumerate() {
@@ -197,7 +198,8 @@ fn main() {
         return;
     }
     if std::env::args().nth(1).as_deref() == Some("confident") {
-        confident();
+        let classes = std::env::args().nth(2).and_then(|c| c.parse().ok()).unwrap_or(1000);
+        confident(classes);
         return;
     }
     if std::env::args().nth(1).as_deref() == Some("distinct") {
