@@ -26,7 +26,8 @@
 //! `example` jumps of 2¹²⁸, so batches give the same bits for any thread count.
 
 use crate::complement::{
-    error_probability_of_shifts, log_error_probability_of_shifts, union_bound, COMPLEMENT_THRESHOLD,
+    error_probability_and_gradient_of_shifts, log_error_probability_of_shifts, union_bound,
+    COMPLEMENT_THRESHOLD,
 };
 use crate::delta::{check_label, shifts_into};
 use crate::error::LossError;
@@ -244,12 +245,12 @@ pub fn accuracy_of_shifts(shifts: &[f64], backend: &Backend, example: usize) -> 
         }
         Backend::Quadrature if union_bound(shifts, COMPLEMENT_THRESHOLD) < COMPLEMENT_THRESHOLD => {
             // A close to 1: integrate 1 − A and every gradient component around its own peak.
-            let e = error_probability_of_shifts(shifts);
-            let value = -e.value + 1.0;
-            let log_value = (-e.value).ln_1p();
-            let gradient: Vec<f64> = e.gradient.iter().map(|g| -g).collect();
+            let (error, log_error, error_gradient) = error_probability_and_gradient_of_shifts(shifts);
+            let value = -error + 1.0;
+            let log_value = (-error).ln_1p();
+            let gradient: Vec<f64> = error_gradient.iter().map(|g| -g).collect();
             let log_gradient = gradient.iter().map(|g| g / value).collect();
-            quadrature_accuracy(value, log_value, gradient, log_gradient, e.log_value)
+            quadrature_accuracy(value, log_value, gradient, log_gradient, log_error)
         }
         Backend::Quadrature => {
             let mut log_gradient = vec![0.0; n];
@@ -484,16 +485,16 @@ pub fn error_probability(logits: &[f64], label: usize, sigma: f64) -> Result<Err
     let c = logits.len();
     let mut shifts = vec![0.0; c - 1];
     shifts_into(logits, label, sigma, &mut shifts);
-    let e = error_probability_of_shifts(&shifts);
+    let (value, log_value, gradient) = error_probability_and_gradient_of_shifts(&shifts);
     let mut d_logits = vec![0.0; c];
     let mut d_sigma = 0.0;
     for (k, i) in (0..c).filter(|&i| i != label).enumerate() {
-        // ∂(1 − A)/∂d_k = e.gradient[k]; d_k = (μ_y − μ_i)/σ.
-        d_logits[i] = -e.gradient[k] / sigma;
-        d_logits[label] += e.gradient[k] / sigma;
-        d_sigma -= e.gradient[k] * shifts[k] / sigma;
+        // ∂(1 − A)/∂d_k = gradient[k]; d_k = (μ_y − μ_i)/σ.
+        d_logits[i] = -gradient[k] / sigma;
+        d_logits[label] += gradient[k] / sigma;
+        d_sigma -= gradient[k] * shifts[k] / sigma;
     }
-    Ok(ErrorProbability { value: e.value, log_value: e.log_value, d_logits, d_sigma })
+    Ok(ErrorProbability { value, log_value, d_logits, d_sigma })
 }
 
 /// ln(1 − A) of one example (see [`error_probability`]), without the gradient.
