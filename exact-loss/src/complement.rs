@@ -47,17 +47,26 @@
 //! below 1e-20 of the integral there. Components whose Gaussian factor e^{−(z + d_k/2)²} is
 //! below e^{−400} are never evaluated.
 //!
+//! Every integrand here is entire (Gaussians times products of Φ) and positive, and on
+//! confident examples close to a Gaussian of width 1/√2 in z, which the trapezoid rule of step
+//! ½ already integrates to about 1e-17. So the rule tried first is the trapezoid rule on the
+//! lattice of four steps per panel over the panels of the plan (4 nodes per unit where the
+//! Gauss–Kronrod panels take 15), each integral accepted by the three-level check of
+//! [`TrapezoidSums`] on its own; the adaptive Gauss–Kronrod panels above integrate the ones it
+//! does not accept (a component steepened by classes with d_i well below d_k/2, whose P_k is
+//! then tiny, or 1 − A when the shifts crowd near d₀).
+//!
 //! The accuracy and the loss need the gradient in doubles only, where a component with
 //! d_k > 55 is 0 whatever P_k is (its scale φ(d_k/√2)/√2 is below half the smallest subnormal).
 //! They integrate the components up to that shift alone, over the range those need
-//! ([`UNDERFLOWING_SHIFT`]): on the confident examples of the benchmark, where most shifts are
+//! (`UNDERFLOWING_SHIFT`): on the confident examples of the benchmark, where most shifts are
 //! far larger, this is most of the work left out. [`error_probability_of_shifts`] integrates
 //! every component, for the logarithms of the gradient.
 
 use mvn_orthant::mills_ratio::{log_cdf_and_inverse_mills, mills_ratio};
 use mvn_orthant::normal::upper_tail;
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
-use mvn_orthant::quadrature::{gauss_kronrod_panel, KronrodSums};
+use mvn_orthant::quadrature::{gauss_kronrod_panel, KronrodSums, TrapezoidSums};
 
 /// Below this union bound Σ_i Q(d_i/√2) ≥ 1 − A, the accuracy entry points compute A, its
 /// gradient and 1 − A by this module instead of the one-factor quadrature of A.
@@ -213,6 +222,19 @@ struct Setup<'a> {
     /// Whether the work is planned ([`Plan`], [`COMPONENT_LEFT_REACH`], [`COMPONENT_DROP`]);
     /// without, every component is evaluated at every node of its reach (the tests' reference).
     planned: bool,
+    /// The rule tried first on a planned integration.
+    rule: Rule,
+}
+
+/// The quadrature rule of the complement.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Rule {
+    /// The trapezoid rule on the lattice of [`TRAPEZOID_STEPS`] steps per panel of the plan,
+    /// with the adaptive Gauss–Kronrod rule where it does not pass its check.
+    Trapezoid,
+    /// The adaptive Gauss–Kronrod rule alone (the tests' reference).
+    #[cfg(test)]
+    Kronrod,
 }
 
 /// One evaluated panel: 1 − A's Kronrod value and error, and those of the components on it.
@@ -234,7 +256,7 @@ struct Panel {
 /// ln(1 − A); with `log_gradient`, ln ∂A/∂d_k written into it for the `components` asked for
 /// (−∞ for the others).
 fn complement(shifts: &[f64], log_gradient: Option<&mut [f64]>, components: Components) -> f64 {
-    complement_planned(shifts, log_gradient, components, true)
+    complement_planned(shifts, log_gradient, components, true, Rule::Trapezoid)
 }
 
 /// [`complement`], planned or not (see [`Setup::planned`]).
@@ -243,6 +265,7 @@ fn complement_planned(
     mut log_gradient: Option<&mut [f64]>,
     components: Components,
     planned: bool,
+    rule: Rule,
 ) -> f64 {
     if let Some(g) = log_gradient.as_deref_mut() {
         g.iter_mut().for_each(|x| *x = f64::NEG_INFINITY);
@@ -306,7 +329,7 @@ fn complement_planned(
     let anchored = d0 > 0.0;
     let reference = if anchored { -0.25 * d0 * d0 - LN_SQRT_2PI } else { 0.0 };
     let mut setup =
-        Setup { d, index, count, components, reference, anchored, gradient: log_gradient, planned };
+        Setup { d, index, count, components, reference, anchored, gradient: log_gradient, planned, rule };
     integrate(&mut setup, left, right)
 }
 
@@ -422,25 +445,9 @@ fn panel(
     peak: &mut [f64],
 ) -> Panel {
     let width = active.len();
-    let (left_reach, drop) =
-        if setup.planned { (COMPONENT_LEFT_REACH, COMPONENT_DROP) } else { (COMPONENT_REACH, f64::INFINITY) };
     let mut magnitude = 0.0f64;
     let mut integrand = |z: f64, values: &mut [f64]| {
-        let (log_value, s, used) = node(setup, z, buffer);
-        magnitude = magnitude.max(s.abs() + 0.5 * z * z);
-        values[0] = log_value.exp();
-        for (&k, out) in active.iter().zip(&mut values[1..]) {
-            let lp = if k < used { buffer[k] } else { 0.0 };
-            let u = z + 0.5 * setup.d[k];
-            let exponent = -u * u - HALF_LN_PI + (s - lp);
-            let top = &mut peak[k];
-            *out = if u < -left_reach || exponent < *top - drop {
-                0.0
-            } else {
-                *top = top.max(exponent);
-                exponent.exp()
-            };
-        }
+        magnitude = magnitude.max(integrands_at(setup, z, &active, buffer, peak, values));
     };
     let mut sums = vec![KronrodSums::default(); 1 + width];
     gauss_kronrod_panel(&mut integrand, lo, hi, &mut vec![0.0; 1 + width], &mut sums);
@@ -450,6 +457,97 @@ fn panel(
     let components = sums[1..].iter().map(estimate).collect();
     let noise = 4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs());
     Panel { lo, hi, depth, value, error, active, components, noise }
+}
+
+/// The integrands at z: 1 − A's (scaled as in the module documentation) into `values[0]`, and
+/// the components `active` into `values[1..]`, each 0 at a node where the plan skips it (left of
+/// its reach, or more than [`COMPONENT_DROP`] below the largest exponent met so far, which
+/// `peak` keeps per sorted component). Returns the magnitude of the log-terms added up at the
+/// node, |S| + z²/2, for the rounding noise.
+fn integrands_at(
+    setup: &Setup<'_>,
+    z: f64,
+    active: &[usize],
+    buffer: &mut [f64],
+    peak: &mut [f64],
+    values: &mut [f64],
+) -> f64 {
+    let (left_reach, drop) =
+        if setup.planned { (COMPONENT_LEFT_REACH, COMPONENT_DROP) } else { (COMPONENT_REACH, f64::INFINITY) };
+    let (log_value, s, used) = node(setup, z, buffer);
+    values[0] = log_value.exp();
+    for (&k, out) in active.iter().zip(&mut values[1..]) {
+        let lp = if k < used { buffer[k] } else { 0.0 };
+        let u = z + 0.5 * setup.d[k];
+        let exponent = -u * u - HALF_LN_PI + (s - lp);
+        let top = &mut peak[k];
+        *out = if u < -left_reach || exponent < *top - drop {
+            0.0
+        } else {
+            *top = top.max(exponent);
+            exponent.exp()
+        };
+    }
+    s.abs() + 0.5 * z * z
+}
+
+/// Lattice steps per panel of the plan in the trapezoid rule ([`trapezoid`]): a step of about
+/// ¼, for integrands that are Gaussians of width 1/√2 in z times slowly varying factors on the
+/// confident examples, whose rule of step ½ (the check) is already exact to about 1e-17.
+const TRAPEZOID_STEPS: usize = 4;
+
+/// 1 − A's scaled integral and every component's P_k by the trapezoid rule on the lattice
+/// z_j = left + j·h, h = `step`/[`TRAPEZOID_STEPS`], over the panels that the plan keeps (each
+/// integrand evaluated where the plan evaluates it), or `None` when some integral fails the
+/// three-level check of [`TrapezoidSums`] (each integral on its own: `None` for one that fails).
+///
+/// Every integrand here is analytic and positive (entire, in fact: Gaussians times products of
+/// Φ), and negligible where the plan leaves it out (below e^{−60} of a component's peak, below
+/// 1e-20 of 1 − A), so the rule on the lattice is the rule on the whole line up to that, which
+/// converges geometrically in 1/h; its rules of steps 2h and 4h come from the same nodes. On the
+/// confident examples every integrand is close to a Gaussian of width 1/√2 in z, which the rule
+/// of step ½ already integrates to about 1e-17, and the lattice needs 4 nodes per unit where the
+/// Gauss–Kronrod panels take 15. A component whose integrand is narrow (classes with d_i well
+/// below d_k/2 steepen it; its P_k is then tiny) fails the check, and the adaptive rule
+/// integrates it again.
+#[allow(clippy::too_many_arguments)]
+fn trapezoid(
+    setup: &Setup<'_>,
+    left: f64,
+    step: f64,
+    plan: &[Option<Vec<usize>>],
+    buffer: &mut [f64],
+    peak: &mut [f64],
+) -> (Option<f64>, Vec<Option<f64>>) {
+    let pieces = plan.len();
+    let h = step / TRAPEZOID_STEPS as f64;
+    let mut value = TrapezoidSums::default();
+    let mut components = vec![TrapezoidSums::default(); setup.components];
+    let mut values = Vec::new();
+    let mut magnitude = 0.0f64;
+    for (p, active) in plan.iter().enumerate() {
+        let Some(active) = active else { continue };
+        // A panel's nodes: its left end and interior; its right end too when the next panel is
+        // skipped (or this is the last). A node shared by two panels takes the components of the
+        // right one: those of the left one that it drops are below e^{−60} of their peaks there.
+        let last = p + 1 == pieces || plan[p + 1].is_none();
+        let count = TRAPEZOID_STEPS + usize::from(last);
+        values.resize(1 + active.len(), 0.0);
+        for m in 0..count {
+            let j = p * TRAPEZOID_STEPS + m;
+            let z = left + h * j as f64;
+            magnitude = magnitude.max(integrands_at(setup, z, active, buffer, peak, &mut values));
+            value.add(j as i64, values[0]);
+            for (&k, &v) in active.iter().zip(&values[1..]) {
+                components[k].add(j as i64, v);
+            }
+        }
+    }
+    let noise = 4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs());
+    // A component's exponent also holds −(z + d_k/2)² ≥ −COMPONENT_REACH².
+    let component_noise = noise + 4.0 * f64::EPSILON * COMPONENT_REACH * COMPONENT_REACH;
+    let settled = |sums: &TrapezoidSums, noise: f64| sums.converged(noise).then(|| h * sums.sum());
+    (settled(&value, noise), components.iter().map(|c| settled(c, component_noise)).collect())
 }
 
 /// Which unit panels and which components on them are worth evaluating, from [`node`] at the
@@ -580,16 +678,67 @@ fn integrate(setup: &mut Setup<'_>, left: f64, right: f64) -> f64 {
     let pieces = ((right - left).ceil() as usize).max(1);
     let step = (right - left) / pieces as f64;
     let Plan { peak_bound: mut peak, panels: plan } = Plan::new(setup, left, right, pieces, &mut buffer);
+    let (sum, totals) = if setup.planned && setup.rule == Rule::Trapezoid {
+        let (value, components) = trapezoid(setup, left, step, &plan, &mut buffer, &mut peak);
+        let unsettled: Vec<bool> = components.iter().map(Option::is_none).collect();
+        if value.is_some() && !unsettled.contains(&true) {
+            (value.unwrap_or_default(), components.into_iter().map(Option::unwrap_or_default).collect())
+        } else {
+            // The adaptive rule for what the trapezoid rule did not settle: the panels of the
+            // plan with those components (and with 1 − A, when it is one of them).
+            let plan: Vec<Option<Vec<usize>>> = plan
+                .iter()
+                .map(|active| {
+                    let kept: Vec<usize> =
+                        active.as_ref()?.iter().copied().filter(|&k| unsettled[k]).collect();
+                    (value.is_none() || !kept.is_empty()).then_some(kept)
+                })
+                .collect();
+            let (sum, totals) = adaptive(setup, left, right, step, &plan, value, &mut buffer, &mut peak);
+            let totals = components.iter().zip(&totals).map(|(c, &t)| c.unwrap_or(t)).collect();
+            (value.unwrap_or(sum), totals)
+        }
+    } else {
+        adaptive(setup, left, right, step, &plan, None, &mut buffer, &mut peak)
+    };
+    if let Some(out) = setup.gradient.as_deref_mut() {
+        for (k, &total) in totals.iter().enumerate() {
+            let dk = setup.d[k];
+            // ln[φ(d_k/√2)/√2] + ln P_k.
+            out[setup.index[k]] = -0.25 * dk * dk - LN_SQRT_2PI - HALF_LN_2 + total.ln();
+        }
+    }
+    setup.reference + sum.ln()
+}
+
+/// 1 − A's scaled integral and every component's P_k by adaptive Gauss–Kronrod panels, bisected
+/// from the plan's unit panels until every integral meets its tolerance. With `settled_value`
+/// (1 − A's scaled integral, known), the panels are those of some components only: 1 − A's
+/// tolerance on each is set from that value, as on the full set of panels, so the panels are
+/// bisected as they would be there, and the sum returned for 1 − A is partial.
+#[allow(clippy::too_many_arguments)]
+fn adaptive(
+    setup: &Setup<'_>,
+    left: f64,
+    right: f64,
+    step: f64,
+    plan: &[Option<Vec<usize>>],
+    settled_value: Option<f64>,
+    buffer: &mut [f64],
+    peak: &mut [f64],
+) -> (f64, Vec<f64>) {
+    let n = setup.d.len();
+    let pieces = plan.len();
     let initial: Vec<Panel> = (0..pieces)
         .filter_map(|p| {
             let active = plan[p].clone()?;
             let lo = left + step * p as f64;
             let hi = if p + 1 == pieces { right } else { lo + step };
-            Some(panel(setup, lo, hi, 0, active, &mut buffer, &mut peak))
+            Some(panel(setup, lo, hi, 0, active, buffer, peak))
         })
         .collect();
     // Rough totals set the tolerances.
-    let rough_value: f64 = initial.iter().map(|p| p.value).sum();
+    let rough_value: f64 = settled_value.unwrap_or_else(|| initial.iter().map(|p| p.value).sum());
     let mut rough = vec![0.0; n];
     for p in &initial {
         for (&k, &(v, _)) in p.active.iter().zip(&p.components) {
@@ -619,21 +768,14 @@ fn integrate(setup: &mut Setup<'_>, left: f64, right: f64) -> f64 {
             }
         } else {
             let mid = 0.5 * (p.lo + p.hi);
-            let right_half = panel(setup, mid, p.hi, p.depth + 1, p.active.clone(), &mut buffer, &mut peak);
-            let left_half = panel(setup, p.lo, mid, p.depth + 1, p.active, &mut buffer, &mut peak);
+            let right_half = panel(setup, mid, p.hi, p.depth + 1, p.active.clone(), buffer, peak);
+            let left_half = panel(setup, p.lo, mid, p.depth + 1, p.active, buffer, peak);
             panels += 2;
             stack.push(right_half);
             stack.push(left_half);
         }
     }
-    if let Some(out) = setup.gradient.as_deref_mut() {
-        for (k, &total) in totals.iter().enumerate() {
-            let dk = setup.d[k];
-            // ln[φ(d_k/√2)/√2] + ln P_k.
-            out[setup.index[k]] = -0.25 * dk * dk - LN_SQRT_2PI - HALF_LN_2 + total.ln();
-        }
-    }
-    setup.reference + sum.ln()
+    (sum, totals)
 }
 
 #[cfg(test)]
@@ -648,14 +790,15 @@ mod tests {
     }
 
     /// The plan leaves out only what lies below the rounding of the sums: against the unplanned
-    /// integration (every component at every node of its reach, every panel), 1 − A and every
-    /// component whose P_k is above e^{−300} (the documented range of relative accuracy) agree
-    /// to 1e-15 relative, on random shifts from two to a thousand classes, close together and
-    /// spread out. Without the gradient, or with the representable components only, the range
-    /// is shorter and the panels differ: 1 − A and the gradient components in doubles agree to
-    /// their documented accuracies (1e-13 and 1e-12 relative, the components where P_k > e^{−300}
-    /// and the gradient is a normal double), and the components left out (d_k > 55) are 0, as
-    /// the full integration's round to 0.
+    /// integration (every component at every node of its reach, every panel), the planned one
+    /// by the same adaptive rule gives 1 − A and every component whose P_k is above e^{−300}
+    /// (the documented range of relative accuracy) to 1e-15 relative, on random shifts from two
+    /// to a thousand classes, close together and spread out. The trapezoid rule (what the
+    /// functions use), also without the gradient or with the representable components only
+    /// (a shorter range), agrees with it to the documented accuracies: 1 − A to 1e-13, the
+    /// components and the gradients in doubles to 1e-12 (where P_k > e^{−300} and the gradient
+    /// is a normal double); the components left out (d_k > 55) are 0, as the full
+    /// integration's round to 0.
     #[test]
     fn planned_integration_matches_the_unplanned_one() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
@@ -663,6 +806,7 @@ mod tests {
         let (mut worst_value, mut worst_component, mut compared) = (0.0f64, 0.0f64, 0usize);
         let (mut worst_other_range, mut worst_representable, mut compared_representable) =
             (0.0f64, 0.0f64, 0usize);
+        let mut worst_trapezoid = 0.0f64;
         for case in 0..56 {
             let classes = [2usize, 3, 10, 30, 100, 300, 1000][case % 7];
             let d0 = 1.0 + 45.0 * uniform();
@@ -679,15 +823,18 @@ mod tests {
                 })
                 .collect();
             let n = shifts.len();
-            let (mut planned, mut unplanned) = (vec![0.0; n], vec![0.0; n]);
-            let log_planned = complement_planned(&shifts, Some(&mut planned), Components::All, true);
-            let log_unplanned = complement_planned(&shifts, Some(&mut unplanned), Components::All, false);
-            let log_value_only = complement_planned(&shifts, None, Components::All, true);
+            let (mut planned, mut unplanned, mut trapezoid) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            let log_planned =
+                complement_planned(&shifts, Some(&mut planned), Components::All, true, Rule::Kronrod);
+            let log_unplanned =
+                complement_planned(&shifts, Some(&mut unplanned), Components::All, false, Rule::Kronrod);
+            let log_trapezoid = complement(&shifts, Some(&mut trapezoid), Components::All);
+            let log_value_only = complement(&shifts, None, Components::All);
             let (_, log_representable, representable) = error_probability_and_gradient_of_shifts(&shifts);
             let relative = (log_planned - log_unplanned).exp_m1().abs();
             assert!(relative <= 1e-15, "case {case}: 1 − A off by {relative:e}");
             worst_value = worst_value.max(relative);
-            for log in [log_value_only, log_representable] {
+            for log in [log_trapezoid, log_value_only, log_representable] {
                 let relative = (log - log_unplanned).exp_m1().abs();
                 assert!(relative <= 1e-13, "case {case}: 1 − A on another range off by {relative:e}");
                 worst_other_range = worst_other_range.max(relative);
@@ -698,6 +845,12 @@ mod tests {
                     assert!(relative <= 1e-15, "case {case}, component {k}: off by {relative:e}");
                     worst_component = worst_component.max(relative);
                     compared += 1;
+                    let relative = (trapezoid[k] - u).exp_m1().abs();
+                    assert!(
+                        relative <= 1e-12,
+                        "case {case}, component {k}: the trapezoid off by {relative:e}"
+                    );
+                    worst_trapezoid = worst_trapezoid.max(relative);
                 }
                 // The gradient in doubles, −∂A/∂d_k: 0 beyond d_k = 55; within the documented
                 // 1e-12 of itself where P_k > e^{−300} and the gradient is a normal double.
@@ -714,8 +867,8 @@ mod tests {
         }
         println!(
             "{compared} components compared; worst: 1 − A {worst_value:e}, component {worst_component:e}; \
-             on the shorter ranges: 1 − A {worst_other_range:e}, {compared_representable} gradients in \
-             doubles {worst_representable:e}"
+             by the trapezoid rule or on the shorter ranges: 1 − A {worst_other_range:e}, components \
+             {worst_trapezoid:e}, {compared_representable} gradients in doubles {worst_representable:e}"
         );
         assert!(compared > 5000 && compared_representable > 1000, "{compared} {compared_representable}");
     }

@@ -44,6 +44,7 @@ pub use gauss_kronrod::{gauss_kronrod_panel, KronrodSums};
 pub(crate) use log_concave::integrate_log_concave_adaptive;
 pub use log_concave::{integrate_log_concave, LogConcaveIntegrand, LogIntegral};
 pub(crate) use log_concave_derivative_free::integral_log_concave;
+pub use log_concave_trapezoid::TrapezoidSums;
 
 /// Neumaier's compensated sum: the rounding of each addition is kept in `compensation`, so a
 /// sum of many terms (the d log-factors of an integrand, the nodes of a trapezoid rule) does not
