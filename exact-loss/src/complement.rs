@@ -472,12 +472,27 @@ fn integrands_at(
     peak: &mut [f64],
     values: &mut [f64],
 ) -> f64 {
+    let (log_value, s, used) = node(setup, z, buffer);
+    let log_cdf = |k: usize| if k < used { buffer[k] } else { 0.0 };
+    integrands_from_node(setup, z, (log_value, s), log_cdf, active, peak, values)
+}
+
+/// [`integrands_at`] from the values of [`node`] at z: (ln of 1 − A's scaled integrand, S) and
+/// ln Φ(d_k + z) by component.
+fn integrands_from_node(
+    setup: &Setup<'_>,
+    z: f64,
+    (log_value, s): (f64, f64),
+    log_cdf: impl Fn(usize) -> f64,
+    active: &[usize],
+    peak: &mut [f64],
+    values: &mut [f64],
+) -> f64 {
     let (left_reach, drop) =
         if setup.planned { (COMPONENT_LEFT_REACH, COMPONENT_DROP) } else { (COMPONENT_REACH, f64::INFINITY) };
-    let (log_value, s, used) = node(setup, z, buffer);
     values[0] = log_value.exp();
     for (&k, out) in active.iter().zip(&mut values[1..]) {
-        let lp = if k < used { buffer[k] } else { 0.0 };
+        let lp = log_cdf(k);
         let u = z + 0.5 * setup.d[k];
         let exponent = -u * u - HALF_LN_PI + (s - lp);
         let top = &mut peak[k];
@@ -516,6 +531,7 @@ fn trapezoid(
     left: f64,
     step: f64,
     plan: &[Option<Vec<usize>>],
+    ends: &Ends,
     buffer: &mut [f64],
     peak: &mut [f64],
 ) -> (Option<f64>, Vec<Option<f64>>) {
@@ -535,8 +551,23 @@ fn trapezoid(
         values.resize(1 + active.len(), 0.0);
         for m in 0..count {
             let j = p * TRAPEZOID_STEPS + m;
-            let z = left + h * j as f64;
-            magnitude = magnitude.max(integrands_at(setup, z, active, buffer, peak, &mut values));
+            // The panel ends are the plan's nodes, evaluated already.
+            let node_magnitude = if m % TRAPEZOID_STEPS == 0 {
+                let e = p + m / TRAPEZOID_STEPS;
+                let node = (ends.log_value[e], ends.log_sum[e]);
+                integrands_from_node(
+                    setup,
+                    ends.z[e],
+                    node,
+                    |k| ends.log_cdf(e, k),
+                    active,
+                    peak,
+                    &mut values,
+                )
+            } else {
+                integrands_at(setup, left + h * j as f64, active, buffer, peak, &mut values)
+            };
+            magnitude = magnitude.max(node_magnitude);
             value.add(j as i64, values[0]);
             for (&k, &v) in active.iter().zip(&values[1..]) {
                 components[k].add(j as i64, v);
@@ -581,6 +612,33 @@ struct Plan {
     peak_bound: Vec<f64>,
     /// Per unit panel, the components to evaluate on it, or `None` when the panel is skipped.
     panels: Vec<Option<Vec<usize>>>,
+    /// The node values at the panel ends (empty without the plan), for the trapezoid rule,
+    /// whose lattice contains them.
+    ends: Ends,
+}
+
+/// [`node`] at the panel ends z_j: its values, and ln Φ(d_k + z_j) for the components k below
+/// the node's stop (flattened; 0 beyond, as in [`integrands_at`]).
+#[derive(Default)]
+struct Ends {
+    z: Vec<f64>,
+    log_value: Vec<f64>,
+    log_sum: Vec<f64>,
+    log_cdf: Vec<f64>,
+    /// Where each end's ln Φ values start in `log_cdf` (one more entry than ends).
+    start: Vec<usize>,
+}
+
+impl Ends {
+    /// ln Φ(d_k + z_j) as [`integrands_at`] takes it (0 beyond the node's stop).
+    fn log_cdf(&self, j: usize, k: usize) -> f64 {
+        let at = self.start[j] + k;
+        if at < self.start[j + 1] {
+            self.log_cdf[at]
+        } else {
+            0.0
+        }
+    }
 }
 
 /// A panel is negligible for 1 − A when the bound of its integral is below e^{−this} (1e-20) of
@@ -606,19 +664,26 @@ impl Plan {
         if !setup.planned {
             let panels =
                 (0..pieces).map(|j| Some(in_reach(end(j), end(j + 1), COMPONENT_REACH).collect())).collect();
-            return Plan { peak_bound: vec![f64::NEG_INFINITY; setup.d.len()], panels };
+            return Plan {
+                peak_bound: vec![f64::NEG_INFINITY; setup.d.len()],
+                panels,
+                ends: Ends::default(),
+            };
         }
         // Per end: ln of the scaled 1 − A integrand, S, and ln Φ(d_k + z_j) for k below the
         // node's stop and below `relevant` (flattened; 0 beyond, as in [`panel`]).
-        let (mut log_value, mut log_sum, mut log_cdf, mut start) = (vec![], vec![], vec![], vec![0]);
+        let mut ends = Ends { start: vec![0], ..Ends::default() };
         for j in 0..=pieces {
-            let (t, s, used) = node(setup, end(j), buffer);
-            log_value.push(t);
-            log_sum.push(s);
-            log_cdf.extend_from_slice(&buffer[..used.min(relevant)]);
-            start.push(log_cdf.len());
+            let z = end(j);
+            let (t, s, used) = node(setup, z, buffer);
+            ends.z.push(z);
+            ends.log_value.push(t);
+            ends.log_sum.push(s);
+            ends.log_cdf.extend_from_slice(&buffer[..used.min(relevant)]);
+            ends.start.push(ends.log_cdf.len());
         }
-        let lp = |j: usize, k: usize| if start[j] + k < start[j + 1] { log_cdf[start[j] + k] } else { 0.0 };
+        let (log_value, log_sum) = (&ends.log_value, &ends.log_sum);
+        let lp = |j: usize, k: usize| ends.log_cdf(j, k);
         // 1 − A: the largest lower bound (the panel left of an end) and each panel's upper bound.
         let log_step = step.ln();
         let lower = (1..=pieces)
@@ -667,7 +732,7 @@ impl Plan {
                 (!(active.is_empty() && negligible)).then_some(active)
             })
             .collect();
-        Plan { peak_bound, panels }
+        Plan { peak_bound, panels, ends }
     }
 }
 
@@ -677,9 +742,10 @@ fn integrate(setup: &mut Setup<'_>, left: f64, right: f64) -> f64 {
     let mut buffer = vec![0.0; n];
     let pieces = ((right - left).ceil() as usize).max(1);
     let step = (right - left) / pieces as f64;
-    let Plan { peak_bound: mut peak, panels: plan } = Plan::new(setup, left, right, pieces, &mut buffer);
+    let Plan { peak_bound: mut peak, panels: plan, ends } =
+        Plan::new(setup, left, right, pieces, &mut buffer);
     let (sum, totals) = if setup.planned && setup.rule == Rule::Trapezoid {
-        let (value, components) = trapezoid(setup, left, step, &plan, &mut buffer, &mut peak);
+        let (value, components) = trapezoid(setup, left, step, &plan, &ends, &mut buffer, &mut peak);
         let unsettled: Vec<bool> = components.iter().map(Option::is_none).collect();
         if value.is_some() && !unsettled.contains(&true) {
             (value.unwrap_or_default(), components.into_iter().map(Option::unwrap_or_default).collect())
