@@ -513,8 +513,11 @@ const TRAPEZOID_STEPS: usize = 4;
 
 /// 1 − A's scaled integral and every component's P_k by the trapezoid rule on the lattice
 /// z_j = left + j·h, h = `step`/[`TRAPEZOID_STEPS`], over the panels that the plan keeps (each
-/// integrand evaluated where the plan evaluates it), or `None` when some integral fails the
-/// three-level check of [`TrapezoidSums`] (each integral on its own: `None` for one that fails).
+/// integrand evaluated where the plan evaluates it); each integral is checked on its own by the
+/// three-level test of [`TrapezoidSums`] and is `None` where it fails. The rounding noise
+/// below which a disagreement is not counted is, per integral, 4ε times the magnitude of the
+/// log-terms at the nodes (|S| + z²/2, the reference, and z² for a component) averaged with the
+/// weights of its values: the bound of the rounding of its sum.
 ///
 /// Every integrand here is analytic and positive (entire, in fact: Gaussians times products of
 /// Φ), and negligible where the plan leaves it out (below e^{−60} of a component's peak, below
@@ -525,7 +528,6 @@ const TRAPEZOID_STEPS: usize = 4;
 /// Gauss–Kronrod panels take 15. A component whose integrand is narrow (classes with d_i well
 /// below d_k/2 steepen it; its P_k is then tiny) fails the check, and the adaptive rule
 /// integrates it again.
-#[allow(clippy::too_many_arguments)]
 fn trapezoid(
     setup: &Setup<'_>,
     left: f64,
@@ -540,7 +542,8 @@ fn trapezoid(
     let mut value = TrapezoidSums::default();
     let mut components = vec![TrapezoidSums::default(); setup.components];
     let mut values = Vec::new();
-    let mut magnitude = 0.0f64;
+    // Σ v_j and Σ v_j·(magnitude at node j), for 1 − A (first) and each component.
+    let mut weights = vec![(0.0f64, 0.0f64); 1 + setup.components];
     for (p, active) in plan.iter().enumerate() {
         let Some(active) = active else { continue };
         // A panel's nodes: its left end and interior; its right end too when the next panel is
@@ -567,18 +570,27 @@ fn trapezoid(
             } else {
                 integrands_at(setup, left + h * j as f64, active, buffer, peak, &mut values)
             };
-            magnitude = magnitude.max(node_magnitude);
             value.add(j as i64, values[0]);
+            weights[0].0 += values[0];
+            weights[0].1 += values[0] * node_magnitude;
             for (&k, &v) in active.iter().zip(&values[1..]) {
                 components[k].add(j as i64, v);
+                weights[1 + k].0 += v;
+                weights[1 + k].1 += v * node_magnitude;
             }
         }
     }
-    let noise = 4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs());
-    // A component's exponent also holds −(z + d_k/2)² ≥ −COMPONENT_REACH².
-    let component_noise = noise + 4.0 * f64::EPSILON * COMPONENT_REACH * COMPONENT_REACH;
+    let noise = |(total, weighted): (f64, f64), extra: f64| {
+        let magnitude = if total > 0.0 { weighted / total } else { 0.0 };
+        4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs() + extra)
+    };
     let settled = |sums: &TrapezoidSums, noise: f64| sums.converged(noise).then(|| h * sums.sum());
-    (settled(&value, noise), components.iter().map(|c| settled(c, component_noise)).collect())
+    // A component's exponent also holds −(z + d_k/2)² ≥ −COMPONENT_REACH².
+    let component_extra = COMPONENT_REACH * COMPONENT_REACH;
+    (
+        settled(&value, noise(weights[0], 0.0)),
+        components.iter().zip(&weights[1..]).map(|(c, &w)| settled(c, noise(w, component_extra))).collect(),
+    )
 }
 
 /// Which unit panels and which components on them are worth evaluating, from [`node`] at the
