@@ -63,7 +63,7 @@
 //! far larger, this is most of the work left out. [`error_probability_of_shifts`] integrates
 //! every component, for the logarithms of the gradient.
 
-use mvn_orthant::mills_ratio::{log_cdf_and_inverse_mills, mills_ratio};
+use mvn_orthant::mills_ratio::{log_cdf_and_inverse_mills, mills_ratio, upper_tail_of_magnitude};
 use mvn_orthant::normal::upper_tail;
 use mvn_orthant::one_factor::shifted_orthant_log_value_and_gradient;
 use mvn_orthant::quadrature::{gauss_kronrod_panel, KronrodSums, TrapezoidSums};
@@ -80,8 +80,6 @@ use mvn_orthant::quadrature::{gauss_kronrod_panel, KronrodSums, TrapezoidSums};
 /// but only for examples that are already classified with confidence.
 pub const COMPLEMENT_THRESHOLD: f64 = 1e-3;
 
-/// 1/√(2π).
-const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 /// ln √(2π) = ½ ln(2π).
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// ½ ln π.
@@ -363,19 +361,15 @@ fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
     let mut used = n;
     if setup.anchored && x0 > 0.0 {
         let r0 = mills_ratio(x0);
-        let q0 = FRAC_1_SQRT_2PI * (-0.5 * x0 * x0).exp() * r0;
+        // Q(x) = φ(x)R(x) with x² split exactly (relative error below 1e-15 where it is normal).
+        let q0 = upper_tail_of_magnitude(x0);
         let log_form = q0 < 1e-250;
         let inverse_q0 = 1.0 / q0;
         let mut rho = 0.0;
         for i in 0..n {
             let x = d[i] + z;
-            // The first shift is the anchor itself.
-            let (r, q) = if i == 0 {
-                (r0, q0)
-            } else {
-                let r = mills_ratio(x);
-                (r, FRAC_1_SQRT_2PI * (-0.5 * x * x).exp() * r)
-            };
+            // The first shift is the anchor itself; R(x) is needed only by the logarithmic form.
+            let q = if i == 0 { q0 } else { upper_tail_of_magnitude(x) };
             // ln(1 − q) and c = −ln(1 − q)/q = 1 + q/2 + q²/3 + …; below 1e-5 the series to q³
             // (relative error below q⁴/5 = 2e-21), without a logarithm and a division.
             let (lp, c) = if q < 1e-5 {
@@ -388,7 +382,7 @@ fn node(setup: &Setup<'_>, z: f64, buffer: &mut [f64]) -> (f64, f64, usize) {
             buffer[i] = lp;
             s += lp;
             let ratio = if log_form {
-                (-(d[i] - d[0]) * 0.5 * (x + x0) + (r / r0).ln()).exp()
+                (-(d[i] - d[0]) * 0.5 * (x + x0) + (mills_ratio(x) / r0).ln()).exp()
             } else {
                 q * inverse_q0
             };
