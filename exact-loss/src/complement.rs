@@ -578,13 +578,48 @@ fn trapezoid(
         let magnitude = if total > 0.0 { weighted / total } else { 0.0 };
         4.0 * f64::EPSILON * (1.0 + magnitude + setup.reference.abs() + extra)
     };
-    let settled = |sums: &TrapezoidSums, noise: f64| sums.converged(noise).then(|| h * sums.sum());
     // A component's exponent also holds −(z + d_k/2)² ≥ −COMPONENT_REACH².
     let component_extra = COMPONENT_REACH * COMPONENT_REACH;
-    (
-        settled(&value, noise(weights[0], 0.0)),
-        components.iter().zip(&weights[1..]).map(|(c, &w)| settled(c, noise(w, component_extra))).collect(),
-    )
+    // 1 − A's sums first, then the components'.
+    let mut sums: Vec<TrapezoidSums> = std::iter::once(value).chain(components).collect();
+    let accepted = |sums: &[TrapezoidSums], weights: &[(f64, f64)]| -> Vec<bool> {
+        let extra = |i: usize| if i == 0 { 0.0 } else { component_extra };
+        sums.iter().zip(weights).enumerate().map(|(i, (s, &w))| s.converged(noise(w, extra(i)))).collect()
+    };
+    let mut settled = accepted(&sums, &weights);
+    let mut steps = vec![h; sums.len()];
+    if settled.contains(&false) {
+        // One halving for the integrals not accepted: the midpoints of the lattice on the panels
+        // where one of them is evaluated (every panel kept, when 1 − A is one of them); the
+        // others keep their sums.
+        let mut midpoints = vec![TrapezoidSums::default(); sums.len()];
+        for (p, active) in plan.iter().enumerate() {
+            let Some(active) = active else { continue };
+            if settled[0] && active.iter().all(|&k| settled[1 + k]) {
+                continue;
+            }
+            values.resize(1 + active.len(), 0.0);
+            for m in 0..TRAPEZOID_STEPS {
+                let z = left + h * ((p * TRAPEZOID_STEPS + m) as f64 + 0.5);
+                let node_magnitude = integrands_at(setup, z, active, buffer, peak, &mut values);
+                let integrals = std::iter::once(0).chain(active.iter().map(|&k| 1 + k));
+                for (i, &v) in integrals.zip(&values).filter(|&(i, _)| !settled[i]) {
+                    midpoints[i].add(0, v);
+                    weights[i].0 += v;
+                    weights[i].1 += v * node_magnitude;
+                }
+            }
+        }
+        for (i, midpoints) in midpoints.iter().enumerate().filter(|&(i, _)| !settled[i]) {
+            sums[i].halve(midpoints);
+            steps[i] = 0.5 * h;
+        }
+        settled = accepted(&sums, &weights);
+    }
+    let mut results =
+        sums.iter().zip(&settled).zip(&steps).map(|((s, &ok), &step)| ok.then(|| step * s.sum()));
+    let value = results.next().flatten();
+    (value, results.collect())
 }
 
 /// Which unit panels and which components on them are worth evaluating, from [`node`] at the
