@@ -508,7 +508,9 @@ const TRAPEZOID_STEPS: usize = 4;
 /// 1 − A's scaled integral and every component's P_k by the trapezoid rule on the lattice
 /// z_j = left + j·h, h = `step`/[`TRAPEZOID_STEPS`], over the panels that the plan keeps (each
 /// integrand evaluated where the plan evaluates it); each integral is checked on its own by the
-/// three-level test of [`TrapezoidSums`] and is `None` where it fails. The rounding noise
+/// three-level test of [`TrapezoidSums`], those that fail get one halving of the step (the
+/// midpoints on the panels where they are evaluated) and a second check, and an integral is
+/// `None` where that fails too. The rounding noise
 /// below which a disagreement is not counted is, per integral, 4ε times the magnitude of the
 /// log-terms at the nodes (|S| + z²/2, the reference, and z² for a component) averaged with the
 /// weights of its values: the bound of the rounding of its sum.
@@ -520,8 +522,8 @@ const TRAPEZOID_STEPS: usize = 4;
 /// confident examples every integrand is close to a Gaussian of width 1/√2 in z, which the rule
 /// of step ½ already integrates to about 1e-17, and the lattice needs 4 nodes per unit where the
 /// Gauss–Kronrod panels take 15. A component whose integrand is narrow (classes with d_i well
-/// below d_k/2 steepen it; its P_k is then tiny) fails the check, and the adaptive rule
-/// integrates it again.
+/// below d_k/2 steepen it; its P_k is then tiny) can fail the check at both steps, and the
+/// adaptive rule integrates it again.
 fn trapezoid(
     setup: &Setup<'_>,
     left: f64,
