@@ -52,9 +52,9 @@
 //! ½ already integrates to about 1e-17. So the rule tried first is the trapezoid rule on the
 //! lattice of four steps per panel over the panels of the plan (4 nodes per unit where the
 //! Gauss–Kronrod panels take 15), each integral accepted by the three-level check of
-//! [`TrapezoidSums`] on its own; the adaptive Gauss–Kronrod panels above integrate the ones it
-//! does not accept (a component steepened by classes with d_i well below d_k/2, whose P_k is
-//! then tiny, or 1 − A when the shifts crowd near d₀).
+//! [`TrapezoidSums`] on its own; the ones it does not accept get one halving of the step, and
+//! the adaptive Gauss–Kronrod panels above integrate those that still fail (a component
+//! steepened by classes with d_i well below d_k/2, whose P_k is then tiny).
 //!
 //! The accuracy and the loss need the gradient in doubles only, where a component with
 //! d_k > 55 is 0 whatever P_k is (its scale φ(d_k/√2)/√2 is below half the smallest subnormal).
