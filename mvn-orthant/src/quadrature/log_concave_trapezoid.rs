@@ -472,17 +472,14 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
         let relative = g - g_peak;
         (relative <= 0.5).then_some((s, relative, term, spread))
     };
-    // Σ exp(g − g*) over all nodes (T_h = h·fine) and over the even ones (T_2h = 2h·coarse),
-    // compensated: ~100 terms summed naively would leave 1e-15 of noise.
-    let (mut fine, mut coarse) = (CompensatedSum::default(), CompensatedSum::default());
-    // And over every fourth node (T_4h = 4h·quarter), for the rate of convergence.
-    let mut quarter = CompensatedSum::default();
+    // Σ exp(g − g*) over the nodes (T_h = h·Σ), and over the even ones and every fourth one for
+    // the check, compensated: ~100 terms summed naively would leave 1e-15 of noise. The index of
+    // a node counts from the peak on either side, so the coarser rules are centred there too.
+    let mut sums = TrapezoidSums::default();
     // The peak's term is its weight times e^{g* − g*} = 1, without evaluating g again (g* is
     // its value there), unless the gradient is wanted at the node.
     let v = if value_only { map.offset_and_weight(0.0).1 } else { node(0.0, false)?.2 };
-    fine.add(v);
-    coarse.add(v);
-    quarter.add(v);
+    sums.add(0, v);
     let mut reach = [0usize; 2];
     for (side, sign) in [-1.0f64, 1.0].into_iter().enumerate() {
         let mut j = 0usize;
@@ -493,20 +490,14 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
             // The gradient's spread is measured where the bound may be tried.
             let measure = growth.is_some() && previous.1 < -TAIL_CHECK_DEPTH;
             let (s, relative, v, spread) = node(u, measure)?;
-            fine.add(v);
-            if j % 2 == 0 {
-                coarse.add(v);
-            }
-            if j % 4 == 0 {
-                quarter.add(v);
-            }
+            sums.add(j as i64, v);
             if relative < -LOG_WINDOW {
                 break;
             }
             if bounded_tail && relative < -TAIL_CHECK_DEPTH {
                 let last = (s, relative);
                 let (spacing, weight) = (map.least_spacing_beyond(u, h), map.largest_weight());
-                let value_done = tail_bound(previous, last, spacing, weight) <= TAIL_TOLERANCE * fine.value();
+                let value_done = tail_bound(previous, last, spacing, weight) <= TAIL_TOLERANCE * sums.sum();
                 let gradient_done = match growth {
                     None => true,
                     Some(growth) => {
@@ -525,19 +516,16 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
         }
         reach[side] = j;
     }
-    // |T_h − T_2h| and |T_2h − T_4h|, relative to T_h.
-    let mut agreement = (fine.value() - 2.0 * coarse.value()).abs() / fine.value();
-    let mut rough = (2.0 * coarse.value() - 4.0 * quarter.value()).abs() / fine.value();
     let mut halvings = 0;
     let mut noise = None;
-    while !converged(agreement, rough) {
+    while !sums.converged(0.0) {
         // Relative rounding noise of exp(g − g*): a few ulps of Σ |ln factor| (computed once,
         // only when the rule has not agreed to the tolerance).
         let noise = *noise.get_or_insert_with(|| {
             evaluations.set(evaluations.get() + 1);
             4.0 * f64::EPSILON * (1.0 + f.log_magnitude(peak))
         });
-        if agreement <= noise {
+        if sums.converged(noise) {
             break;
         }
         if halvings == TRAPEZOID_HALVINGS {
@@ -545,20 +533,16 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
         }
         halvings += 1;
         // The midpoints of the current grid, from the leftmost node to the rightmost.
-        let mut midpoints = CompensatedSum::default();
+        let mut midpoints = TrapezoidSums::default();
         let (left, right) = (reach[0] as i64, reach[1] as i64);
         for k in -left..right {
-            midpoints.add(node((k as f64 + 0.5) * h, false)?.2);
+            midpoints.add(0, node((k as f64 + 0.5) * h, false)?.2);
         }
         h *= 0.5;
         (reach[0], reach[1]) = (2 * reach[0], 2 * reach[1]);
-        let difference = (midpoints.value() - fine.value()).abs();
-        fine.add(midpoints.sum);
-        fine.add(midpoints.compensation);
-        rough = agreement;
-        agreement = difference / fine.value();
+        sums.halve(&midpoints);
     }
-    let fine = fine.value();
+    let fine = sums.sum();
     if let Some(out) = gradient {
         out.iter_mut().for_each(|o| *o /= fine);
     }
