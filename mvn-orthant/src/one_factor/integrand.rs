@@ -446,6 +446,69 @@ struct ShiftedOrthant<'a> {
     last_near: Cell<usize>,
     /// Scratch of the per-class loop (one allocation per integral).
     scratch: RefCell<Scratch>,
+    /// The classes that stand in for all of them where the rule is placed and scaled
+    /// ([`SampledShifts`]); `None` below [`SURROGATE_FROM`] classes.
+    surrogate: Option<SampledShifts>,
+}
+
+/// From this many classes on, the EXACT orthant locates its peak and measures its curvatures on
+/// [`SampledShifts`] (about [`SURROGATE_CLASSES`] classes) instead of on every class.
+const SURROGATE_FROM: usize = 64;
+
+/// The classes of [`SampledShifts`] taken one by one (the lowest shifts: the classes that
+/// form the wall at the peak).
+const SURROGATE_LEADING: usize = 16;
+
+/// [`SampledShifts`] cuts the other classes into at least this many runs …
+const SURROGATE_BLOCKS: usize = 32;
+
+/// … of at most this many classes each (so its cost stays about 1/32 of an evaluation of g).
+const SURROGATE_RUN: usize = 32;
+
+/// The surrogate of the EXACT orthant ([`LogConcaveIntegrand::surrogate_derivatives`]): g̃(z) =
+/// ln φ(z) + Σ_b w_b ln Φ(d_b + z) over representative shifts d_b with weights w_b: the
+/// [`SURROGATE_LEADING`] lowest shifts with weight 1, then the others cut into runs of
+/// consecutive sorted shifts (at least [`SURROGATE_BLOCKS`], of at most [`SURROGATE_RUN`]
+/// classes), each represented by its middle shift with the run's length as weight. Its peak and curvatures place and scale the trapezoid rule;
+/// every node and the check use every class.
+struct SampledShifts {
+    shift: Vec<f64>,
+    weight: Vec<f64>,
+    scratch: RefCell<Scratch>,
+}
+
+impl SampledShifts {
+    /// The sample of the shifts `sorted` (in increasing order).
+    fn of(sorted: &[f64]) -> Self {
+        let leading = sorted.len().min(SURROGATE_LEADING);
+        let (mut shift, mut weight): (Vec<f64>, Vec<f64>) =
+            sorted[..leading].iter().map(|&d| (d, 1.0)).unzip();
+        let rest = &sorted[leading..];
+        let run = rest.len().div_ceil(SURROGATE_BLOCKS).clamp(1, SURROGATE_RUN);
+        for block in rest.chunks(run) {
+            shift.push(block[block.len() / 2]);
+            weight.push(block.len() as f64);
+        }
+        SampledShifts { shift, weight, scratch: RefCell::default() }
+    }
+
+    /// (g̃(z), g̃′(z), g̃″(z)).
+    fn derivatives(&self, z: f64) -> (f64, f64, f64) {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.evaluate(self.shift.len(), true, |x| {
+            for (x, &d) in x.iter_mut().zip(&self.shift) {
+                *x = d + z;
+            }
+        });
+        let (mut g, mut slope, mut curvature) = (log_pdf(z), -z, -1.0);
+        for (i, &w) in self.weight.iter().enumerate() {
+            let (x, l, r) = (scratch.x[i], scratch.log_cdf[i], scratch.ratio[i]);
+            g += w * l;
+            slope += w * r;
+            curvature -= w * r * (x + r);
+        }
+        (g, slope, curvature)
+    }
 }
 
 /// The EXACT orthants of fewer classes go through the kernel whole: with few classes, few are
@@ -468,12 +531,22 @@ impl<'a> ShiftedOrthant<'a> {
     fn new(sorted: &'a [f64]) -> Self {
         debug_assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "shifts not sorted");
         let far = far_threshold(sorted.len());
-        ShiftedOrthant { shift: sorted, far, last_near: Cell::new(0), scratch: RefCell::default() }
+        let surrogate = (sorted.len() >= SURROGATE_FROM).then(|| SampledShifts::of(sorted));
+        ShiftedOrthant { shift: sorted, far, last_near: Cell::new(0), scratch: RefCell::default(), surrogate }
     }
 
-    /// The integrand of the shifts in any order, every class through the ln Φ kernel.
+    /// The integrand of the shifts in any order, every class through the ln Φ kernel (with the
+    /// surrogate of [`ShiftedOrthant::new`] when they are sorted and as many).
     fn with_every_class(shift: &'a [f64]) -> Self {
-        ShiftedOrthant { shift, far: f64::INFINITY, last_near: Cell::new(0), scratch: RefCell::default() }
+        let sorted = shift.windows(2).all(|w| w[0] <= w[1]);
+        let surrogate = (sorted && shift.len() >= SURROGATE_FROM).then(|| SampledShifts::of(shift));
+        ShiftedOrthant {
+            shift,
+            far: f64::INFINITY,
+            last_near: Cell::new(0),
+            scratch: RefCell::default(),
+            surrogate,
+        }
     }
 
     /// The number of classes that are not far at z (x_i = d_i + z ≤ T): a prefix of the shifts,
@@ -568,6 +641,17 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
         log_pdf(z).abs() - self.evaluate(z, false).log_cdf.iter().sum::<f64>()
     }
 
+    fn has_surrogate(&self) -> bool {
+        self.surrogate.is_some()
+    }
+
+    fn surrogate_derivatives(&self, z: f64) -> (f64, f64, f64) {
+        match &self.surrogate {
+            Some(sample) => sample.derivatives(z),
+            None => self.derivatives(z),
+        }
+    }
+
     /// Over the near classes: the far ones would add φ(x)(x + φ(x)) < 2⁻⁶⁰(T + 1)/n each to
     /// g″ and less to g′, which only place the peak and the nodes.
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
@@ -582,9 +666,11 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 /// `A = ∫ φ(z) Π_i Φ(d_i + z) dz`, in log space, with ∂ ln A/∂d_k written into `log_gradient`
 /// (∂A/∂d_k = A · ∂ ln A/∂d_k = ∫ φ(z) φ(d_k + z) Π_{i≠k} Φ(d_i + z) dz).
 ///
-/// This is the hot path of the EXACT loss: it costs O(n · nodes) (about 60 evaluations: the
+/// This is the hot path of the EXACT loss: it costs O(n · nodes) (about 55 evaluations: the
 /// graded peak-centred trapezoid rule of [`integrate_log_concave`], each node one pass
-/// over the classes giving ln Φ and φ/Φ together). From 32 classes on, the shifts are sorted
+/// over the classes giving ln Φ and φ/Φ together; from 64 classes on the rule is placed and
+/// scaled on a sample of about 48 classes, `SampledShifts`, so that every evaluation of all
+/// of them is a node of the rule). From 32 classes on, the shifts are sorted
 /// first, so that at each node the classes far in the upper tail (d_i + z above about 9.4 to
 /// 10, where all their ln Φ together are below 2⁻⁶³) form a suffix that is left out of g and
 /// costs one exponential (φ) in the gradient; on logits spread like a partly trained
@@ -766,6 +852,47 @@ mod tests {
             }
         }
         println!("trapezoid vs adaptive: ln P {worst_value:e}, gradient {worst_gradient:e} of the largest");
+    }
+
+    /// The surrogate of the EXACT orthant ([`SampledShifts`]) places the trapezoid rule near the
+    /// peak of g and scales it by about g's curvature, on random examples of 64 to 3 000
+    /// classes spread as in the tests above: its peak within 0.35 of g's curvature radius σ of
+    /// g's peak (where g is within 0.07 of its maximum) and its curvature radius within 10% of
+    /// σ (measured: 0.23σ, on 3 000 shifts spread over ±12, and 3.4%). The rule is accurate wherever
+    /// it is centred; a centre this close keeps its nodes where they were.
+    #[test]
+    fn surrogate_places_the_rule_near_the_peak() {
+        let newton = |derivatives: &dyn Fn(f64) -> (f64, f64, f64)| {
+            let mut z = 0.0;
+            for _ in 0..100 {
+                let (_, slope, curvature) = derivatives(z);
+                z -= slope / curvature;
+            }
+            (z, derivatives(z).2)
+        };
+        let (mut worst_offset, mut worst_scale) = (0.0f64, 0.0f64);
+        let mut case = 300;
+        for &n in &[64usize, 100, 300, 999, 3000] {
+            for &(m, s) in
+                &[(0.0, 1.0), (3.0, 2.0), (-2.0, 0.5), (6.0, 3.0), (1.0, 6.0), (4.0, 1.0), (3.0, 0.5)]
+            {
+                case += 1;
+                let mut d = shifts(n, case, m, s);
+                d.sort_by(f64::total_cmp);
+                let integrand = ShiftedOrthant::new(&d);
+                assert!(integrand.has_surrogate());
+                let (peak, curvature) = newton(&|z| integrand.derivatives(z));
+                let (centre, surrogate_curvature) = newton(&|z| integrand.surrogate_derivatives(z));
+                let sigma = 1.0 / (-curvature).sqrt();
+                let offset = (centre - peak).abs() / sigma;
+                let scale = ((curvature / surrogate_curvature).sqrt() - 1.0).abs();
+                assert!(offset <= 0.35, "n = {n}, ({m}, {s}): centre {centre}, peak {peak}, σ {sigma}");
+                assert!(scale <= 0.1, "n = {n}, ({m}, {s}): curvature {surrogate_curvature} vs {curvature}");
+                worst_offset = worst_offset.max(offset);
+                worst_scale = worst_scale.max(scale);
+            }
+        }
+        println!("surrogate: centre within {worst_offset:.3}σ of the peak, σ within {worst_scale:.3}");
     }
 
     /// Leaving the far classes out of g (x_i > T) and taking φ for their φ/Φ changes ln A by

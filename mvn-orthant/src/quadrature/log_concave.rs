@@ -13,7 +13,10 @@
 //! against about 250 for the adaptive rule). The trapezoid rule on the line needs its centre near
 //! the peak only (its accuracy does not depend on where the nodes start), so for it the search
 //! stops as soon as Newton predicts a gain g′²/|g″| ≤ [`PEAK_GAIN`] (a step below 1e-3 of the
-//! curvature radius). Otherwise — sharp factors, a window that reaches an end of the range, no
+//! curvature radius); an integrand with a cheaper surrogate g̃
+//! ([`LogConcaveIntegrand::surrogate_derivatives`]: the EXACT orthant of many classes, on a
+//! sample of them) has the search and the curvature probes done on g̃, and g itself is evaluated
+//! only at the nodes. Otherwise — sharp factors, a window that reaches an end of the range, no
 //! agreement after two halvings — we find the points where g has dropped by [`LOG_WINDOW`] on
 //! each side (Newton from the outside, which converges monotonically for a concave function),
 //! and integrate exp(g − g*) on each side of t* with adaptive Gauss–Kronrod (7, 15) bisection.
@@ -32,7 +35,7 @@
 //! ∂/∂θ ln ∫ e^{g} (differentiation under the integral sign), with no product of factors formed
 //! and nothing to underflow.
 
-use super::log_concave_trapezoid::integrate_by_trapezoid;
+use super::log_concave_trapezoid::{integrate_by_trapezoid, Scales};
 use super::{gauss_kronrod_15, KronrodPanel};
 use std::cell::Cell;
 
@@ -126,6 +129,19 @@ pub trait LogConcaveIntegrand {
     fn kinks(&self) -> (Vec<f64>, f64) {
         (Vec::new(), f64::INFINITY)
     }
+    /// Whether [`LogConcaveIntegrand::surrogate_derivatives`] is a cheaper approximation than
+    /// [`LogConcaveIntegrand::derivatives`] (the default: no).
+    fn has_surrogate(&self) -> bool {
+        false
+    }
+    /// (g̃(t), g̃′(t), g̃″(t)) of an approximation g̃ of g that costs far less to evaluate (the
+    /// default: g itself). The trapezoid rule finds its centre and measures its scales on g̃
+    /// (its accuracy depends on neither; its check and every node use g), so a g̃ whose peak
+    /// lies within a fraction of a curvature radius of g's, with curvatures of the right size,
+    /// saves the evaluations of g that the search and the probes would cost.
+    fn surrogate_derivatives(&self, t: f64) -> (f64, f64, f64) {
+        self.derivatives(t)
+    }
 }
 
 /// At most this many kinks (those nearest the peak) become breakpoints; the others are left to
@@ -158,10 +174,16 @@ struct Peak {
 
 /// Maximiser of the concave g on [lo, hi] (g″ ≤ −1 is assumed). With `smooth` (no sharp factor)
 /// the search ends early at a point whose Newton step gains at most [`PEAK_GAIN`].
-fn locate_peak<F: LogConcaveIntegrand>(f: &F, lo: f64, hi: f64, smooth: bool, evaluations: &mut u64) -> Peak {
+fn locate_peak(
+    derivatives: impl Fn(f64) -> (f64, f64, f64),
+    lo: f64,
+    hi: f64,
+    smooth: bool,
+    evaluations: &mut u64,
+) -> Peak {
     let bare = |t: f64| Peak { t, value_and_curvature: None };
     let mut t = 0.0f64.clamp(lo, hi);
-    let (g0, d1, d2) = f.derivatives(t);
+    let (g0, d1, d2) = derivatives(t);
     *evaluations += 1;
     if smooth && d1 * d1 <= -PEAK_GAIN * d2 {
         return Peak { t, value_and_curvature: Some((g0, d2)) };
@@ -169,14 +191,14 @@ fn locate_peak<F: LogConcaveIntegrand>(f: &F, lo: f64, hi: f64, smooth: bool, ev
     // g′(s) ≤ g′(t) − (s − t), so the root lies between t and t + g′(t).
     let (mut left, mut right) = if d1 > 0.0 { (t, (t + d1).min(hi)) } else { ((t + d1).max(lo), t) };
     if d1 > 0.0 && right == hi {
-        let (_, dh, _) = f.derivatives(hi);
+        let (_, dh, _) = derivatives(hi);
         *evaluations += 1;
         if dh >= 0.0 {
             return bare(hi);
         }
     }
     if d1 < 0.0 && left == lo {
-        let (_, dl, _) = f.derivatives(lo);
+        let (_, dl, _) = derivatives(lo);
         *evaluations += 1;
         if dl <= 0.0 {
             return bare(lo);
@@ -193,7 +215,7 @@ fn locate_peak<F: LogConcaveIntegrand>(f: &F, lo: f64, hi: f64, smooth: bool, ev
     let mut previous = (t, d2);
     t = if newton > left && newton < right { newton } else { 0.5 * (left + right) };
     for _ in 0..100 {
-        let (g, d1, d2) = f.derivatives(t);
+        let (g, d1, d2) = derivatives(t);
         *evaluations += 1;
         if smooth && d1 * d1 <= -PEAK_GAIN * d2 {
             return Peak { t, value_and_curvature: Some((g, d2)) };
@@ -403,7 +425,41 @@ fn integrate<F: LogConcaveIntegrand>(
         return LogIntegral { log_value: f64::NEG_INFINITY, evaluations };
     }
     let smooth = trapezoid && f.kinks().0.is_empty();
-    let Peak { t: peak, value_and_curvature } = locate_peak(f, lo, hi, smooth, &mut evaluations);
+    if smooth && f.has_surrogate() {
+        // The centre and the scale of the trapezoid rule from the surrogate (its evaluations
+        // are not counted: they cost a small fraction of one of g).
+        let mut surrogate_evaluations = 0;
+        let Peak { t: peak, value_and_curvature } =
+            locate_peak(|t| f.surrogate_derivatives(t), lo, hi, smooth, &mut surrogate_evaluations);
+        let (g_peak, curvature) = value_and_curvature.unwrap_or_else(|| {
+            let (g, _, curvature) = f.surrogate_derivatives(peak);
+            (g, curvature)
+        });
+        let count = Cell::new(0);
+        let scales = Scales { peak, g_peak, exact: false, curvature };
+        let result = integrate_by_trapezoid(f, lo, hi, scales, gradient.as_deref_mut(), &count);
+        evaluations += count.get();
+        if let Some(log_value) = result {
+            return LogIntegral { log_value, evaluations };
+        }
+        // Not accepted: the adaptive rule, around the peak of g itself.
+        return integrate_adaptive_from_peak(f, lo, hi, gradient, false, evaluations);
+    }
+    integrate_adaptive_from_peak(f, lo, hi, gradient, smooth, evaluations)
+}
+
+/// The peak of g, then (when `smooth`) the trapezoid rule, then the adaptive rule if the
+/// trapezoid was not accepted; `evaluations` already spent are added to the count.
+fn integrate_adaptive_from_peak<F: LogConcaveIntegrand>(
+    f: &F,
+    lo: f64,
+    hi: f64,
+    mut gradient: Option<&mut [f64]>,
+    smooth: bool,
+    mut evaluations: u64,
+) -> LogIntegral {
+    let Peak { t: peak, value_and_curvature } =
+        locate_peak(|t| f.derivatives(t), lo, hi, smooth, &mut evaluations);
     let (mut g_peak, curvature) = value_and_curvature.unwrap_or_else(|| {
         evaluations += 1;
         let (g, _, curvature) = f.derivatives(peak);
@@ -414,8 +470,8 @@ fn integrate<F: LogConcaveIntegrand>(
     }
     if smooth {
         let count = Cell::new(0);
-        let result =
-            integrate_by_trapezoid(f, lo, hi, peak, g_peak, curvature, gradient.as_deref_mut(), &count);
+        let scales = Scales { peak, g_peak, exact: true, curvature };
+        let result = integrate_by_trapezoid(f, lo, hi, scales, gradient.as_deref_mut(), &count);
         evaluations += count.get();
         if let Some(log_value) = result {
             return LogIntegral { log_value, evaluations };

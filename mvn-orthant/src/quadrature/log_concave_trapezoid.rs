@@ -232,7 +232,8 @@ impl GradedMap {
     /// The map of a rule around a peak of curvature radius σ: each tail's stretch r is the
     /// curvature radius at t* ± [`GRADING_PROBE`]·σ over σ, clamped to [1, [`MAX_STRETCH`]]
     /// (a probe outside the range, or a curvature that is not finite and negative, leaves that
-    /// side constant). Two evaluations of the derivatives.
+    /// side constant). Two evaluations of the derivatives (of the surrogate where the integrand
+    /// has one, [`LogConcaveIntegrand::surrogate_derivatives`]).
     fn measured<F: LogConcaveIntegrand>(
         f: &F,
         lo: f64,
@@ -247,8 +248,12 @@ impl GradedMap {
             if !(t > lo && t < hi) {
                 continue;
             }
-            let (_, _, curvature) = f.derivatives(t);
-            evaluations.set(evaluations.get() + 1);
+            // The surrogate's curvature where the integrand has one (not counted: a fraction of
+            // an evaluation), g's otherwise.
+            let (_, _, curvature) = f.surrogate_derivatives(t);
+            if !f.has_surrogate() {
+                evaluations.set(evaluations.get() + 1);
+            }
             let r = 1.0 / (sigma * (-curvature).sqrt());
             // NaN (a curvature ≥ 0 or not finite) fails the comparison and keeps the side constant.
             if r - 1.0 >= MIN_STRETCH {
@@ -381,6 +386,21 @@ fn tail_bound(previous: (f64, f64), last: (f64, f64), spacing: f64, weight: f64)
     tail_decay(previous, last, spacing).map_or(f64::INFINITY, |q| weight * last.1.exp() * q / (1.0 - q))
 }
 
+/// Where the trapezoid rule of [`integrate_by_trapezoid`] is centred and how it is scaled: the
+/// peak t*, the value of g there and the curvature, both of g or of its surrogate
+/// ([`LogConcaveIntegrand::surrogate_derivatives`]).
+pub(super) struct Scales {
+    /// The centre t*.
+    pub(super) peak: f64,
+    /// g(t*), or the surrogate's value there when `exact` is false (the first node then gives
+    /// g(t*)).
+    pub(super) g_peak: f64,
+    /// Whether `g_peak` is g(t*) itself.
+    pub(super) exact: bool,
+    /// The curvature at t*, which sets the step.
+    pub(super) curvature: f64,
+}
+
 /// ln ∫ e^{g} by the trapezoid rule on the whole line, centred at the peak t* and scaled by
 /// the curvature there, or `None` when it cannot be trusted (the adaptive rule then takes over).
 ///
@@ -395,23 +415,21 @@ fn tail_bound(previous: (f64, f64), last: (f64, f64), spacing: f64, weight: f64)
 /// otherwise h is halved (the old nodes kept) up to [`TRAPEZOID_HALVINGS`] times. `None` also when the window reaches an
 /// end of the range (the rule would not be the one on the line) or g rises above g* (the peak
 /// was not the maximum).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn integrate_by_trapezoid<F: LogConcaveIntegrand>(
     f: &F,
     lo: f64,
     hi: f64,
-    peak: f64,
-    g_peak: f64,
-    curvature: f64,
+    scales: Scales,
     gradient: Option<&mut [f64]>,
     evaluations: &Cell<u64>,
 ) -> Option<f64> {
-    let sigma = 1.0 / (-curvature).sqrt();
+    let sigma = 1.0 / (-scales.curvature).sqrt();
     if !(sigma.is_finite() && sigma > 0.0) {
         return None;
     }
-    let map = GradedMap::measured(f, lo, hi, peak, sigma, evaluations);
-    trapezoid_with_map(f, lo, hi, peak, g_peak, &map, gradient, evaluations)
+    let map = GradedMap::measured(f, lo, hi, scales.peak, sigma, evaluations);
+    let g_peak = (scales.g_peak, scales.exact);
+    trapezoid_with_map(f, lo, hi, scales.peak, g_peak, &map, gradient, evaluations)
 }
 
 /// The rule of [`integrate_by_trapezoid`] with a given map.
@@ -421,7 +439,7 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
     lo: f64,
     hi: f64,
     peak: f64,
-    g_peak: f64,
+    (g_peak, exact): (f64, bool),
     map: &GradedMap,
     gradient: Option<&mut [f64]>,
     evaluations: &Cell<u64>,
@@ -433,6 +451,36 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
     let mut gradient = gradient;
     if let Some(out) = gradient.as_deref_mut() {
         out.iter_mut().for_each(|o| *o = 0.0);
+    }
+    // g* = g(t*) is the shift of every term. A centre found on the surrogate comes with an
+    // estimate of it: the centre's node is then evaluated first, with the gradient against the
+    // estimate and rescaled to g* (one evaluation, as the centre's node costs anyway).
+    let centre_weight = map.offset_and_weight(0.0).1;
+    let (g_peak, centre_term) = if exact {
+        (g_peak, None)
+    } else {
+        if !(peak > lo && peak < hi) {
+            return None;
+        }
+        evaluations.set(evaluations.get() + 1);
+        match gradient.as_deref_mut() {
+            None => (f.log_value_at(&frame, 0.0), Some(centre_weight)),
+            Some(out) => {
+                let (g, term) = f.log_value_and_gradient_at(&frame, 0.0, g_peak, centre_weight, out);
+                if term > 0.0 && term.is_finite() {
+                    let rescale = centre_weight / term;
+                    out.iter_mut().for_each(|o| *o *= rescale);
+                    (g, Some(centre_weight))
+                } else {
+                    // The estimate was too far off for the shifted term: the node again below.
+                    out.iter_mut().for_each(|o| *o = 0.0);
+                    (g, None)
+                }
+            }
+        }
+    };
+    if !g_peak.is_finite() {
+        return None;
     }
     // The march stops early where the terms not visited are bounded ([`tail_bound`]); with a
     // gradient only when the integrand bounds the growth of its parameter derivatives along t
@@ -478,7 +526,11 @@ fn trapezoid_with_map<F: LogConcaveIntegrand>(
     let mut sums = TrapezoidSums::default();
     // The peak's term is its weight times e^{g* − g*} = 1, without evaluating g again (g* is
     // its value there), unless the gradient is wanted at the node.
-    let v = if value_only { map.offset_and_weight(0.0).1 } else { node(0.0, false)?.2 };
+    let v = match centre_term {
+        Some(v) => v,
+        None if value_only => centre_weight,
+        None => node(0.0, false)?.2,
+    };
     sums.add(0, v);
     let mut reach = [0usize; 2];
     for (side, sign) in [-1.0f64, 1.0].into_iter().enumerate() {
@@ -784,7 +836,7 @@ mod tests {
             let mut counts = [0; 2];
             for (k, map) in [map, constant].iter().enumerate() {
                 let evaluations = Cell::new(0);
-                let got = trapezoid_with_map(&f, -inf, inf, peak, g_peak, map, None, &evaluations)
+                let got = trapezoid_with_map(&f, -inf, inf, peak, (g_peak, true), map, None, &evaluations)
                     .expect("accepted");
                 assert!((got - want).abs() <= 1e-15 * want.abs(), "m = {m}, map {k}: {got} vs {want}");
                 counts[k] = evaluations.get();
