@@ -48,7 +48,8 @@
 //!
 //! The per-class loop of the EXACT integrand and the one-sided factors of a one-factor orthant
 //! run through `log_cdf_and_inverse_mills_batch` (crate-internal): the pieces of a block of
-//! arguments are found in one loop and the polynomials evaluated in a second, four arguments at
+//! arguments are found in one loop (four wide with AVX2, with one mask telling whether any
+//! argument is outside the table) and the polynomials evaluated in a second, four arguments at
 //! a time; the arguments outside the table are gathered and go through their own forms (above
 //! 12 the Mills-ratio pieces and an inlined exponential `exp_nonpositive`; below −51 a
 //! branch-free form with an inlined logarithm `ln_positive_normal`), so that each result
@@ -58,9 +59,10 @@
 //! one after the other. Rust never fuses a product and a sum unless asked (`mul_add`), so both
 //! forms perform the same IEEE operations in the same order: **the results are bit-identical on
 //! every CPU** and equal to [`log_cdf_and_inverse_mills`] (a test checks both forms bit for bit).
-//! Measured: 3.0–3.2 ns per argument for both values with AVX2 and 4.2–4.5 ns one at a time,
-//! against 13 ns for the former form built on the Mills ratio (one thread of this 2-core
-//! machine).
+//! Measured on 1 000 arguments spread over (−8, 9): 2.2 ns per argument for both values and
+//! 1.4 ns for ln Φ alone with AVX2 (3.0 and 2.0 ns with the pieces found one at a time), 4.2–4.5
+//! ns one at a time, against 13 ns for the former form built on the Mills ratio (one thread of
+//! this 2-core machine).
 
 mod table;
 
