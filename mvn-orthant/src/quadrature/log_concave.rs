@@ -101,6 +101,13 @@ pub trait LogConcaveIntegrand {
     /// [`LogConcaveIntegrand::add_parameter_gradient_at`]; integrands whose value and parameter
     /// derivatives share their work (the EXACT orthant: ln Φ and φ/Φ of each class) override it
     /// with one pass.
+    ///
+    /// Only the trapezoid rule calls it, with κ its centre and s the node's offset from it; the
+    /// centre itself (s = 0) is always one of its nodes, with the gradient, and a weight of at
+    /// least 1 in the units of `out`. An integrand may therefore leave out the terms of a
+    /// component that it can bound far below (below e^{−50} of) that component's own term at
+    /// the centre: they cannot change the component (the EXACT orthant does so for its far
+    /// classes right of the centre).
     fn log_value_and_gradient_at(
         &self,
         frame: &Self::Frame,
