@@ -727,17 +727,50 @@ pub fn shifted_orthant_log_value_and_gradient(shift: &[f64], log_gradient: &mut 
     }
     // The shifts in increasing order, the gradient in that order (equal shifts have equal terms,
     // so the order among them changes no bit).
-    let mut order: Vec<(f64, u32)> = shift.iter().copied().zip(0..).collect();
-    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let sorted: Vec<f64> = order.iter().map(|&(d, _)| d).collect();
+    let order = increasing_order(shift);
+    let sorted: Vec<f64> = order.iter().map(|&i| shift[i as usize]).collect();
     let mut sorted_gradient = vec![0.0; shift.len()];
     let integrand = ShiftedOrthant::new(&sorted);
     let log_value =
         integrate_log_concave(&integrand, whole_line.0, whole_line.1, Some(&mut sorted_gradient)).log_value;
-    for (&(_, i), &g) in order.iter().zip(&sorted_gradient) {
+    for (&i, &g) in order.iter().zip(&sorted_gradient) {
         log_gradient[i as usize] = g;
     }
     log_value
+}
+
+/// The indices of `values` (no NaN, fewer than 2³² of them) in increasing order of the values
+/// (equal values in any order).
+///
+/// Each value's bits, made order-preserving as an unsigned integer (the sign bit flipped for
+/// positives, every bit for negatives), keep their high bits and carry the index in the low
+/// ⌈log₂ n⌉ bits; these integers are sorted (integer comparisons: half the time of sorting
+/// (value, index) pairs by `f64::total_cmp`, 7.5 against 15.9 µs for 999 shifts), which orders
+/// the values exactly except among those that agree in the kept bits, which end up adjacent
+/// and are put in order by insertion.
+fn increasing_order(values: &[f64]) -> Vec<u32> {
+    let index_bits = usize::BITS - values.len().saturating_sub(1).leading_zeros();
+    let index_mask = (1u64 << index_bits) - 1;
+    let ordered_bits = |v: f64| {
+        let b = v.to_bits();
+        if b >> 63 == 1 {
+            !b
+        } else {
+            b | (1 << 63)
+        }
+    };
+    let mut packed: Vec<u64> =
+        (values.iter().zip(0u64..)).map(|(&v, i)| (ordered_bits(v) & !index_mask) | i).collect();
+    packed.sort_unstable();
+    let mut order: Vec<u32> = packed.iter().map(|&p| (p & index_mask) as u32).collect();
+    for k in 1..order.len() {
+        let mut j = k;
+        while j > 0 && values[order[j - 1] as usize] > values[order[j] as usize] {
+            order.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    order
 }
 
 #[cfg(test)]
@@ -875,6 +908,37 @@ mod tests {
             }
         }
         println!("trapezoid vs adaptive: ln P {worst_value:e}, gradient {worst_gradient:e} of the largest");
+    }
+
+    /// The order of the packed sort is the increasing order of the values, exactly, on values
+    /// that agree in their leading bits (the ties of the packed keys, put in order by
+    /// insertion), of both signs, with zeros of both signs and infinities, for 1 to 3 000 of them.
+    #[test]
+    fn increasing_order_sorts_exactly() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        for &n in &[1usize, 2, 3, 17, 1000, 1025, 3000] {
+            for case in 0..4 {
+                let values: Vec<f64> = (0..n)
+                    .map(|_| match case {
+                        // Neighbours of 1 and −1 one ulp to 2⁻¹² ulps apart: ties of the packed keys.
+                        0 => f64::from_bits(1f64.to_bits() + rng.random_range(0..4096u64)),
+                        1 => -f64::from_bits(1f64.to_bits() + rng.random_range(0..64u64)),
+                        2 => [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, 3.5][rng.random_range(0..5usize)],
+                        _ => rng.random_range(-30.0..30.0),
+                    })
+                    .collect();
+                let order = increasing_order(&values);
+                let mut seen = vec![false; n];
+                for &i in &order {
+                    assert!(!std::mem::replace(&mut seen[i as usize], true), "index {i} twice");
+                }
+                for w in order.windows(2) {
+                    let (a, b) = (values[w[0] as usize], values[w[1] as usize]);
+                    assert!(a <= b, "n = {n}, case {case}: {a:e} before {b:e}");
+                }
+            }
+        }
     }
 
     /// The surrogate of the EXACT orthant ([`SampledShifts`]) places the trapezoid rule near the
