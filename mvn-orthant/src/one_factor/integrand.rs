@@ -649,8 +649,9 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
         let g = log_density_plus_sum(log_pdf(z), &scratch.log_cdf);
         let weight = scale * (g - peak).exp();
         if weight > 0.0 && weight.is_finite() {
-            if far_terms_negligible(s, weight, self.far) {
-                let near = scratch.x.len();
+            let near = scratch.x.len();
+            // (Only where some class is far at this node: no logarithm otherwise.)
+            if near < self.shift.len() && far_terms_negligible(s, weight, self.far) {
                 add_weighted_ratios(&scratch.ratio[..near], &[], z, weight, out);
             } else {
                 self.add_weighted_ratios(&scratch, z, weight, out);
