@@ -156,12 +156,17 @@ struct LogCdfLoop<'a> {
 
 /// Arguments per block of [`LogCdfLoop`]: the pieces and offsets of a block are found first,
 /// in a loop of their own, then the polynomials evaluated. Short slices use blocks of
-/// [`TINY_BLOCK`], whose stack buffers cost less to initialise.
+/// [`TINY_BLOCK`] or [`SMALL_BLOCK`], whose stack buffers cost less to initialise.
 const BLOCK: usize = 32;
 
 /// Block length for slices of at most this many arguments (one-factor problems whose factors
 /// are merged into a few, EXACT with few classes).
 const TINY_BLOCK: usize = 4;
+
+/// Block length for slices of at most this many arguments (EXACT with 6 to 17 classes, as on
+/// the digits): the three buffers of a block of [`BLOCK`] took a twentieth of such a node to
+/// initialise.
+const SMALL_BLOCK: usize = 16;
 
 impl pulp::WithSimd for LogCdfLoop<'_> {
     type Output = ();
@@ -178,6 +183,8 @@ impl LogCdfLoop<'_> {
     fn run_with<F: FourPieces>(self, four: F) {
         if self.x.len() <= TINY_BLOCK {
             self.run::<TINY_BLOCK, F>(four);
+        } else if self.x.len() <= SMALL_BLOCK {
+            self.run::<SMALL_BLOCK, F>(four);
         } else {
             self.run::<BLOCK, F>(four);
         }

@@ -104,7 +104,7 @@ pub trait LogConcaveIntegrand {
     ///
     /// Only the trapezoid rule calls it, with κ its centre and s the node's offset from it; the
     /// centre itself (s = 0) is always one of its nodes, with the gradient, and a weight of at
-    /// least 1 in the units of `out`. An integrand may therefore leave out the terms of a
+    /// least ½ in the units of `out`. An integrand may therefore leave out the terms of a
     /// component that it can bound far below (below e^{−50} of) that component's own term at
     /// the centre: they cannot change the component (the EXACT orthant does so for its far
     /// classes right of the centre).
