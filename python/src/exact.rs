@@ -60,7 +60,8 @@ impl LogitBatch {
             )));
         }
         Ok(LogitBatch {
-            logits: view.iter().copied().collect(),
+            // One copy of the buffer where it is contiguous (as the Python layer passes it).
+            logits: view.as_slice().map_or_else(|| view.iter().copied().collect(), <[f64]>::to_vec),
             batch,
             classes,
             labels,
@@ -188,13 +189,14 @@ impl LogitBatch {
 
     /// A B × C array from per-example rows.
     fn matrix<'a>(&self, rows: impl Iterator<Item = &'a [f64]>) -> Array2<f64> {
-        let mut out = Array2::<f64>::zeros((self.batch, self.classes));
-        for (b, row) in rows.enumerate() {
-            for (c, &g) in row.iter().enumerate() {
-                out[[b, c]] = g;
-            }
+        // Row by row into one buffer (a copy of each row, not an indexed write per entry).
+        let mut flat = Vec::with_capacity(self.batch * self.classes);
+        for row in rows.take(self.batch) {
+            flat.extend_from_slice(&row[..self.classes.min(row.len())]);
+            flat.resize(flat.len().next_multiple_of(self.classes.max(1)), 0.0);
         }
-        out
+        flat.resize(self.batch * self.classes, 0.0);
+        Array2::from_shape_vec((self.batch, self.classes), flat).expect("the buffer holds batch × classes entries")
     }
 }
 
