@@ -451,7 +451,7 @@ pub(super) fn log_cdf_and_inverse_mills_from_table(piece: usize, delta: f64) -> 
     (piece_polynomial(&row[..8], delta), piece_polynomial(&row[8..], delta))
 }
 
-pub(crate) use batch::log_cdf_and_inverse_mills_batch;
+pub(crate) use batch::{log_cdf_and_inverse_mills_batch, log_cdf_and_inverse_mills_batch_shifted};
 
 #[cfg(test)]
 mod tests {

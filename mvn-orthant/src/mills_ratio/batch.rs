@@ -137,7 +137,19 @@ pub(crate) fn log_cdf_and_inverse_mills_batch(
     log_cdf: &mut [f64],
     inverse_mills: Option<&mut [f64]>,
 ) {
-    let body = LogCdfLoop { x, log_cdf, inverse_mills };
+    log_cdf_and_inverse_mills_batch_shifted(x, 0.0, log_cdf, inverse_mills);
+}
+
+/// [`log_cdf_and_inverse_mills_batch`] at the arguments x_i = d_i + `shift` (the EXACT orthant's
+/// d_i + z), each formed inside the loop that finds the pieces instead of in an array of its own
+/// (the same bits: x + 0 is x for every x but −0, whose ln Φ and φ/Φ are those of +0).
+pub(crate) fn log_cdf_and_inverse_mills_batch_shifted(
+    d: &[f64],
+    shift: f64,
+    log_cdf: &mut [f64],
+    inverse_mills: Option<&mut [f64]>,
+) {
+    let body = LogCdfLoop { x: d, shift, log_cdf, inverse_mills };
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V3::try_new() {
         return simd.vectorize(LogCdfLoopAvx2(body, simd));
@@ -149,7 +161,10 @@ pub(crate) fn log_cdf_and_inverse_mills_batch(
 /// per instruction set (its body must be inlined into the dispatched function, hence a type
 /// with an `#[inline(always)]` method rather than a closure).
 struct LogCdfLoop<'a> {
+    /// The arguments less `shift`.
     x: &'a [f64],
+    /// Added to every entry of `x`.
+    shift: f64,
     log_cdf: &'a mut [f64],
     inverse_mills: Option<&'a mut [f64]>,
 }
@@ -195,7 +210,7 @@ impl LogCdfLoop<'_> {
     /// argument is outside the table) the arguments outside it.
     #[inline(always)]
     fn run<const B: usize, F: FourPieces>(self, four: F) {
-        let LogCdfLoop { x, log_cdf, mut inverse_mills } = self;
+        let LogCdfLoop { x, shift, log_cdf, mut inverse_mills } = self;
         let n = x.len().min(log_cdf.len());
         let n = inverse_mills.as_deref().map_or(n, |r| n.min(r.len()));
         let mut piece = [0usize; B];
@@ -205,7 +220,7 @@ impl LogCdfLoop<'_> {
             let end = (start + B).min(n);
             let xs = &x[start..end];
             let m = xs.len();
-            let all_inside = four.find_pieces(xs, &mut piece[..m], &mut delta[..m]);
+            let all_inside = four.find_pieces(xs, shift, &mut piece[..m], &mut delta[..m]);
             let ls = &mut log_cdf[start..end];
             let mut rs = inverse_mills.as_deref_mut().map(|r| &mut r[start..end]);
             let (p4, p_rest) = pulp::as_arrays::<4, usize>(&piece[..m]);
@@ -233,10 +248,12 @@ impl LogCdfLoop<'_> {
                 }
             }
             if !all_inside {
-                for (i, &x) in inside.iter_mut().zip(xs) {
-                    *i = log_cdf_piece(x).2;
+                let mut arguments = [0.0; B];
+                for ((a, i), &x) in arguments.iter_mut().zip(inside.iter_mut()).zip(xs) {
+                    *a = x + shift;
+                    *i = log_cdf_piece(*a).2;
                 }
-                outside_table::<B>(xs, &inside[..m], ls, rs);
+                outside_table::<B>(&arguments[..m], &inside[..m], ls, rs);
             }
         }
     }
@@ -246,14 +263,14 @@ impl LogCdfLoop<'_> {
 /// alone, or ln Φ and φ/Φ. Every implementation performs, per argument, exactly the operations
 /// of [`log_cdf_piece`] and [`piece_polynomial`], so that they all give their bits.
 trait FourPieces: Copy {
-    /// The pieces and offsets of [`log_cdf_piece`] for every argument of `xs` (the same bits
-    /// whatever the implementation), and whether every argument is inside the table.
+    /// The pieces and offsets of [`log_cdf_piece`] at every argument `xs[j] + shift` (the same
+    /// bits whatever the implementation), and whether every argument is inside the table.
     #[inline(always)]
-    fn find_pieces(self, xs: &[f64], piece: &mut [usize], delta: &mut [f64]) -> bool {
+    fn find_pieces(self, xs: &[f64], shift: f64, piece: &mut [usize], delta: &mut [f64]) -> bool {
         let mut all = true;
         for j in 0..xs.len() {
             let inside;
-            (piece[j], delta[j], inside) = log_cdf_piece(xs[j]);
+            (piece[j], delta[j], inside) = log_cdf_piece(xs[j] + shift);
             all &= inside;
         }
         all
@@ -333,7 +350,7 @@ impl FourPieces for Avx2Transposed {
     /// flag per argument to scan afterwards, the pieces had cost 60% of the batch (1.24 of
     /// 1.99 ns per argument for ln Φ alone); now 0.53 of 1.39 ns.
     #[inline(always)]
-    fn find_pieces(self, xs: &[f64], piece: &mut [usize], delta: &mut [f64]) -> bool {
+    fn find_pieces(self, xs: &[f64], shift: f64, piece: &mut [usize], delta: &mut [f64]) -> bool {
         use super::log_cdf_table::{MANTISSA_BITS, ORIGIN};
         use pulp::{cast, Simd};
         const SHIFT: i32 = 52 - MANTISSA_BITS as i32;
@@ -344,7 +361,7 @@ impl FourPieces for Avx2Transposed {
         let (d4, d_rest) = pulp::as_arrays_mut::<4, f64>(delta);
         let mut all = simd.splat_u64s(u64::MAX);
         for ((x, p_out), d_out) in x4.iter().zip(p4).zip(d4) {
-            let x: pulp::f64x4 = cast(*x);
+            let x = simd.add_f64s(cast(*x), simd.splat_f64s(shift));
             let y = simd.sub_f64s(simd.splat_f64s(ORIGIN), x);
             let within = simd.and_m64s(
                 simd.greater_than_or_equal_f64s(y, simd.splat_f64s(1.0)),
@@ -368,7 +385,7 @@ impl FourPieces for Avx2Transposed {
         let mut all_inside = all.iter().all(|&w| w != 0);
         for (j, &x) in x_rest.iter().enumerate() {
             let inside;
-            (p_rest[j], d_rest[j], inside) = log_cdf_piece(x);
+            (p_rest[j], d_rest[j], inside) = log_cdf_piece(x + shift);
             all_inside &= inside;
         }
         all_inside
@@ -485,12 +502,15 @@ fn mills_ratio_block<const B: usize>(xs: &[f64], ls: &mut [f64], rs: Option<&mut
 #[cfg(test)]
 mod tests {
     use super::super::log_cdf_and_inverse_mills;
-    use super::{ln_positive_normal, log_cdf_and_inverse_mills_batch, LogCdfLoop, OneAtATime};
+    use super::{
+        ln_positive_normal, log_cdf_and_inverse_mills_batch, log_cdf_and_inverse_mills_batch_shifted,
+        LogCdfLoop, OneAtATime,
+    };
 
     /// The batch through the portable loop (four polynomials one after the other, no dispatch):
     /// what a CPU without AVX2 runs.
     fn portable_batch(x: &[f64], log_cdf: &mut [f64], inverse_mills: Option<&mut [f64]>) {
-        LogCdfLoop { x, log_cdf, inverse_mills }.run_with(OneAtATime);
+        LogCdfLoop { x, shift: 0.0, log_cdf, inverse_mills }.run_with(OneAtATime);
     }
     /// The branch-free logarithm against the system one over many binades and inside one.
     #[test]
@@ -543,8 +563,24 @@ mod tests {
             }
             assert!(l[n - 1].is_nan() && r[n - 1].is_nan());
         }
-        // Short slices (blocks of 4 and 32, groups of four and their remainders), with arguments
-        // above and below the table among those inside it.
+        // The shifted batch at d_i + z gives the scalar form's bits at the rounded sums, for
+        // shifts that move arguments into and out of the table (and −0 + 0).
+        let d: Vec<f64> = x.iter().step_by(97).copied().chain([-0.0, 0.0, f64::NAN]).collect();
+        for z in [0.0, -0.0, 0.37, -3.25, 12.5, -60.0] {
+            let (mut l, mut r) = (vec![0.0; d.len()], vec![0.0; d.len()]);
+            log_cdf_and_inverse_mills_batch_shifted(&d, z, &mut l, Some(&mut r));
+            for i in 0..d.len() {
+                let (want_l, want_r) = log_cdf_and_inverse_mills(d[i] + z);
+                assert_eq!(
+                    (l[i].to_bits(), r[i].to_bits()),
+                    (want_l.to_bits(), want_r.to_bits()),
+                    "d = {}, z = {z}",
+                    d[i]
+                );
+            }
+        }
+        // Short slices (blocks of 4, 16 and 32, groups of four and their remainders), with
+        // arguments above and below the table among those inside it.
         for len in [1usize, 3, 4, 5, 15, 16, 17, 31, 32, 33, 40, 70] {
             let xs: Vec<f64> = (0..len)
                 .map(|i| match i % 7 {

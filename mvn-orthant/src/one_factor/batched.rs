@@ -3,7 +3,9 @@
 //! kept in a scratch allocated once per integral, and their compensated sum in independent
 //! lanes.
 
-use crate::mills_ratio::{density_branch_free, log_cdf_and_inverse_mills_batch};
+use crate::mills_ratio::{
+    density_branch_free, log_cdf_and_inverse_mills_batch, log_cdf_and_inverse_mills_batch_shifted,
+};
 
 /// Independent accumulators of the sums over classes or factors: each lane sums every
 /// `LANES`-th term, so that the additions of consecutive terms are independent.
@@ -218,6 +220,21 @@ impl Scratch {
             log_cdf_and_inverse_mills_batch(&self.x, &mut self.log_cdf, Some(&mut self.ratio));
         } else {
             log_cdf_and_inverse_mills_batch(&self.x, &mut self.log_cdf, None);
+        }
+    }
+
+    /// ln Φ(d_i + z) (and φ/Φ(d_i + z) when `with_ratios`) for every entry of `d`, through
+    /// [`log_cdf_and_inverse_mills_batch_shifted`], which forms each argument where it finds its
+    /// piece: `x` is left empty (the counts are those of `log_cdf`).
+    #[inline]
+    pub(super) fn evaluate_shifted(&mut self, d: &[f64], z: f64, with_ratios: bool) {
+        self.x.clear();
+        self.log_cdf.resize(d.len(), 0.0);
+        if with_ratios {
+            self.ratio.resize(d.len(), 0.0);
+            log_cdf_and_inverse_mills_batch_shifted(d, z, &mut self.log_cdf, Some(&mut self.ratio));
+        } else {
+            log_cdf_and_inverse_mills_batch_shifted(d, z, &mut self.log_cdf, None);
         }
     }
 }

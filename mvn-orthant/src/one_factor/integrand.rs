@@ -585,11 +585,21 @@ impl<'a> ShiftedOrthant<'a> {
         k
     }
 
-    /// ln Φ(d_i + z) (and φ/Φ(d_i + z) when `with_ratios`) of the near classes into the scratch.
+    /// ln Φ(d_i + z) (and φ/Φ(d_i + z) when `with_ratios`) of the near classes into the scratch
+    /// (without the arguments x_i: the kernel forms each where it finds its piece).
     fn evaluate(&self, z: f64, with_ratios: bool) -> std::cell::RefMut<'_, Scratch> {
         let near = &self.shift[..self.near(z)];
         let mut scratch = self.scratch.borrow_mut();
-        scratch.evaluate(near.len(), with_ratios, |x| {
+        scratch.evaluate_shifted(near, z, with_ratios);
+        scratch
+    }
+
+    /// [`ShiftedOrthant::evaluate`] with the ratios and the arguments x_i = d_i + z kept (for the
+    /// derivatives in z).
+    fn evaluate_with_arguments(&self, z: f64) -> std::cell::RefMut<'_, Scratch> {
+        let near = &self.shift[..self.near(z)];
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.evaluate(near.len(), true, |x| {
             for (x, &d) in x.iter_mut().zip(near) {
                 *x = d + z;
             }
@@ -600,7 +610,7 @@ impl<'a> ShiftedOrthant<'a> {
     /// out_i += weight·φ/Φ(d_i + z) for every class: the near ones from the scratch of
     /// [`ShiftedOrthant::evaluate`] at z, the far ones as weight·φ(d_i + z).
     fn add_weighted_ratios(&self, scratch: &Scratch, z: f64, weight: f64, out: &mut [f64]) {
-        let near = scratch.x.len();
+        let near = scratch.log_cdf.len();
         add_weighted_ratios(&scratch.ratio[..near], &self.shift[near..], z, weight, out);
     }
 }
@@ -649,7 +659,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
         let g = log_density_plus_sum(log_pdf(z), &scratch.log_cdf);
         let weight = scale * (g - peak).exp();
         if weight > 0.0 && weight.is_finite() {
-            let near = scratch.x.len();
+            let near = scratch.log_cdf.len();
             // (Only where some class is far at this node: no logarithm otherwise.)
             if near < self.shift.len() && far_terms_negligible(s, weight, self.far) {
                 add_weighted_ratios(&scratch.ratio[..near], &[], z, weight, out);
@@ -679,7 +689,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     /// Over the near classes: the far ones would add φ(x)(x + φ(x)) < 2⁻⁶⁰(T + 1)/n each to
     /// g″ and less to g′, which only place the peak and the nodes.
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
-        let scratch = self.evaluate(z, true);
+        let scratch = self.evaluate_with_arguments(z);
         let (x, r) = (&scratch.x[..], &scratch.ratio[..scratch.x.len()]);
         let (slope, curvature) = lane_sums_of_pairs(r.len(), |i| (r[i], r[i] * (x[i] + r[i])));
         (log_density_plus_sum(log_pdf(z), &scratch.log_cdf), -z + slope, -1.0 - curvature)
