@@ -196,7 +196,8 @@ impl LogitBatch {
             flat.resize(flat.len().next_multiple_of(self.classes.max(1)), 0.0);
         }
         flat.resize(self.batch * self.classes, 0.0);
-        Array2::from_shape_vec((self.batch, self.classes), flat).expect("the buffer holds batch × classes entries")
+        Array2::from_shape_vec((self.batch, self.classes), flat)
+            .expect("the buffer holds batch × classes entries")
     }
 }
 
