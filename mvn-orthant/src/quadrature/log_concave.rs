@@ -435,29 +435,57 @@ fn integrate<F: LogConcaveIntegrand>(
     if smooth && f.has_surrogate() {
         // The centre and the scale of the trapezoid rule from the surrogate (its evaluations
         // are not counted: they cost a small fraction of one of g).
-        let mut surrogate_evaluations = 0;
-        let Peak { t: peak, value_and_curvature } =
-            locate_peak(|t| f.surrogate_derivatives(t), lo, hi, smooth, &mut surrogate_evaluations);
-        let (g_peak, curvature) = value_and_curvature.unwrap_or_else(|| {
-            let (g, _, curvature) = f.surrogate_derivatives(peak);
-            (g, curvature)
-        });
-        let count = Cell::new(0);
+        let (peak, g_peak, curvature) =
+            peak_with_value_and_curvature(|t| f.surrogate_derivatives(t), lo, hi, smooth, &mut 0);
         let scales = Scales { peak, g_peak, exact: false, curvature };
-        let result = integrate_by_trapezoid(f, lo, hi, scales, gradient.as_deref_mut(), &count);
-        evaluations += count.get();
-        if let Some(log_value) = result {
+        if let Some(log_value) =
+            trapezoid_counted(f, lo, hi, scales, gradient.as_deref_mut(), &mut evaluations)
+        {
             return LogIntegral { log_value, evaluations };
         }
         // Not accepted: the adaptive rule, around the peak of g itself.
-        return integrate_adaptive_from_peak(f, lo, hi, gradient, false, evaluations);
+        return integrate_from_peak_of_g(f, lo, hi, gradient, false, evaluations);
     }
-    integrate_adaptive_from_peak(f, lo, hi, gradient, smooth, evaluations)
+    integrate_from_peak_of_g(f, lo, hi, gradient, smooth, evaluations)
 }
 
-/// The peak of g, then (when `smooth`) the trapezoid rule, then the adaptive rule if the
+/// The maximiser t* of the concave function whose (value, first, second derivative) `derivatives`
+/// gives ([`locate_peak`]), with its value and curvature there: from the search's last
+/// evaluation, or from one more (counted in `evaluations`).
+fn peak_with_value_and_curvature(
+    derivatives: impl Fn(f64) -> (f64, f64, f64),
+    lo: f64,
+    hi: f64,
+    smooth: bool,
+    evaluations: &mut u64,
+) -> (f64, f64, f64) {
+    let Peak { t, value_and_curvature } = locate_peak(&derivatives, lo, hi, smooth, evaluations);
+    let (g, curvature) = value_and_curvature.unwrap_or_else(|| {
+        *evaluations += 1;
+        let (g, _, curvature) = derivatives(t);
+        (g, curvature)
+    });
+    (t, g, curvature)
+}
+
+/// [`integrate_by_trapezoid`], its evaluations added to `evaluations`.
+fn trapezoid_counted<F: LogConcaveIntegrand>(
+    f: &F,
+    lo: f64,
+    hi: f64,
+    scales: Scales,
+    gradient: Option<&mut [f64]>,
+    evaluations: &mut u64,
+) -> Option<f64> {
+    let count = Cell::new(0);
+    let result = integrate_by_trapezoid(f, lo, hi, scales, gradient, &count);
+    *evaluations += count.get();
+    result
+}
+
+/// The peak of g itself, then (when `smooth`) the trapezoid rule, then the adaptive rule if the
 /// trapezoid was not accepted; `evaluations` already spent are added to the count.
-fn integrate_adaptive_from_peak<F: LogConcaveIntegrand>(
+fn integrate_from_peak_of_g<F: LogConcaveIntegrand>(
     f: &F,
     lo: f64,
     hi: f64,
@@ -465,22 +493,16 @@ fn integrate_adaptive_from_peak<F: LogConcaveIntegrand>(
     smooth: bool,
     mut evaluations: u64,
 ) -> LogIntegral {
-    let Peak { t: peak, value_and_curvature } =
-        locate_peak(|t| f.derivatives(t), lo, hi, smooth, &mut evaluations);
-    let (mut g_peak, curvature) = value_and_curvature.unwrap_or_else(|| {
-        evaluations += 1;
-        let (g, _, curvature) = f.derivatives(peak);
-        (g, curvature)
-    });
+    let (peak, mut g_peak, curvature) =
+        peak_with_value_and_curvature(|t| f.derivatives(t), lo, hi, smooth, &mut evaluations);
     if !g_peak.is_finite() {
         return LogIntegral { log_value: f64::NEG_INFINITY, evaluations };
     }
     if smooth {
-        let count = Cell::new(0);
         let scales = Scales { peak, g_peak, exact: true, curvature };
-        let result = integrate_by_trapezoid(f, lo, hi, scales, gradient.as_deref_mut(), &count);
-        evaluations += count.get();
-        if let Some(log_value) = result {
+        if let Some(log_value) =
+            trapezoid_counted(f, lo, hi, scales, gradient.as_deref_mut(), &mut evaluations)
+        {
             return LogIntegral { log_value, evaluations };
         }
     }

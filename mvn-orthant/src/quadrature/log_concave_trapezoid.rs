@@ -250,8 +250,9 @@ impl GradedMap {
     /// t* ± [`GRADING_PROBE`]·σ over σ, a side is stretched by r = min(ρ, [`MAX_STRETCH`]) where
     /// ρ ≥ 1 + [`MIN_STRETCH`], compressed by r = max(ρ/[`COMPRESSION_ONSET`],
     /// [`MIN_COMPRESSION`]) where ρ < [`COMPRESSION_ONSET`], and kept constant otherwise (as
-    /// where the probe falls outside the range, or the curvature is not finite and negative). Two evaluations of the derivatives (of the surrogate where the integrand
-    /// has one, [`LogConcaveIntegrand::surrogate_derivatives`]).
+    /// where the probe falls outside the range, or the curvature is not finite and negative).
+    /// Two evaluations of the derivatives (of the surrogate where the integrand has one,
+    /// [`LogConcaveIntegrand::surrogate_derivatives`]).
     fn measured<F: LogConcaveIntegrand>(
         f: &F,
         lo: f64,
