@@ -452,7 +452,7 @@ struct ShiftedOrthant<'a> {
 }
 
 /// From this many classes on, the EXACT orthant locates its peak and measures its curvatures on
-/// [`SampledShifts`] (about [`SURROGATE_CLASSES`] classes) instead of on every class.
+/// [`SampledShifts`] (about 48 classes) instead of on every class.
 const SURROGATE_FROM: usize = 64;
 
 /// The classes of [`SampledShifts`] taken one by one (the lowest shifts: the classes that
@@ -469,8 +469,8 @@ const SURROGATE_RUN: usize = 32;
 /// ln φ(z) + Σ_b w_b ln Φ(d_b + z) over representative shifts d_b with weights w_b: the
 /// [`SURROGATE_LEADING`] lowest shifts with weight 1, then the others cut into runs of
 /// consecutive sorted shifts (at least [`SURROGATE_BLOCKS`], of at most [`SURROGATE_RUN`]
-/// classes), each represented by its middle shift with the run's length as weight. Its peak and curvatures place and scale the trapezoid rule;
-/// every node and the check use every class.
+/// classes), each represented by its middle shift with the run's length as weight. Its peak and
+/// curvatures place and scale the trapezoid rule; every node and the check use every class.
 struct SampledShifts {
     shift: Vec<f64>,
     weight: Vec<f64>,
