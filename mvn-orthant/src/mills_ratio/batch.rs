@@ -215,7 +215,6 @@ impl LogCdfLoop<'_> {
         let n = inverse_mills.as_deref().map_or(n, |r| n.min(r.len()));
         let mut piece = [0usize; B];
         let mut delta = [0.0; B];
-        let mut inside = [false; B];
         for start in (0..n).step_by(B) {
             let end = (start + B).min(n);
             let xs = &x[start..end];
@@ -248,7 +247,7 @@ impl LogCdfLoop<'_> {
                 }
             }
             if !all_inside {
-                let mut arguments = [0.0; B];
+                let (mut arguments, mut inside) = ([0.0; B], [false; B]);
                 for ((a, i), &x) in arguments.iter_mut().zip(inside.iter_mut()).zip(xs) {
                     *a = x + shift;
                     *i = log_cdf_piece(*a).2;
