@@ -415,8 +415,9 @@ pub(crate) fn integrate_log_concave_adaptive<F: LogConcaveIntegrand>(
     integrate(f, lo, hi, gradient, false)
 }
 
-/// The peak, then the trapezoid rule (when `trapezoid` and no factor is sharp), then the
-/// adaptive rule if the trapezoid was not accepted.
+/// The peak, then the trapezoid rule (when `trapezoid` and no factor is sharp; placed on the
+/// surrogate's peak where the integrand has one), then the adaptive rule if the trapezoid was not
+/// accepted.
 fn integrate<F: LogConcaveIntegrand>(
     f: &F,
     lo: f64,
