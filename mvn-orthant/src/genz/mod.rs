@@ -368,15 +368,16 @@ impl Genz {
     /// evaluations)` may stop the run early (not converged): `auto` uses it to hand rare events
     /// to the tilted estimator.
     ///
-    /// With `chi_coordinate` every point has one more coordinate, first (so point p is at
-    /// `points[p * r..]`), from which the integrand draws the scale of the limits (the
-    /// multivariate t, [`crate::student_t::genz`]); the integrand is then never constant and is
-    /// bounded by [`OrderedFactor::max_value_over_scales`].
+    /// With `chi_degrees_of_freedom` = ν every point has one more coordinate, first (so point p
+    /// is at `points[p * r..]`), from which the integrand draws the scale of the limits (the
+    /// multivariate t with ν degrees of freedom, [`crate::student_t::genz`]); the integrand is
+    /// then never constant, is bounded by [`OrderedFactor::max_value_over_scales`], and its faint
+    /// limits are those of the t ([`FaintLimits::of_student`]).
     pub(crate) fn run<F>(
         &self,
         factor: &OrderedFactor,
         outputs: usize,
-        chi_coordinate: bool,
+        chi_degrees_of_freedom: Option<f64>,
         abandon: &Abandon<'_>,
         eval: F,
     ) -> Result<RqmcRun>
@@ -384,6 +385,7 @@ impl Genz {
         F: Fn(&[f64], usize, &mut Scratch, &mut [f64]) + Sync,
     {
         let s = &self.settings;
+        let chi_coordinate = chi_degrees_of_freedom.is_some();
         let dims = factor.rank() - 1 + usize::from(chi_coordinate);
         let r_count = s.rqmc.randomizations;
         // No round goes past the budget (the first one is checked to fit it).
@@ -392,7 +394,10 @@ impl Genz {
         let driver = Driver::new(names::GENZ, kind, dims, r_count, seed, factor.rank(), max_points)?;
         let constant = !chi_coordinate && factor.is_constant();
         let max_value = if chi_coordinate { factor.max_value_over_scales() } else { factor.max_value() };
-        let faint_limits = if chi_coordinate { FaintLimits::default() } else { FaintLimits::of(factor) };
+        let faint_limits = match chi_degrees_of_freedom {
+            None => FaintLimits::of(factor),
+            Some(nu) => FaintLimits::of_student(factor, nu),
+        };
         let first_round = if factor.is_well_conditioned() {
             s.well_conditioned_initial_points.min(s.rqmc.initial_points)
         } else {
@@ -524,7 +529,7 @@ impl Genz {
             }
             Reduction::Factor(factor) => {
                 let dims = factor.rank() - 1;
-                let run = self.run(factor, 1, false, abandon, |points, count, scratch, acc| {
+                let run = self.run(factor, 1, None, abandon, |points, count, scratch, acc| {
                     let values = factor.values(points, dims, count, &UNSCALED, scratch);
                     for v in &values[..count] {
                         acc[0] += v;
@@ -604,7 +609,7 @@ impl Genz {
         abandon: &Abandon<'_>,
     ) -> Result<(Estimate, Gradient)> {
         let dims = factor.rank() - 1;
-        let run = self.run(factor, 1 + 2 * d, false, abandon, |points, count, scratch, acc| {
+        let run = self.run(factor, 1 + 2 * d, None, abandon, |points, count, scratch, acc| {
             let (value, gradient) = acc.split_at_mut(1);
             let values = factor.values_and_gradients(estimator, points, dims, count, scratch, gradient);
             for v in &values[..count] {

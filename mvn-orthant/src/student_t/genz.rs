@@ -54,7 +54,7 @@ pub(crate) fn integrate_reduced(
         Reduction::Trivial(p) => Ok(Estimate::exact(*p, Method::Genz, 0)),
         Reduction::Factor(factor) => {
             let r = factor.rank();
-            let run = genz.run(factor, 1, true, abandon, |points, count, scratch, acc| {
+            let run = genz.run(factor, 1, Some(nu), abandon, |points, count, scratch, acc| {
                 let mut scale = [1.0f64; BATCH];
                 for (p, s) in scale.iter_mut().enumerate().take(count) {
                     *s = chi_scale_quantile(nu, points[p * r]);
