@@ -104,12 +104,22 @@ impl OrderedFactor {
     /// narrow feature that a small first round misses entirely.
     pub fn is_well_conditioned(&self) -> bool {
         self.steps.iter().enumerate().all(|(k, step)| {
-            step.count == 1 && {
-                let c = &self.constraints[step.first];
-                let norm_squared: f64 = self.coefficients[c.offset..c.offset + k].iter().map(|a| a * a).sum();
-                norm_squared <= WELL_CONDITIONED_NORM * WELL_CONDITIONED_NORM
-            }
+            step.count == 1
+                && self.coefficient_norm_squared(k, &self.constraints[step.first])
+                    <= WELL_CONDITIONED_NORM * WELL_CONDITIONED_NORM
         })
+    }
+
+    /// The k coefficients c of `constraint`, a constraint of step k: z_k + c·z_{<k} ∈ [lower, upper].
+    pub fn coefficients_of(&self, k: usize, constraint: &Constraint) -> &[f64] {
+        &self.coefficients[constraint.offset..constraint.offset + k]
+    }
+
+    /// ‖c‖² for the coefficients c of `constraint`, a constraint of step k: the variance of
+    /// c·z_{<k}, so that z_k + c·z_{<k} has variance 1 + ‖c‖² and the variable keeps the fraction
+    /// 1/√(1 + ‖c‖²) of its standard deviation given the earlier ones.
+    pub fn coefficient_norm_squared(&self, k: usize, constraint: &Constraint) -> f64 {
+        self.coefficients_of(k, constraint).iter().map(|a| a * a).sum()
     }
 
     /// A deterministic upper bound M ≥ sup f on the integrand f = Π_k p_k: the first step's

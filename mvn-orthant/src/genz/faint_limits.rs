@@ -15,7 +15,7 @@
 //! coordinates are extreme enough to bring M near hi. Everywhere else the integrand is at its
 //! bound, so the replicates that miss the set agree, their spread is small, and the estimate is
 //! too high by up to τ: the interval misses the truth. (P(X₁ ≤ 4, X₂ ≥ 0) at correlation 0.999:
-//! 3.2e-5 high with a reported error of 9e-11; `docs/genz.md`, "A faint dip".)
+//! 3.2e-5 high with a reported error of 9e-11; `docs/genz.md`, "Faint limits".)
 //!
 //! # The bound
 //!
@@ -24,12 +24,13 @@
 //! ρ²·Q⁻¹(τ/2) (the median of X/σ beyond the limit is Q⁻¹(τ/2)): a set of Gaussian measure
 //! μ* = Q(ρ·Q⁻¹(τ/2)). While the n points of a run expect fewer than
 //! [`super::MIN_DIP_HITS`] of them there, the spread cannot be trusted to show the lift,
-//! and the value's error is raised by τ, which bounds the lift whatever the sample saw: the
+//! and the value's error is raised by τ, which bounds the lift whatever the sample saw (and by
+//! at most the estimate itself, since P ≥ 0): the
 //! judgement of the missed-mass rule ([`super::MIN_EXPECTED_HITS`]), applied to where the dip
 //! is instead of where the mass is.
 //!
 //! For a limit that is not faint the count is reached at once (an orthant at 0 with ρ = 0.7:
-//! μ* ≈ 0.32, 100 points); for an independent step (c = 0) there is no dip at all (D is constant).
+//! μ* ≈ 0.32, 25 points); for an independent step (c = 0) there is no dip at all (D is constant).
 //! The Gaussian measure of the set stands in for its measure on the cube, which is larger where the
 //! earlier limits truncate towards it and smaller where they cut it off (and with it the lift).
 //!
@@ -49,7 +50,7 @@ use crate::student_t::univariate::upper_tail as student_upper_tail;
 
 use super::factor::OrderedFactor;
 
-/// The finite limits of steps k ≥ 1 whose dip can hide from a sample, with their lift bounds.
+/// The finite limits whose dip can hide from a sample, with their lift bounds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FaintLimits {
     /// (τ, μ*) per limit: the bound τ = P(X beyond the limit) on the lift, and the Gaussian
@@ -66,8 +67,8 @@ impl FaintLimits {
         let mut limits = Vec::new();
         for (k, step) in factor.steps.iter().enumerate().skip(1) {
             for c in &factor.constraints[step.first..step.first + step.count] {
-                let coefficients = &factor.coefficients[c.offset..c.offset + k];
-                let norm_squared: f64 = coefficients.iter().map(|a| a * a).sum();
+                let coefficients = factor.coefficients_of(k, c);
+                let norm_squared = factor.coefficient_norm_squared(k, c);
                 if norm_squared == 0.0 {
                     continue;
                 }
@@ -106,8 +107,7 @@ impl FaintLimits {
         let mut limits = Vec::new();
         for (k, step) in factor.steps.iter().enumerate() {
             for c in &factor.constraints[step.first..step.first + step.count] {
-                let coefficients = &factor.coefficients[c.offset..c.offset + k];
-                let sigma = (1.0 + coefficients.iter().map(|a| a * a).sum::<f64>()).sqrt();
+                let sigma = (1.0 + factor.coefficient_norm_squared(k, c)).sqrt();
                 for limit in [c.upper, -c.lower] {
                     if limit == f64::INFINITY {
                         continue;
@@ -144,7 +144,7 @@ fn sample_ranges(factor: &OrderedFactor) -> Vec<(f64, f64)> {
     for (k, step) in factor.steps.iter().enumerate() {
         let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
         for c in &factor.constraints[step.first..step.first + step.count] {
-            let (m_lo, m_hi) = dot_range(&factor.coefficients[c.offset..c.offset + k], &ranges);
+            let (m_lo, m_hi) = dot_range(factor.coefficients_of(k, c), &ranges);
             lo = lo.max(c.lower - m_hi);
             hi = hi.min(c.upper - m_lo);
         }
