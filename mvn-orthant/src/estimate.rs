@@ -21,6 +21,25 @@ pub(crate) fn tolerance_met(error: f64, value: f64, abs_tol: f64, rel_tol: f64) 
     error.is_finite() && error <= abs_tol.max(rel_tol * value.abs())
 }
 
+/// The absolute error of an estimate known in log space, P̂ = e^{`log_value`} with the relative
+/// error `relative_error` (+∞: unknown): relative_error·P̂, and at least the spacing of the
+/// subnormal doubles, 2⁻¹⁰⁷⁴, times ⌈1 + relative_error⌉ where P̂ is below the normal range.
+///
+/// Where P̂ underflows to 0 (or keeps only a few subnormal bits) the product alone rounds to 0,
+/// which would claim an exact result; P ≤ P̂·(1 + relative_error) with P̂ < 2⁻¹⁰⁷⁴ there, so
+/// the interval value ± error still contains P.
+pub(crate) fn error_of_relative(value: f64, log_value: f64, relative_error: f64) -> f64 {
+    if !relative_error.is_finite() {
+        return f64::INFINITY;
+    }
+    let error = relative_error * value;
+    if value < f64::MIN_POSITIVE && log_value.is_finite() {
+        error.max(f64::from_bits(1) * (1.0 + relative_error).ceil())
+    } else {
+        error
+    }
+}
+
 /// The floating-point floor of a stochastic estimate: a bound on the rounding error of a value
 /// |P| computed as a mean of products, which every stochastic method adds to its statistical
 /// error (so that a constant integrand, whose randomisations agree to the last bit, is not

@@ -69,7 +69,9 @@
 //! but the saddle point uses only each step's primary constraint, so no bound is reported.
 
 use crate::error::{Error, Result};
-use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
+use crate::estimate::{
+    error_of_relative, names, rounding_floor, tolerance_met, Estimate, Integrator, Method,
+};
 use crate::genz::factor::{reduce, OrderedFactor, Reduction};
 use crate::genz::integrand::{StepIntervals, BATCH, UNSCALED};
 use crate::gradient::{no_gradient, Differentiable, Gradient, GradientOptions};
@@ -354,7 +356,7 @@ impl Tilted {
                 };
                 let relative_error = relative_error.max(missed) + floor;
                 // With no path of positive weight the spread says nothing: the error is unknown.
-                let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
+                let error = error_of_relative(value, log_value, relative_error);
                 // `tolerance_met`, with the relative test done on the relative error so that it
                 // stays meaningful where P underflows.
                 let converged = relative_error.is_finite()

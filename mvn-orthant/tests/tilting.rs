@@ -100,6 +100,10 @@ fn log_value_survives_underflow() {
     let exact = 3.0 * mvn_orthant::normal::log_upper_tail(30.0);
     assert_eq!(result.estimate.value, 0.0);
     assert!((result.estimate.log_value - exact).abs() < 1e-3, "{} vs {exact}", result.estimate.log_value);
+    // An estimate, not an exact 0: the error is at least the spacing of the subnormals (the
+    // product of the relative error and the underflowed value alone would be 0).
+    assert!(result.estimate.error >= f64::from_bits(1), "{:?}", result.estimate);
+    assert!(result.estimate.error <= 1e-322, "{:?}", result.estimate);
 }
 
 #[test]

@@ -74,7 +74,9 @@ use super::chi_mixture::{log_chi_density, mixture_range, scale_limit};
 use super::{centred_limits, StudentProblem};
 use crate::auto::{Settings, DEFAULT_RARE_EVENT_REL_TOL};
 use crate::error::Result;
-use crate::estimate::{names, rounding_floor, tolerance_met, Estimate, Integrator, Method};
+use crate::estimate::{
+    error_of_relative, names, rounding_floor, tolerance_met, Estimate, Integrator, Method,
+};
 use crate::genz::factor::{reduce, Reduction};
 use crate::problem::{Covariance, Problem};
 use crate::qmc::derive_seed;
@@ -412,7 +414,7 @@ fn integrate_on_rule(
     let floor = rounding_floor(1.0, 8.0 + log_value.abs().min(1e300), n as u64);
     let relative_error = if log_value.is_finite() { sampling + quadrature + floor } else { f64::INFINITY };
     let value = log_value.exp();
-    let error = if relative_error.is_finite() { relative_error * value } else { f64::INFINITY };
+    let error = error_of_relative(value, log_value, relative_error);
     let converged = relative_error.is_finite()
         && (tolerance_met(error, value, settings.abs_tol, settings.rel_tol)
             || relative_error <= settings.rel_tol);
