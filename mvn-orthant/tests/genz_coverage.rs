@@ -250,3 +250,71 @@ fn bivariate_orthant_probe() {
         }
     }
 }
+
+/// Faint limits (`docs/genz.md`, "Faint limits"): `cargo test --release -p mvn-orthant --test
+/// genz_coverage -- --ignored --nocapture faint_limit_sweep`. For each case, tolerance and
+/// 24 seeds: the intervals that miss the exact value, the largest |P̂ − P|/error and the mean
+/// evaluations. The normal cases against their mpmath values, the t cases (ν = 3, 10, 50)
+/// against the exact t method.
+#[test]
+#[ignore]
+fn faint_limit_sweep() {
+    use mvn_orthant::student_t::{self, StudentProblem};
+    use mvn_orthant::{MethodChoice, Settings};
+    let inf = f64::INFINITY;
+    let tied = Covariance::from_rows(&[[1.0, 0.999], [0.999, 1.0]]).unwrap();
+    let three = Covariance::equicorrelated(3, 0.75).unwrap();
+    let dip = |b: f64| Problem::new(vec![0.0; 2], tied.clone(), vec![-inf, 0.0], vec![b, inf]).unwrap();
+    let five = Problem::new(vec![0.0; 3], three, vec![0.0, -inf, -0.5], vec![inf, 5.0, inf]).unwrap();
+    let normal = [
+        ("P(X1 >= 0, X2 <= 5, X3 >= -0.5), rho 0.75", five.clone(), 0.460_038_018_209_789_5),
+        ("P(X1 <= 4, X2 >= 0), rho 0.999", dip(4.0), 0.499_968_328_758_166_9),
+    ];
+    let report = |name: &str, tol: f64, runs: &[(f64, f64, u64)]| {
+        let misses = runs.iter().filter(|&&(off, error, _)| off > error).count();
+        let worst = runs.iter().map(|&(off, error, _)| off / error).fold(0.0, f64::max);
+        let evaluations = runs.iter().map(|r| r.2).sum::<u64>() / runs.len() as u64;
+        println!(
+            "{name}, abs_tol {tol:e}: {misses}/{} miss, largest {worst:.2} errors, {evaluations} evaluations",
+            runs.len()
+        );
+    };
+    for (name, problem, truth) in &normal {
+        for tol in [1e-5, 1e-6, 1e-7] {
+            let runs: Vec<(f64, f64, u64)> = (0..24)
+                .map(|seed| {
+                    let e = GenzSettings::default()
+                        .abs_tol(tol)
+                        .seed(seed)
+                        .build()
+                        .unwrap()
+                        .integrate(problem)
+                        .unwrap();
+                    ((e.value - truth).abs(), e.error, e.evaluations)
+                })
+                .collect();
+            report(name, tol, &runs);
+        }
+    }
+    for nu in [3.0, 10.0, 50.0] {
+        for (name, problem) in [
+            ("t: P(X1 <= 4, X2 >= 0)", dip(4.0)),
+            ("t: P(X1 <= 8, X2 >= 0)", dip(8.0)),
+            ("t: the 3-D case", five.clone()),
+        ] {
+            let student = StudentProblem::new(problem, nu).unwrap();
+            let truth =
+                student_t::integrate(&student, MethodChoice::Exact, &Settings::default()).unwrap().value;
+            for tol in [1e-5, 1e-7] {
+                let runs: Vec<(f64, f64, u64)> = (0..16)
+                    .map(|seed| {
+                        let settings = Settings { abs_tol: tol, rel_tol: 0.0, seed, ..Settings::default() };
+                        let e = student_t::integrate(&student, MethodChoice::Genz, &settings).unwrap();
+                        ((e.value - truth).abs(), e.error, e.evaluations)
+                    })
+                    .collect();
+                report(&format!("{name}, nu {nu}"), tol, &runs);
+            }
+        }
+    }
+}
