@@ -122,13 +122,20 @@ pub fn hinge(scores: &[f64], labels: &[usize], n_classes: usize, margin: f64) ->
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum ExactBackend {
     /// [`trapezoid_rule`]: the fixed 65-node trapezoidal rule (closed form for two classes),
-    /// deterministic; the default, with which `docs/experiments.md` was produced. It is no
-    /// longer the fast one: since `exact-loss`'s quadrature got its graded rule
-    /// (`docs/performance.md` §16–§21), the objective of a batch of 256 with uniform scores on
-    /// (−3, 3) takes 2.2–2.4 ms with this rule against 0.77–1.4 ms with
-    /// [`Backend::Quadrature`] at C = 10, and 19–24 ms against 3.1–3.7 ms at C = 100 (σ = 10,
-    /// 1, 0.1). Whole training runs differ less: the digits model took 44.6 s with this rule and
-    /// 47.0 s with the quadrature (one seed, the same test accuracy, 96.67%).
+    /// deterministic; the default, with which `docs/experiments.md` was produced. Which backend
+    /// is faster depends on σ since `exact-loss`'s quadrature got its graded rule
+    /// (`docs/performance.md` §16–§22). The objective of a batch of 256 at C = 10, scores
+    /// uniform on (−3, 3) with the true class raised by 0, 2 or 6:
+    ///
+    /// | σ | this rule | [`Backend::Quadrature`] |
+    /// |---|---|---|
+    /// | 1 | 2.4–2.6 ms | 0.84–0.88 ms |
+    /// | 0.1 | 1.3–2.3 ms | 1.7–3.7 ms |
+    /// | 0.01 | 0.74–0.82 ms | 1.6–2.2 ms |
+    ///
+    /// At C = 100 and σ from 10 to 0.1, 19–24 ms against 3.1–3.7 ms. Over a whole run, whose σ
+    /// falls from 10 to 0.01, the digits model took 44.6 s with this rule and 47.0 s with the
+    /// quadrature (one seed, the same test accuracy, 96.67%).
     #[default]
     Trapezoid,
     /// One of `exact-loss`'s accuracy backends: [`Backend::Quadrature`] (adaptive, accurate) or
