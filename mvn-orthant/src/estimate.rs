@@ -22,19 +22,20 @@ pub(crate) fn tolerance_met(error: f64, value: f64, abs_tol: f64, rel_tol: f64) 
 }
 
 /// The absolute error of an estimate known in log space, P̂ = e^{`log_value`} with the relative
-/// error `relative_error` (+∞: unknown): relative_error·P̂, and at least the spacing of the
-/// subnormal doubles, 2⁻¹⁰⁷⁴, times ⌈1 + relative_error⌉ where P̂ is below the normal range.
+/// error `relative_error` (+∞: unknown): relative_error·P̂, plus, where P̂ is below the normal
+/// range, the spacing of the subnormal doubles 2⁻¹⁰⁷⁴ times ⌈1 + relative_error⌉.
 ///
-/// Where P̂ underflows to 0 (or keeps only a few subnormal bits) the product alone rounds to 0,
-/// which would claim an exact result; P ≤ P̂·(1 + relative_error) with P̂ < 2⁻¹⁰⁷⁴ there, so
-/// the interval value ± error still contains P.
+/// There the value is rounded to that spacing, and where it underflows to 0 the product alone
+/// is 0, which would claim an exact result. With e^{`log_value`} < 2⁻¹⁰⁷⁴ (a value of 0) the
+/// truth is below 2⁻¹⁰⁷⁴·(1 + relative_error), and a subnormal value is off by at most half the
+/// spacing besides its relative error: either way the interval value ± error contains P.
 pub(crate) fn error_of_relative(value: f64, log_value: f64, relative_error: f64) -> f64 {
     if !relative_error.is_finite() {
         return f64::INFINITY;
     }
     let error = relative_error * value;
     if value < f64::MIN_POSITIVE && log_value.is_finite() {
-        error.max(f64::from_bits(1) * (1.0 + relative_error).ceil())
+        error + f64::from_bits(1) * (1.0 + relative_error).ceil()
     } else {
         error
     }
