@@ -139,3 +139,30 @@ def test_margin_against_finite_differences_and_the_unclipped_accuracy():
     assert np.all(a <= expected_accuracy(logits, labels, sigma) + 1e-15)
     np.testing.assert_allclose(expected_accuracy(logits, labels, sigma, margin=np.inf),
                                expected_accuracy(logits, labels, sigma), rtol=1e-14)
+
+
+def test_the_core_batch_reads_any_layout_of_the_logits():
+    """``_core.LogitBatch`` reads a C-contiguous array in place and copies any other layout (a
+    transposed array, a strided view): the same accuracies and gradients bit for bit, and the
+    caller's array unchanged."""
+    from mvn_orthant import _core
+
+    rng = np.random.default_rng(3)
+    contiguous = rng.normal(size=(6, 5)) * 2.0
+    labels = np.array([0, 1, 2, 3, 4, 0], dtype=np.int64)
+    before = contiguous.copy()
+    layouts = [np.asfortranarray(contiguous), np.repeat(contiguous, 2, axis=1)[:, ::2]]
+    assert not any(a.flags.c_contiguous for a in layouts)
+
+    def run(logits):
+        batch = _core.LogitBatch(logits, labels, sigma_scalar=0.7, sigma_per_example=None,
+                                 method="quadrature", samples=16, seed=0)
+        return batch.expected_accuracy(margin=None), batch.exact_loss(
+            normalize=True, margin=None, objective="one-minus-accuracy")
+
+    (value, d_logits, d_sigma), loss = run(contiguous)
+    for logits in layouts:
+        (v, g, s), other = run(logits)
+        assert np.array_equal(v, value) and np.array_equal(g, d_logits) and np.array_equal(s, d_sigma)
+        assert other[0] == loss[0] and np.array_equal(other[1], loss[1])
+    assert np.array_equal(contiguous, before)

@@ -212,6 +212,25 @@ fn main() {
         say!("one-factor d = 100 (distinct): value {:8.2} us", t * 1e6);
         return;
     }
+    if std::env::args().nth(1).as_deref() == Some("profile") {
+        // One thread, one number of classes, for `perf record`: the examples of the batch below
+        // again and again for five seconds.
+        let c = std::env::args().nth(2).and_then(|c| c.parse().ok()).unwrap_or(1000);
+        let (logits, labels) = batch(256, c, 5);
+        let (start, mut examples) = (Instant::now(), 0usize);
+        while start.elapsed().as_secs_f64() < 5.0 {
+            let i = examples % 256;
+            black_box(
+                expected_accuracy(&logits[i * c..(i + 1) * c], labels[i], 1.0, Backend::Quadrature).unwrap(),
+            );
+            examples += 1;
+        }
+        say!(
+            "EXACT C = {c}: {:.2} us per example (one thread)",
+            start.elapsed().as_secs_f64() / examples as f64 * 1e6
+        );
+        return;
+    }
     let only_exact = std::env::args().nth(1).as_deref() == Some("exact");
     for d in [10usize, 100, 1000].into_iter().filter(|_| !only_exact) {
         let equal = one_factor_equicorrelated_orthant(d).expect("valid fixture");
