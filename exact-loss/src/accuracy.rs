@@ -29,7 +29,7 @@ use crate::complement::{
     error_probability_and_gradient_of_shifts, log_error_probability_of_shifts, union_bound,
     COMPLEMENT_THRESHOLD,
 };
-use crate::delta::{check_label, shifts_into};
+use crate::delta::{check_label, logit_gradient, shifts_into};
 use crate::error::LossError;
 use mvn_orthant::mills_ratio::log_cdf_and_inverse_mills;
 use mvn_orthant::normal::{cdf, inverse_cdf_unchecked, log_cdf, pdf};
@@ -387,13 +387,7 @@ fn accuracy_from_logits(
     let mut shifts = vec![0.0; c - 1];
     shifts_into(logits, label, sigma, &mut shifts);
     let r = accuracy_of_shifts(&shifts, backend, example);
-    let mut d_logits = vec![0.0; c];
-    let mut d_sigma = 0.0;
-    for (k, i) in (0..c).filter(|&i| i != label).enumerate() {
-        d_logits[i] = -r.gradient[k] / sigma;
-        d_logits[label] += r.gradient[k] / sigma;
-        d_sigma -= r.gradient[k] * shifts[k] / sigma;
-    }
+    let (d_logits, d_sigma) = logit_gradient(&r.gradient, &shifts, label, sigma);
     Accuracy {
         value: r.value,
         log_value: r.log_value,
@@ -485,15 +479,9 @@ pub fn error_probability(logits: &[f64], label: usize, sigma: f64) -> Result<Err
     let c = logits.len();
     let mut shifts = vec![0.0; c - 1];
     shifts_into(logits, label, sigma, &mut shifts);
+    // ∂(1 − A)/∂d_k = gradient[k]; d_k = (μ_y − μ_i)/σ.
     let (value, log_value, gradient) = error_probability_and_gradient_of_shifts(&shifts);
-    let mut d_logits = vec![0.0; c];
-    let mut d_sigma = 0.0;
-    for (k, i) in (0..c).filter(|&i| i != label).enumerate() {
-        // ∂(1 − A)/∂d_k = gradient[k]; d_k = (μ_y − μ_i)/σ.
-        d_logits[i] = -gradient[k] / sigma;
-        d_logits[label] += gradient[k] / sigma;
-        d_sigma -= gradient[k] * shifts[k] / sigma;
-    }
+    let (d_logits, d_sigma) = logit_gradient(&gradient, &shifts, label, sigma);
     Ok(ErrorProbability { value, log_value, d_logits, d_sigma })
 }
 

@@ -43,9 +43,33 @@ pub(crate) fn check_label(classes: usize, label: usize, example: usize) -> Resul
 /// No validation (the public entry points validate).
 pub fn shifts_into(logits: &[f64], label: usize, sigma: f64, out: &mut [f64]) {
     let top = logits[label];
-    for (o, (_, &m)) in out.iter_mut().zip(logits.iter().enumerate().filter(|&(i, _)| i != label)) {
+    // The classes below and above the label as two contiguous runs, so that the loops vectorise.
+    let (out_below, out_above) = out.split_at_mut(label.min(out.len()));
+    for (o, &m) in out_below.iter_mut().zip(&logits[..label]) {
         *o = (top - m) / sigma;
     }
+    for (o, &m) in out_above.iter_mut().zip(&logits[label + 1..]) {
+        *o = (top - m) / sigma;
+    }
+}
+
+/// The gradient with respect to the logits and σ of a function of the shifts d_i = (μ_y − μ_i)/σ
+/// ([`shifts_into`]) from its gradient g in the shifts (`gradient`, in the order of `shifts`):
+/// ∂/∂μ_i = −g_i/σ for i ≠ y, ∂/∂μ_y = Σ_i g_i/σ and ∂/∂σ = −Σ_i g_i d_i/σ (the sums in the
+/// order of the shifts). Returns (∂/∂μ, of length C, ∂/∂σ).
+pub(crate) fn logit_gradient(gradient: &[f64], shifts: &[f64], label: usize, sigma: f64) -> (Vec<f64>, f64) {
+    let mut d_logits = vec![0.0; gradient.len() + 1];
+    let (below, above) = d_logits.split_at_mut(label);
+    let above = &mut above[1..];
+    let (g_below, g_above) = gradient.split_at(label);
+    for (o, &g) in below.iter_mut().zip(g_below).chain(above.iter_mut().zip(g_above)) {
+        *o = -g / sigma;
+    }
+    // g_i/σ = −∂/∂μ_i exactly.
+    let top = below.iter().chain(above.iter()).fold(0.0, |sum, &o| sum + -o);
+    d_logits[label] = top;
+    let d_sigma = gradient.iter().zip(shifts).fold(0.0, |sum, (&g, &d)| sum - g * d / sigma);
+    (d_logits, d_sigma)
 }
 
 /// The orthant problem P(D_y s > 0) for s ~ N(μ, Σ_s) with a general score covariance: mean
