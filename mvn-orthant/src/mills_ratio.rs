@@ -21,7 +21,7 @@
 //!
 //! `upper_tail_of_magnitude` gives Q(|x|) = φ(x)·R(|x|), with φ through an exactly split x²
 //! and an inlinable exponential (`exp_nonpositive`), and no branch on the argument: the
-//! batched integrands evaluate it for eight independent points at a time, and a branch or a
+//! batched integrands evaluate it for sixteen independent points at a time, and a branch or a
 //! call into the system library there would serialise them. Relative error below 1e-15 where
 //! the result is a normal number.
 
@@ -208,11 +208,11 @@ pub fn upper_tail_of_magnitude(x: f64) -> f64 {
     }
 }
 
-/// [`upper_tail_of_magnitude`] of the eight points of a Genz batch (`genz::integrand`), with the
-/// same bits whatever the implementation.
+/// [`upper_tail_of_magnitude`] of the points of a Genz batch (`genz::integrand`, N a multiple
+/// of 4), with the same bits whatever the implementation.
 pub(crate) trait UpperTails: Copy {
-    /// Q(|x_p|) for p < 8.
-    fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8];
+    /// Q(|x_p|) for p < N.
+    fn of_magnitude<const N: usize>(self, x: &[f64; N]) -> [f64; N];
 }
 
 /// [`UpperTails`] one point after the other (any CPU).
@@ -221,12 +221,8 @@ pub(crate) struct TailsOneAtATime;
 
 impl UpperTails for TailsOneAtATime {
     #[inline(always)]
-    fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8] {
-        let mut tails = [0.0; 8];
-        for p in 0..8 {
-            tails[p] = upper_tail_of_magnitude(x[p]);
-        }
-        tails
+    fn of_magnitude<const N: usize>(self, x: &[f64; N]) -> [f64; N] {
+        x.map(upper_tail_of_magnitude)
     }
 }
 
@@ -234,7 +230,7 @@ impl UpperTails for TailsOneAtATime {
 /// table of four points are read as two 4-wide vectors each and transposed ([`transpose4`])
 /// into one vector per coefficient, and T(t) is evaluated four points wide by the operations of
 /// `normal::polynomial` (the same bits as [`upper_tail_of_magnitude`]; the rest of the tail is
-/// plain arithmetic over the eight points, which the compiler vectorises in that context).
+/// plain arithmetic over the batch's points, which the compiler vectorises in that context).
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 pub(crate) struct TailsAvx2(pub(crate) pulp::x86::V3);
@@ -242,29 +238,30 @@ pub(crate) struct TailsAvx2(pub(crate) pulp::x86::V3);
 #[cfg(target_arch = "x86_64")]
 impl UpperTails for TailsAvx2 {
     #[inline(always)]
-    fn of_magnitude(self, x: &[f64; 8]) -> [f64; 8] {
+    fn of_magnitude<const N: usize>(self, x: &[f64; N]) -> [f64; N] {
         use pulp::Simd;
+        const { assert!(N % 4 == 0, "the points go four at a time") };
         let simd = self.0;
         // |x|, clamped, t = 4/(4 + |x|), and the pieces and offsets of `scaled_mills_ratio` (the
         // same u, through a conversion that AVX2 has).
-        let (mut a, mut clamped, mut t) = ([0.0; 8], [0.0; 8], [0.0; 8]);
-        let mut piece = [0usize; 8];
-        let mut u = [0.0; 8];
-        for p in 0..8 {
+        let (mut a, mut clamped, mut t) = ([0.0; N], [0.0; N], [0.0; N]);
+        let mut piece = [0usize; N];
+        let mut u = [0.0; N];
+        for p in 0..N {
             a[p] = x[p].abs();
             // 0 beyond 38.6, as in `upper_tail_of_magnitude`: no subnormal arithmetic.
             clamped[p] = if a[p] > 38.6 { 0.0 } else { a[p] };
             t[p] = 4.0 / (4.0 + clamped[p]);
             (piece[p], u[p]) = batch::piece_and_offset(t[p]);
         }
-        let mut scaled = [0.0; 8];
-        for half in 0..2 {
+        let mut scaled = [0.0; N];
+        for quad in 0..N / 4 {
             let rows: [[pulp::f64x4; 2]; 4] = std::array::from_fn(|k| {
-                *pulp::bytemuck::cast_ref::<[f64; 8], [pulp::f64x4; 2]>(&COEFFICIENTS[piece[4 * half + k]])
+                *pulp::bytemuck::cast_ref::<[f64; 8], [pulp::f64x4; 2]>(&COEFFICIENTS[piece[4 * quad + k]])
             });
             let low = transpose4(simd, rows.map(|r| r[0]));
             let high = transpose4(simd, rows.map(|r| r[1]));
-            let v: pulp::f64x4 = pulp::cast([u[4 * half], u[4 * half + 1], u[4 * half + 2], u[4 * half + 3]]);
+            let v: pulp::f64x4 = pulp::cast([u[4 * quad], u[4 * quad + 1], u[4 * quad + 2], u[4 * quad + 3]]);
             // normal::polynomial: (c0 + c1 u) + u²(c2 + c3 u), (c4 + c5 u) + u²(c6 + c7 u), low + u⁴ high.
             let v2 = simd.mul_f64s(v, v);
             let v4 = simd.mul_f64s(v2, v2);
@@ -277,10 +274,10 @@ impl UpperTails for TailsAvx2 {
                 simd.mul_f64s(v2, simd.add_f64s(high[2], simd.mul_f64s(high[3], v))),
             );
             let value: [f64; 4] = pulp::cast(simd.add_f64s(low, simd.mul_f64s(v4, high)));
-            scaled[4 * half..4 * half + 4].copy_from_slice(&value);
+            scaled[4 * quad..4 * quad + 4].copy_from_slice(&value);
         }
-        let mut tails = [0.0; 8];
-        for p in 0..8 {
+        let mut tails = [0.0; N];
+        for p in 0..N {
             let (s, e) = crate::normal::square_with_error(clamped[p]);
             let q = crate::normal::FRAC_1_SQRT_2PI
                 * exp_nonpositive(-0.5 * s)
@@ -558,25 +555,31 @@ mod tests {
         }
     }
 
-    /// The eight-point tails of the Genz batch give the bits of [`upper_tail_of_magnitude`] in
-    /// both forms (the AVX2 one where this CPU has it, called here outside the `V3` context:
-    /// slower, same results), over [−40, 40], the far tails, ±∞ and NaN.
+    /// The tails of a Genz batch give the bits of [`upper_tail_of_magnitude`] in both forms (the
+    /// AVX2 one where this CPU has it, called here outside the `V3` context: slower, same
+    /// results), over [−40, 40], the far tails, ±∞ and NaN, in batches of 4, 8 and 16 points.
     #[test]
-    fn eight_point_tails_give_the_bits_of_the_scalar_tail() {
+    fn batch_tails_give_the_bits_of_the_scalar_tail() {
+        batch_tails_give_the_bits::<4>();
+        batch_tails_give_the_bits::<8>();
+        batch_tails_give_the_bits::<16>();
+    }
+
+    fn batch_tails_give_the_bits<const N: usize>() {
         use super::{upper_tail_of_magnitude, TailsOneAtATime, UpperTails};
         let mut x: Vec<f64> = (0..=80_000).map(|i| -40.0 + 80.0 * f64::from(i) / 80_000.0).collect();
         x.extend([0.0, -0.0, 38.6, 38.7, 1e300, -1e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
-        let check = |tails: &dyn Fn(&[f64; 8]) -> [f64; 8]| {
-            for chunk in x.chunks(8) {
-                let mut eight = [0.5; 8];
-                eight[..chunk.len()].copy_from_slice(chunk);
-                let got = tails(&eight);
-                for p in 0..8 {
-                    let want = upper_tail_of_magnitude(eight[p]);
+        let check = |tails: &dyn Fn(&[f64; N]) -> [f64; N]| {
+            for chunk in x.chunks(N) {
+                let mut batch = [0.5; N];
+                batch[..chunk.len()].copy_from_slice(chunk);
+                let got = tails(&batch);
+                for p in 0..N {
+                    let want = upper_tail_of_magnitude(batch[p]);
                     assert!(
                         got[p].to_bits() == want.to_bits(),
                         "Q(|{}|) = {:e}, not {want:e}",
-                        eight[p],
+                        batch[p],
                         got[p]
                     );
                 }

@@ -26,11 +26,14 @@ const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
 /// Number of points that the forward recursion carries through the steps together.
 ///
 /// Within one point the recursion is a chain of dependent operations (each y_k feeds the next
-/// interval), so a single point leaves most of the processor idle waiting on latencies. Eight
-/// independent points interleaved step by step fill those gaps, and the conditional means of
-/// the eight points become one small matrix–vector product per constraint that the compiler
-/// vectorises.
-pub(crate) const BATCH: usize = 8;
+/// interval), so a single point leaves most of the processor idle waiting on latencies.
+/// Independent points interleaved step by step fill those gaps, and the conditional means of
+/// the points become one small matrix–vector product per constraint that the compiler
+/// vectorises. Eight points still left the step latency-bound (a tail, Φ⁻¹ with its division,
+/// and the next interval in a chain): sixteen took 5–15% less time per evaluation on the peer
+/// problems from d = 5 to 100 (`docs/performance.md` §23), thirty-two no less than sixteen.
+/// The points are summed in their order whatever the batch, so the estimates keep their bits.
+pub(crate) const BATCH: usize = 16;
 
 /// The limit scale of the normal problem: every limit taken as it is (multiplying by 1 is exact,
 /// so the normal integrand is unchanged bit for bit).
@@ -331,7 +334,7 @@ impl OrderedFactor {
                 upper_mode[p] = upper;
             }
         }
-        // Phase 3: the samples, eight independent inverses.
+        // Phase 3: the samples, independent inverses.
         let mut y = [0.0f64; BATCH];
         if !last {
             for p in 0..BATCH {
