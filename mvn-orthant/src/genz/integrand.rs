@@ -30,7 +30,7 @@ const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
 /// Independent points interleaved step by step fill those gaps, and the conditional means of
 /// the points become one small matrix–vector product per constraint that the compiler
 /// vectorises. Eight points still left the step latency-bound (a tail, Φ⁻¹ with its division,
-/// and the next interval in a chain): sixteen took 5–15% less time per evaluation on the peer
+/// and the next interval in a chain): sixteen took 8–14% less time per evaluation on the peer
 /// problems from d = 5 to 100 (`docs/performance.md` §23), thirty-two no less than sixteen.
 /// The points are summed in their order whatever the batch, so the estimates keep their bits.
 pub(crate) const BATCH: usize = 16;
