@@ -16,9 +16,9 @@
    other numbers of classes (e.g. ``--classes 10 100 1000``).
 
 Each timing is the best of ``--repeats`` runs (wall clock; the machine's other load shows). The
-EXACT ratio is also given from paired rounds (max(repeats, 5) of them: one quadrature call, then
-the best of ten cross-entropies), as the median and range of the rounds' ratios, which a drift
-of the machine's speed between the separate timings does not bias.
+EXACT ratio is also given from five paired rounds (in each, the two timings as above, one right
+after the other), as the median and range of the rounds' ratios: a drift of the machine's speed
+between the separate timings does not enter it.
 
     python python/benchmarks/speed.py [--points 10000] [--repeats 1] [--reference-points 300] [--exact-only]
         [--classes 1000 ...]
@@ -118,13 +118,14 @@ def exact_timings(repeats, batch=256, classes=1000):
     print(f"   expected_accuracy (genz, 16 samples)    {t_genz * 1e3:9.2f} ms   (from {few} examples, x {batch // few})")
     print(f"   NumPy cross-entropy with gradient       {t_ce * 1e3:9.2f} ms   "
           f"(quadrature / cross-entropy: {t_exact / t_ce:.1f}x)")
-    # The ratio again from paired timings: each round times the quadrature once and the best of
-    # ten cross-entropies right after it, so that a drift of the machine's speed between the two
-    # timings above does not enter the ratio; the median and range of the rounds' ratios.
+    # The ratio again from paired rounds, each timing both as above (the best of `repeats`
+    # quadratures, then the best of ten cross-entropies) right after each other, so that a drift
+    # of the machine's speed between the two timings does not enter the ratio; the median and
+    # range of the rounds' ratios.
     ratios = []
-    for _ in range(max(repeats, 5)):
-        t_q, _ = best_of(1, lambda: expected_accuracy(logits, labels, 1.0, return_grad=True))
-        t_c, _ = best_of(10, lambda: cross_entropy_with_gradient(logits, labels))
+    for _ in range(5):
+        t_q, _ = best_of(repeats, lambda: expected_accuracy(logits, labels, 1.0, return_grad=True))
+        t_c, _ = best_of(max(repeats, 10), lambda: cross_entropy_with_gradient(logits, labels))
         ratios.append(t_q / t_c)
     ratios.sort()
     print(f"   paired rounds ({len(ratios)}): quadrature / cross-entropy median {np.median(ratios):.1f}x, "
