@@ -11,6 +11,7 @@ use numpy::{
 };
 use pyo3::prelude::*;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// A batch of B classification examples: the logits (row-major B × C), the labels, σ (a scalar
 /// or one per example) and the backend of the expected accuracy, checked for shape and sign (the
@@ -203,11 +204,11 @@ enum Logits {
     Copied(Vec<f64>),
 }
 
-/// The logits of a [`LogitBatch`] for the length of one call.
+/// The logits of a [`LogitBatch`] for the length of one call: the caller's array borrowed
+/// read-only, or the batch's own buffer (or a copy).
 enum LogitsView<'py> {
     Shared(PyReadonlyArray2<'py, f64>),
-    Copied(&'py [f64]),
-    Owned(Vec<f64>),
+    Buffer(Cow<'py, [f64]>),
 }
 
 impl LogitsView<'_> {
@@ -216,8 +217,7 @@ impl LogitsView<'_> {
         match self {
             // C-contiguous (checked in `Logits::readonly`), so never the empty default.
             LogitsView::Shared(view) => view.as_slice().unwrap_or_default(),
-            LogitsView::Copied(v) => v,
-            LogitsView::Owned(v) => v,
+            LogitsView::Buffer(v) => v,
         }
     }
 }
@@ -228,10 +228,10 @@ impl Logits {
     /// it at once) is read through a copy; one borrowed mutably elsewhere is a `ValueError`.
     fn readonly<'py>(&'py self, py: Python<'py>) -> PyResult<LogitsView<'py>> {
         match self {
-            Logits::Copied(v) => Ok(LogitsView::Copied(v)),
+            Logits::Copied(v) => Ok(LogitsView::Buffer(Cow::Borrowed(v))),
             Logits::Shared(array) => match array.bind(py).try_readonly() {
                 Ok(view) if view.is_c_contiguous() => Ok(LogitsView::Shared(view)),
-                Ok(view) => Ok(LogitsView::Owned(view.as_array().iter().copied().collect())),
+                Ok(view) => Ok(LogitsView::Buffer(Cow::Owned(view.as_array().iter().copied().collect()))),
                 Err(e) => Err(value_error(format!("the logits cannot be read: {e}"))),
             },
         }
