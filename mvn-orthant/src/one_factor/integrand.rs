@@ -2,6 +2,7 @@
 //! [`crate::quadrature::integrate_log_concave`].
 
 use super::batched::{add_weighted_ratios, lane_sums_of_pairs, log_density_plus_sum, Scratch};
+use super::shift_interpolation::ShiftInterpolation;
 use crate::mills_ratio::{inverse_mills_ratio, log_cdf_and_inverse_mills};
 use crate::normal::{log_interval_probability_with_width, log_pdf};
 use crate::quadrature::{integrate_log_concave, CompensatedSum, LogConcaveIntegrand};
@@ -439,6 +440,9 @@ impl LogConcaveIntegrand for IntervalFactors {
 /// and nothing otherwise (see [`far_threshold`]).
 struct ShiftedOrthant<'a> {
     shift: &'a [f64],
+    /// The multiplicity of each shift in g (the points of a [`ShiftInterpolation`], which stand
+    /// for runs of classes); `None` when every shift is one class.
+    weight: Option<&'a [f64]>,
     /// The threshold T of [`far_threshold`] for `shift.len()` classes; ∞ when every class
     /// goes through the kernel (then `shift` may be in any order).
     far: f64,
@@ -548,7 +552,30 @@ impl<'a> ShiftedOrthant<'a> {
         debug_assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "shifts not sorted");
         let far = far_threshold(sorted.len());
         let surrogate = (sorted.len() >= SURROGATE_FROM).then(|| SampledShifts::of(sorted));
-        ShiftedOrthant { shift: sorted, far, last_near: Cell::new(0), scratch: RefCell::default(), surrogate }
+        ShiftedOrthant {
+            shift: sorted,
+            weight: None,
+            far,
+            last_near: Cell::new(0),
+            scratch: RefCell::default(),
+            surrogate,
+        }
+    }
+
+    /// The integrand of the classes of shifts `sorted` (increasing) through the points of their
+    /// [`ShiftInterpolation`] `points`: g(z) = ln φ(z) + Σ_m W_m ln Φ(δ_m + z), the gradient
+    /// components those of the points; the rule is placed on the classes' own sample.
+    fn interpolated(sorted: &[f64], points: &'a ShiftInterpolation) -> Self {
+        let far = far_threshold(points.classes());
+        let surrogate = (sorted.len() >= SURROGATE_FROM).then(|| SampledShifts::of(sorted));
+        ShiftedOrthant {
+            shift: &points.shift,
+            weight: Some(&points.weight),
+            far,
+            last_near: Cell::new(0),
+            scratch: RefCell::default(),
+            surrogate,
+        }
     }
 
     /// The integrand of the shifts in any order, every class through the ln Φ kernel (with the
@@ -558,6 +585,7 @@ impl<'a> ShiftedOrthant<'a> {
         let surrogate = (sorted && shift.len() >= SURROGATE_FROM).then(|| SampledShifts::of(shift));
         ShiftedOrthant {
             shift,
+            weight: None,
             far: f64::INFINITY,
             last_near: Cell::new(0),
             scratch: RefCell::default(),
@@ -591,7 +619,18 @@ impl<'a> ShiftedOrthant<'a> {
         let near = &self.shift[..self.near(z)];
         let mut scratch = self.scratch.borrow_mut();
         scratch.evaluate_shifted(near, z, with_ratios);
+        self.weigh(&mut scratch);
         scratch
+    }
+
+    /// W_m·ln Φ in place of ln Φ where the shifts have multiplicities (every W_m > 0, so the
+    /// terms stay ≤ 0; the ratios stay those of one class).
+    fn weigh(&self, scratch: &mut Scratch) {
+        if let Some(weight) = self.weight {
+            for (l, &w) in scratch.log_cdf.iter_mut().zip(weight) {
+                *l *= w;
+            }
+        }
     }
 
     /// [`ShiftedOrthant::evaluate`] with the ratios and the arguments x_i = d_i + z kept (for the
@@ -604,6 +643,7 @@ impl<'a> ShiftedOrthant<'a> {
                 *x = d + z;
             }
         });
+        self.weigh(&mut scratch);
         scratch
     }
 
@@ -691,7 +731,9 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
         let scratch = self.evaluate_with_arguments(z);
         let (x, r) = (&scratch.x[..], &scratch.ratio[..scratch.x.len()]);
-        let (slope, curvature) = lane_sums_of_pairs(r.len(), |i| (r[i], r[i] * (x[i] + r[i])));
+        let weight = |i: usize| self.weight.map_or(1.0, |w| w[i]);
+        let (slope, curvature) =
+            lane_sums_of_pairs(r.len(), |i| (weight(i) * r[i], weight(i) * (r[i] * (x[i] + r[i]))));
         (log_density_plus_sum(log_pdf(z), &scratch.log_cdf), -z + slope, -1.0 - curvature)
     }
 }
@@ -741,9 +783,21 @@ pub fn shifted_orthant_log_value_and_gradient(shift: &[f64], log_gradient: &mut 
     let order = increasing_order(shift);
     let sorted: Vec<f64> = order.iter().map(|&i| shift[i as usize]).collect();
     let mut sorted_gradient = vec![0.0; shift.len()];
-    let integrand = ShiftedOrthant::new(&sorted);
-    let log_value =
-        integrate_log_concave(&integrand, whole_line.0, whole_line.1, Some(&mut sorted_gradient)).log_value;
+    let log_value = match ShiftInterpolation::of(&sorted) {
+        Some(points) => {
+            let integrand = ShiftedOrthant::interpolated(&sorted, &points);
+            let mut at_points = vec![0.0; points.shift.len()];
+            let log_value =
+                integrate_log_concave(&integrand, whole_line.0, whole_line.1, Some(&mut at_points)).log_value;
+            points.spread(&sorted, &at_points, &mut sorted_gradient);
+            log_value
+        }
+        None => {
+            let integrand = ShiftedOrthant::new(&sorted);
+            integrate_log_concave(&integrand, whole_line.0, whole_line.1, Some(&mut sorted_gradient))
+                .log_value
+        }
+    };
     for (&i, &g) in order.iter().zip(&sorted_gradient) {
         log_gradient[i as usize] = g;
     }
@@ -991,6 +1045,82 @@ mod tests {
             }
         }
         println!("surrogate: centre within {worst_offset:.3}σ of the peak, σ within {worst_scale:.3}");
+    }
+
+    /// The EXACT orthant through the interpolated runs of [`ShiftInterpolation`] against the
+    /// class-by-class integrand (every class through the kernel at every node, on the same
+    /// nodes: both rules are placed on the same sample of the classes), on 64 to 3 000 classes
+    /// spread from 0.05 to 6 around shifts of −2 to 10 (runs everywhere, in the tails only, of
+    /// crowded classes): ln A within 1e-15 of max(1, |ln A|) (measured 2.2e-16), the gradient
+    /// within 1e-14 of its largest component (measured 2.6e-15), each component above 1e-20 of
+    /// the largest within 1e-13 of itself (measured 1.8e-14) and every one above 1e-300 within
+    /// 4e-13 (measured 7.9e-14, on components e^{−330} below the largest). More points or
+    /// narrower runs leave these figures unchanged (measured with 12 to 24 points and widths
+    /// 0.5 to 1.5): they are the rounding of g at the nodes where a component's own weight lies,
+    /// which differs between the two integrands, not the interpolation's truncation.
+    #[test]
+    fn interpolated_runs_match_the_class_by_class_integrand() {
+        let (mut worst_value, mut worst_gradient, mut worst_near, mut worst_each, mut cases) =
+            (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0);
+        let mut case = 200;
+        for &n in &[64usize, 100, 300, 999, 3000] {
+            for &(m, s) in &[
+                (0.0, 1.0),
+                (3.0, 2.0),
+                (3.0, 2.8),
+                (-2.0, 0.5),
+                (6.0, 3.0),
+                (1.0, 6.0),
+                (4.0, 1.0),
+                (5.0, 0.5),
+                (10.0, 2.0),
+                (2.0, 0.05),
+                (0.5, 0.3),
+            ] {
+                case += 1;
+                let mut d = shifts(n, case, m, s);
+                d.sort_by(f64::total_cmp);
+                let Some(points) = ShiftInterpolation::of(&d) else { continue };
+                cases += 1;
+                let interpolated = ShiftedOrthant::interpolated(&d, &points);
+                let mut at_points = vec![0.0; points.shift.len()];
+                let a = integrate_log_concave(
+                    &interpolated,
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                    Some(&mut at_points),
+                );
+                let mut fast = vec![0.0; n];
+                points.spread(&d, &at_points, &mut fast);
+                let every = ShiftedOrthant::new(&d);
+                let mut slow = vec![0.0; n];
+                let b = integrate_log_concave(&every, f64::NEG_INFINITY, f64::INFINITY, Some(&mut slow));
+                assert_eq!(a.evaluations, b.evaluations, "n = {n}, ({m}, {s}): different rules");
+                let value = (a.log_value - b.log_value).abs() / b.log_value.abs().max(1.0);
+                let largest = slow.iter().fold(0.0f64, |x, &y| x.max(y.abs()));
+                let gradient =
+                    fast.iter().zip(&slow).fold(0.0f64, |x, (&p, &q)| x.max((p - q).abs())) / largest;
+                let relative_above = |floor: f64| {
+                    fast.iter()
+                        .zip(&slow)
+                        .filter(|(_, &q)| q.abs() > floor)
+                        .fold(0.0f64, |x, (&p, &q)| x.max((p - q).abs() / q.abs()))
+                };
+                let (near, each) = (relative_above(1e-20 * largest), relative_above(1e-300));
+                assert!(value <= 1e-15, "n = {n}, ({m}, {s}): ln A {} vs {}", a.log_value, b.log_value);
+                assert!(gradient <= 1e-14, "n = {n}, ({m}, {s}): gradient {gradient:e} of the largest");
+                assert!(near <= 1e-13, "n = {n}, ({m}, {s}): a component {near:e} from itself");
+                assert!(each <= 4e-13, "n = {n}, ({m}, {s}): a tiny component {each:e} from itself");
+                worst_value = worst_value.max(value);
+                worst_gradient = worst_gradient.max(gradient);
+                worst_near = worst_near.max(near);
+                worst_each = worst_each.max(each);
+            }
+        }
+        assert!(cases >= 40, "the cases must form interpolated runs ({cases})");
+        println!(
+            "interpolated runs ({cases} cases): ln A {worst_value:e}, gradient {worst_gradient:e} of the largest, components {worst_near:e} (above 1e-20 of the largest) and {worst_each:e} (above 1e-300) of themselves"
+        );
     }
 
     /// Leaving the far classes out of g (x_i > T) and taking φ for their φ/Φ changes ln A by

@@ -50,6 +50,7 @@ use crate::quadrature::{integrate_log_concave, LogConcaveIntegrand, LogIntegral}
 mod batched;
 mod detection;
 mod integrand;
+mod shift_interpolation;
 
 pub use detection::detect_one_factor;
 pub use integrand::shifted_orthant_log_value_and_gradient;
