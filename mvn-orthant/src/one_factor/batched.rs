@@ -60,6 +60,22 @@ pub(super) fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
     combined(log_pdf_z, &sum, &compensation, offset)
 }
 
+/// ln φ(z) + Σ_i v_i for terms of either sign (the weighted ln Φ of the points of an
+/// interpolated EXACT orthant, whose weights may be negative): the lanes of
+/// [`log_density_plus_sum`] with TwoSum throughout (its Fast2Sum needs terms ≤ 0), combined
+/// the same way; the result is again the sum rounded about once.
+pub(super) fn log_density_plus_signed_sum(log_pdf_z: f64, terms: &[f64]) -> f64 {
+    if terms.len() < SHORT_SUM {
+        let (mut g, mut compensation) = (log_pdf_z, 0.0);
+        for &v in terms {
+            two_sum_into(&mut g, &mut compensation, v);
+        }
+        return g + compensation;
+    }
+    let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(terms));
+    combined(log_pdf_z, &sum, &compensation, 0.0)
+}
+
 /// first + Σ_j (sum_j + compensation_j) + offset, each addition's rounding error kept by TwoSum.
 fn combined(first: f64, sum: &[f64; LANES], compensation: &[f64; LANES], offset: f64) -> f64 {
     let (mut g, mut g_compensation) = (first, 0.0);

@@ -1,7 +1,9 @@
 //! The factors of the one-factor integrand and the EXACT orthant, as log-concave integrands of
 //! [`crate::quadrature::integrate_log_concave`].
 
-use super::batched::{add_weighted_ratios, lane_sums_of_pairs, log_density_plus_sum, Scratch};
+use super::batched::{
+    add_weighted_ratios, lane_sums_of_pairs, log_density_plus_signed_sum, log_density_plus_sum, Scratch,
+};
 use super::shift_interpolation::ShiftInterpolation;
 use crate::mills_ratio::{inverse_mills_ratio, log_cdf_and_inverse_mills};
 use crate::normal::{log_interval_probability_with_width, log_pdf};
@@ -566,7 +568,7 @@ impl<'a> ShiftedOrthant<'a> {
     /// [`ShiftInterpolation`] `points`: g(z) = ln φ(z) + Σ_m W_m ln Φ(δ_m + z), the gradient
     /// components those of the points; the rule is placed on the classes' own sample.
     fn interpolated(sorted: &[f64], points: &'a ShiftInterpolation) -> Self {
-        let far = far_threshold(points.classes());
+        let far = far_threshold(points.magnitude());
         let surrogate = (sorted.len() >= SURROGATE_FROM).then(|| SampledShifts::of(sorted));
         ShiftedOrthant {
             shift: &points.shift,
@@ -623,8 +625,17 @@ impl<'a> ShiftedOrthant<'a> {
         scratch
     }
 
-    /// W_m·ln Φ in place of ln Φ where the shifts have multiplicities (every W_m > 0, so the
-    /// terms stay ≤ 0; the ratios stay those of one class).
+    /// g(z) from the terms of the scratch (ln Φ, or W_m·ln Φ of either sign where the shifts
+    /// have multiplicities).
+    fn log_value_from(&self, z: f64, scratch: &Scratch) -> f64 {
+        match self.weight {
+            Some(_) => log_density_plus_signed_sum(log_pdf(z), &scratch.log_cdf),
+            None => log_density_plus_sum(log_pdf(z), &scratch.log_cdf),
+        }
+    }
+
+    /// W_m·ln Φ in place of ln Φ where the shifts have multiplicities (the ratios stay those of
+    /// one class).
     fn weigh(&self, scratch: &mut Scratch) {
         if let Some(weight) = self.weight {
             for (l, &w) in scratch.log_cdf.iter_mut().zip(weight) {
@@ -673,7 +684,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     }
 
     fn log_value(&self, z: f64) -> f64 {
-        log_density_plus_sum(log_pdf(z), &self.evaluate(z, false).log_cdf)
+        self.log_value_from(z, &self.evaluate(z, false))
     }
 
     /// ∂g/∂d_k = r(d_k + z) with r = φ/Φ, and 0 < −r′ < 1 (Sampford's inequality,
@@ -696,7 +707,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     ) -> (f64, f64) {
         let z = anchor + s;
         let scratch = self.evaluate(z, true);
-        let g = log_density_plus_sum(log_pdf(z), &scratch.log_cdf);
+        let g = self.log_value_from(z, &scratch);
         let weight = scale * (g - peak).exp();
         if weight > 0.0 && weight.is_finite() {
             let near = scratch.log_cdf.len();
@@ -711,8 +722,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     }
 
     fn log_magnitude(&self, z: f64) -> f64 {
-        // Every ln Φ is ≤ 0.
-        log_pdf(z).abs() - self.evaluate(z, false).log_cdf.iter().sum::<f64>()
+        log_pdf(z).abs() + self.evaluate(z, false).log_cdf.iter().map(|v| v.abs()).sum::<f64>()
     }
 
     fn has_surrogate(&self) -> bool {
@@ -734,7 +744,7 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
         let weight = |i: usize| self.weight.map_or(1.0, |w| w[i]);
         let (slope, curvature) =
             lane_sums_of_pairs(r.len(), |i| (weight(i) * r[i], weight(i) * (r[i] * (x[i] + r[i]))));
-        (log_density_plus_sum(log_pdf(z), &scratch.log_cdf), -z + slope, -1.0 - curvature)
+        (self.log_value_from(z, &scratch), -z + slope, -1.0 - curvature)
     }
 }
 

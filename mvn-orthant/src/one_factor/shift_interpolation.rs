@@ -21,19 +21,25 @@
 //! are 1.92 ± 2.82i; on an interval of width 1 the Chebyshev interpolant of degree N − 1
 //! converges like ρ^{−N} with ρ ≈ 11 (the Bernstein ellipse through those zeros), so N = 16
 //! leaves a truncation error near 1e-17 of the function's size in the ellipse. Measured over
-//! every interval of width 1 with its centre in [−40, 12] (steps of 0.0137, 200 points in each):
-//! ln Φ within 2.5e-15 of max(|ln Φ|, 1e-3), the rounding of the values themselves (which are
-//! not smaller than 1e-3 of their largest on such an interval where they are below 1e-3), and
-//! ln(φ/Φ) within 2.8e-14 absolutely, four ulps of its size (−60 at x = 11). The sum Σ_k ln Φ
-//! has to be accurate in absolute terms (it is the exponent of the integrand), and each
-//! component relative to itself; the tests compare both with the class-by-class integrand.
-//! The weights are Fejér-like (positive for classes spread over the interval); a run whose
-//! weights are not all positive (classes crowded at one end) stays class by class, so every
-//! weighted term ln Φ keeps its sign and the lanes of the compensated sum their exactness.
+//! every interval of width 1 with its centre in [−40, 12] (steps of 0.0137, 200 points in
+//! each, against the scalar `log_cdf_and_inverse_mills`): ln Φ within 2.5e-15 of
+//! max(|ln Φ(x)|, 1e-3), the same with 20 or 24 points, so the rounding of the samples and not
+//! the truncation (where |ln Φ| < 1e-3 that is below 2.5e-18 absolutely, and the sum needs
+//! absolute accuracy: it is the exponent of the integrand); ln(φ/Φ), after the value at the
+//! centre is taken out, within 2.8e-14 absolutely, four ulps of its size (−60 at x = 11).
 //!
-//! A run is formed from [`MIN_CLASSES`] classes within a width of [`WIDTH`]; every other class
-//! is its own point (weight 1, its component copied), and a run of equal shifts is one point
-//! of weight the run's length (exact).
+//! The weights are Fejér's (positive) for classes spread evenly over the interval and may be
+//! negative for classes crowded towards one end; Σ_m |W_m| is at most the Lebesgue constant of
+//! the points (2.8) times the number of classes, so the weighted sum is as well conditioned as
+//! the sum over the classes to within that factor, and it is summed with TwoSum in every lane
+//! (terms of either sign). The gradient of each class is H_max·exp(p(u)), p the interpolant of
+//! ln(H/H_max) over its run with the line through its end samples taken out first: a component
+//! e^{−40} below its run's largest keeps about 1e-14 of itself (the rounding of its logarithm).
+//! The tests compare the whole integrand with the class-by-class one.
+//!
+//! A run is formed from [`MIN_CLASSES`] classes within a width of [`WIDTH`] (greedily from the
+//! lowest shift); every other class is its own point (weight 1, its component copied), and a
+//! run of equal shifts is one point of weight the run's length (exact).
 
 use crate::mills_ratio::exp_nonpositive;
 use std::ops::Range;
@@ -45,8 +51,17 @@ pub(super) const POINTS: usize = 16;
 /// The widest interval of shifts interpolated by one run of [`POINTS`] points.
 const WIDTH: f64 = 1.0;
 
-/// A run is interpolated from this many classes on (fewer cost less class by class: a run costs
-/// [`POINTS`] evaluations per node, plus the weights and the spread of the gradient once).
+/// The share of the evaluations per node that the runs must save for the interpolation to be
+/// used: where they save less (a few short runs among classes of their own), the weights, the
+/// spread and the sums of terms of either sign cost about what the runs save. On the speed
+/// probe's logits no run forms at C = 100 (about 14 classes per unit of shift at the densest),
+/// and the runs save 25–55% of the evaluations at C = 300 and about four fifths at C = 1000.
+const MIN_SAVING: f64 = 0.25;
+
+/// A run is interpolated from this many classes on: a run costs [`POINTS`] evaluations per node
+/// instead of one per class, plus, once per example, its moments, the coefficients of its
+/// spread and [`POINTS`] logarithms (about a microsecond), which about 16 classes fewer per node
+/// repay over the 50-odd nodes of an example.
 pub(super) const MIN_CLASSES: usize = 32;
 
 /// The Chebyshev points u_m = −cos((2m + 1)π/(2N)) in increasing order and T_j(u_m) for
@@ -99,56 +114,61 @@ pub(super) struct ShiftInterpolation {
 }
 
 impl ShiftInterpolation {
-    /// The points for the classes of shifts `sorted` (increasing). `None` when no run is
-    /// interpolated (nothing to gain: every class would be its own point).
+    /// The points for the classes of shifts `sorted` (increasing). `None` when they would save
+    /// less than a [`MIN_SAVING`] share of the evaluations (every class its own point, or few
+    /// classes in runs: the runs' weights, spread and weighted sums would cost more than they
+    /// save).
     pub(super) fn of(sorted: &[f64]) -> Option<Self> {
-        let table = chebyshev_table();
         let n = sorted.len();
-        let mut this = ShiftInterpolation { shift: Vec::new(), weight: Vec::new(), runs: Vec::new() };
-        let mut interpolated = false;
-        let mut k = 0;
+        // The runs, greedily from the lowest shift: a run starts at class k when the
+        // MIN_CLASSES classes from k on lie within WIDTH (a test of one pair: most classes of a
+        // sparse tail start none) and takes every class within WIDTH of d_k.
+        let mut runs = Vec::new();
+        let (mut k, mut points) = (0, 0);
         while k < n {
             let low = sorted[k];
-            let mut end = k + 1;
-            while end < n && sorted[end] - low <= WIDTH {
-                end += 1;
-            }
-            let high = sorted[end - 1];
-            let first_point = this.shift.len();
-            if end - k >= MIN_CLASSES && low.is_finite() && high.is_finite() {
-                if high == low {
-                    // Equal shifts: one point of multiplicity the run's length, exactly.
-                    this.shift.push(low);
-                    this.weight.push((end - k) as f64);
-                    this.runs.push(Run { classes: k..end, first_point, centre: low, half_width: 0.0 });
-                    k = end;
-                    continue;
-                }
-                let centre = 0.5 * (low + high);
-                let half_width = 0.5 * (high - low);
-                if let Some(weight) = run_weights(&sorted[k..end], centre, half_width, table) {
-                    this.shift.extend(table.point.iter().map(|&u| centre + half_width * u));
-                    this.weight.extend_from_slice(&weight);
-                    this.runs.push(Run { classes: k..end, first_point, centre, half_width });
-                    interpolated = true;
-                    k = end;
-                    continue;
-                }
-            }
-            this.shift.push(low);
-            this.weight.push(1.0);
-            this.runs.push(Run { classes: k..k + 1, first_point, centre: low, half_width: 0.0 });
-            k += 1;
+            let starts_run =
+                low.is_finite() && sorted.get(k + MIN_CLASSES - 1).is_some_and(|&last| last - low <= WIDTH);
+            let end = if starts_run { k + sorted[k..].partition_point(|&d| d - low <= WIDTH) } else { k + 1 };
+            points += if starts_run && sorted[end - 1] != low { POINTS } else { 1 };
+            runs.push(k..end);
+            k = end;
         }
-        // Equal-shift runs alone are merged too (one point each), which the class-by-class
-        // integrand does not do: worth it only where some run is interpolated or merged.
-        (interpolated || this.shift.len() < n).then_some(this)
+        if n == 0 || (points as f64) > (1.0 - MIN_SAVING) * n as f64 {
+            return None;
+        }
+        let table = chebyshev_table();
+        let mut this = ShiftInterpolation {
+            shift: Vec::with_capacity(points),
+            weight: Vec::with_capacity(points),
+            runs: Vec::with_capacity(runs.len()),
+        };
+        for classes in runs {
+            let first_point = this.shift.len();
+            let (low, high) = (sorted[classes.start], sorted[classes.end - 1]);
+            if classes.len() == 1 || high == low {
+                // A class of its own, or equal shifts: one point of multiplicity the run's
+                // length, exactly.
+                this.shift.push(low);
+                this.weight.push(classes.len() as f64);
+                this.runs.push(Run { classes, first_point, centre: low, half_width: 0.0 });
+                continue;
+            }
+            let centre = 0.5 * (low + high);
+            let half_width = 0.5 * (high - low);
+            let weight = run_weights(&sorted[classes.clone()], centre, half_width, table);
+            this.shift.extend(table.point.iter().map(|&u| centre + half_width * u));
+            this.weight.extend_from_slice(&weight);
+            this.runs.push(Run { classes, first_point, centre, half_width });
+        }
+        Some(this)
     }
 
-    /// The number of classes the points stand for (Σ_m W_m to within the rounding of the
-    /// weights, since the Lagrange basis sums to 1): the far threshold's n.
-    pub(super) fn classes(&self) -> usize {
-        self.runs.last().map_or(0, |r| r.classes.end)
+    /// ⌈Σ_m |W_m|⌉: at least the number of classes (Σ_m W_m, since the Lagrange basis sums
+    /// to one) and at most the Lebesgue constant of the points (about 2.8) times it. The n of
+    /// the far threshold, which then bounds Σ_m |W_m|·|ln Φ(δ_m + z)| over the far points.
+    pub(super) fn magnitude(&self) -> usize {
+        self.weight.iter().map(|w| w.abs()).sum::<f64>().ceil() as usize
     }
 
     /// The gradient components of the classes of shifts `sorted` (`out`, in that order) from
@@ -265,15 +285,18 @@ fn positions(chunk: &[f64], centre: f64, inverse_half_width: f64) -> ([f64; LANE
 /// The weights W_m = Σ_k ℓ_m(u_k), u_k = (d_k − c)/h, of a run: from the Chebyshev moments
 /// M_j = Σ_k T_j(u_k) (by the three-term recurrence, stable for |u| ≤ 1) and the discrete
 /// orthogonality of the first-kind points, ℓ_m(u) = (1/N)(1 + 2 Σ_{j≥1} T_j(u_m) T_j(u)).
-/// `None` unless every weight is positive.
-fn run_weights(shift: &[f64], centre: f64, half_width: f64, table: &ChebyshevTable) -> Option<[f64; POINTS]> {
+/// The weights are positive for classes spread over the interval (Fejér's weights, times the
+/// number of classes, for classes spread evenly) and may be negative for classes crowded at
+/// one end; Σ_m |W_m| is at most the Lebesgue constant of the points (2.8 for 16 points) times
+/// the number of classes.
+fn run_weights(shift: &[f64], centre: f64, half_width: f64, table: &ChebyshevTable) -> [f64; POINTS] {
     let moment = pulp::Arch::new().dispatch(Moments { shift, centre, inverse_half_width: 1.0 / half_width });
     let moment: [f64; POINTS] = std::array::from_fn(|j| moment[j].iter().sum());
     let weight: [f64; POINTS] = std::array::from_fn(|m| {
         let sum: f64 = (1..POINTS).map(|j| table.basis[j][m] * moment[j]).sum();
         (moment[0] + 2.0 * sum) / POINTS as f64
     });
-    weight.iter().all(|&w| w > 0.0).then_some(weight)
+    weight
 }
 
 /// The Chebyshev moments of a run by lanes (M_j of the classes in each lane), as an operation
@@ -333,7 +356,7 @@ mod tests {
         let points = ShiftInterpolation::of(&d).expect("dense shifts form runs");
         assert!(points.shift.windows(2).all(|w| w[0] < w[1]), "points not increasing");
         assert!(points.shift.len() < d.len() / 4, "{} points for {} classes", points.shift.len(), d.len());
-        assert_eq!(points.classes(), d.len());
+        assert!(points.magnitude() >= d.len() && points.magnitude() <= 3 * d.len());
         assert!(points.shift.ends_with(&d[d.len() - 10..]), "the sparse tail is its own points");
         for degree in [0, 1, 5, POINTS as i32 - 1] {
             // Powers of (s − 3)/3 keep every term within [−1, 1] on the dense part.
