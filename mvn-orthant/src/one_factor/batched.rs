@@ -77,6 +77,7 @@ pub(super) fn log_density_plus_signed_sum(log_pdf_z: f64, terms: &[f64]) -> f64 
 }
 
 /// first + Σ_j (sum_j + compensation_j) + offset, each addition's rounding error kept by TwoSum.
+#[inline(always)]
 fn combined(first: f64, sum: &[f64; LANES], compensation: &[f64; LANES], offset: f64) -> f64 {
     let (mut g, mut g_compensation) = (first, 0.0);
     for j in 0..LANES {

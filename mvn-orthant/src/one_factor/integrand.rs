@@ -741,9 +741,10 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
     fn derivatives(&self, z: f64) -> (f64, f64, f64) {
         let scratch = self.evaluate_with_arguments(z);
         let (x, r) = (&scratch.x[..], &scratch.ratio[..scratch.x.len()]);
-        let weight = |i: usize| self.weight.map_or(1.0, |w| w[i]);
-        let (slope, curvature) =
-            lane_sums_of_pairs(r.len(), |i| (weight(i) * r[i], weight(i) * (r[i] * (x[i] + r[i]))));
+        let (slope, curvature) = match self.weight {
+            Some(w) => lane_sums_of_pairs(r.len(), |i| (w[i] * r[i], w[i] * (r[i] * (x[i] + r[i])))),
+            None => lane_sums_of_pairs(r.len(), |i| (r[i], r[i] * (x[i] + r[i]))),
+        };
         (self.log_value_from(z, &scratch), -z + slope, -1.0 - curvature)
     }
 }

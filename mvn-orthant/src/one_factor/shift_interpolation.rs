@@ -120,35 +120,55 @@ impl ShiftInterpolation {
     /// save).
     pub(super) fn of(sorted: &[f64]) -> Option<Self> {
         let n = sorted.len();
-        // The runs, greedily from the lowest shift: a run starts at class k when the
-        // MIN_CLASSES classes from k on lie within WIDTH (a test of one pair: most classes of a
-        // sparse tail start none) and takes every class within WIDTH of d_k.
-        let mut runs = Vec::new();
-        let (mut k, mut points) = (0, 0);
+        // A run starts at class k when the MIN_CLASSES classes from k on lie within WIDTH (a
+        // test of one pair; false where d_k or the last is infinite) and takes every class
+        // within WIDTH of d_k. The first start, by a plain scan (none on sparse shifts) …
+        let starts_run = |k: usize| sorted[k + MIN_CLASSES - 1] - sorted[k] <= WIDTH;
+        let mut k = (0..n.saturating_sub(MIN_CLASSES - 1)).find(|&k| starts_run(k))?;
+        // … then the runs greedily from there.
+        let mut runs: Vec<Range<usize>> = Vec::new();
+        let mut points = n;
         while k < n {
-            let low = sorted[k];
-            let starts_run =
-                low.is_finite() && sorted.get(k + MIN_CLASSES - 1).is_some_and(|&last| last - low <= WIDTH);
-            let end = if starts_run { k + sorted[k..].partition_point(|&d| d - low <= WIDTH) } else { k + 1 };
-            points += if starts_run && sorted[end - 1] != low { POINTS } else { 1 };
-            runs.push(k..end);
-            k = end;
+            if k + MIN_CLASSES <= n && starts_run(k) {
+                let low = sorted[k];
+                let end = k + sorted[k..].partition_point(|&d| d - low <= WIDTH);
+                points = points + if sorted[end - 1] == low { 1 } else { POINTS } - (end - k);
+                runs.push(k..end);
+                k = end;
+            } else {
+                k += 1;
+            }
         }
-        if n == 0 || (points as f64) > (1.0 - MIN_SAVING) * n as f64 {
+        if (points as f64) > (1.0 - MIN_SAVING) * n as f64 {
             return None;
         }
         let table = chebyshev_table();
         let mut this = ShiftInterpolation {
             shift: Vec::with_capacity(points),
             weight: Vec::with_capacity(points),
-            runs: Vec::with_capacity(runs.len()),
+            runs: Vec::with_capacity(points),
         };
-        for classes in runs {
+        let mut own = 0;
+        for classes in runs.into_iter().chain(std::iter::once(n..n)) {
+            // The classes before the run, each its own point.
+            for k in own..classes.start {
+                this.runs.push(Run {
+                    classes: k..k + 1,
+                    first_point: this.shift.len(),
+                    centre: sorted[k],
+                    half_width: 0.0,
+                });
+                this.shift.push(sorted[k]);
+                this.weight.push(1.0);
+            }
+            own = classes.end;
+            if classes.is_empty() {
+                break;
+            }
             let first_point = this.shift.len();
             let (low, high) = (sorted[classes.start], sorted[classes.end - 1]);
-            if classes.len() == 1 || high == low {
-                // A class of its own, or equal shifts: one point of multiplicity the run's
-                // length, exactly.
+            if high == low {
+                // Equal shifts: one point of multiplicity the run's length, exactly.
                 this.shift.push(low);
                 this.weight.push(classes.len() as f64);
                 this.runs.push(Run { classes, first_point, centre: low, half_width: 0.0 });
