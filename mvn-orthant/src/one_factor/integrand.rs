@@ -761,8 +761,12 @@ impl LogConcaveIntegrand for ShiftedOrthant<'_> {
 /// first, so that at each node the classes far in the upper tail (d_i + z above about 9.4 to
 /// 10, where all their ln Φ together are below 2⁻⁶³) form a suffix that is left out of g and
 /// costs one exponential (φ) in the gradient; on logits spread like a partly trained
-/// classifier's that is a quarter of the class–node pairs at C = 1000. Returns ln A (accurate
-/// far below the smallest double). With an empty `shift`, A = 1.
+/// classifier's that is a quarter of the class–node pairs at C = 1000. Where the sorted shifts
+/// crowd (runs of at least 32 classes within a width of 1, saving at least a quarter of the
+/// evaluations), each run enters g through 16 Chebyshev points with fixed weights and its
+/// classes' components are interpolated from theirs (`shift_interpolation`; at C = 1000 about
+/// 170 points stand for the 999 classes). Returns ln A (accurate far below the smallest
+/// double). With an empty `shift`, A = 1.
 ///
 /// # Panics
 ///

@@ -55,7 +55,8 @@ const WIDTH: f64 = 1.0;
 /// used: where they save less (a few short runs among classes of their own), the weights, the
 /// spread and the sums of terms of either sign cost about what the runs save. On the speed
 /// probe's logits no run forms at C = 100 (about 14 classes per unit of shift at the densest),
-/// and the runs save 25–55% of the evaluations at C = 300 and about four fifths at C = 1000.
+/// and the runs save 43–60% of the evaluations at C = 300 (120 to 171 points for 299 classes) and
+/// 81–84% at C = 1000 (158 to 188 points for 999).
 const MIN_SAVING: f64 = 0.25;
 
 /// A run is interpolated from this many classes on: a run costs [`POINTS`] evaluations per node
