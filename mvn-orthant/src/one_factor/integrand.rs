@@ -1186,12 +1186,16 @@ mod tests {
     }
 
     /// The public EXACT orthant at the edges, on both sides of the 32 classes where the far
-    /// classes start: a NaN shift gives NaN everywhere; a class at d = +∞ (Φ = 1) changes
-    /// nothing and has gradient 0; a class at d = −∞ makes A = 0.
+    /// classes start and with runs interpolated in the shift (400 and 2 000 classes): a NaN
+    /// shift gives NaN everywhere; a class at d = +∞ (Φ = 1) changes nothing and has gradient
+    /// 0; a class at d = −∞ makes A = 0 (and every component 0).
     #[test]
     fn exact_orthant_edges() {
-        for n in [5usize, 40, 400] {
+        for n in [5usize, 40, 400, 2000] {
             let d = shifts(n, 70 + n as u64, 2.0, 2.0);
+            let mut sorted = d.clone();
+            sorted.sort_by(f64::total_cmp);
+            assert_eq!(ShiftInterpolation::of(&sorted).is_some(), n >= 400, "n = {n}");
             let mut gradient = vec![0.0; n];
             let log_a = shifted_orthant_log_value_and_gradient(&d, &mut gradient);
             let mut with_nan = d.clone();
@@ -1217,6 +1221,8 @@ mod tests {
             let mut impossible_gradient = vec![0.0; n];
             let log_zero = shifted_orthant_log_value_and_gradient(&impossible, &mut impossible_gradient);
             assert_eq!(log_zero, f64::NEG_INFINITY, "n = {n}");
+            // No integrand left to differentiate: every component 0, interpolated or not.
+            assert!(impossible_gradient.iter().all(|&g| g == 0.0), "n = {n}");
         }
     }
 
