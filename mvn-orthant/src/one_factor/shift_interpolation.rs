@@ -93,12 +93,13 @@ fn chebyshev_table() -> &'static ChebyshevTable {
     })
 }
 
-/// One run of classes (consecutive in the sorted shifts) and the points that stand for it.
+/// A run of classes (consecutive in the sorted shifts) and the points that stand for it.
 struct Run {
     classes: Range<usize>,
-    /// The first of its points (its points are consecutive: one, or [`POINTS`]).
+    /// The first of its points (its points are consecutive: one for equal shifts, else
+    /// [`POINTS`]).
     first_point: usize,
-    /// Centre and half-width of the interval of its shifts (half-width 0 for a single point).
+    /// Centre and half-width of the interval of its shifts (half-width 0 for equal shifts).
     centre: f64,
     half_width: f64,
 }
@@ -111,6 +112,7 @@ pub(super) struct ShiftInterpolation {
     pub(super) shift: Vec<f64>,
     /// The multiplicity W_m of each point in Σ W_m ln Φ(δ_m + z) (1 for a class of its own).
     pub(super) weight: Vec<f64>,
+    /// The runs, in increasing order; every class outside them is a point of its own.
     runs: Vec<Run>,
 }
 
@@ -147,25 +149,14 @@ impl ShiftInterpolation {
         let mut this = ShiftInterpolation {
             shift: Vec::with_capacity(points),
             weight: Vec::with_capacity(points),
-            runs: Vec::with_capacity(points),
+            runs: Vec::with_capacity(runs.len()),
         };
         let mut own = 0;
-        for classes in runs.into_iter().chain(std::iter::once(n..n)) {
+        for classes in runs {
             // The classes before the run, each its own point.
-            for k in own..classes.start {
-                this.runs.push(Run {
-                    classes: k..k + 1,
-                    first_point: this.shift.len(),
-                    centre: sorted[k],
-                    half_width: 0.0,
-                });
-                this.shift.push(sorted[k]);
-                this.weight.push(1.0);
-            }
+            this.shift.extend_from_slice(&sorted[own..classes.start]);
+            this.weight.resize(this.shift.len(), 1.0);
             own = classes.end;
-            if classes.is_empty() {
-                break;
-            }
             let first_point = this.shift.len();
             let (low, high) = (sorted[classes.start], sorted[classes.end - 1]);
             if high == low {
@@ -182,6 +173,8 @@ impl ShiftInterpolation {
             this.weight.extend_from_slice(&weight);
             this.runs.push(Run { classes, first_point, centre, half_width });
         }
+        this.shift.extend_from_slice(&sorted[own..]);
+        this.weight.resize(this.shift.len(), 1.0);
         Some(this)
     }
 
@@ -199,8 +192,13 @@ impl ShiftInterpolation {
     /// 0 or not finite).
     pub(super) fn spread(&self, sorted: &[f64], at_points: &[f64], out: &mut [f64]) {
         let table = chebyshev_table();
+        // The classes between two runs are points of their own, in the same order.
+        let (mut own, mut point) = (0, 0);
         for run in &self.runs {
             let first = run.first_point;
+            out[own..run.classes.start].copy_from_slice(&at_points[point..first]);
+            own = run.classes.end;
+            point = first + if run.half_width == 0.0 { 1 } else { POINTS };
             if run.half_width == 0.0 {
                 out[run.classes.clone()].fill(at_points[first]);
                 continue;
@@ -234,6 +232,7 @@ impl ShiftInterpolation {
                 out: &mut out[run.classes.clone()],
             });
         }
+        out[own..].copy_from_slice(&at_points[point..]);
     }
 }
 
