@@ -44,11 +44,7 @@ const SHORT_SUM: usize = 2 * LANES;
 pub(super) fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
     if log_cdf.len() < SHORT_SUM {
         // One TwoSum chain: fewer operations than filling and combining the lanes.
-        let (mut g, mut compensation) = (log_pdf_z, 0.0);
-        for &v in log_cdf {
-            two_sum_into(&mut g, &mut compensation, v);
-        }
-        return g + compensation;
+        return two_sum_chain(log_pdf_z, log_cdf);
     }
     let (sum, compensation, offset) = match pulp::Arch::new().dispatch(OffsetLaneSums(log_cdf)) {
         Some((sum, compensation)) => (sum, compensation, LANES as f64 * LANE_OFFSET),
@@ -66,14 +62,20 @@ pub(super) fn log_density_plus_sum(log_pdf_z: f64, log_cdf: &[f64]) -> f64 {
 /// the same way; the result is again the sum rounded about once.
 pub(super) fn log_density_plus_signed_sum(log_pdf_z: f64, terms: &[f64]) -> f64 {
     if terms.len() < SHORT_SUM {
-        let (mut g, mut compensation) = (log_pdf_z, 0.0);
-        for &v in terms {
-            two_sum_into(&mut g, &mut compensation, v);
-        }
-        return g + compensation;
+        return two_sum_chain(log_pdf_z, terms);
     }
     let (sum, compensation) = pulp::Arch::new().dispatch(LaneSums(terms));
     combined(log_pdf_z, &sum, &compensation, 0.0)
+}
+
+/// first + Σ_i terms_i by one TwoSum chain, its compensation added at the end (any signs).
+#[inline(always)]
+fn two_sum_chain(first: f64, terms: &[f64]) -> f64 {
+    let (mut g, mut compensation) = (first, 0.0);
+    for &v in terms {
+        two_sum_into(&mut g, &mut compensation, v);
+    }
+    g + compensation
 }
 
 /// first + Σ_j (sum_j + compensation_j) + offset, each addition's rounding error kept by TwoSum.
