@@ -37,8 +37,8 @@
 //! e^{−40} below its run's largest keeps about 1e-14 of itself (the rounding of its logarithm).
 //! The tests compare the whole integrand with the class-by-class one.
 //!
-//! A run is formed from [`MIN_CLASSES`] classes within a width of [`WIDTH`] (greedily from the
-//! lowest shift); every other class is its own point (weight 1, its component copied), and a
+//! A run is formed from [`MIN_CLASSES`] classes within a width of [`WIDTH`] (greedily, in
+//! increasing order of the shifts); every other class is its own point (weight 1, its component copied), and a
 //! run of equal shifts is one point of weight the run's length (exact).
 
 use crate::mills_ratio::exp_nonpositive;
@@ -46,7 +46,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 /// Chebyshev points per interpolated run.
-pub(super) const POINTS: usize = 16;
+const POINTS: usize = 16;
 
 /// The widest interval of shifts interpolated by one run of [`POINTS`] points.
 const WIDTH: f64 = 1.0;
@@ -63,7 +63,7 @@ const MIN_SAVING: f64 = 0.25;
 /// instead of one per class, plus, once per example, its moments, the coefficients of its
 /// spread and [`POINTS`] logarithms (about a microsecond), which about 16 classes fewer per node
 /// repay over the 50-odd nodes of an example.
-pub(super) const MIN_CLASSES: usize = 32;
+const MIN_CLASSES: usize = 32;
 
 /// The Chebyshev points u_m = −cos((2m + 1)π/(2N)) in increasing order and T_j(u_m) for
 /// j, m < N (computed once per process).
