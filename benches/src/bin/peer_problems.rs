@@ -20,10 +20,10 @@
 //! it. The number of rayon threads is the process's (`RAYON_NUM_THREADS`).
 //!
 //! Diagnostics of our side alone (issue 18; see `docs/genz.md` §5): `peer_problems profile DIR
-//! [NAME]` (time, evaluations, reported and achieved error at abs_tol 1e-3 … 1e-4, and the fixed
-//! cost of a call), `peer_problems fixed DIR NAME` (RMS achieved error after a fixed number of
-//! evaluations, no stopping rule; `GENZ_R`, `GENZ_LATTICE`, `GENZ_ANTITHETIC` choose the
-//! variant) and `peer_problems bench DIR NAME` (fastest and median of 31 calls of 2¹⁴
+//! [NAME]` (time, evaluations, reported and achieved error at abs_tol 1e-3 … 1e-4 or the list in
+//! `PROFILE_TOLS`, and the fixed cost of a call), `peer_problems fixed DIR NAME` (RMS achieved
+//! error after a fixed number of evaluations, no stopping rule; `GENZ_R`, `GENZ_LATTICE`,
+//! `GENZ_ANTITHETIC` choose the variant, `GENZ_TILT` the tilted estimator instead) and `peer_problems bench DIR NAME` (fastest and median of 31 calls of 2¹⁴
 //! evaluations, robust to a loaded machine).
 //!
 //! **Student t.** With `PEER_DF=ν` in the environment (ν > 0; the peer script sets it from `DF`)
@@ -36,6 +36,7 @@
 
 use mvn_orthant::genz::GenzSettings;
 use mvn_orthant::student_t::{self, StudentProblem};
+use mvn_orthant::tilting::{Tilted, TiltingSettings};
 use mvn_orthant::{integrate, Estimate, Integrator, MethodChoice, Problem, Settings};
 use std::fs;
 use std::path::Path;
@@ -334,9 +335,10 @@ fn sampled_problems(dir: &Path, only: &str) -> std::io::Result<Vec<(String, f64,
 }
 
 /// `peer_problems profile DIR [NAME-SUBSTRING]`: where the time of a loose-tolerance call goes.
-/// For abs_tol 1e-3, 3e-4 and 1e-4 and every problem: mean time, mean evaluations, mean
-/// reported error and RMS achieved error over ten seeds, and the time of a call that stops after
-/// a first round of 2 points per randomisation (the fixed cost: reduction, factor, point sets).
+/// For abs_tol 1e-3, 3e-4 and 1e-4 (or the comma-separated list in `PROFILE_TOLS`) and every
+/// problem: mean time, mean evaluations, mean reported error and RMS achieved error over ten
+/// seeds (`PROFILE_SEEDS`), and the time of a call that stops after a first round of 2 points
+/// per randomisation (the fixed cost: reduction, factor, point sets).
 fn profile(dir: &Path, only: &str) -> std::io::Result<()> {
     println!("problem,tol,ms,fixed_ms,evaluations,reported,achieved");
     for (name, reference, p) in sampled_problems(dir, only)? {
@@ -355,10 +357,14 @@ fn profile(dir: &Path, only: &str) -> std::io::Result<()> {
             }
             start.elapsed().as_secs_f64() * 1e3 / 20.0
         };
-        for tol in [1e-3, 3e-4, 1e-4] {
+        let tolerances: Vec<f64> = std::env::var("PROFILE_TOLS")
+            .map(|v| v.split(',').filter_map(|t| t.parse().ok()).collect())
+            .unwrap_or_else(|_| vec![1e-3, 3e-4, 1e-4]);
+        let seeds: u64 = std::env::var("PROFILE_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+        for &tol in &tolerances {
             let _ = genz(p, None, tol, 1 << 25, 0);
             let (mut ms, mut ev, mut rep, mut sq) = (0.0, 0.0, 0.0, 0.0);
-            for seed in 1..=10u64 {
+            for seed in 1..=seeds {
                 let start = Instant::now();
                 let e = genz(p, None, tol, 1 << 25, seed);
                 ms += start.elapsed().as_secs_f64() * 1e3;
@@ -366,12 +372,13 @@ fn profile(dir: &Path, only: &str) -> std::io::Result<()> {
                 rep += e.error;
                 sq += (e.value - reference).powi(2);
             }
+            let n = seeds as f64;
             println!(
                 "{name},{tol:e},{:.4},{fixed:.4},{:.0},{:.2e},{:.2e}",
-                ms / 10.0,
-                ev / 10.0,
-                rep / 10.0,
-                (sq / 10.0).sqrt()
+                ms / n,
+                ev / n,
+                rep / n,
+                (sq / n).sqrt()
             );
         }
     }
@@ -381,12 +388,15 @@ fn profile(dir: &Path, only: &str) -> std::io::Result<()> {
 /// `peer_problems fixed DIR NAME-SUBSTRING`: RMS achieved error against the number of
 /// evaluations with no stopping rule (the budget fixes the sample), over 40 seeds, for the
 /// settings in the environment: `GENZ_R` randomisations (default 8), `GENZ_LATTICE=1` for the
-/// lattice, `GENZ_ANTITHETIC=1` for antithetic pairs. Prints `problem,evaluations,reported,achieved`.
+/// lattice, `GENZ_ANTITHETIC=1` for antithetic pairs, `GENZ_TILT=1` for the tilted estimator
+/// (`GENZ_R` randomisations of Sobol points) instead of Genz's. Prints
+/// `problem,evaluations,reported,achieved,ms`.
 fn fixed(dir: &Path, only: &str) -> std::io::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     let r: usize = env("GENZ_R").and_then(|v| v.parse().ok()).unwrap_or(8);
     let lattice = env("GENZ_LATTICE").is_some_and(|v| v == "1");
     let antithetic = env("GENZ_ANTITHETIC").is_some_and(|v| v == "1");
+    let tilted = env("GENZ_TILT").is_some_and(|v| v == "1");
     println!("problem,evaluations,reported,achieved,ms");
     for (name, reference, p) in sampled_problems(dir, only)? {
         for k in 4..=11u32 {
@@ -411,7 +421,17 @@ fn fixed(dir: &Path, only: &str) -> std::io::Result<()> {
                     .build()
                     .expect("valid");
                 let start = Instant::now();
-                let e = g.integrate(&p).expect("Genz applies");
+                let e = if tilted {
+                    let settings = TiltingSettings::default()
+                        .rel_tol(1e-14)
+                        .randomizations(r)
+                        .initial_points(1 << k)
+                        .max_evaluations(budget)
+                        .seed(1000 + seed);
+                    Tilted::new(settings).expect("valid").estimate(&p).expect("tilting applies").estimate
+                } else {
+                    g.integrate(&p).expect("Genz applies")
+                };
                 ms += start.elapsed().as_secs_f64() * 1e3;
                 rep += e.error;
                 ev += e.evaluations as f64;
