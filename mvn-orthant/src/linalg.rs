@@ -67,28 +67,34 @@ pub(crate) fn pivoted_cholesky(a: &[f64], dim: usize) -> Result<PivotedCholesky,
     let threshold = zero_pivot_threshold(dim, max_diagonal);
     let tolerance = negative_pivot_tolerance(dim, max_diagonal);
     let mut order: Vec<usize> = (0..dim).collect();
-    // Work on a permuted copy: s holds the Schur complement in the lower part of the remaining block.
+    // The Schur complement in the original indexing (never permuted): after step k the rows and
+    // columns of the variables not yet eliminated (`order[k + 1..]`) hold it; step k takes every
+    // such row down by its multiple of column k at once (a contiguous update that vectorises).
+    // Each entry sees the same operations in the same order as in a permuted lower triangle.
     let mut s = a.to_vec();
     let mut factor = vec![0.0; dim * dim];
+    // Column k of the factor by original index (0 for the variables already eliminated).
+    let mut column = vec![0.0; dim];
+    let entry = |s: &[f64], i: usize, j: usize| s[i * dim + j];
     let mut rank = 0;
     for k in 0..dim {
         // Choose the largest remaining diagonal.
         let (best, best_value) = (k..dim)
-            .map(|i| (i, s[i * dim + i]))
+            .map(|i| (i, entry(&s, order[i], order[i])))
             .fold((k, f64::NEG_INFINITY), |acc, x| if x.1 > acc.1 { x } else { acc });
         if best_value <= threshold {
             // Every remaining pivot is (numerically) zero or negative: check the remainder.
             for i in k..dim {
-                let sii = s[i * dim + i];
+                let sii = entry(&s, order[i], order[i]);
                 if sii < -tolerance {
                     return Err(NegativePivot { index: order[i], pivot: sii });
                 }
             }
             for i in k..dim {
                 for j in k..i {
-                    let sij = s[i * dim + j];
+                    let sij = entry(&s, order[i], order[j]);
                     if sij.abs() > tolerance {
-                        let (sii, sjj) = (s[i * dim + i], s[j * dim + j]);
+                        let (sii, sjj) = (entry(&s, order[i], order[i]), entry(&s, order[j], order[j]));
                         let half_trace = 0.5 * (sii + sjj);
                         let radius = (0.25 * (sii - sjj).powi(2) + sij * sij).sqrt();
                         let eigen = half_trace - radius;
@@ -101,38 +107,30 @@ pub(crate) fn pivoted_cholesky(a: &[f64], dim: usize) -> Result<PivotedCholesky,
             break;
         }
         if best != k {
-            swap_symmetric(&mut s, dim, k, best);
             order.swap(k, best);
             for c in 0..k {
                 factor.swap(k * dim + c, best * dim + c);
             }
         }
+        let pick = order[k];
         let pivot = best_value.sqrt();
         factor[k * dim + k] = pivot;
+        column.fill(0.0);
         for i in (k + 1)..dim {
-            factor[i * dim + k] = s[i * dim + k] / pivot;
+            let lik = entry(&s, order[i], pick) / pivot;
+            factor[i * dim + k] = lik;
+            column[order[i]] = lik;
         }
         for i in (k + 1)..dim {
             let lik = factor[i * dim + k];
-            for j in (k + 1)..=i {
-                let v = s[i * dim + j] - lik * factor[j * dim + k];
-                s[i * dim + j] = v;
-                s[j * dim + i] = v;
+            let row = &mut s[order[i] * dim..(order[i] + 1) * dim];
+            for (x, &ljk) in row.iter_mut().zip(&column) {
+                *x -= lik * ljk;
             }
         }
         rank += 1;
     }
     Ok(PivotedCholesky { dim, rank, order, factor })
-}
-
-/// Swaps variables p and q (rows and columns) of a symmetric row-major matrix.
-fn swap_symmetric(s: &mut [f64], dim: usize, p: usize, q: usize) {
-    for c in 0..dim {
-        s.swap(p * dim + c, q * dim + c);
-    }
-    for r in 0..dim {
-        s.swap(r * dim + p, r * dim + q);
-    }
 }
 
 /// Solves the dense system A x = b in place by Gaussian elimination with partial pivoting.
@@ -219,6 +217,66 @@ mod tests {
         }
         let mut singular = vec![1.0, 2.0, 2.0, 4.0];
         assert!(!solve_in_place(&mut singular, &mut [1.0, 1.0], 2));
+    }
+
+    /// The textbook form: the rows and columns of a copy swapped into the pivoted order and the
+    /// lower triangle of the trailing block updated entry by entry (mirrored), for full-rank
+    /// matrices. The factorisation must give its bits.
+    fn permuted_lower_triangle(a: &[f64], dim: usize) -> (Vec<usize>, Vec<f64>) {
+        let mut s = a.to_vec();
+        let mut order: Vec<usize> = (0..dim).collect();
+        let mut factor = vec![0.0; dim * dim];
+        for k in 0..dim {
+            let best = (k..dim).fold(k, |b, i| if s[i * dim + i] > s[b * dim + b] { i } else { b });
+            for c in 0..dim {
+                s.swap(k * dim + c, best * dim + c);
+            }
+            for r in 0..dim {
+                s.swap(r * dim + k, r * dim + best);
+            }
+            order.swap(k, best);
+            for c in 0..k {
+                factor.swap(k * dim + c, best * dim + c);
+            }
+            let pivot = s[k * dim + k].sqrt();
+            factor[k * dim + k] = pivot;
+            for i in (k + 1)..dim {
+                factor[i * dim + k] = s[i * dim + k] / pivot;
+            }
+            for i in (k + 1)..dim {
+                for j in (k + 1)..=i {
+                    let v = s[i * dim + j] - factor[i * dim + k] * factor[j * dim + k];
+                    s[i * dim + j] = v;
+                    s[j * dim + i] = v;
+                }
+            }
+        }
+        (order, factor)
+    }
+
+    #[test]
+    fn the_factor_has_the_bits_of_the_permuted_lower_triangle_form() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        for dim in [1usize, 2, 3, 7, 16, 41] {
+            // A random Gram matrix B Bᵀ/dim + 0.1 I (full rank, pivots in no simple order).
+            let b: Vec<f64> = (0..dim * dim).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let mut a = vec![0.0; dim * dim];
+            for i in 0..dim {
+                for j in 0..=i {
+                    let v: f64 = (0..dim).map(|m| b[i * dim + m] * b[j * dim + m]).sum::<f64>() / dim as f64;
+                    let v = if i == j { v + 0.1 } else { v };
+                    a[i * dim + j] = v;
+                    a[j * dim + i] = v;
+                }
+            }
+            let f = pivoted_cholesky(&a, dim).unwrap();
+            let (order, factor) = permuted_lower_triangle(&a, dim);
+            assert_eq!(f.rank, dim);
+            assert_eq!(f.order, order, "d = {dim}");
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&f.factor), bits(&factor), "d = {dim}");
+        }
     }
 
     #[test]

@@ -209,7 +209,11 @@ pub fn reduce(problem: &Problem) -> Reduction {
     let mut l = vec![0.0; n * n];
     let mut variance: Vec<f64> = (0..n).map(|j| cov[j * n + j]).collect();
     let mut remaining: Vec<usize> = (0..n).collect();
-    let mut y: Vec<f64> = Vec::with_capacity(n);
+    // shift[j] = Σ_{m<k} l[j, m]·y_m, the conditional mean of variable j at the truncated means,
+    // extended by one term per step (the terms in the order of a sum recomputed at each step).
+    // (−0.0 is the neutral element that `Iterator::sum` starts from: the same bits to the sign of
+    // a zero.)
+    let mut shift = vec![-0.0f64; n];
     // Constraint rows per step before packing: (variable, column count, sign of pivot).
     let mut per_step: Vec<Vec<(usize, f64)>> = Vec::new();
 
@@ -240,8 +244,7 @@ pub fn reduce(problem: &Problem) -> Reduction {
         let mut best = (remaining[0], f64::INFINITY, 0.0, 0.0);
         for &j in &remaining {
             let s = variance[j].sqrt();
-            let shift: f64 = (0..k).map(|m| l[j * n + m] * y[m]).sum();
-            let (lo, hi) = ((lower[j] - shift) / s, (upper[j] - shift) / s);
+            let (lo, hi) = ((lower[j] - shift[j]) / s, (upper[j] - shift[j]) / s);
             let p = interval_probability(lo, hi);
             if p < best.1 {
                 best = (j, p, lo, hi);
@@ -251,13 +254,37 @@ pub fn reduce(problem: &Problem) -> Reduction {
         let pivot = variance[pick].sqrt();
         l[pick * n + k] = pivot;
         remaining.retain(|&j| j != pick);
-        for &j in &remaining {
-            let dot: f64 = (0..k).map(|m| l[j * n + m] * l[pick * n + m]).sum();
+        // Column k: l[j, k] = (Σ_{j,pick} − Σ_{m<k} l[j, m]·l[pick, m]) / pivot. The dot products
+        // of four variables run side by side (four independent chains of additions instead of one
+        // waiting on each addition), each summed in the order m = 0 … k − 1 from −0.0 like
+        // `Iterator::sum`.
+        let pick_row = l[pick * n..pick * n + k].to_vec();
+        let row = |j: usize| &l[j * n..j * n + k];
+        let mut column = Vec::with_capacity(remaining.len());
+        let mut groups = remaining.chunks_exact(4);
+        for group in &mut groups {
+            let (r0, r1, r2, r3) = (row(group[0]), row(group[1]), row(group[2]), row(group[3]));
+            let (mut d0, mut d1, mut d2, mut d3) = (-0.0f64, -0.0f64, -0.0f64, -0.0f64);
+            for ((((&b, &a0), &a1), &a2), &a3) in pick_row.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
+                d0 += a0 * b;
+                d1 += a1 * b;
+                d2 += a2 * b;
+                d3 += a3 * b;
+            }
+            column.extend(group.iter().copied().zip([d0, d1, d2, d3]));
+        }
+        for &j in groups.remainder() {
+            column.push((j, row(j).iter().zip(&pick_row).map(|(a, b)| a * b).sum()));
+        }
+        for (j, dot) in column {
             let v = (cov[j * n + pick] - dot) / pivot;
             l[j * n + k] = v;
             variance[j] -= v * v;
         }
-        y.push(truncated_mean(lo, hi, p));
+        let y_k = truncated_mean(lo, hi, p);
+        for &j in &remaining {
+            shift[j] += l[j * n + k] * y_k;
+        }
         per_step.push(vec![(pick, pivot)]);
     }
 
