@@ -23,8 +23,9 @@
 //! [NAME]` (time, evaluations, reported and achieved error at abs_tol 1e-3 … 1e-4 or the list in
 //! `PROFILE_TOLS`, and the fixed cost of a call), `peer_problems fixed DIR NAME` (RMS achieved
 //! error after a fixed number of evaluations, no stopping rule; `GENZ_R`, `GENZ_LATTICE`,
-//! `GENZ_ANTITHETIC` choose the variant, `GENZ_TILT` the tilted estimator instead) and `peer_problems bench DIR NAME` (fastest and median of 31 calls of 2¹⁴
-//! evaluations, robust to a loaded machine).
+//! `GENZ_ANTITHETIC` choose the variant, `GENZ_TILT` the tilted estimator instead) and
+//! `peer_problems bench DIR NAME` (fastest and median of 31 calls of 2¹⁴ evaluations, robust to
+//! a loaded machine).
 //!
 //! **Student t.** With `PEER_DF=ν` in the environment (ν > 0; the peer script sets it from `DF`)
 //! the problems are multivariate t problems X = Z/√(W/ν): equicorrelated ρ = ½ orthants at
