@@ -37,9 +37,10 @@ use crate::error::{Error, Result};
 use crate::estimate::{names, tolerance_met, Estimate, Integrator, Method};
 use crate::exact::gradient::{bivariate_gradient, trivariate_gradient, univariate_gradient};
 use crate::exact::{Bivariate, Trivariate, Univariate};
-use crate::genz::factor::reduce;
-use crate::genz::NEVER;
-use crate::genz::{Genz, GenzSettings};
+use crate::genz::factor::{reduce, Reduction};
+use crate::genz::{
+    spread_is_trusted, Abandon, Genz, GenzSettings, MIN_EXPECTED_HITS, NEVER, UNRELIABLE_RELATIVE_ERROR,
+};
 use crate::gradient::{
     self, limit_gradient_by_conditioning, no_gradient, Differentiable, Gradient, GradientEstimator,
     GradientOptions,
@@ -49,9 +50,10 @@ use crate::one_factor::OneFactorProblem;
 use crate::problem::Problem;
 use crate::qmc::PointSetKind;
 use crate::rqmc::RqmcSettings;
-use crate::tilting::{Tilted, TiltingSettings};
+use crate::tilting::{Tilted, TiltingSettings, MAX_TILTED_RANK};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Mutex;
 
 /// When the Genz estimate's error exceeds `RARE_EVENT_RATIO` · P (fewer than two correct
 /// digits), `auto` switches to the tilted estimator.
@@ -202,9 +204,33 @@ impl Settings {
     /// error is at most `rel_tol` (or [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0), so that
     /// a rare event far below `abs_tol` still comes back with a few correct digits.
     pub(crate) fn tilted(&self) -> Tilted {
-        let required_rel_tol = if self.rel_tol > 0.0 { self.rel_tol } else { DEFAULT_RARE_EVENT_REL_TOL };
         let defaults = TiltingSettings::default();
-        Tilted::from_valid(TiltingSettings { rqmc: self.rqmc(defaults.rqmc), required_rel_tol })
+        Tilted::from_valid(TiltingSettings {
+            rqmc: self.rqmc(defaults.rqmc),
+            required_rel_tol: self.rare_event_rel_tol(),
+        })
+    }
+
+    /// The relative error `auto` refines a rare event to: `rel_tol`, or
+    /// [`DEFAULT_RARE_EVENT_REL_TOL`] when `rel_tol` is 0.
+    fn rare_event_rel_tol(&self) -> f64 {
+        if self.rel_tol > 0.0 {
+            self.rel_tol
+        } else {
+            DEFAULT_RARE_EVENT_REL_TOL
+        }
+    }
+
+    /// The first round of [`Settings::tilted`] alone: the pilot that measures the tilted
+    /// estimator's variance on a rare event ([`RareEventRule`]).
+    fn tilted_pilot(&self) -> Tilted {
+        let defaults = TiltingSettings::default();
+        let rqmc = self.rqmc(defaults.rqmc);
+        let first_round = rqmc.initial_points * rqmc.randomizations as u64;
+        Tilted::from_valid(TiltingSettings {
+            rqmc: RqmcSettings { max_evaluations: first_round, ..rqmc },
+            required_rel_tol: 0.0,
+        })
     }
 
     /// Whether a Genz run that has not met its tolerance should hand over to the tilted
@@ -229,6 +255,181 @@ impl Settings {
 /// than two correct digits.
 pub(crate) fn is_rare_for_genz(estimate: &Estimate) -> bool {
     !(estimate.value > 0.0 && estimate.error <= RARE_EVENT_RATIO * estimate.value)
+}
+
+/// The cost of one tilted evaluation in units of one Genz evaluation that [`RareEventRule`]
+/// assumes when it weighs the two estimators' variances. Measured on random correlation boxes
+/// and orthants (`docs/rare-events.md`, §5): 1.6–5× at d = 5, 4.5–7× at d = 10, 5–7.5× at
+/// d = 20, 6–8× at d = 50, 7–9× at d = 100. The lower end is taken: where the variances are
+/// close, the estimator with the better bound on its error (tilting) is preferred.
+const TILTED_COST_RATIO: f64 = 4.0;
+
+/// The largest share of the budget, 1/`TRUST_SHARE`, that Genz's method may spend on a rare event
+/// before its spread is trusted as an error estimate (`genz::spread_is_trusted`); when the trust
+/// lies further away, the event goes to the tilted estimator.
+const TRUST_SHARE: u64 = 16;
+
+/// Which estimator refines a rare event under `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RareEventRefiner {
+    /// Not decided yet: Genz's spread is not trusted yet, but will be within its share of the
+    /// budget.
+    Undecided,
+    /// Genz's method, refining to the relative target.
+    Genz,
+    /// The minimax-tilted estimator.
+    Tilted,
+}
+
+/// How `auto` refines a rare event (module docs, step 5): by the estimator with the smaller
+/// variance per unit of work, measured rather than assumed.
+///
+/// A rare event for Genz's method (fewer than two correct digits at the tolerance) need not be a
+/// tail event: a 100-dimensional box with P ≈ 8·10⁻⁷ is small because each of its many
+/// constraints removes some mass, and there the tilted weights have the variance of Genz's
+/// integrand at about seven times its cost per evaluation. For a tail event (an orthant far from
+/// the mean) tilting has a variance smaller by orders of magnitude.
+///
+/// The rule is the stopping hook of a Genz run that refines to the relative target
+/// ([`Genz::refining_to`]). After each of its rounds:
+///
+/// 1. while Genz's spread is not trusted, the run goes on if the trust is within
+///    1/[`TRUST_SHARE`] of the budget (n·P̂ ≥ 32·M and a spread within a quarter of P̂, predicted
+///    at the Monte Carlo rate); otherwise, or with P̂ = 0, the event goes to tilting;
+/// 2. once the spread is trusted, one round of the tilted estimator (the first round of the run it
+///    would make) measures its relative variance per path, v_T = n_T·(e_T/t_T)², against
+///    Genz's v_G = n_G·(e_G/(t_G·P̂))² (e: 99% half-widths, t: their Student-t multiples);
+///    tilting is chosen when [`TILTED_COST_RATIO`]·v_T < v_G;
+/// 3. with Genz chosen, the run refines to the relative target; once its spread is within the
+///    tolerance it stops when even the n^(−3/2) rate of scrambled nets could not reach the target
+///    within the budget, as the tilted estimator does (while the tolerance is not met it spends
+///    the budget, as a Genz run does).
+///
+/// Both estimators are unbiased and carry honest error bars, so the rule decides the time spent,
+/// never the validity of the answer; every quantity it reads is a deterministic function of the
+/// seed, so the choice is the same on every machine and thread count.
+struct RareEventRule<'a> {
+    settings: &'a Settings,
+    problem: &'a Problem,
+    reduction: &'a Reduction,
+    /// M ≥ sup f, the bound on Genz's integrand.
+    max_value: f64,
+    /// The Student-t multiple of Genz's half-widths.
+    genz_multiplier: f64,
+    /// The tilted pilot ([`Settings::tilted_pilot`]).
+    pilot: Tilted,
+    decision: Mutex<RareEventRefiner>,
+}
+
+impl<'a> RareEventRule<'a> {
+    /// The rule for a rare event whose first Genz run took `evaluations`, or `None` where it has
+    /// no choice to make: tilting does not apply to the factor, or Genz already spent half the
+    /// budget (refining it would replay the run).
+    fn new(
+        settings: &'a Settings,
+        problem: &'a Problem,
+        reduction: &'a Reduction,
+        evaluations: u64,
+    ) -> Option<Self> {
+        let Reduction::Factor(factor) = reduction else { return None };
+        if factor.rank() < 2 || factor.rank() > MAX_TILTED_RANK || 2 * evaluations > settings.max_evaluations
+        {
+            return None;
+        }
+        let genz_multiplier = GenzSettings::default().rqmc.error_multiplier();
+        Some(RareEventRule {
+            settings,
+            problem,
+            reduction,
+            max_value: factor.max_value(),
+            genz_multiplier,
+            pilot: settings.tilted_pilot(),
+            decision: Mutex::new(RareEventRefiner::Undecided),
+        })
+    }
+
+    /// The refining Genz run of the rule: Genz's method for the settings, refining to the
+    /// relative target of a rare event.
+    fn genz(&self) -> Genz {
+        self.settings.genz(PointSetKind::Sobol).refining_to(self.settings.rare_event_rel_tol())
+    }
+
+    /// The stopping hook of the refining Genz run (`(P̂, spread half-width, evaluations)` after a
+    /// round): stops it when the event goes to tilting, or when Genz cannot reach the target.
+    fn abandon(&self, value: f64, spread: f64, evaluations: u64) -> bool {
+        let mut decision = self.decision.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *decision == RareEventRefiner::Undecided {
+            *decision = self.decide(value, spread, evaluations);
+        }
+        match *decision {
+            RareEventRefiner::Undecided => false,
+            RareEventRefiner::Tilted => true,
+            RareEventRefiner::Genz => self.out_of_reach(value, spread, evaluations),
+        }
+    }
+
+    /// The choice after a round of Genz's method (steps 1 and 2 of the rule).
+    fn decide(&self, value: f64, spread: f64, evaluations: u64) -> RareEventRefiner {
+        if value <= 0.0 {
+            return RareEventRefiner::Tilted;
+        }
+        let pilot_size = self.pilot.settings().rqmc.max_evaluations;
+        if evaluations < pilot_size || !spread_is_trusted(value, spread, evaluations, self.max_value) {
+            let for_hits = MIN_EXPECTED_HITS * self.max_value / value;
+            let for_spread = evaluations as f64 * (spread / (UNRELIABLE_RELATIVE_ERROR * value)).powi(2);
+            let needed = for_hits.max(for_spread).max(pilot_size as f64);
+            let share = (self.settings.max_evaluations / TRUST_SHARE) as f64;
+            return if needed <= share { RareEventRefiner::Undecided } else { RareEventRefiner::Tilted };
+        }
+        let pilot = match self.pilot.estimate_reduced(self.problem, self.reduction) {
+            Ok(pilot) => pilot,
+            // Tilting cannot run (the full run would fail the same way): Genz goes on.
+            Err(_) => return RareEventRefiner::Genz,
+        };
+        let tilted_multiplier = self.pilot.settings().rqmc.error_multiplier();
+        let tilted_variance =
+            pilot.estimate.evaluations as f64 * (pilot.relative_error / tilted_multiplier).powi(2);
+        let genz_variance = evaluations as f64 * (spread / (self.genz_multiplier * value)).powi(2);
+        if TILTED_COST_RATIO * tilted_variance < genz_variance {
+            RareEventRefiner::Tilted
+        } else {
+            RareEventRefiner::Genz
+        }
+    }
+
+    /// Whether Genz's method, with spread half-width `spread` around P̂ after `evaluations`,
+    /// has a spread within the tolerance but could not refine it to the relative target within
+    /// the budget, even at the n^(−3/2) rate of scrambled nets. While the tolerance itself is not
+    /// met the run spends its budget, as a Genz run does.
+    fn out_of_reach(&self, value: f64, spread: f64, evaluations: u64) -> bool {
+        let s = self.settings;
+        let tolerance = s.abs_tol.max(s.rel_tol * value);
+        let goal = s.rare_event_rel_tol() * value;
+        spread <= tolerance && evaluations as f64 * (spread / goal).powf(2.0 / 3.0) > s.max_evaluations as f64
+    }
+
+    /// Whether the rule kept Genz's method.
+    fn chose_genz(&self) -> bool {
+        *self.decision.lock().unwrap_or_else(std::sync::PoisonError::into_inner) == RareEventRefiner::Genz
+    }
+}
+
+/// A rare event refined by Genz's method where [`RareEventRule`] keeps it: `run` makes the
+/// refining run with the rule as its stopping hook. `None` where the rule has no choice to make
+/// or chooses tilting (the caller then runs the tilted estimator).
+fn refine_rare_event<T>(
+    settings: &Settings,
+    problem: &Problem,
+    reduction: &Reduction,
+    first_evaluations: u64,
+    run: impl FnOnce(&Genz, &Abandon<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let Some(rule) = RareEventRule::new(settings, problem, reduction, first_evaluations) else {
+        return Ok(None);
+    };
+    let abandon = |value: f64, spread: f64, evaluations: u64| rule.abandon(value, spread, evaluations);
+    let refined = run(&rule.genz(), &abandon)?;
+    Ok(rule.chose_genz().then_some(refined))
 }
 
 /// Of two estimates of the same probability, the better: a converged one over one that is not,
@@ -343,6 +544,12 @@ fn integrate_validated(problem: &Problem, choice: MethodChoice, settings: &Setti
             let genz = settings.genz(PointSetKind::Sobol).integrate_reduced(&reduction, &hopeless)?;
             if !is_rare_for_genz(&genz) {
                 return Ok(genz);
+            }
+            let refine = |g: &Genz, abandon: &Abandon<'_>| g.integrate_reduced(&reduction, abandon);
+            if let Some(refined) =
+                refine_rare_event(settings, &reduced, &reduction, genz.evaluations, refine)?
+            {
+                return Ok(refined);
             }
             match settings.tilted().estimate_reduced(&reduced, &reduction) {
                 Ok(tilted) => Ok(better(tilted.estimate, genz)),
@@ -479,7 +686,17 @@ fn limit_gradient(
                     let genz = settings
                         .genz(PointSetKind::Sobol)
                         .limit_gradient_reduced(&reduced, &reduction, estimator, &hopeless)?;
-                    if is_rare_for_genz(&genz.0) {
+                    if !is_rare_for_genz(&genz.0) {
+                        genz
+                    } else if let Some(refined) = refine_rare_event(
+                        settings,
+                        &reduced,
+                        &reduction,
+                        genz.0.evaluations,
+                        |g, abandon| g.limit_gradient_reduced(&reduced, &reduction, estimator, abandon),
+                    )? {
+                        refined
+                    } else {
                         match settings.tilted().estimate_reduced(&reduced, &reduction).map(|t| t.estimate) {
                             Ok(tilted) if better(tilted.clone(), genz.0.clone()) == tilted => {
                                 (tilted, rare_event_gradient(&reduced, settings)?)
@@ -487,8 +704,6 @@ fn limit_gradient(
                             Ok(_) | Err(Error::MethodNotApplicable { .. }) => genz,
                             Err(e) => return Err(e),
                         }
-                    } else {
-                        genz
                     }
                 }
             };

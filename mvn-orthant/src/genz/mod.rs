@@ -175,6 +175,10 @@ impl GenzSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Genz {
     settings: GenzSettings,
+    /// A relative precision the run keeps refining to after the tolerances are met (0: none), as
+    /// [`crate::tilting::TiltingSettings::required_rel_tol`]: `auto` sets it when it refines a
+    /// rare event with Genz's method. It never changes what `converged` means.
+    required_rel_tol: f64,
 }
 
 /// Per-randomisation means of the integrand outputs after an RQMC run.
@@ -248,8 +252,7 @@ impl RqmcRun {
     /// Whether the spread (half-width `spread` around the value estimate `value`) is not trusted
     /// as an error estimate: see [`UNRELIABLE_RELATIVE_ERROR`] and [`MIN_EXPECTED_HITS`].
     fn spread_distrusted(&self, value: f64, spread: f64) -> bool {
-        spread > UNRELIABLE_RELATIVE_ERROR * value.abs()
-            || (self.points as f64) * value.abs() < MIN_EXPECTED_HITS * self.max_value
+        !spread_is_trusted(value, spread, self.points, self.max_value)
     }
 
     /// The statistical part of output 0's error alone (no floors): what the spread says.
@@ -266,6 +269,15 @@ impl RqmcRun {
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         hi - lo <= 1e-12 * hi.abs().max(f64::MIN_POSITIVE)
     }
+}
+
+/// Whether the spread half-width `spread` around the value estimate `value`, from `points`
+/// evaluations of an integrand bounded by `max_value` (M ≥ sup f), is trusted as an error
+/// estimate: at most [`UNRELIABLE_RELATIVE_ERROR`] of the value, with at least
+/// [`MIN_EXPECTED_HITS`] points expected where the mass can sit (n·P̂ ≥ 32·M).
+pub(crate) fn spread_is_trusted(value: f64, spread: f64, points: u64, max_value: f64) -> bool {
+    !(spread > UNRELIABLE_RELATIVE_ERROR * value.abs()
+        || (points as f64) * value.abs() < MIN_EXPECTED_HITS * max_value)
 }
 
 /// The early-stop hook of a run: `(value, spread error, evaluations so far) → stop?`.
@@ -339,14 +351,20 @@ impl Genz {
     /// As [`GenzSettings::validate`].
     pub fn new(settings: GenzSettings) -> Result<Self> {
         settings.validate()?;
-        Ok(Genz { settings })
+        Ok(Genz { settings, required_rel_tol: 0.0 })
     }
 
     /// The integrator for settings known to be valid (derived from validated
     /// [`crate::Settings`]): no second check.
     pub(crate) fn from_valid(settings: GenzSettings) -> Self {
         debug_assert!(settings.validate().is_ok(), "{settings:?}");
-        Genz { settings }
+        Genz { settings, required_rel_tol: 0.0 }
+    }
+
+    /// This integrator, refining after its tolerances are met until error ≤
+    /// `required_rel_tol` · |P̂| (or the budget is spent or `abandon` stops the run).
+    pub(crate) fn refining_to(self, required_rel_tol: f64) -> Self {
+        Genz { required_rel_tol, ..self }
     }
 
     /// The settings (chain from [`GenzSettings::default`] to build one).
@@ -486,11 +504,13 @@ impl Genz {
                 if done < first_round {
                     return None;
                 }
-                if tolerance_met(error, value, s.rqmc.abs_tol, s.rqmc.rel_tol) {
-                    return Some(RqmcRun { converged: true, ..run });
+                let converged = tolerance_met(error, value, s.rqmc.abs_tol, s.rqmc.rel_tol);
+                let refined = self.required_rel_tol == 0.0 || error <= self.required_rel_tol * value.abs();
+                if converged && refined {
+                    return Some(RqmcRun { converged, ..run });
                 }
                 if !progress.next_fits || abandon(value, run.spread_error(multiplier), progress.evaluations) {
-                    return Some(run);
+                    return Some(RqmcRun { converged, ..run });
                 }
                 None
             },
