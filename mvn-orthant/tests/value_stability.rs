@@ -92,3 +92,31 @@ fn tilted_values_are_pinned() {
         [0xc0340cb436fddcea, 0x3d6d48c20e1ed630, 4096],
     );
 }
+
+/// `auto` on a rare event that its rule refines by Genz's method (a 30-D AR(1) box with P ≈ 2.3e-3
+/// at abs_tol 1e-3, refined to three digits; the rule runs a tilted pilot before it keeps Genz),
+/// value and gradient.
+#[test]
+fn auto_refined_rare_event_values_are_pinned() {
+    let d = 30;
+    let rows: Vec<Vec<f64>> =
+        (0..d).map(|i| (0..d).map(|j| 0.5f64.powi((i as i32 - j as i32).abs())).collect()).collect();
+    let problem =
+        Problem::new(vec![0.0; d], Covariance::from_rows(&rows).unwrap(), vec![-1.0; d], vec![1.5; d])
+            .unwrap();
+    let settings = Settings { abs_tol: 1e-3, seed: 2026, ..Settings::default() };
+    let e = in_pools(|| integrate(&problem, MethodChoice::Auto, &settings).unwrap());
+    assert_eq!(e.method, mvn_orthant::Method::Genz);
+    assert!(e.error <= 1e-3 * e.value, "not the refined path: {e:?}");
+    check("auto refined", bits(&e), [0x3f62532f818a6921, 0x3eb7d65fb0d5c7ca, 32768]);
+    let (value, gradient) = in_pools(|| {
+        integrate_with_gradient(&problem, MethodChoice::Auto, &settings, GradientOptions::default()).unwrap()
+    });
+    assert_eq!(value.method, mvn_orthant::Method::Genz);
+    assert!(value.error <= 1e-3 * value.value, "not the refined path: {value:?}");
+    check(
+        "auto refined gradient",
+        [value.value.to_bits(), gradient.upper[3].to_bits(), value.evaluations],
+        [0x3f62532f818a6921, 0x3f376a1c579a06d3, 32768],
+    );
+}
