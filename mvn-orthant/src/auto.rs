@@ -320,8 +320,9 @@ struct RareEventRule<'a> {
     reduction: &'a Reduction,
     /// M ≥ sup f, the bound on Genz's integrand.
     max_value: f64,
-    /// The Student-t multiple of Genz's half-widths.
-    genz_multiplier: f64,
+    /// The refining Genz run: Genz's method for the settings, refining to the relative target
+    /// of a rare event.
+    genz: Genz,
     /// The tilted pilot ([`Settings::tilted_pilot`]).
     pilot: Tilted,
     decision: Mutex<RareEventRefiner>,
@@ -342,22 +343,15 @@ impl<'a> RareEventRule<'a> {
         {
             return None;
         }
-        let genz_multiplier = GenzSettings::default().rqmc.error_multiplier();
         Some(RareEventRule {
             settings,
             problem,
             reduction,
             max_value: factor.max_value(),
-            genz_multiplier,
+            genz: settings.genz(PointSetKind::Sobol).refining_to(settings.rare_event_rel_tol()),
             pilot: settings.tilted_pilot(),
             decision: Mutex::new(RareEventRefiner::Undecided),
         })
-    }
-
-    /// The refining Genz run of the rule: Genz's method for the settings, refining to the
-    /// relative target of a rare event.
-    fn genz(&self) -> Genz {
-        self.settings.genz(PointSetKind::Sobol).refining_to(self.settings.rare_event_rel_tol())
     }
 
     /// The stopping hook of the refining Genz run (`(P̂, spread half-width, evaluations)` after a
@@ -395,7 +389,8 @@ impl<'a> RareEventRule<'a> {
         let tilted_multiplier = self.pilot.settings().rqmc.error_multiplier();
         let tilted_variance =
             pilot.estimate.evaluations as f64 * (pilot.relative_error / tilted_multiplier).powi(2);
-        let genz_variance = evaluations as f64 * (spread / (self.genz_multiplier * value)).powi(2);
+        let genz_multiplier = self.genz.settings().rqmc.error_multiplier();
+        let genz_variance = evaluations as f64 * (spread / (genz_multiplier * value)).powi(2);
         if TILTED_COST_RATIO * tilted_variance < genz_variance {
             RareEventRefiner::Tilted
         } else {
@@ -434,7 +429,7 @@ fn refine_rare_event<T>(
         return Ok(None);
     };
     let abandon = |value: f64, spread: f64, evaluations: u64| rule.abandon(value, spread, evaluations);
-    let refined = run(&rule.genz(), &abandon)?;
+    let refined = run(&rule.genz, &abandon)?;
     Ok(rule.chose_genz().then_some(refined))
 }
 

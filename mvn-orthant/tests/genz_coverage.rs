@@ -122,7 +122,7 @@ fn one_factor_case(rng: &mut Xoshiro256PlusPlus, d: usize, boxed: bool) -> (Prob
 
 /// Coverage by QMC dimension (`cargo test --release -p mvn-orthant --test genz_coverage --
 /// --ignored --nocapture coverage_by_dimension_sweep`; `SWEEP_SEEDS` runs per class, default
-/// 200): misses of the 99% interval per problem dimension d (d − 1 QMC coordinates), orthant or
+/// 200; `SWEEP_DIMS` the dimensions): misses of the 99% interval per problem dimension d (d − 1 QMC coordinates), orthant or
 /// box, point set, and stopping mode (a fixed sample of 16384 evaluations; the
 /// sequential rule at abs_tol 1e-4; the validation report's abs_tol 1e-7, rel_tol 1e-4, budget
 /// 5·10⁵).
@@ -132,6 +132,10 @@ fn coverage_by_dimension_sweep() {
     let seeds: u64 = std::env::var("SWEEP_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     // `SWEEP_R` overrides the number of randomisations (to measure that lever).
     let randomizations: Option<usize> = std::env::var("SWEEP_R").ok().and_then(|s| s.parse().ok());
+    // `SWEEP_DIMS` (comma-separated) replaces the dimensions 2, 3, 4, 6, 10.
+    let dims: Vec<usize> = std::env::var("SWEEP_DIMS")
+        .map(|v| v.split(',').filter_map(|d| d.trim().parse().ok()).collect())
+        .unwrap_or_else(|_| vec![2, 3, 4, 6, 10]);
     let modes: [(&str, GenzSettings); 3] = [
         ("fixed 16k", GenzSettings::default().abs_tol(1e-15).max_evaluations(16_384)),
         ("seq 1e-4", GenzSettings::default().abs_tol(1e-4)),
@@ -142,7 +146,7 @@ fn coverage_by_dimension_sweep() {
         for kind in [PointSetKind::Sobol, PointSetKind::Lattice] {
             for boxed in [false, true] {
                 let mut line = format!("{mode:>10} {kind:?} {:>7}:", if boxed { "box" } else { "orthant" });
-                for d in [2usize, 3, 4, 6, 10] {
+                for &d in &dims {
                     let mut rng = Xoshiro256PlusPlus::seed_from_u64(7 + d as u64 + 100 * boxed as u64);
                     let (mut misses, mut evaluations, mut worst) = (0u64, 0u64, 0.0f64);
                     for seed in 0..seeds {

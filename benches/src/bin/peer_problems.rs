@@ -25,7 +25,8 @@
 //! error after a fixed number of evaluations, no stopping rule; `GENZ_R`, `GENZ_LATTICE`,
 //! `GENZ_ANTITHETIC` choose the variant, `GENZ_TILT` the tilted estimator instead) and
 //! `peer_problems bench DIR NAME` (fastest and median of 31 calls of 2¹⁴ evaluations, robust to
-//! a loaded machine).
+//! a loaded machine). `peer_problems rare DIR [NAME]` runs `auto` where Genz's method finds
+//! a rare event (the method chosen, value, error and time; `docs/rare-events.md`).
 //!
 //! **Student t.** With `PEER_DF=ν` in the environment (ν > 0; the peer script sets it from `DF`)
 //! the problems are multivariate t problems X = Z/√(W/ν): equicorrelated ρ = ½ orthants at
@@ -473,6 +474,51 @@ fn rayon_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
 
+/// `peer_problems rare DIR [NAME-SUBSTRING]`: `auto` on problems that are rare for Genz's
+/// method at the tolerance (`auto::RareEventRule`), one seed, default budget: the random boxes
+/// of the peer problems with d > 3 (reference from `DIR/index.csv`) and, with no reference, 10- and 30-D
+/// boxes on [`random_correlation`]`(d, 3)` of half-widths near 2 and 0.5. Prints
+/// `problem,abs_tol,method,value,error,relative_error,off,evaluations,converged,seconds` at
+/// abs_tol 1e-3 and 1e-6 (`off`: |P̂ − reference|, empty without one).
+fn rare(dir: &Path, only: &str) -> std::io::Result<()> {
+    let mut cases: Vec<(String, Option<f64>, Problem)> = sampled_problems(dir, only)?
+        .into_iter()
+        .filter(|(name, _, _)| !name.starts_with("equicorrelated")) // one-factor: exact
+        .map(|(n, r, p)| (n, Some(r), p))
+        .collect();
+    for d in [10usize, 30] {
+        for (kind, lower, upper) in [("wide", -2.0, 2.0), ("narrow", -0.5, 0.5)] {
+            let name = format!("{kind}-box-d{d}");
+            if name.contains(only) {
+                let lo: Vec<f64> = (0..d).map(|i| lower - 0.1 * (i % 5) as f64).collect();
+                let hi: Vec<f64> = (0..d).map(|i| upper + 0.1 * (i % 3) as f64).collect();
+                let sigma = random_correlation(d, 3).expect("valid fixture");
+                cases.push((name, None, Problem::new(vec![0.0; d], sigma, lo, hi).expect("valid")));
+            }
+        }
+    }
+    println!("problem,abs_tol,method,value,error,relative_error,off,evaluations,converged,seconds");
+    for (name, reference, p) in &cases {
+        for abs_tol in [1e-3, 1e-6] {
+            let start = Instant::now();
+            let e = integrate(p, MethodChoice::Auto, &Settings { abs_tol, ..Settings::default() })
+                .expect("valid problem");
+            let seconds = start.elapsed().as_secs_f64();
+            let off = reference.map_or(String::new(), |r| format!("{:.2e}", (e.value - r).abs()));
+            println!(
+                "{name},{abs_tol:e},{},{:.6e},{:.2e},{:.2e},{off},{},{},{seconds:.3}",
+                e.method,
+                e.value,
+                e.error,
+                e.error / e.value,
+                e.evaluations,
+                e.converged
+            );
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match (args.get(1).map(String::as_str), args.get(2)) {
@@ -481,9 +527,10 @@ fn main() {
         (Some("fixed"), Some(dir)) => fixed(Path::new(dir), args.get(3).map_or("", String::as_str)),
         (Some("bench"), Some(dir)) => bench(Path::new(dir), args.get(3).map_or("", String::as_str)),
         (Some("profile"), Some(dir)) => profile(Path::new(dir), args.get(3).map_or("", String::as_str)),
+        (Some("rare"), Some(dir)) => rare(Path::new(dir), args.get(3).map_or("", String::as_str)),
         _ => {
             eprintln!(
-                "usage: peer_problems write DIR | peer_problems time|profile DIR [NAME-SUBSTRING] \
+                "usage: peer_problems write DIR | peer_problems time|profile|rare DIR [NAME-SUBSTRING] \
                  | peer_problems fixed|bench DIR NAME-SUBSTRING"
             );
             std::process::exit(2);
