@@ -136,6 +136,40 @@ fn auto_small_boxes_coverage_sweep() {
     }
 }
 
+/// Coverage of Genz's sequential rule at a relative tolerance on 20 random two-block boxes per
+/// dimension (blocks of d/2, correlations in [0.1, 0.8) and [0, 0.6), limits −a and b with a, b in
+/// [0.8, 2.5); exact references): rel_tol 1e-3 at d = 20 and 30, 3e-3 at d = 50, `SWEEP_SEEDS`
+/// seeds per box (default 50; half at d = 50). By hand (about two minutes):
+/// `cargo test --release -p mvn-orthant --test honest_errors -- --ignored --nocapture relative_coverage`.
+#[test]
+#[ignore]
+fn genz_relative_coverage_sweep() {
+    use rand::{Rng, SeedableRng};
+    let seeds: u64 = std::env::var("SWEEP_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+    for (d, rel_tol, seeds) in [(20usize, 1e-3, seeds), (30, 1e-3, seeds), (50, 3e-3, seeds.div_ceil(2))] {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(d as u64);
+        let (mut runs, mut misses, mut evaluations, mut smallest) = (0u64, 0u64, 0u64, 1.0f64);
+        for _ in 0..20 {
+            let (r1, r2) = (rng.random_range(0.1..0.8), rng.random_range(0.0..0.6));
+            let (lower, upper) = (-rng.random_range(0.8..2.5), rng.random_range(0.8..2.5));
+            let (full, first, second) = two_block_box(d / 2, r1, d - d / 2, r2, lower, upper);
+            let truth = two_block_reference(&first, &second);
+            smallest = smallest.min(truth);
+            for seed in 0..seeds {
+                let settings = Settings { abs_tol: 0.0, rel_tol, seed, ..Settings::default() };
+                let e = integrate(&full, MethodChoice::Genz, &settings).unwrap();
+                runs += 1;
+                misses += u64::from(!e.covers(truth));
+                evaluations += e.evaluations;
+            }
+        }
+        println!(
+            "d = {d}, rel_tol {rel_tol:e}: {misses} misses in {runs} runs, mean evaluations {}, smallest P {smallest:.1e}",
+            evaluations / runs
+        );
+    }
+}
+
 /// P by the exact method.
 fn exact(problem: &Problem) -> f64 {
     integrate(problem, MethodChoice::Exact, &Settings::default()).unwrap().value
