@@ -339,7 +339,7 @@ impl<'a> RareEventRule<'a> {
         evaluations: u64,
     ) -> Option<Self> {
         let Reduction::Factor(factor) = reduction else { return None };
-        if factor.rank() < 2 || factor.rank() > MAX_TILTED_RANK || 2 * evaluations > settings.max_evaluations
+        if factor.rank() < 2 || factor.rank() > MAX_TILTED_RANK || evaluations > settings.max_evaluations / 2
         {
             return None;
         }
