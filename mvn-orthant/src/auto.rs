@@ -314,44 +314,67 @@ enum RareEventRefiner {
 /// Both estimators are unbiased and carry honest error bars, so the rule decides the time spent,
 /// never the validity of the answer; every quantity it reads is a deterministic function of the
 /// seed, so the choice is the same on every machine and thread count.
-struct RareEventRule<'a> {
+pub(crate) struct RareEventRule<'a> {
     settings: &'a Settings,
-    problem: &'a Problem,
-    reduction: &'a Reduction,
     /// M ≥ sup f, the bound on Genz's integrand.
     max_value: f64,
+    /// The Genz evaluations before the comparison: at least the pilot's, so that the two
+    /// variances are measured on samples of about the same size (a quasi-Monte Carlo variance per
+    /// evaluation falls with n).
+    min_evaluations: u64,
     /// The refining Genz run: Genz's method for the settings, refining to the relative target
     /// of a rare event.
     genz: Genz,
-    /// The tilted pilot ([`Settings::tilted_pilot`]).
-    pilot: Tilted,
+    /// The tilted pilot: its relative variance per path v_T, `None` where tilting cannot run.
+    tilted_variance: Box<dyn Fn() -> Option<f64> + Sync + 'a>,
     decision: Mutex<RareEventRefiner>,
 }
 
 impl<'a> RareEventRule<'a> {
-    /// The rule for a rare event whose first Genz run took `evaluations`, or `None` where it has
-    /// no choice to make: tilting does not apply to the factor, or Genz already spent half the
-    /// budget (refining it would replay the run).
-    fn new(
+    /// The rule for a rare event whose first Genz run took `first_evaluations`, or `None` where
+    /// Genz already spent half the budget (refining it would replay the run). `tilted_variance`
+    /// runs the tilted pilot; see the fields for the rest.
+    pub(crate) fn new(
+        settings: &'a Settings,
+        max_value: f64,
+        first_evaluations: u64,
+        min_evaluations: u64,
+        tilted_variance: impl Fn() -> Option<f64> + Sync + 'a,
+    ) -> Option<Self> {
+        (first_evaluations <= settings.max_evaluations / 2).then(|| RareEventRule {
+            settings,
+            max_value,
+            min_evaluations,
+            genz: settings.genz(PointSetKind::Sobol).refining_to(settings.rare_event_rel_tol()),
+            tilted_variance: Box::new(tilted_variance),
+            decision: Mutex::new(RareEventRefiner::Undecided),
+        })
+    }
+
+    /// The rule for a normal problem: the pilot is the first round of [`Settings::tilted`]
+    /// ([`Settings::tilted_pilot`]); `None` also where tilting does not apply to the factor.
+    fn for_normal(
         settings: &'a Settings,
         problem: &'a Problem,
         reduction: &'a Reduction,
-        evaluations: u64,
+        first_evaluations: u64,
     ) -> Option<Self> {
         let Reduction::Factor(factor) = reduction else { return None };
-        if factor.rank() < 2 || factor.rank() > MAX_TILTED_RANK || evaluations > settings.max_evaluations / 2
-        {
+        if factor.rank() < 2 || factor.rank() > MAX_TILTED_RANK {
             return None;
         }
-        Some(RareEventRule {
-            settings,
-            problem,
-            reduction,
-            max_value: factor.max_value(),
-            genz: settings.genz(PointSetKind::Sobol).refining_to(settings.rare_event_rel_tol()),
-            pilot: settings.tilted_pilot(),
-            decision: Mutex::new(RareEventRefiner::Undecided),
-        })
+        let pilot = settings.tilted_pilot();
+        let pilot_size = pilot.settings().rqmc.max_evaluations;
+        let tilted_variance = move || {
+            let estimate = pilot.estimate_reduced(problem, reduction).ok()?;
+            let multiplier = pilot.settings().rqmc.error_multiplier();
+            Some(relative_variance_per_evaluation(
+                estimate.estimate.evaluations,
+                estimate.relative_error,
+                multiplier,
+            ))
+        };
+        Self::new(settings, factor.max_value(), first_evaluations, pilot_size, tilted_variance)
     }
 
     /// The stopping hook of the refining Genz run (`(P̂, spread half-width, evaluations)` after a
@@ -373,24 +396,18 @@ impl<'a> RareEventRule<'a> {
         if value <= 0.0 {
             return RareEventRefiner::Tilted;
         }
-        let pilot_size = self.pilot.settings().rqmc.max_evaluations;
-        if evaluations < pilot_size || !spread_is_trusted(value, spread, evaluations, self.max_value) {
+        let min_evaluations = self.min_evaluations;
+        if evaluations < min_evaluations || !spread_is_trusted(value, spread, evaluations, self.max_value) {
             let for_hits = MIN_EXPECTED_HITS * self.max_value / value;
             let for_spread = evaluations as f64 * (spread / (UNRELIABLE_RELATIVE_ERROR * value)).powi(2);
-            let needed = for_hits.max(for_spread).max(pilot_size as f64);
+            let needed = for_hits.max(for_spread).max(min_evaluations as f64);
             let share = (self.settings.max_evaluations / TRUST_SHARE) as f64;
             return if needed <= share { RareEventRefiner::Undecided } else { RareEventRefiner::Tilted };
         }
-        let pilot = match self.pilot.estimate_reduced(self.problem, self.reduction) {
-            Ok(pilot) => pilot,
-            // Tilting cannot run (the full run would fail the same way): Genz goes on.
-            Err(_) => return RareEventRefiner::Genz,
-        };
-        let tilted_multiplier = self.pilot.settings().rqmc.error_multiplier();
-        let tilted_variance =
-            pilot.estimate.evaluations as f64 * (pilot.relative_error / tilted_multiplier).powi(2);
+        // Where tilting cannot run (the full run would fail the same way), Genz goes on.
+        let Some(tilted_variance) = (self.tilted_variance)() else { return RareEventRefiner::Genz };
         let genz_multiplier = self.genz.settings().rqmc.error_multiplier();
-        let genz_variance = evaluations as f64 * (spread / (genz_multiplier * value)).powi(2);
+        let genz_variance = relative_variance_per_evaluation(evaluations, spread / value, genz_multiplier);
         if TILTED_COST_RATIO * tilted_variance < genz_variance {
             RareEventRefiner::Tilted
         } else {
@@ -415,19 +432,20 @@ impl<'a> RareEventRule<'a> {
     }
 }
 
-/// A rare event refined by Genz's method where [`RareEventRule`] keeps it: `run` makes the
-/// refining run with the rule as its stopping hook. `None` where the rule has no choice to make
-/// or chooses tilting (the caller then runs the tilted estimator).
-fn refine_rare_event<T>(
-    settings: &Settings,
-    problem: &Problem,
-    reduction: &Reduction,
-    first_evaluations: u64,
+/// n·(e/t)²: the relative variance per evaluation of an estimate from n evaluations with a
+/// relative 99% half-width e whose Student-t multiple is t.
+fn relative_variance_per_evaluation(evaluations: u64, relative_half_width: f64, multiplier: f64) -> f64 {
+    evaluations as f64 * (relative_half_width / multiplier).powi(2)
+}
+
+/// A rare event refined by Genz's method where `rule` ([`RareEventRule`]) keeps it: `run` makes
+/// the refining run with the rule as its stopping hook. `None` where there is no rule or it
+/// chooses tilting (the caller then runs the tilted estimator).
+pub(crate) fn refine_rare_event<T>(
+    rule: Option<RareEventRule<'_>>,
     run: impl FnOnce(&Genz, &Abandon<'_>) -> Result<T>,
 ) -> Result<Option<T>> {
-    let Some(rule) = RareEventRule::new(settings, problem, reduction, first_evaluations) else {
-        return Ok(None);
-    };
+    let Some(rule) = rule else { return Ok(None) };
     let abandon = |value: f64, spread: f64, evaluations: u64| rule.abandon(value, spread, evaluations);
     let refined = run(&rule.genz, &abandon)?;
     Ok(rule.chose_genz().then_some(refined))
@@ -546,10 +564,9 @@ fn integrate_validated(problem: &Problem, choice: MethodChoice, settings: &Setti
             if !is_rare_for_genz(&genz) {
                 return Ok(genz);
             }
+            let rule = RareEventRule::for_normal(settings, &reduced, &reduction, genz.evaluations);
             let refine = |g: &Genz, abandon: &Abandon<'_>| g.integrate_reduced(&reduction, abandon);
-            if let Some(refined) =
-                refine_rare_event(settings, &reduced, &reduction, genz.evaluations, refine)?
-            {
+            if let Some(refined) = refine_rare_event(rule, refine)? {
                 return Ok(refined);
             }
             match settings.tilted().estimate_reduced(&reduced, &reduction) {
@@ -690,13 +707,11 @@ fn limit_gradient(
                     let rare = is_rare_for_genz(&genz.0);
                     // The conditioning estimator makes 2d Genz runs of its own, with no hook.
                     let refined = if rare && estimator != GradientEstimator::Conditioning {
-                        refine_rare_event(
-                            settings,
-                            &reduced,
-                            &reduction,
-                            genz.0.evaluations,
-                            |g, abandon| g.limit_gradient_reduced(&reduced, &reduction, estimator, abandon),
-                        )?
+                        let rule =
+                            RareEventRule::for_normal(settings, &reduced, &reduction, genz.0.evaluations);
+                        refine_rare_event(rule, |g, abandon| {
+                            g.limit_gradient_reduced(&reduced, &reduction, estimator, abandon)
+                        })?
                     } else {
                         None
                     };
