@@ -55,6 +55,9 @@ use crate::one_factor::OneFactorProblem;
 use crate::problem::Problem;
 use crate::qmc::PointSetKind;
 use crate::rqmc::RqmcSettings;
+use crate::student_t::method_choice::EVALUATIONS_BEFORE_HANDOVER;
+use crate::student_t::tilting::first_round_relative_variance;
+use crate::student_t::StudentProblem;
 use crate::tilting::{Tilted, TiltingSettings, MAX_TILTED_RANK};
 use std::fmt;
 use std::str::FromStr;
@@ -316,6 +319,9 @@ enum RareEventRefiner {
 /// seed, so the choice is the same on every machine and thread count.
 pub(crate) struct RareEventRule<'a> {
     settings: &'a Settings,
+    /// The problem and its reduction, for the pilot.
+    problem: &'a Problem,
+    reduction: &'a Reduction,
     /// M ≥ sup f, the bound on Genz's integrand.
     max_value: f64,
     /// The Genz evaluations before the comparison: at least the pilot's, so that the two
@@ -325,56 +331,89 @@ pub(crate) struct RareEventRule<'a> {
     /// The refining Genz run: Genz's method for the settings, refining to the relative target
     /// of a rare event.
     genz: Genz,
-    /// The tilted pilot: its relative variance per path v_T, `None` where tilting cannot run.
-    tilted_variance: Box<dyn Fn() -> Option<f64> + Sync + 'a>,
+    /// The tilted pilot.
+    pilot: TiltedPilot<'a>,
     decision: Mutex<RareEventRefiner>,
+}
+
+/// The first round of the tilted estimator that would refine the event, which measures its
+/// variance per path for [`RareEventRule`].
+enum TiltedPilot<'a> {
+    /// The normal: [`Settings::tilted_pilot`], 16 × 256 paths.
+    Normal(Tilted),
+    /// The multivariate t: the first round of every node of the chi mixture
+    /// (`student_t::tilting::first_round_relative_variance`).
+    StudentT(&'a StudentProblem),
+}
+
+impl TiltedPilot<'_> {
+    /// The pilot's relative variance per path n·(e/t)², `None` where tilting cannot run (the
+    /// full run would fail the same way).
+    fn relative_variance(
+        &self,
+        settings: &Settings,
+        problem: &Problem,
+        reduction: &Reduction,
+    ) -> Option<f64> {
+        match self {
+            TiltedPilot::Normal(pilot) => {
+                let estimate = pilot.estimate_reduced(problem, reduction).ok()?;
+                let multiplier = pilot.settings().rqmc.error_multiplier();
+                Some(relative_variance_per_evaluation(
+                    estimate.estimate.evaluations,
+                    estimate.relative_error,
+                    multiplier,
+                ))
+            }
+            TiltedPilot::StudentT(student) => first_round_relative_variance(student, settings),
+        }
+    }
 }
 
 impl<'a> RareEventRule<'a> {
     /// The rule for a rare event whose first Genz run took `first_evaluations`, or `None` where
-    /// Genz already spent half the budget (refining it would replay the run). `tilted_variance`
-    /// runs the tilted pilot; see the fields for the rest.
+    /// it has no choice to make: tilting does not apply to the factor, or Genz already spent half
+    /// the budget (refining it would replay the run).
+    ///
+    /// With `student` (the multivariate t of `problem`) the Genz integrand is that of the t
+    /// (`crate::student_t::genz`: the chi variable as one more coordinate, bounded by
+    /// `OrderedFactor::max_value_over_scales`), whose first rounds are noisy: the comparison
+    /// waits as long as the t's rare-event test ([`EVALUATIONS_BEFORE_HANDOVER`]), and the pilot
+    /// is the t's tilted estimator.
     pub(crate) fn new(
-        settings: &'a Settings,
-        max_value: f64,
-        first_evaluations: u64,
-        min_evaluations: u64,
-        tilted_variance: impl Fn() -> Option<f64> + Sync + 'a,
-    ) -> Option<Self> {
-        (first_evaluations <= settings.max_evaluations / 2).then(|| RareEventRule {
-            settings,
-            max_value,
-            min_evaluations,
-            genz: settings.genz(PointSetKind::Sobol).refining_to(settings.rare_event_rel_tol()),
-            tilted_variance: Box::new(tilted_variance),
-            decision: Mutex::new(RareEventRefiner::Undecided),
-        })
-    }
-
-    /// The rule for a normal problem: the pilot is the first round of [`Settings::tilted`]
-    /// ([`Settings::tilted_pilot`]); `None` also where tilting does not apply to the factor.
-    fn for_normal(
         settings: &'a Settings,
         problem: &'a Problem,
         reduction: &'a Reduction,
         first_evaluations: u64,
+        student: Option<&'a StudentProblem>,
     ) -> Option<Self> {
         let Reduction::Factor(factor) = reduction else { return None };
-        if factor.rank() < 2 || factor.rank() > MAX_TILTED_RANK {
+        if factor.rank() < 2
+            || factor.rank() > MAX_TILTED_RANK
+            || first_evaluations > settings.max_evaluations / 2
+        {
             return None;
         }
-        let pilot = settings.tilted_pilot();
-        let pilot_size = pilot.settings().rqmc.max_evaluations;
-        let tilted_variance = move || {
-            let estimate = pilot.estimate_reduced(problem, reduction).ok()?;
-            let multiplier = pilot.settings().rqmc.error_multiplier();
-            Some(relative_variance_per_evaluation(
-                estimate.estimate.evaluations,
-                estimate.relative_error,
-                multiplier,
-            ))
+        let normal = settings.tilted_pilot();
+        let normal_pilot_size = normal.settings().rqmc.max_evaluations;
+        let (max_value, min_evaluations, pilot) = match student {
+            None => (factor.max_value(), normal_pilot_size, TiltedPilot::Normal(normal)),
+            Some(student) => (
+                factor.max_value_over_scales(),
+                normal_pilot_size.max(EVALUATIONS_BEFORE_HANDOVER),
+                TiltedPilot::StudentT(student),
+            ),
         };
-        Self::new(settings, factor.max_value(), first_evaluations, pilot_size, tilted_variance)
+        Some(RareEventRule {
+            settings,
+            problem,
+            reduction,
+            max_value,
+            min_evaluations,
+            genz: settings.genz(PointSetKind::Sobol).refining_to(settings.rare_event_rel_tol()),
+            pilot,
+            decision: Mutex::new(RareEventRefiner::Undecided),
+        })
     }
 
     /// The stopping hook of the refining Genz run (`(P̂, spread half-width, evaluations)` after a
@@ -396,16 +435,28 @@ impl<'a> RareEventRule<'a> {
         if value <= 0.0 {
             return RareEventRefiner::Tilted;
         }
-        let min_evaluations = self.min_evaluations;
-        if evaluations < min_evaluations || !spread_is_trusted(value, spread, evaluations, self.max_value) {
+        let share = (self.settings.max_evaluations / TRUST_SHARE) as f64;
+        let within_share = |needed: f64| {
+            if needed <= share {
+                RareEventRefiner::Undecided
+            } else {
+                RareEventRefiner::Tilted
+            }
+        };
+        // Before `min_evaluations` the spread is too noisy even to predict from.
+        if evaluations < self.min_evaluations {
+            return within_share(self.min_evaluations as f64);
+        }
+        if !spread_is_trusted(value, spread, evaluations, self.max_value) {
             let for_hits = MIN_EXPECTED_HITS * self.max_value / value;
             let for_spread = evaluations as f64 * (spread / (UNRELIABLE_RELATIVE_ERROR * value)).powi(2);
-            let needed = for_hits.max(for_spread).max(min_evaluations as f64);
-            let share = (self.settings.max_evaluations / TRUST_SHARE) as f64;
-            return if needed <= share { RareEventRefiner::Undecided } else { RareEventRefiner::Tilted };
+            return within_share(for_hits.max(for_spread));
         }
         // Where tilting cannot run (the full run would fail the same way), Genz goes on.
-        let Some(tilted_variance) = (self.tilted_variance)() else { return RareEventRefiner::Genz };
+        let Some(tilted_variance) = self.pilot.relative_variance(self.settings, self.problem, self.reduction)
+        else {
+            return RareEventRefiner::Genz;
+        };
         let genz_multiplier = self.genz.settings().rqmc.error_multiplier();
         let genz_variance = relative_variance_per_evaluation(evaluations, spread / value, genz_multiplier);
         if TILTED_COST_RATIO * tilted_variance < genz_variance {
@@ -564,7 +615,7 @@ fn integrate_validated(problem: &Problem, choice: MethodChoice, settings: &Setti
             if !is_rare_for_genz(&genz) {
                 return Ok(genz);
             }
-            let rule = RareEventRule::for_normal(settings, &reduced, &reduction, genz.evaluations);
+            let rule = RareEventRule::new(settings, &reduced, &reduction, genz.evaluations, None);
             let refine = |g: &Genz, abandon: &Abandon<'_>| g.integrate_reduced(&reduction, abandon);
             if let Some(refined) = refine_rare_event(rule, refine)? {
                 return Ok(refined);
@@ -708,7 +759,7 @@ fn limit_gradient(
                     // The conditioning estimator makes 2d Genz runs of its own, with no hook.
                     let refined = if rare && estimator != GradientEstimator::Conditioning {
                         let rule =
-                            RareEventRule::for_normal(settings, &reduced, &reduction, genz.0.evaluations);
+                            RareEventRule::new(settings, &reduced, &reduction, genz.0.evaluations, None);
                         refine_rare_event(rule, |g, abandon| {
                             g.limit_gradient_reduced(&reduced, &reduction, estimator, abandon)
                         })?

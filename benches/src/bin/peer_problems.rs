@@ -479,7 +479,8 @@ fn rayon_threads() -> usize {
 /// of the peer problems with d > 3 (reference from `DIR/index.csv`) and, with no reference, 10- and 30-D
 /// boxes on [`random_correlation`]`(d, 3)` of half-widths near 2 and 0.5. Prints
 /// `problem,abs_tol,method,value,error,relative_error,off,evaluations,converged,seconds` at
-/// abs_tol 1e-3 and 1e-6 (`off`: |P̂ − reference|, empty without one).
+/// abs_tol 1e-3 and 1e-6 (`off`: |P̂ − reference|, empty without one). With `PEER_DF=ν` the
+/// same problems are multivariate t problems with ν degrees of freedom (no references).
 fn rare(dir: &Path, only: &str) -> std::io::Result<()> {
     let mut cases: Vec<(String, Option<f64>, Problem)> = sampled_problems(dir, only)?
         .into_iter()
@@ -497,12 +498,20 @@ fn rare(dir: &Path, only: &str) -> std::io::Result<()> {
             }
         }
     }
+    let nu = degrees_of_freedom();
     println!("problem,abs_tol,method,value,error,relative_error,off,evaluations,converged,seconds");
     for (name, reference, p) in &cases {
+        // The references are the normal's: none for the t.
+        let reference = if nu.is_some() { &None } else { reference };
         for abs_tol in [1e-3, 1e-6] {
+            let settings = Settings { abs_tol, ..Settings::default() };
             let start = Instant::now();
-            let e = integrate(p, MethodChoice::Auto, &Settings { abs_tol, ..Settings::default() })
-                .expect("valid problem");
+            let e = match nu {
+                None => integrate(p, MethodChoice::Auto, &settings),
+                Some(nu) => StudentProblem::new(p.clone(), nu)
+                    .and_then(|t| student_t::integrate(&t, MethodChoice::Auto, &settings)),
+            }
+            .expect("valid problem");
             let seconds = start.elapsed().as_secs_f64();
             let off = reference.map_or(String::new(), |r| format!("{:.2e}", (e.value - r).abs()));
             println!(

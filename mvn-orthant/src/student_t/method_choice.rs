@@ -26,7 +26,7 @@
 
 use super::gradient::{integrate_with_gradient_exact, limit_gradient_by_conditioning};
 use super::{genz, integrate_exact, tilting::integrate_tilted, StudentProblem};
-use crate::auto::{better, is_rare_for_genz, MethodChoice, Settings};
+use crate::auto::{better, is_rare_for_genz, refine_rare_event, MethodChoice, RareEventRule, Settings};
 use crate::error::{Error, Result};
 use crate::estimate::{tolerance_met, Estimate};
 use crate::genz::factor::reduce;
@@ -39,7 +39,7 @@ use crate::qmc::PointSetKind;
 /// Genz-t far noisier than the normal's (a spread of several percent at P ≈ 0.05 after 1024
 /// evaluations), and the rule's Monte Carlo-rate prediction of the cost from such a round would
 /// hand even common events over; 2¹⁵ evaluations cost little beside a tilted run.
-const EVALUATIONS_BEFORE_HANDOVER: u64 = 1 << 15;
+pub(crate) const EVALUATIONS_BEFORE_HANDOVER: u64 = 1 << 15;
 
 /// P(a ≤ X ≤ b) for X = μ + Z/√(W/ν) with the chosen method and settings.
 ///
@@ -110,14 +110,16 @@ fn auto_inexact(student: &StudentProblem, settings: &Settings) -> Result<Estimat
     let hopeless = |value: f64, spread: f64, evaluations: u64| {
         evaluations >= EVALUATIONS_BEFORE_HANDOVER && settings.genz_is_hopeless(value, spread, evaluations)
     };
-    let genz = genz::integrate_reduced(
-        &settings.genz(PointSetKind::Sobol),
-        &reduce(student.problem()),
-        nu,
-        &hopeless,
-    )?;
+    let reduction = reduce(student.problem());
+    let genz = genz::integrate_reduced(&settings.genz(PointSetKind::Sobol), &reduction, nu, &hopeless)?;
     if !is_rare_for_genz(&genz) {
         return Ok(genz);
+    }
+    let rule = RareEventRule::new(settings, student.problem(), &reduction, genz.evaluations, Some(student));
+    if let Some(refined) =
+        refine_rare_event(rule, |g, abandon| genz::integrate_reduced(g, &reduction, nu, abandon))?
+    {
+        return Ok(refined);
     }
     match integrate_tilted(student, settings) {
         Ok(tilted) => Ok(better(tilted, genz)),

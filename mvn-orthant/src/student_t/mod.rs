@@ -25,7 +25,7 @@ pub(crate) mod chi_mixture;
 pub(crate) mod gamma;
 pub(crate) mod genz;
 pub(crate) mod gradient;
-mod method_choice;
+pub(crate) mod method_choice;
 pub(crate) mod monte_carlo;
 pub(crate) mod tilting;
 pub mod univariate;

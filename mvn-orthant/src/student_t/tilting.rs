@@ -356,6 +356,22 @@ pub(crate) fn integrate_tilted(student: &StudentProblem, settings: &Settings) ->
     integrate_on_rule(&scaled, nu, &rule, settings)
 }
 
+/// The relative variance per path, n·(e/(P̂·t))², of [`integrate_tilted`] with the first round
+/// of every node alone (16 × 16 paths each: `max_evaluations` 1), from its reported error e
+/// (every term of it: sampling, nodes without a path of positive weight, quadrature, rounding)
+/// and t the Student-t multiple of its nodes. `auto` weighs it against Genz's method for the t on
+/// a rare event (`auto::RareEventRule`). The nodes share the paths evenly here and in proportion
+/// to their terms in a refining run, so the figure is an upper bound on the variance per path of
+/// the sampling part. `None` where the estimator does not run; +∞ where its estimate is 0.
+pub(crate) fn first_round_relative_variance(student: &StudentProblem, settings: &Settings) -> Option<f64> {
+    let estimate = integrate_tilted(student, &Settings { max_evaluations: 1, ..*settings }).ok()?;
+    if estimate.value <= 0.0 {
+        return Some(f64::INFINITY);
+    }
+    let relative = estimate.error / estimate.value / crate::rqmc::t_quantile(NODE_RANDOMIZATIONS);
+    Some(estimate.evaluations as f64 * relative * relative)
+}
+
 /// Applies the rule to the tilted estimates of P_N at its nodes.
 fn integrate_on_rule(
     scaled: &ScaledNormal,
