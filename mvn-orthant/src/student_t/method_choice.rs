@@ -13,9 +13,12 @@
 //!    the first rounds noisy), the Genz run is abandoned after a round with an estimate of 0, or
 //!    with fewer than two correct digits when the tolerance allows fewer than two digits or the
 //!    budget cannot reach it; a finished run with an estimate of 0 or fewer than two correct digits is handed over
-//!    too. The chi mixture with the normal minimax tilting inside (`super::tilting`, relative
-//!    accuracy) then runs, refining to a relative error of `rel_tol` (10⁻³ when it is 0), and
-//!    the better of the two estimates is returned (converged over not converged, then the
+//!    too. A rare event is refined to a relative error of `rel_tol` (10⁻³ when it is 0) by
+//!    whichever of Genz's method for the t and the chi mixture with the normal minimax tilting
+//!    inside (`super::tilting`, relative accuracy) does it with less work, by the normal rule
+//!    (`crate::auto`'s `RareEventRule`; its pilot is the first round of the tilted t, and it
+//!    compares nothing before 2¹⁵ evaluations). Where the tilted t runs, the better of its
+//!    estimate and the first Genz one is returned (converged over not converged, then the
 //!    smaller error). ν > 10⁷, where Genz's method for the t does not run, goes to the tilted
 //!    estimator directly.
 //!
