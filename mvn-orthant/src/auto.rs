@@ -302,13 +302,15 @@ enum RareEventRefiner {
 /// The rule is the stopping hook of a Genz run that refines to the relative target
 /// ([`Genz::refining_to`]). After each of its rounds:
 ///
-/// 1. while Genz's spread is not trusted, the run goes on if the trust is within
-///    1/[`TRUST_SHARE`] of the budget (n·P̂ ≥ 32·M and a spread within a quarter of P̂, predicted
-///    at the Monte Carlo rate); otherwise, or with P̂ = 0, the event goes to tilting;
-/// 2. once the spread is trusted, one round of the tilted estimator (the first round of the run it
-///    would make) measures its relative variance per path, v_T = n_T·(e_T/t_T)², against
-///    Genz's v_G = n_G·(e_G/(t_G·P̂))² (e: 99% half-widths, t: their Student-t multiples);
-///    tilting is chosen when [`TILTED_COST_RATIO`]·v_T < v_G;
+/// 1. nothing is judged before the pilot's number of evaluations (2¹⁵ for the multivariate t,
+///    whose first Genz rounds are noisy); then, while Genz's spread is not trusted, the run goes
+///    on if the trust is within 1/[`TRUST_SHARE`] of the budget (n·P̂ ≥ 32·M and a spread within
+///    a quarter of P̂, predicted at the Monte Carlo rate); otherwise, or with P̂ = 0, the event
+///    goes to tilting;
+/// 2. once the spread is trusted, the first round of the tilted estimator that would refine the
+///    event ([`TiltedPilot`]) measures its relative variance per path, v_T = n_T·(e_T/t_T)²,
+///    against Genz's v_G = n_G·(e_G/(t_G·P̂))² (e: 99% half-widths, t: their Student-t
+///    multiples); tilting is chosen when [`TILTED_COST_RATIO`]·v_T < v_G;
 /// 3. with Genz chosen, the run refines to the relative target; once its spread is within the
 ///    tolerance it stops when even the n^(−3/2) rate of scrambled nets could not reach the target
 ///    within the budget, as the tilted estimator does (while the tolerance is not met it spends
