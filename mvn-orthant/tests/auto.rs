@@ -90,10 +90,10 @@ fn ar1(d: usize, rho: f64) -> Covariance {
 }
 
 /// A 30-D box whose P ≈ 2.3e-3 is small against abs_tol 1e-3 but is no tail event (Genz's first
-/// round has fewer than two digits for every seed tried): `auto` refines
-/// it to three digits, and by Genz's method, whose variance per evaluation is no larger than the
-/// tilted estimator's here, at a fraction of its cost per evaluation (`RareEventRule`). Checked
-/// against the tilted estimator forced to the same relative precision.
+/// round has fewer than two digits for each of the ten seeds tried): `auto` refines it to three
+/// digits, and by Genz's method, whose variance per evaluation is no larger than the tilted
+/// estimator's here, at a fraction of its cost per evaluation (`RareEventRule`). Checked against
+/// the tilted estimator forced to the same relative precision.
 #[test]
 fn auto_refines_a_small_box_with_genz_where_tilting_gains_nothing() {
     let d = 30;

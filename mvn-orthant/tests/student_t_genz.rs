@@ -246,7 +246,7 @@ fn largest_degrees_of_freedom() {
     assert!((auto.value - normal.value).abs() <= auto.error + normal.error + 1e-6);
 }
 
-/// `auto` on a t event that Genz finds rare but that is no tail (a 40-D box with P ≈ 0.03 at
+/// `auto` on a t event that Genz finds rare but that is no tail (a 40-D box with P ≈ 0.036 at
 /// abs_tol 1e-3): the normal rule (`auto::RareEventRule`) keeps Genz's method for the t,
 /// refined to three digits, and the tilted t (the chi mixture with tilting inside, an
 /// independent estimator) agrees.

@@ -360,9 +360,9 @@ pub(crate) fn integrate_tilted(student: &StudentProblem, settings: &Settings) ->
 /// of every node alone (16 × 16 paths each: `max_evaluations` 1), from its reported error e
 /// (every term of it: sampling, nodes without a path of positive weight, quadrature, rounding)
 /// and t the Student-t multiple of its nodes. `auto` weighs it against Genz's method for the t on
-/// a rare event (`auto::RareEventRule`). The nodes share the paths evenly here and in proportion
-/// to their terms in a refining run, so the figure is an upper bound on the variance per path of
-/// the sampling part. `None` where the estimator does not run; +∞ where its estimate is 0.
+/// a rare event (`auto::RareEventRule`). The nodes share the paths evenly here, and in proportion
+/// to their terms in a refining run, so the figure tends to overstate the sampling variance per
+/// path of a refining run. `None` where the estimator does not run; +∞ where its estimate is 0.
 pub(crate) fn first_round_relative_variance(student: &StudentProblem, settings: &Settings) -> Option<f64> {
     let estimate = integrate_tilted(student, &Settings { max_evaluations: 1, ..*settings }).ok()?;
     if estimate.value <= 0.0 {
